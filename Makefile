@@ -1,0 +1,57 @@
+# oktodash: `make run` starts everything, `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+
+# The first Python >= 3.12 found: python3.13, python3.12, python3, then pyenv's installs.
+find_python = $(shell for c in python3.13 python3.12 python3 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.*/bin/python3 2>/dev/null | sort -rV); do \
+	if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	command -v "$$c" 2>/dev/null || echo "$$c"; break; fi; done)
+
+.PHONY: help run test lint format bench clean-var
+
+help:
+	@echo "make run    start oktodash (web, worker, beat and, without Oktopost credentials, the sandbox)"
+	@echo "make test   run the whole test suite"
+	@echo "make lint   ruff check and ruff format --check"
+
+$(VENV)/.installed: pyproject.toml
+	@py="$(find_python)"; \
+	if [ -z "$$py" ]; then \
+		echo "oktodash needs Python 3.12 or newer; none was found (tried python3.13, python3.12, python3, pyenv versions)." >&2; \
+		echo "Install one (e.g. 'pyenv install 3.13') and run make again." >&2; exit 1; \
+	fi; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		rm -rf $(VENV); echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+var/secret_key:
+	@mkdir -p var && umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+run: $(VENV)/.installed var/secret_key
+	@export SECRET_KEY="$$(cat var/secret_key)" HTTPS="$${HTTPS:-false}"; \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py ensure_demo_users && \
+	if [ -z "$$OKTOPOST_ACCOUNT_ID" ]; then \
+		echo "No OKTOPOST_ACCOUNT_ID set: starting the local Oktopost sandbox with demo data."; \
+		exec $(VENV)/bin/honcho start -f Procfile; \
+	else \
+		exec $(VENV)/bin/honcho start -f Procfile web worker beat; \
+	fi
+
+test: $(VENV)/.installed
+	SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key}" HTTPS="$${HTTPS:-false}" \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

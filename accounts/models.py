@@ -1,0 +1,55 @@
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+EDITOR = "editor"
+VIEWER = "viewer"
+ROLES = (EDITOR, VIEWER)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone.")
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+class User(AbstractUser):
+    """A dashboard user; roles are the groups *editor* and *viewer*."""
+
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    def has_role(self, role: str) -> bool:
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        # Groups are prefetched per request by the role helper's caller rarely; a
+        # cached set keeps repeated checks in one request to one query.
+        if not hasattr(self, "_role_names"):
+            self._role_names = set(self.groups.values_list("name", flat=True))
+        return role in self._role_names
+
+    @property
+    def is_editor(self) -> bool:
+        return self.has_role(EDITOR)
+
+    @property
+    def role_label(self) -> str:
+        if self.is_editor:
+            return "Editor"
+        return "Viewer" if self.has_role(VIEWER) else "No role"

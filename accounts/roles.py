@@ -1,0 +1,35 @@
+"""Role checks for views. Templates may hide controls, but only views enforce."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import EDITOR, ROLES
+
+View = Callable[..., HttpResponse]
+
+
+def role_required(role: str) -> Callable[[View], View]:
+    """Refuse with 403 unless the logged-in user holds `role` (editors may do what viewers may)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            user = request.user
+            allowed = user.is_authenticated and (
+                user.has_role(role) or (role != EDITOR and user.has_role(EDITOR))
+            )
+            if not allowed:
+                raise PermissionDenied(f"This needs the {role} role.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+editor_required = role_required(EDITOR)

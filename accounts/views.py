@@ -1,0 +1,23 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import TimeZoneForm
+
+
+@require_http_methods(["GET", "POST"])
+def time_zone(request: HttpRequest) -> HttpResponse:
+    form = TimeZoneForm(request.POST or None, instance=request.user)
+    next_url = request.POST.get("next", request.GET.get("next", ""))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Times are now shown in {form.instance.time_zone}.")
+        target = next_url
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = "accounts:time_zone"
+        return redirect(target)
+    return render(request, "accounts/time_zone.html", {"form": form, "next": next_url})

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from oktodash import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("calendar/", views.coming_soon, {"page": "Calendar"}, name="calendar"),
+    path("stats/", views.coming_soon, {"page": "Stats"}, name="stats"),
+    path("accounts/", include("accounts.urls")),
+    path("posts/", include("posts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "oktodash.views.not_found"
+handler500 = "oktodash.views.server_error"

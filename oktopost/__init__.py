@@ -1,0 +1,1 @@
+"""The Oktopost boundary: the HTTP client and the local sandbox. No Django imports here."""

@@ -1,0 +1,99 @@
+"""Login everywhere but /health/; roles enforced in views; throttled logins."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+
+from accounts.roles import editor_required, role_required
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.parametrize("url", ["/", "/posts/", "/calendar/", "/stats/", "/accounts/time-zone/"])
+def test_pages_need_login(db, client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_health_needs_no_login(db, client: Client) -> None:
+    assert client.get("/health/").status_code == 200
+
+
+def test_login_page_logs_in_and_redirects_to_the_queue(client: Client, editor) -> None:
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(response["Location"], follow=True).status_code == 200
+
+
+def test_a_wrong_password_shows_the_usual_message(client: Client, editor) -> None:
+    response = client.post("/accounts/login/", {"username": "alice", "password": "nope"})
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password" in response.content
+
+
+def test_repeated_failures_are_throttled_even_with_the_right_password(
+    client: Client, editor
+) -> None:
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429
+    assert b"Too many failed logins" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_is_a_post(editor_client: Client) -> None:
+    assert editor_client.get("/accounts/logout/").status_code == 405
+    response = editor_client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert editor_client.get("/posts/").status_code == 302
+
+
+def test_csrf_is_enforced_on_posts(editor) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    response = client.post("/accounts/time-zone/", {"time_zone": "Europe/Paris"})
+    assert response.status_code == 403
+    editor.refresh_from_db()
+    assert editor.time_zone == "UTC"
+
+
+def _write_view(request) -> HttpResponse:
+    return HttpResponse("written")
+
+
+@pytest.mark.parametrize(
+    ("user_fixture", "allowed"), [("editor", True), ("viewer", False), ("outsider", False)]
+)
+def test_editor_required_refuses_everyone_but_editors(
+    request, rf: RequestFactory, user_fixture: str, allowed: bool
+) -> None:
+    http_request = rf.post("/write/")
+    http_request.user = request.getfixturevalue(user_fixture)
+    view = editor_required(_write_view)
+    if allowed:
+        assert view(http_request).content == b"written"
+    else:
+        with pytest.raises(PermissionDenied):
+            view(http_request)
+
+
+def test_viewer_role_admits_editors_and_viewers_but_not_outsiders(
+    rf: RequestFactory, editor, viewer, outsider
+) -> None:
+    view = role_required("viewer")(_write_view)
+    for user, allowed in ((editor, True), (viewer, True), (outsider, False)):
+        http_request = rf.get("/read/")
+        http_request.user = user
+        if allowed:
+            assert view(http_request).status_code == 200
+        else:
+            with pytest.raises(PermissionDenied):
+                view(http_request)
+
+
+def test_roles_exist_after_migrations(db) -> None:
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {"editor", "viewer"}

@@ -1,0 +1,45 @@
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+
+from oktodash import __version__
+
+
+def test_health_reports_every_dependency(db, client: Client) -> None:
+    response = client.get("/health/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["version"] == __version__
+    assert body["database"] == {"ok": True}
+    assert body["broker"] == {"ok": True}
+    assert body["cache"] == {"ok": True}
+    assert "last_sync" in body
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def _refuse(execute, sql, params, many, context):
+    raise OperationalError("database is unreachable")
+
+
+def test_health_is_503_when_the_database_does_not_answer(db, client: Client) -> None:
+    with connection.execute_wrapper(_refuse):
+        response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["database"]["ok"] is False
+    assert response.json()["status"] == "down"
+
+
+@pytest.mark.django_db
+def test_health_says_degraded_when_the_broker_is_down(client: Client, settings) -> None:
+    from oktodash.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/health/")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 200
+    assert response.json()["broker"]["ok"] is False
+    assert response.json()["status"] == "degraded"

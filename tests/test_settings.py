@@ -1,0 +1,89 @@
+"""Settings come from the environment only, and bad values stop start-up naming the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE_ENV = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**BASE_ENV, "VAR_DIR": str(ROOT / "var"), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEBUG": "yes", "SECRET_KEY": "x"}, "DEBUG"),
+        ({"DEBUG": "false"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x", "HTTPS": "maybe"}, "HTTPS"),
+        ({"SECRET_KEY": "x", "DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"),
+        ({"SECRET_KEY": "x", "REDIS_URL": "http://redis"}, "REDIS_URL"),
+        ({"SECRET_KEY": "x", "TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE"),
+        ({"SECRET_KEY": "x", "OKTOPOST_REGION": "asia"}, "OKTOPOST_REGION"),
+        ({"SECRET_KEY": "x", "OKTOPOST_ACCOUNT_ID": "001000000000009"}, "OKTOPOST_API_KEY"),
+        ({"SECRET_KEY": "x", "CSRF_TRUSTED_ORIGINS": "example.com"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"SECRET_KEY": "x", "AXES_FAILURE_LIMIT": "five"}, "AXES_FAILURE_LIMIT"),
+    ],
+)
+def test_a_malformed_value_stops_start_up_naming_the_variable(env: dict, named: str) -> None:
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert named in result.stderr.splitlines()[-1]
+
+
+def test_check_deploy_is_clean_with_production_like_values() -> None:
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="q8W3n5v1zR7yL0pT6cX2bM9kJ4hG1fD8sA5eU3iO7wQ0rY6tZ2nV9mC4xB7lK1",
+        ALLOWED_HOSTS="oktodash.example.com",
+        CSRF_TRUSTED_ORIGINS="https://oktodash.example.com",
+        HTTPS="true",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_without_secret_key_starts_with_a_development_key() -> None:
+    result = run_manage("check", DEBUG="true")
+    assert result.returncode == 0, result.stderr
+
+
+def test_redis_url_makes_redis_the_broker_and_the_cache() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **BASE_ENV,
+            "DJANGO_SETTINGS_MODULE": "oktodash.settings",
+            "SECRET_KEY": "x",
+            "REDIS_URL": "redis://127.0.0.1:6379/3",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == [
+        "redis://127.0.0.1:6379/3",
+        "django.core.cache.backends.redis.RedisCache",
+    ], result.stderr
