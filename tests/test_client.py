@@ -1,0 +1,315 @@
+"""Every OktopostClient call, over real HTTP against the sandbox."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from oktodash import __version__
+from oktopost.client import BASE_URLS, OktopostClient
+from oktopost.errors import NotFound, PermanentError
+from oktopost.types import Post
+
+
+@pytest.fixture
+def client(sandbox: Any) -> Iterator[OktopostClient]:
+    client = OktopostClient(
+        account_id=sandbox.account_id,
+        api_key=sandbox.api_key,
+        base_url=sandbox.base_url,
+        timeout=(1.0, 5.0),
+        backoff_base=0.01,
+    )
+    yield client
+    client.close()
+
+
+def endpoint_calls(sandbox: Any, key: str) -> int:
+    """How many requests the sandbox logged for one "METHOD /path" key."""
+    return int(sandbox.calls()["by_endpoint"].get(key, 0))
+
+
+def unsent_post(client: OktopostClient) -> Post:
+    return next(client.posts_iter(status="pending"))
+
+
+def test_it_picks_the_base_url_from_the_region() -> None:
+    us = OktopostClient(account_id="001", api_key="k")
+    eu = OktopostClient(account_id="001", api_key="k", region="eu")
+    own = OktopostClient(account_id="001", api_key="k", base_url="http://127.0.0.1:1/v2/")
+
+    assert (us.base_url, eu.base_url) == (BASE_URLS["us"], BASE_URLS["eu"])
+    assert own.base_url == "http://127.0.0.1:1/v2"
+    assert us.session.headers["User-Agent"] == f"oktodash/{__version__}"
+    with pytest.raises(ValueError, match="region"):
+        OktopostClient(account_id="001", api_key="k", region="asia")  # type: ignore[arg-type]
+
+
+def test_me_returns_the_account_behind_the_key(client: OktopostClient, sandbox: Any) -> None:
+    me = client.me()
+
+    assert me.account_id == sandbox.account_id
+    assert me.user_id
+
+
+def test_post_list_returns_one_page_and_the_total(client: OktopostClient) -> None:
+    first = client.post_list(count=25)
+    second = client.post_list(page=1, count=25)
+
+    assert len(first.items) == 25
+    assert first.total > 50
+    assert (second.page, second.count, second.total) == (1, 25, first.total)
+    assert not {p.id for p in first.items} & {p.id for p in second.items}
+    assert first.has_next
+
+
+def test_posts_iter_reads_every_post_100_per_call(client: OktopostClient, sandbox: Any) -> None:
+    total = client.post_list(count=25).total
+
+    posts = list(client.posts_iter())
+
+    assert len(posts) == total
+    assert len({post.id for post in posts}) == total
+    # One call for the total above, then one per page of 100.
+    assert endpoint_calls(sandbox, "GET /post") == 1 + math.ceil(total / 100)
+
+
+def test_post_list_filters_by_campaign_status_and_message(client: OktopostClient) -> None:
+    sample = client.post_list(count=25).items[0]
+
+    by_campaign = list(client.posts_iter(campaign_id=sample.campaign_id))
+    by_status = client.post_list(status=sample.status, count=100).items
+    by_message = list(client.posts_iter(message_id=sample.message_id))
+
+    assert sample.id in {p.id for p in by_campaign}
+    assert {p.campaign_id for p in by_campaign} == {sample.campaign_id}
+    assert {p.status for p in by_status} == {sample.status}
+    assert {p.message_id for p in by_message} == {sample.message_id}
+
+
+def test_post_list_filters_by_created_range(client: OktopostClient) -> None:
+    posts = client.post_list(count=100).items
+    created = sorted(p.created for p in posts if p.created is not None)
+    after, before = created[len(created) // 4], created[3 * len(created) // 4]
+
+    inside = list(client.posts_iter(order="created", after=after, before=before))
+
+    assert inside
+    # "after" is inclusive and "before" exclusive (Posts API page, "List Posts").
+    assert all(after <= p.created < before for p in inside if p.created is not None)
+    assert any(p.created == after for p in inside)
+
+
+def test_post_list_orders_by_start_time(client: OktopostClient) -> None:
+    posts = client.post_list(order="startDateTime", count=100).items
+    starts = [p.start_at for p in posts if p.start_at is not None]
+
+    assert starts == sorted(starts) or starts == sorted(starts, reverse=True)
+
+
+def test_post_list_rejects_a_page_size_oktopost_refuses(client: OktopostClient) -> None:
+    with pytest.raises(ValueError, match="count"):
+        client.post_list(count=30)
+    with pytest.raises(ValueError, match="naive"):
+        client.post_list(after=datetime(2024, 1, 1))
+
+
+def test_post_get_parses_every_dashboard_field(client: OktopostClient) -> None:
+    listed = client.post_list(count=25).items[0]
+
+    post = client.post_get(listed.id)
+
+    assert post.id == listed.id
+    assert post.created is not None and post.created.tzinfo is UTC
+    assert post.credential_ids and all(c.startswith("003-") for c in post.credential_ids)
+    assert post.total_count == len(post.credential_ids)
+    assert post.raw["Id"] == post.id
+    assert post.stats is None
+
+
+def test_post_get_with_stats_reads_the_sibling_stats(client: OktopostClient) -> None:
+    sent = next(client.posts_iter(status="complete"))
+
+    post = client.post_get(sent.id, stats=True)
+
+    assert post.stats is not None
+    assert post.stats.link_clicks is None or post.stats.link_clicks >= 0
+    assert set(post.stats.raw) >= {"LinkClicks", "Conversions", "Likes"}
+
+
+def test_post_get_of_an_unknown_post_raises_not_found(client: OktopostClient) -> None:
+    with pytest.raises(NotFound) as excinfo:
+        client.post_get("004999999999999")
+
+    assert excinfo.value.status == 404
+    assert excinfo.value.call == "GET /post/{id}"
+    assert excinfo.value.messages == {"API": "Post not found"}
+
+
+def test_post_create_schedules_a_message_on_profiles(client: OktopostClient) -> None:
+    template = unsent_post(client)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+
+    post = client.post_create(
+        message_id=template.message_id,
+        credential_ids=list(template.credential_ids),
+        start_at=start,
+        status="draft",
+    )
+
+    assert post.id != template.id
+    assert post.start_at == start
+    assert post.status == "draft"
+    assert post.credential_ids == template.credential_ids
+    assert client.post_get(post.id).message_id == template.message_id
+
+
+def test_post_create_reports_each_bad_field(client: OktopostClient) -> None:
+    with pytest.raises(PermanentError) as excinfo:
+        client.post_create(
+            message_id="005999999999999", credential_ids=["003-nope"], status="bogus"
+        )
+
+    assert excinfo.value.status == 400
+    assert set(excinfo.value.messages) >= {"messageId", "status"}
+    assert "messageId" in str(excinfo.value)
+
+
+def test_post_update_moves_the_start_time(client: OktopostClient) -> None:
+    post = unsent_post(client)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5, minutes=7)
+
+    updated = client.post_update(post.id, start_at=start)
+
+    assert updated.start_at == start
+    assert client.post_get(post.id).start_at == start
+
+
+def test_post_delete_removes_an_unsent_post(client: OktopostClient) -> None:
+    post = unsent_post(client)
+
+    client.post_delete(post.id)
+
+    with pytest.raises(NotFound):
+        client.post_get(post.id)
+
+
+def test_a_sent_post_cannot_be_changed(client: OktopostClient) -> None:
+    sent = next(client.posts_iter(status="complete"))
+
+    with pytest.raises(PermanentError) as excinfo:
+        client.post_delete(sent.id)
+
+    assert excinfo.value.status == 400
+    assert "sent" in excinfo.value.messages["API"]
+
+
+def test_message_get_and_list_by_campaign(client: OktopostClient) -> None:
+    post = client.post_list(count=25).items[0]
+
+    message = client.message_get(post.message_id)
+    page = client.message_list(campaign_id=message.campaign_id)
+
+    assert message.id == post.message_id
+    assert message.network == post.network
+    assert message.text
+    assert message.id in {m.id for m in page.items}
+    assert {m.campaign_id for m in page.items} == {message.campaign_id}
+
+
+def test_messages_by_ids_batches_100_ids_per_call(client: OktopostClient, sandbox: Any) -> None:
+    message_ids = list(dict.fromkeys(p.message_id for p in client.posts_iter()))
+    assert len(message_ids) > 100, "the sandbox world should hold more than 100 messages"
+    wanted = message_ids[:150]
+    before = endpoint_calls(sandbox, "GET /message")
+
+    messages = client.messages_by_ids([*wanted, wanted[0]])
+
+    assert {m.id for m in messages} == set(wanted)
+    assert endpoint_calls(sandbox, "GET /message") - before == 2
+
+
+def test_message_list_needs_a_campaign_or_ids(client: OktopostClient) -> None:
+    with pytest.raises(ValueError, match="campaign_id or ids"):
+        client.message_list()
+
+
+def test_message_create_and_update(client: OktopostClient) -> None:
+    campaign = next(client.campaigns_iter())
+    credential = client.credential_list()[0]
+
+    created = client.message_create(
+        network=credential.network,
+        campaign_id=campaign.id,
+        text="Hello from the client tests",
+        link_url="https://example.com/launch",
+        link_title="Launch",
+        description="All about it",
+    )
+    updated = client.message_update(created.id, text="Changed text")
+
+    assert created.text == "Hello from the client tests"
+    assert created.link_url == "https://example.com/launch"
+    assert created.campaign_id == campaign.id
+    assert updated.text == "Changed text"
+    assert client.message_get(created.id).text == "Changed text"
+
+
+def test_campaign_list_iter_and_get(client: OktopostClient) -> None:
+    campaigns = list(client.campaigns_iter())
+    page = client.campaign_list(count=25)
+
+    campaign = client.campaign_get(campaigns[0].id)
+
+    assert len(campaigns) == page.total
+    assert campaign.id == campaigns[0].id
+    assert campaign.name == campaigns[0].name
+
+
+def test_credential_list_hides_invalid_profiles_unless_asked(client: OktopostClient) -> None:
+    valid = client.credential_list()
+    everything = client.credential_list(include_invalid=True)
+    twitter = client.credential_list(network="Twitter", include_invalid=True)
+
+    assert all(c.is_valid for c in valid)
+    assert len(everything) > len(valid)
+    assert {c.network for c in twitter} <= {"Twitter"}
+    assert client.credential_get(valid[0].id).id == valid[0].id
+
+
+def test_postlog_list_returns_one_delivery_per_profile(client: OktopostClient) -> None:
+    sent = next(client.posts_iter(status="complete"))
+
+    logs = client.postlog_list(sent.id)
+
+    assert logs
+    assert {log.post_id for log in logs} == {sent.id}
+    assert {log.credential_id for log in logs} <= set(sent.credential_ids)
+    assert {log.status for log in logs} <= {"success", "failed"}
+
+
+def test_it_authenticates_with_basic_auth(sandbox: Any) -> None:
+    wrong = OktopostClient(
+        account_id=sandbox.account_id, api_key="wrong-key", base_url=sandbox.base_url
+    )
+    from oktopost.errors import AuthError
+
+    with pytest.raises(AuthError) as excinfo:
+        wrong.me()
+
+    assert excinfo.value.status == 401
+    assert excinfo.value.permanent
+
+
+def test_it_reuses_one_connection(client: OktopostClient) -> None:
+    client.me()
+    client.me()
+
+    adapter = client.session.get_adapter(client.base_url)
+    assert isinstance(adapter, requests.adapters.HTTPAdapter)
+    assert len(adapter.poolmanager.pools) == 1

@@ -1,0 +1,257 @@
+"""The shared rate budget, on both backends, with an injected clock."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+
+from oktopost.errors import RateLimited
+from oktopost.limiter import (
+    Limiter,
+    Limits,
+    RedisLimiter,
+    SqliteLimiter,
+    limiter_from_url,
+)
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+class FakeClock:
+    """Time that only moves when the limiter sleeps (or the test says so)."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+MakeLimiter = Callable[..., Limiter]
+
+
+@pytest.fixture(params=["redis", "sqlite"])
+def make_limiter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeLimiter]:
+    created: list[Limiter] = []
+
+    def make(limits: Limits, clock: FakeClock | None = None) -> Limiter:
+        kwargs = {} if clock is None else {"clock": clock, "sleep": clock.sleep}
+        limiter: Limiter
+        if request.param == "redis":
+            prefix = f"test-limiter:{uuid.uuid4().hex}"
+            limiter = RedisLimiter(REDIS_URL, prefix, limits, **kwargs)
+        else:
+            limiter = SqliteLimiter(tmp_path / f"{uuid.uuid4().hex}.db", limits, **kwargs)
+        created.append(limiter)
+        return limiter
+
+    yield make
+    for limiter in created:
+        limiter.reset()
+
+
+def test_it_grants_the_5s_window_then_sleeps_until_the_oldest_grant_expires(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(time.time())
+    start = clock.now
+    limiter = make_limiter(Limits(per_5s=3, per_minute=50, per_day=100), clock)
+    for _ in range(3):
+        limiter.acquire(priority="interactive")
+    assert clock.slept == []
+
+    limiter.acquire(priority="interactive")
+
+    assert 5.0 <= clock.now - start < 5.1
+
+
+def test_it_enforces_the_minute_window_separately(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(time.time())
+    start = clock.now
+    limiter = make_limiter(Limits(per_5s=10, per_minute=4, per_day=100), clock)
+    for _ in range(4):
+        limiter.acquire(priority="interactive")
+        clock.now += 1
+
+    limiter.acquire(priority="interactive", max_wait=120)
+
+    # The first grant (at start) must leave the 60 s window before a fifth one fits.
+    assert 60.0 <= clock.now - start < 60.1
+
+
+def test_background_calls_leave_a_reserve_for_interactive_ones(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(time.time())
+    limiter = make_limiter(
+        Limits(per_5s=10, per_minute=10, per_day=100, interactive_reserve=0.2), clock
+    )
+    for _ in range(8):
+        limiter.acquire(priority="background", max_wait=0)
+
+    with pytest.raises(RateLimited) as excinfo:
+        limiter.acquire(priority="background", max_wait=1)
+    limiter.acquire(priority="interactive", max_wait=0)
+    limiter.acquire(priority="interactive", max_wait=0)
+    with pytest.raises(RateLimited):
+        limiter.acquire(priority="interactive", max_wait=1)
+
+    assert excinfo.value.retry_at > clock.now
+
+
+def test_it_raises_when_a_block_outlasts_max_wait(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(time.time())
+    limiter = make_limiter(Limits(), clock)
+    limiter.block_until(clock.now + 100)
+
+    with pytest.raises(RateLimited) as excinfo:
+        limiter.acquire(max_wait=10)
+
+    assert excinfo.value.retry_at == pytest.approx(clock.now + 100)
+    assert clock.slept == []
+
+
+def test_it_sleeps_through_a_block_shorter_than_max_wait(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(time.time())
+    start = clock.now
+    limiter = make_limiter(Limits(), clock)
+    limiter.block_until(start + 100)
+    limiter.block_until(start + 50)  # a later, shorter block must not cut the first one short
+
+    limiter.acquire(max_wait=200)
+
+    assert 100.0 <= clock.now - start < 100.1
+
+
+def test_a_block_applies_to_every_limiter_on_the_same_store(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    clock = FakeClock(time.time())
+    first = SqliteLimiter(path, clock=clock, sleep=clock.sleep)
+    second = SqliteLimiter(path, clock=clock, sleep=clock.sleep)
+
+    first.block_until(clock.now + 30)
+
+    with pytest.raises(RateLimited):
+        second.acquire(max_wait=5)
+
+
+def test_report_shows_usage_and_block(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(time.time())
+    limiter = make_limiter(Limits(per_day=1000), clock)
+    for _ in range(3):
+        limiter.acquire()
+    clock.now += 61
+    limiter.acquire()
+    limiter.block_until(clock.now + 42)
+
+    budget = limiter.report()
+
+    assert budget.used_today in (4, 1)  # 1 if the 61 s crossed midnight UTC
+    assert budget.limit_today == 1000
+    assert budget.left_today == 1000 - budget.used_today
+    assert budget.used_last_minute == 1
+    assert budget.blocked_until == pytest.approx(clock.now + 42)
+    assert budget.blocked_until_datetime is not None
+
+
+def test_report_shows_no_block_once_it_has_ended(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(time.time())
+    limiter = make_limiter(Limits(), clock)
+    limiter.block_until(clock.now + 5)
+    clock.now += 6
+
+    assert limiter.report().blocked_until is None
+
+
+def test_the_daily_budget_raises_at_once_and_resets_at_midnight_utc(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(datetime(2031, 3, 4, 23, 59, 50, tzinfo=UTC).timestamp())
+    limiter = make_limiter(Limits(per_5s=100, per_minute=100, per_day=3), clock)
+    for _ in range(3):
+        limiter.acquire(priority="interactive")
+
+    with pytest.raises(RateLimited) as excinfo:
+        limiter.acquire(priority="interactive", max_wait=3600)
+    assert excinfo.value.retry_at == datetime(2031, 3, 5, tzinfo=UTC).timestamp()
+    assert clock.slept == []
+
+    clock.now = datetime(2031, 3, 5, 0, 0, 1, tzinfo=UTC).timestamp()
+    limiter.acquire(priority="interactive")
+    assert limiter.report().used_today == 1
+
+
+def test_background_calls_leave_a_reserve_of_the_daily_budget(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(datetime(2031, 3, 4, 12, tzinfo=UTC).timestamp())
+    limiter = make_limiter(
+        Limits(per_5s=100, per_minute=100, per_day=10, interactive_reserve=0.2), clock
+    )
+    for _ in range(8):
+        limiter.acquire()
+
+    with pytest.raises(RateLimited):
+        limiter.acquire()
+    limiter.acquire(priority="interactive")
+
+
+def test_limits_reject_an_unknown_priority() -> None:
+    with pytest.raises(ValueError, match="priority"):
+        Limits().caps("urgent")  # type: ignore[arg-type]
+
+
+def test_limiter_from_url_picks_the_backend(tmp_path: Path) -> None:
+    assert isinstance(limiter_from_url(REDIS_URL), RedisLimiter)
+    assert isinstance(limiter_from_url(tmp_path / "a.db"), SqliteLimiter)
+    from_url = limiter_from_url(f"sqlite:///{tmp_path}/b.db")
+    assert isinstance(from_url, SqliteLimiter)
+    assert from_url.path == tmp_path / "b.db"
+    with pytest.raises(ValueError, match="unsupported"):
+        limiter_from_url("memcached://localhost")
+
+
+def _grab_tokens(url: str, prefix: str, seconds: float, results: multiprocessing.Queue) -> None:
+    limits = Limits(per_5s=25, per_minute=1000, per_day=100_000, interactive_reserve=0)
+    limiter = (
+        RedisLimiter(url, prefix, limits) if url.startswith("redis") else SqliteLimiter(url, limits)
+    )
+    granted = 0
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            limiter.acquire(max_wait=0)
+            granted += 1
+        except RateLimited:
+            time.sleep(0.001)
+    results.put(granted)
+
+
+@pytest.mark.parametrize("backend", ["redis", "sqlite"])
+def test_processes_racing_for_tokens_never_overshoot(backend: str, tmp_path: Path) -> None:
+    url = REDIS_URL if backend == "redis" else str(tmp_path / "race.db")
+    prefix = f"test-limiter:{uuid.uuid4().hex}"
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [
+        context.Process(target=_grab_tokens, args=(url, prefix, 1.5, results)) for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    granted = [results.get(timeout=30) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=10)
+
+    # 1.5 s of racing fits in one 5 s window, so exactly the cap is handed out.
+    assert sum(granted) == 25
+    if backend == "redis":
+        client = redis.Redis.from_url(REDIS_URL)
+        client.delete(*client.keys(f"{prefix}:*"))
