@@ -168,6 +168,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not memory, so a real worker process in the tests can share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-oktodash.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -183,9 +185,15 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    # A countdown longer than the visibility timeout is delivered twice; none of
-    # our countdowns come near two hours.
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 7200}
+    # An unacknowledged task (its worker died) is delivered again after this; a
+    # countdown longer than it would be delivered twice, and none of ours come near.
+    _visibility = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": _visibility,
+        # Look for abandoned tasks about as often as they can become visible again.
+        "unacked_restore_interval": max(1, min(10, _visibility // 2)),
+        "unacked_restore_throttle": 1 if _visibility < 60 else 10,
+    }
 else:
     CACHES = {
         "default": {
@@ -211,7 +219,39 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Exactly one beat runs this (Procfile, docker-compose). `expires` drops ticks that a
+# busy worker could not start in time instead of letting them pile up.
+CELERY_BEAT_SCHEDULE = {
+    "sync-posts": {
+        "task": "posts.tasks.sync_posts",
+        "schedule": env_int("SYNC_EVERY_SECONDS", 120, minimum=10),
+        "options": {"expires": 110},
+    },
+    "sync-posts-full": {
+        "task": "posts.tasks.sync_posts",
+        "schedule": 6 * 3600,
+        "kwargs": {"full": True},
+        "options": {"expires": 3600},
+    },
+    "sync-counters-48h": {
+        "task": "posts.tasks.sync_counters",
+        "schedule": 15 * 60,
+        "kwargs": {"hours": 48},
+        "options": {"expires": 600},
+    },
+    "sync-counters-30d": {
+        "task": "posts.tasks.sync_counters",
+        "schedule": 6 * 3600,
+        "kwargs": {"hours": 30 * 24},
+        "options": {"expires": 3600},
+    },
+    "refresh-stats": {
+        "task": "posts.tasks.refresh_stats",
+        "schedule": 60,
+        "kwargs": {"limit": 50},
+        "options": {"expires": 55},
+    },
+}
 
 # --- Oktopost --------------------------------------------------------------
 OKTOPOST_ACCOUNT_ID = env_str("OKTOPOST_ACCOUNT_ID")
@@ -230,6 +270,19 @@ if OKTOPOST_SANDBOX:
     OKTOPOST_BASE_URL = OKTOPOST_BASE_URL or env_url(
         "OKTOPOST_SANDBOX_URL", ("http",), "http://127.0.0.1:8765/v2"
     )
+
+# One rate budget for every process: Redis when configured, else a SQLite file.
+OKTOPOST_LIMITER_URL = (
+    env_str("OKTOPOST_LIMITER_URL") or REDIS_URL or str(VAR_DIR / "ratelimit.sqlite3")
+)
+OKTOPOST_LIMIT_PER_MINUTE = env_int("OKTOPOST_LIMIT_PER_MINUTE", 54, minimum=1)
+OKTOPOST_LIMIT_PER_5S = env_int("OKTOPOST_LIMIT_PER_5S", 100, minimum=1)
+OKTOPOST_LIMIT_PER_DAY = env_int("OKTOPOST_LIMIT_PER_DAY", 19_000, minimum=1)
+# Seconds every caller pauses after a 429 (Oktopost documents a 15-minute block).
+OKTOPOST_BLOCK_SECONDS = env_int("OKTOPOST_BLOCK_SECONDS", 900, minimum=1)
+OKTOPOST_TIMEOUT = (3.05, float(env_int("OKTOPOST_READ_TIMEOUT", 15, minimum=1)))
+# A sync run that has not reported progress for this long is presumed dead.
+SYNC_LOCK_STALE_SECONDS = env_int("SYNC_LOCK_STALE_SECONDS", 180, minimum=1)
 
 # --- Auth, sessions, throttling ------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

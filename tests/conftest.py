@@ -46,3 +46,15 @@ def viewer_client(viewer: User) -> Client:
     client = Client()
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture
+def oktopost(sandbox, settings, tmp_path):
+    """Point Django at the per-test sandbox, with a fresh shared rate budget of its own."""
+    settings.OKTOPOST_BASE_URL = sandbox.base_url
+    settings.OKTOPOST_ACCOUNT_ID = sandbox.account_id
+    settings.OKTOPOST_API_KEY = sandbox.api_key
+    settings.OKTOPOST_LIMITER_URL = str(tmp_path / "ratelimit.sqlite3")
+    settings.OKTOPOST_BLOCK_SECONDS = 3
+    settings.OKTOPOST_TIMEOUT = (2.0, 3.0)
+    return sandbox

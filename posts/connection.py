@@ -1,0 +1,50 @@
+"""The one place Django code builds an Oktopost client, from settings."""
+
+from functools import cache
+
+from django.conf import settings
+
+from oktopost.client import OktopostClient
+from oktopost.limiter import Limiter, Limits, Priority, limiter_from_url
+
+
+@cache
+def _limiter(url: str, per_minute: int, per_5s: int, per_day: int) -> Limiter:
+    limits = Limits(per_minute=per_minute, per_5s=per_5s, per_day=per_day)
+    return limiter_from_url(url, limits)
+
+
+def get_limiter() -> Limiter:
+    return _limiter(
+        settings.OKTOPOST_LIMITER_URL,
+        settings.OKTOPOST_LIMIT_PER_MINUTE,
+        settings.OKTOPOST_LIMIT_PER_5S,
+        settings.OKTOPOST_LIMIT_PER_DAY,
+    )
+
+
+class CallCounter:
+    """Counts HTTP answers a client received (retries included), for command output."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, response, *args, **kwargs):
+        self.calls += 1
+        return response
+
+
+def get_client(*, priority: Priority = "background") -> OktopostClient:
+    client = OktopostClient(
+        account_id=settings.OKTOPOST_ACCOUNT_ID,
+        api_key=settings.OKTOPOST_API_KEY,
+        region=settings.OKTOPOST_REGION,
+        base_url=settings.OKTOPOST_BASE_URL or None,
+        limiter=get_limiter(),
+        timeout=settings.OKTOPOST_TIMEOUT,
+        block_seconds=settings.OKTOPOST_BLOCK_SECONDS,
+        priority=priority,
+    )
+    client.counter = CallCounter()
+    client.session.hooks["response"].append(client.counter)
+    return client

@@ -1,0 +1,91 @@
+"""Celery tasks: thin interfaces that take ids, call one function in posts/sync.py.
+
+Retries: Oktopost being down or slow (RetryableError) is retried a bounded number of
+times with backoff and jitter. A 429 is not retried: the shared limiter already pauses
+every caller until the block ends, and the next beat tick picks the work up again.
+Every task is idempotent (sync claims a lock, upserts by Oktopost id, resumes from the
+committed cursor), so acks_late is safe: a task lost with its worker runs again.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from oktodash.celery import app
+from oktopost.errors import RateLimited, RetryableError
+from posts import sync
+
+log = logging.getLogger(__name__)
+
+WORKER_SEEN_KEY = "oktodash:worker-seen"
+
+COMMON = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "autoretry_for": (RetryableError,),
+    "dont_autoretry_for": (RateLimited,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 3,
+}
+
+
+def _seen() -> None:
+    """Tell the status bar a worker is alive."""
+    cache.set(WORKER_SEEN_KEY, timezone.now().isoformat(), 3600)
+
+
+@app.task(bind=True, soft_time_limit=600, time_limit=660, **COMMON)
+def sync_posts(self, full: bool = False) -> dict:
+    _seen()
+    try:
+        return sync.posts_sync(full=full).as_dict()
+    except sync.SyncBusy as exc:
+        # The holder may be a worker that died mid-run (this task may be its redelivery):
+        # look once more when its lock would have gone stale.
+        if self.request.retries == 0:
+            raise self.retry(
+                exc=exc, countdown=settings.SYNC_LOCK_STALE_SECONDS + 1, max_retries=1
+            ) from exc
+        log.info("sync skipped: another sync is running")
+        return {"skipped": True}
+    except (RateLimited, SoftTimeLimitExceeded) as exc:
+        # Progress is committed; the next tick resumes from the saved window.
+        log.warning("sync stopped early: %s", exc)
+        return {"stopped": str(exc)}
+
+
+@app.task(soft_time_limit=300, time_limit=330, **COMMON)
+def sync_counters(hours: int = 48) -> dict:
+    _seen()
+    try:
+        return sync.counters_sync(since=timedelta(hours=hours)).as_dict()
+    except sync.SyncBusy:
+        return {"skipped": True}
+    except (RateLimited, SoftTimeLimitExceeded) as exc:
+        log.warning("counters sync stopped early: %s", exc)
+        return {"stopped": str(exc)}
+
+
+@app.task(soft_time_limit=240, time_limit=270, **COMMON)
+def refresh_stats(limit: int = 40) -> dict:
+    _seen()
+    try:
+        result = sync.stats_refresh(limit=limit)
+    except SoftTimeLimitExceeded:
+        return {"stopped": "time limit"}
+    return {"refreshed": result.refreshed, "calls": result.calls, "stopped": result.stopped}
+
+
+@app.task(soft_time_limit=60, time_limit=90, **COMMON)
+def refresh_post_stats(post_id: int) -> dict:
+    """A user's "refresh now": jumps the stats queue, still within the shared budget."""
+    _seen()
+    result = sync.stats_refresh(limit=1, post_ids=[post_id], priority="interactive")
+    return {"refreshed": result.refreshed, "stopped": result.stopped}

@@ -1,0 +1,189 @@
+"""Tasks on real Celery workers, on the filesystem transport and on Redis."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import kombu.pools
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.db import connection
+
+from oktodash.celery import app
+from posts import tasks
+from posts.models import Post, SyncState
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
+
+
+def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def broker_for(kind: str, tmp_path: Path) -> tuple[str, dict]:
+    if kind == "redis":
+        import redis
+
+        redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+        return REDIS_TEST_URL, {"visibility_timeout": 3}
+    folder = tmp_path / "broker"
+    (folder / "queue").mkdir(parents=True)
+    (folder / "processed").mkdir()
+    return "filesystem://", {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+    }
+
+
+def _drop_pools() -> None:
+    # Celery caches broker connections and producers; a new broker needs new ones.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    kombu.pools.reset()
+
+
+@contextmanager
+def app_on_broker(url: str, options: dict) -> Iterator[None]:
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    app.conf.broker_url, app.conf.broker_transport_options = url, options
+    _drop_pools()
+    try:
+        yield
+    finally:
+        _drop_pools()
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+
+
+def synced() -> bool:
+    state = SyncState.objects.filter(name="posts").first()
+    return bool(state and state.last_success)
+
+
+@pytest.mark.parametrize("kind", ["filesystem", "redis"])
+def test_a_real_worker_runs_the_sync_task(oktopost, tmp_path: Path, kind: str) -> None:
+    url, options = broker_for(kind, tmp_path)
+    total = oktopost.control("GET", "state")["counts"]["posts"]
+    with app_on_broker(url, options), start_worker(app, perform_ping_check=False):
+        tasks.sync_posts.delay(full=True)
+        wait_for(synced, timeout=60, what="the sync task")
+        assert Post.objects.count() == total
+        tasks.refresh_stats.delay(limit=3)
+        wait_for(
+            lambda: Post.objects.filter(stats_at__isnull=False).count() == 3,
+            timeout=30,
+            what="the stats task",
+        )
+
+
+def test_the_beat_schedule_syncs_often_and_refreshes_stats_continuously(settings) -> None:
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    registered = set(app.tasks)
+    assert {entry["task"] for entry in schedule.values()} <= registered
+    assert schedule["sync-posts"]["schedule"] <= 300
+    assert schedule["refresh-stats"]["schedule"] <= 60
+
+
+def test_tasks_are_idempotent_and_bounded() -> None:
+    for task in (tasks.sync_posts, tasks.sync_counters, tasks.refresh_stats):
+        assert task.acks_late and task.ignore_result
+        assert task.max_retries == 3
+        assert task.soft_time_limit < task.time_limit
+
+
+def _worker_env(oktopost, broker_url: str, tmp_path: Path) -> dict[str, str]:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "SECRET_KEY": "worker-test",
+        "HTTPS": "false",
+        "VAR_DIR": str(tmp_path / "worker-var"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": broker_url,
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "SYNC_LOCK_STALE_SECONDS": "2",
+        "OKTOPOST_BASE_URL": oktopost.base_url,
+        "OKTOPOST_LIMITER_URL": str(tmp_path / "ratelimit.sqlite3"),
+    }
+
+
+def _start_worker_process(env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "oktodash",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_a_task_killed_with_its_worker_runs_again_and_the_mirror_is_right(
+    oktopost, tmp_path: Path
+) -> None:
+    total = oktopost.control("GET", "state")["counts"]["posts"]
+    # Slow answers keep the sync in flight long enough to kill it mid-way.
+    oktopost.control("POST", "faults", {"latency_ms": 700})
+    url, options = broker_for("redis", tmp_path)
+    env = _worker_env(oktopost, url, tmp_path)
+    first = _start_worker_process(env, tmp_path / "worker1.log")
+    try:
+        with app_on_broker(url, options):
+            tasks.sync_posts.delay(full=True)
+        wait_for(lambda: Post.objects.exists(), timeout=60, what="the first page")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    partial = Post.objects.count()
+    assert partial < total, "the task finished before it could be killed"
+    assert not synced()
+
+    oktopost.control("POST", "faults", {})
+    second = _start_worker_process(env, tmp_path / "worker2.log")
+    try:
+        # Redis hands the unacknowledged task out again after the visibility timeout.
+        wait_for(synced, timeout=90, what="the task to run again")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        try:
+            second.wait(15)
+        except subprocess.TimeoutExpired:
+            second.kill()
+    assert Post.objects.count() == total
+    assert Post.objects.values("oktopost_id").distinct().count() == total
+    log = (tmp_path / "worker2.log").read_text()
+    assert "posts.tasks.sync_posts" in log
