@@ -46,6 +46,7 @@ def broker_for(kind: str, tmp_path: Path) -> tuple[str, dict]:
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
     }
 
 
