@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from posts.selectors import sync_status
 
 
 def shell(request: HttpRequest) -> dict[str, object]:
@@ -7,4 +10,6 @@ def shell(request: HttpRequest) -> dict[str, object]:
     return {
         "app_version": settings.VERSION,
         "oktopost_sandbox": settings.OKTOPOST_SANDBOX,
+        # Lazy: computed only by pages that render the status bar.
+        "sync_status": SimpleLazyObject(sync_status),
     }

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from oktodash.celery import app as celery_app
+from posts.selectors import sync_status
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +51,33 @@ def _probe_cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
+def _sync_summary() -> dict[str, str | None]:
+    status = sync_status()
+
+    def iso(value) -> str | None:
+        return value.isoformat() if value else None
+
+    return {"last_sync": iso(status.last_sync), "blocked_until": iso(status.blocked_until)}
+
+
 @login_not_required
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     database = _check("database", _probe_database)
+    sync = _sync_summary() if database["ok"] else {"last_sync": None, "blocked_until": None}
     body = {
         "status": "ok",
         "version": settings.VERSION,
         "database": database,
         "broker": _check("broker", _probe_broker),
         "cache": _check("cache", _probe_cache),
-        "last_sync": None,
-        "oktopost": {"sandbox": settings.OKTOPOST_SANDBOX},
+        "last_sync": sync["last_sync"],
+        "oktopost": {
+            "sandbox": settings.OKTOPOST_SANDBOX,
+            "blocked": sync["blocked_until"] is not None,
+            "blocked_until": sync["blocked_until"],
+        },
     }
     if not database["ok"]:
         body["status"] = "down"

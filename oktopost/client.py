@@ -119,11 +119,14 @@ class OktopostClient:
         self.session.headers["User-Agent"] = f"oktodash/{__version__}"
         self.session.headers["Accept"] = "application/json"
 
-    def with_priority(self, priority: Priority) -> Self:
-        """A client sharing this one's session and limiter, calling at another priority."""
+    def with_priority(self, priority: Priority, *, max_wait: float | None = None) -> Self:
+        """A client sharing this one's session and limiter, calling at another priority
+        (and, if given, waiting at most ``max_wait`` seconds for the budget)."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone.priority = priority
+        if max_wait is not None:
+            clone.max_wait = max_wait
         return clone
 
     def close(self) -> None:

@@ -34,7 +34,7 @@ class CallCounter:
         return response
 
 
-def get_client(*, priority: Priority = "background") -> OktopostClient:
+def get_client(*, priority: Priority = "background", max_wait: float = 30.0) -> OktopostClient:
     client = OktopostClient(
         account_id=settings.OKTOPOST_ACCOUNT_ID,
         api_key=settings.OKTOPOST_API_KEY,
@@ -44,6 +44,7 @@ def get_client(*, priority: Priority = "background") -> OktopostClient:
         timeout=settings.OKTOPOST_TIMEOUT,
         block_seconds=settings.OKTOPOST_BLOCK_SECONDS,
         priority=priority,
+        max_wait=max_wait,
     )
     client.counter = CallCounter()
     client.session.hooks["response"].append(client.counter)

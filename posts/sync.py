@@ -17,7 +17,9 @@ detects it from each page and narrows the window from the side it has read.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,6 +50,9 @@ log = logging.getLogger(__name__)
 PAGE = 100
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 CATALOG_MAX_AGE = timedelta(minutes=30)
+POSTLOGS_PER_RUN = 20
+# A sync waits this long for the shared budget before stopping (it resumes next tick).
+SYNC_MAX_WAIT = 90.0
 ONE_SECOND = timedelta(seconds=1)
 
 POSTS_LOCK = "posts"
@@ -81,10 +86,13 @@ class SyncResult:
     pages: int = 0
     calls: int = 0
     catalog: bool = False  # campaigns and profiles were refreshed in this run
+    pending_messages: set[str] = field(default_factory=set, repr=False)
     complete: bool = False
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("pending_messages")
+        return data
 
 
 @dataclass
@@ -105,17 +113,39 @@ def _state(name: str) -> SyncState:
 
 
 def lock_claim(name: str) -> str | None:
-    """Claim `name` if free (or its holder went quiet). Returns the token, or None."""
-    _state(name)
+    """Claim `name` if free, or if its holder is gone. Returns the token, or None.
+
+    The holder is gone when it stopped reporting progress for SYNC_LOCK_STALE_SECONDS,
+    or at once when it ran on this host and its process no longer exists (a worker
+    stopped with Ctrl-C or killed mid-run).
+    """
+    state = _state(name)
     now = timezone.now()
     stale = now - timedelta(seconds=settings.SYNC_LOCK_STALE_SECONDS)
-    token = secrets.token_hex(8)
+    token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    free = Q(running_since__isnull=True) | Q(running_since__lt=stale)
+    if state.running_since and _holder_is_dead(state.run_token):
+        free |= Q(run_token=state.run_token)
     claimed = (
         SyncState.objects.filter(name=name)
-        .filter(Q(running_since__isnull=True) | Q(running_since__lt=stale))
+        .filter(free)
         .update(running_since=now, run_token=token, last_started=now)
     )
     return token if claimed else None
+
+
+def _holder_is_dead(token: str) -> bool:
+    host, _, rest = token.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def lock_heartbeat(name: str, token: str) -> None:
@@ -425,17 +455,37 @@ def _deliveries_align(posts: list[Post]) -> None:
         Delivery.objects.filter(query).delete()
 
 
-def _messages_fetch(client: OktopostClient, posts: Iterable[ok.Post], now: datetime) -> int:
-    wanted = {p.message_id for p in posts if p.message_id}
-    known = set(
-        Message.objects.filter(oktopost_id__in=wanted).values_list("oktopost_id", flat=True)
+def _messages_missing(ids: Iterable[str]) -> set[str]:
+    wanted = {i for i in ids if i}
+    known = Message.objects.filter(oktopost_id__in=wanted).values_list("oktopost_id", flat=True)
+    return wanted - set(known)
+
+
+def _messages_flush(client: OktopostClient, result: SyncResult, *, everything: bool) -> None:
+    """Fetch pending messages in full batches of 100 (the most one call takes), and the
+    remainder only at the end of the run: the fewest calls for the messages we need."""
+    pending = sorted(result.pending_messages)
+    batches = [pending[i : i + PAGE] for i in range(0, len(pending), PAGE)]
+    if not everything and batches and len(batches[-1]) < PAGE:
+        batches.pop()
+    for batch in batches:
+        messages = client.messages_by_ids(batch)
+        with transaction.atomic():
+            messages_upsert(messages, now=timezone.now())
+        result.messages += len(messages)
+        result.pending_messages.difference_update(batch)
+
+
+def messages_backfill_ids(limit: int = 1000) -> set[str]:
+    """Messages referenced by mirrored posts but not mirrored (a run died before its
+    last batch)."""
+    referenced = (
+        Post.objects.filter(message_id__isnull=False)
+        .exclude(message_id__in=Message.objects.values("oktopost_id"))
+        .values_list("message_id", flat=True)
+        .distinct()
     )
-    missing = sorted(wanted - known)
-    if not missing:
-        return 0
-    messages = client.messages_by_ids(missing)
-    messages_upsert(messages, now=now)
-    return len(messages)
+    return set(referenced[:limit])
 
 
 def messages_upsert(messages: Iterable[ok.Message], *, now: datetime) -> None:
@@ -480,12 +530,25 @@ def messages_upsert(messages: Iterable[ok.Message], *, now: datetime) -> None:
     )
 
 
-def postlogs_fetch(client: OktopostClient, posts: Iterable[Post]) -> int:
-    """Per-profile outcomes for posts that failed somewhere (one call per post)."""
+def postlogs_pending(limit: int) -> list[Post]:
+    """Failed or partly failed posts whose per-profile outcomes we have not read yet."""
+    return list(
+        Post.objects.filter(
+            status__in=(Status.INCOMPLETE, Status.ERROR),
+            deleted_at__isnull=True,
+            deliveries__postlog_id="",
+        )
+        .distinct()
+        .order_by("-start_at")[:limit]
+    )
+
+
+def postlogs_fetch(
+    client: OktopostClient, posts: Iterable[Post], result: SyncResult | None = None
+) -> int:
+    """Per-profile outcomes (one call per post), with the network's error text."""
     fetched = 0
     for post in posts:
-        if post.status not in (Status.INCOMPLETE, Status.ERROR):
-            continue
         logs = client.postlog_list(post.oktopost_id)
         with transaction.atomic():
             for entry in logs:
@@ -500,7 +563,11 @@ def postlogs_fetch(client: OktopostClient, posts: Iterable[Post]) -> int:
                         "sent_at": entry.created,
                     },
                 )
+            # A profile Oktopost logged nothing for: mark it read so we do not ask again.
+            Delivery.objects.filter(post_id=post.id, postlog_id="").update(postlog_id="-")
         fetched += 1
+        if result is not None:
+            result.postlogs += 1
     return fetched
 
 
@@ -580,7 +647,7 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
     token = lock_claim(POSTS_LOCK)
     if token is None:
         raise SyncBusy("another sync is running")
-    client = client or get_client()
+    client = client or get_client(max_wait=SYNC_MAX_WAIT)
     result = SyncResult(kind="full" if full else "incremental")
     calls_before = _calls(client)
     try:
@@ -589,6 +656,7 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
             _full(client, token, result)
         else:
             _incremental(client, token, result)
+        _finish(client, result)
     except BaseException as exc:
         result.calls = _calls(client) - calls_before
         lock_release(POSTS_LOCK, token, error=f"{exc.__class__.__name__}: {exc}")
@@ -613,14 +681,25 @@ def _apply_page(
     now = timezone.now()
     if not result.catalog and _references_unknown(items):
         result.catalog = catalog_sync(client=client, force=True)
-    result.messages += _messages_fetch(client, items, now)
     with transaction.atomic():
-        created, updated, unchanged, just_sent = posts_upsert(items, now=now, full_run=full_run)
+        created, updated, unchanged, _ = posts_upsert(items, now=now, full_run=full_run)
     result.created += created
     result.updated += updated
     result.unchanged += unchanged
     result.pages += 1
-    result.postlogs += postlogs_fetch(client, just_sent)
+    result.pending_messages |= _messages_missing(p.message_id for p in items)
+    _messages_flush(client, result, everything=False)
+
+
+def _finish(client: OktopostClient, result: SyncResult) -> None:
+    """After the pages: the last messages, then failed posts' outcomes (least urgent)."""
+    _messages_flush(client, result, everything=True)
+    try:
+        # Never wait for budget here: what is not fetched now is fetched next run.
+        quick = client.with_priority(client.priority, max_wait=0.0)
+        postlogs_fetch(quick, postlogs_pending(POSTLOGS_PER_RUN), result)
+    except RateLimited:
+        pass
 
 
 def _references_unknown(items: list[ok.Post]) -> bool:
@@ -676,6 +755,7 @@ def _full(client: OktopostClient, token: str, result: SyncResult) -> None:
             _apply_page(client, items, result, full_run=run_started)
         SyncState.objects.filter(name=FULL_STATE).update(last_result={"window": window.dump()})
         lock_heartbeat(POSTS_LOCK, token)
+    result.pending_messages |= messages_backfill_ids()
     with transaction.atomic():
         # Posts Oktopost no longer returns: kept for history, hidden by default.
         result.deleted = (
@@ -708,7 +788,7 @@ def counters_sync(*, since: timedelta, client: OktopostClient | None = None) -> 
     token = lock_claim(POSTS_LOCK)
     if token is None:
         raise SyncBusy("another sync is running")
-    client = client or get_client()
+    client = client or get_client(max_wait=SYNC_MAX_WAIT)
     result = SyncResult(kind=f"counters {since}")
     calls_before = _calls(client)
     try:
@@ -718,6 +798,7 @@ def counters_sync(*, since: timedelta, client: OktopostClient | None = None) -> 
             if items:
                 _apply_page(client, items, result)
             lock_heartbeat(POSTS_LOCK, token)
+        _messages_flush(client, result, everything=True)
         result.complete = True
     except BaseException as exc:
         lock_release(POSTS_LOCK, token, error=f"{exc.__class__.__name__}: {exc}")
@@ -786,7 +867,11 @@ def stats_refresh(
         posts = list(Post.objects.filter(id__in=post_ids, deleted_at__isnull=True))
     else:
         posts = stats_queue(now, limit)
-    for post in posts:
+    for number, post in enumerate(posts):
+        if post_ids is None and number % 5 == 0 and _sync_running():
+            # Keeping the post list in step matters more than one more post's stats.
+            result.stopped = "a sync is running; stats wait for it"
+            break
         try:
             item = client.post_get(post.oktopost_id, stats=True)
         except RateLimited as exc:
@@ -818,6 +903,11 @@ def stats_refresh(
         defaults={"last_success": timezone.now(), "last_result": asdict(result)},
     )
     return result
+
+
+def _sync_running() -> bool:
+    stale = timezone.now() - timedelta(seconds=settings.SYNC_LOCK_STALE_SECONDS)
+    return SyncState.objects.filter(name=POSTS_LOCK, running_since__gte=stale).exists()
 
 
 def stats_request(post: Post) -> None:

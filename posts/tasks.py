@@ -18,10 +18,9 @@ from django.utils import timezone
 from oktodash.celery import app
 from oktopost.errors import RateLimited, RetryableError
 from posts import sync
+from posts.selectors import WORKER_SEEN_KEY
 
 log = logging.getLogger(__name__)
-
-WORKER_SEEN_KEY = "oktodash:worker-seen"
 
 COMMON = {
     "acks_late": True,

@@ -6,4 +6,5 @@ app_name = "posts"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("status/", views.status, name="status"),
 ]

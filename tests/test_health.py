@@ -43,3 +43,21 @@ def test_health_says_degraded_when_the_broker_is_down(client: Client, settings) 
     assert response.status_code == 200
     assert response.json()["broker"]["ok"] is False
     assert response.json()["status"] == "degraded"
+
+
+def test_health_reports_the_last_sync_and_an_oktopost_block(
+    db, client: Client, settings, tmp_path
+) -> None:
+    from django.utils import timezone
+
+    from posts.connection import get_limiter
+    from posts.models import SyncState
+
+    settings.OKTOPOST_LIMITER_URL = str(tmp_path / "budget.sqlite3")
+    moment = timezone.now()
+    SyncState.objects.create(name="posts", last_success=moment)
+    get_limiter().block_until(moment.timestamp() + 600)
+    body = client.get("/health/").json()
+    assert body["last_sync"] == moment.isoformat()
+    assert body["oktopost"]["blocked"] is True
+    assert body["oktopost"]["blocked_until"].startswith(str(moment.year))

@@ -192,3 +192,39 @@ def test_the_client_is_built_from_settings(oktopost) -> None:
     client = get_client()
     assert client.base_url == oktopost.base_url
     assert client.me().account_id == oktopost.account_id
+
+
+def test_stats_refresh_gives_way_to_a_running_sync(oktopost) -> None:
+    sync.posts_sync(full=True)
+    token = sync.lock_claim(sync.POSTS_LOCK)
+    result = sync.stats_refresh(limit=5)
+    sync.lock_release(sync.POSTS_LOCK, token)
+    assert result.refreshed == 0
+    assert "sync is running" in result.stopped
+
+
+def test_a_lock_held_by_a_process_that_is_gone_is_taken_over_at_once(oktopost) -> None:
+    import socket
+    import subprocess
+
+    dead_pid = subprocess.Popen(["true"])
+    dead_pid.wait()
+    SyncState.objects.create(
+        name=sync.POSTS_LOCK,
+        running_since=timezone.now(),
+        run_token=f"{socket.gethostname()}:{dead_pid.pid}:abcd",
+    )
+    assert sync.posts_sync(full=True).complete
+
+
+def test_a_lock_held_by_a_live_process_is_respected(oktopost) -> None:
+    import os
+    import socket
+
+    SyncState.objects.create(
+        name=sync.POSTS_LOCK,
+        running_since=timezone.now(),
+        run_token=f"{socket.gethostname()}:{os.getppid()}:abcd",
+    )
+    with pytest.raises(sync.SyncBusy):
+        sync.posts_sync()

@@ -9,3 +9,10 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Refresh the status bar every 30 s, only while the tab is visible.
+setInterval(() => {
+  if (document.visibilityState === "visible") {
+    document.body.dispatchEvent(new CustomEvent("status-refresh"));
+  }
+}, 30000);

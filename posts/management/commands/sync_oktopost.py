@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true", help="read every post, not just changes")
 
     def handle(self, *args: object, full: bool = False, **options: object) -> None:
-        client = get_client()
+        client = get_client(max_wait=sync.SYNC_MAX_WAIT)
         try:
             result = sync.posts_sync(full=full, client=client)
         except sync.SyncBusy as exc:

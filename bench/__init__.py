@@ -1,0 +1,1 @@
+"""Benchmarks that print tables (docs/benchmarks.md); run as `python -m bench.<name>`."""
