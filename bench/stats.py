@@ -39,6 +39,7 @@ from bench.common import (
     SandboxProcess,
     cleanup,
     django_start,
+    exit_on_sigterm,
     pct,
     prepare,
     table,
@@ -480,6 +481,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    exit_on_sigterm()
     if args.role == "main":
         run(args)
         return

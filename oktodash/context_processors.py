@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from posts.selectors import sync_status
+from posts.selectors import saved_views_for, sync_status
 
 
 def shell(request: HttpRequest) -> dict[str, object]:
@@ -12,4 +12,7 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "oktopost_sandbox": settings.OKTOPOST_SANDBOX,
         # Lazy: computed only by pages that render the status bar.
         "sync_status": SimpleLazyObject(sync_status),
+        "saved_views": SimpleLazyObject(
+            lambda: saved_views_for(request.user) if request.user.is_authenticated else []
+        ),
     }

@@ -7,6 +7,7 @@ fetched, and nothing is lost when Oktopost returns objects in any order.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -140,7 +141,8 @@ class Post(models.Model):
     )
     created_by = models.CharField(max_length=32, blank=True, db_index=True)
     modified_by = models.CharField(max_length=32, blank=True)
-    start_at = models.DateTimeField(null=True, db_index=True)
+    # Scheduled time; Oktopost always sets it (default: a minute after creation).
+    start_at = models.DateTimeField(db_index=True)
     created = models.DateTimeField(null=True, db_index=True)
     modified = models.DateTimeField(null=True, db_index=True)
     queued = models.BooleanField(default=False)
@@ -152,14 +154,15 @@ class Post(models.Model):
 
     # Counters. The first four come with every list page (cheap); shares and
     # impressions only from GET /post/{id}?stats=1 (one call per post).
-    clicks = models.PositiveIntegerField(default=0, db_index=True)
-    conversions = models.PositiveIntegerField(default=0, db_index=True)
-    comments = models.PositiveIntegerField(default=0, db_index=True)
-    likes = models.PositiveIntegerField(default=0, db_index=True)
-    shares = models.PositiveIntegerField(null=True, db_index=True)
-    impressions = models.PositiveIntegerField(null=True, db_index=True)
+    clicks = models.PositiveIntegerField(default=0)
+    conversions = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    shares = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveIntegerField(default=0)
     counters_at = models.DateTimeField(null=True)  # when the four list counters were read
-    stats_at = models.DateTimeField(null=True)  # when ?stats=1 last answered
+    # When ?stats=1 last answered; until then shares and impressions are unknown (0).
+    stats_at = models.DateTimeField(null=True)
     # The stats scheduler's queue: refresh when due; a user's request jumps ahead.
     stats_due_at = models.DateTimeField(null=True, db_index=True)
     stats_requested_at = models.DateTimeField(null=True, db_index=True)
@@ -171,9 +174,20 @@ class Post(models.Model):
     deleted_at = models.DateTimeField(null=True, db_index=True)
 
     class Meta:
+        # The queue sorts by each of these with the id as tie-breaker (keyset paging),
+        # and filters by every single-column index above.
         indexes = [
             models.Index(fields=["start_at", "id"], name="post_start_id"),
+            models.Index(fields=["created", "id"], name="post_created_id"),
+            models.Index(fields=["modified", "id"], name="post_modified_id"),
+            models.Index(fields=["clicks", "id"], name="post_clicks_id"),
+            models.Index(fields=["conversions", "id"], name="post_conversions_id"),
+            models.Index(fields=["comments", "id"], name="post_comments_id"),
+            models.Index(fields=["likes", "id"], name="post_likes_id"),
+            models.Index(fields=["shares", "id"], name="post_shares_id"),
+            models.Index(fields=["impressions", "id"], name="post_impressions_id"),
             models.Index(fields=["status", "start_at"], name="post_status_start"),
+            models.Index(fields=["network", "start_at"], name="post_network_start"),
         ]
 
     def __str__(self) -> str:
@@ -185,11 +199,40 @@ class Post(models.Model):
 
     @property
     def is_stuck(self) -> bool:
-        return (
-            self.status in WAITING_STATUSES
-            and self.start_at is not None
-            and self.start_at < timezone.now() - STUCK_AFTER
-        )
+        return self.status in WAITING_STATUSES and self.start_at < timezone.now() - STUCK_AFTER
+
+    @property
+    def status_key(self) -> str:
+        return "stuck" if self.is_stuck else self.status
+
+    @property
+    def status_label(self) -> str:
+        return "Stuck" if self.is_stuck else self.get_status_display()
+
+    @property
+    def is_live(self) -> bool:
+        """Can still change soon: due within the hour, stuck, or just sent."""
+        now = timezone.now()
+        if self.deleted_at:
+            return False
+        if self.status in WAITING_STATUSES:
+            return self.start_at < now + timedelta(hours=1)
+        return self.is_sent and self.start_at > now - timedelta(hours=1)
+
+    @property
+    def counters_stale(self) -> bool:
+        """Older than twice the refresh interval its age deserves (see posts.sync)."""
+        if not self.is_sent:
+            return False
+        if self.counters_at is None:
+            return True
+        age = timezone.now() - self.start_at
+        expected = timedelta(hours=1) if age < timedelta(hours=48) else timedelta(days=1)
+        return timezone.now() - self.counters_at > 2 * expected
+
+    @property
+    def oktopost_url(self) -> str:
+        return f"https://app.oktopost.com/post/{self.oktopost_id}"
 
 
 class Delivery(models.Model):
@@ -228,8 +271,8 @@ class StatsSample(models.Model):
     conversions = models.PositiveIntegerField(default=0)
     comments = models.PositiveIntegerField(default=0)
     likes = models.PositiveIntegerField(default=0)
-    shares = models.PositiveIntegerField(null=True)
-    impressions = models.PositiveIntegerField(null=True)
+    shares = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["post", "at"], name="sample_post_at")]
@@ -257,6 +300,27 @@ class SyncState(models.Model):
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True)
     last_result = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedView(models.Model):
+    """A named queue filter set (the query string); private unless shared with the team."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True)
+    shared = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="savedview_owner_name")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -5,12 +5,24 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from oktopost.limiter import Budget
 from posts.connection import get_limiter
-from posts.models import SyncState
+from posts.models import (
+    STUCK_AFTER,
+    WAITING_STATUSES,
+    Campaign,
+    Delivery,
+    Post,
+    Profile,
+    SavedView,
+    SyncState,
+)
+from posts.queue import STUCK, Cursor, QueueFilters
 
 WORKER_SEEN_KEY = "oktodash:worker-seen"
 WORKER_QUIET_AFTER = timedelta(minutes=10)
@@ -68,3 +80,200 @@ def sync_status() -> SyncStatus:
         worker_seen=parse_datetime(seen) if seen else None,
         now=now,
     )
+
+
+# --- the queue ---------------------------------------------------------------------
+
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[Post]
+    count: int
+    count_exact: bool
+    next_cursor: Cursor | None
+    prev_cursor: Cursor | None
+    first: bool
+
+
+def queue_queryset(filters: QueueFilters, *, now: datetime, zone) -> QuerySet[Post]:
+    """Every post the filters select, unordered."""
+    posts = Post.objects.all()
+    if not filters.deleted:
+        posts = posts.filter(deleted_at__isnull=True)
+    statuses = filters.effective_statuses()
+    if filters.preset and not statuses:
+        return posts.none()
+    if statuses:
+        plain = [s for s in statuses if s != STUCK]
+        match = Q(status__in=plain) if plain else Q(pk__in=[])
+        if STUCK in statuses:
+            match |= Q(status__in=WAITING_STATUSES, start_at__lt=now - STUCK_AFTER)
+        elif set(plain) & set(WAITING_STATUSES) and filters.preset == "upcoming":
+            match &= Q(start_at__gte=now - STUCK_AFTER)
+        posts = posts.filter(match)
+    if filters.networks:
+        posts = posts.filter(network__in=filters.networks)
+    if filters.campaigns:
+        posts = posts.filter(campaign_id__in=filters.campaigns)
+    if filters.sources:
+        posts = posts.filter(source__in=filters.sources)
+    if filters.created_by:
+        posts = posts.filter(created_by__in=filters.created_by)
+    if filters.profiles:
+        targets = Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=filters.profiles)
+        posts = posts.filter(Exists(targets))
+    lo, hi = filters.start_range(zone)
+    if lo:
+        posts = posts.filter(start_at__gte=lo)
+    if hi:
+        posts = posts.filter(start_at__lt=hi)
+    if filters.q:
+        posts = posts.filter(message__text__icontains=filters.q)
+    return posts
+
+
+def queue_page(
+    filters: QueueFilters,
+    cursor: Cursor | None,
+    *,
+    now: datetime,
+    zone,
+    profiles: dict[str, Profile],
+) -> QueuePage:
+    """One page by keyset on (sort field, id): the cost does not grow with depth."""
+    field_name = filters.sort_field
+    base = queue_queryset(filters, now=now, zone=zone)
+    # Going backwards reads the keyset the other way round, then flips the rows.
+    descending = filters.descending != bool(cursor and cursor.backwards)
+    sign = "-" if descending else ""
+    page = base.order_by(f"{sign}{field_name}", f"{sign}id")
+    if cursor:
+        before = "lt" if descending else "gt"
+        page = page.filter(
+            Q(**{f"{field_name}__{before}": cursor.value})
+            | Q(**{field_name: cursor.value, f"id__{before}": cursor.id})
+        )
+    size = filters.size
+    rows = list(
+        page.select_related("campaign", "message").prefetch_related(
+            Prefetch("deliveries", queryset=Delivery.objects.order_by("id"))
+        )[: size + 1]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    targets_attach(rows, profiles)
+    if cursor and cursor.backwards:
+        rows.reverse()
+        has_next, has_prev = True, more
+    else:
+        has_next, has_prev = more, cursor is not None
+    count = base.order_by()[: COUNT_CAP + 1].count()
+
+    def edge(post: Post, backwards: bool) -> Cursor:
+        return Cursor(value=getattr(post, field_name), id=post.id, backwards=backwards)
+
+    return QueuePage(
+        rows=rows,
+        count=min(count, COUNT_CAP),
+        count_exact=count <= COUNT_CAP,
+        next_cursor=edge(rows[-1], False) if rows and has_next else None,
+        prev_cursor=edge(rows[0], True) if rows and has_prev else None,
+        first=cursor is None,
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """One profile a post goes to, and what happened there."""
+
+    profile_id: str
+    label: str
+    network: str
+    status: str
+    error: str
+    remote_url: str
+
+
+def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
+    """Label each post's deliveries from the (small) profile table, without a join that
+    would drop deliveries to profiles not mirrored yet."""
+    for post in posts:
+        post.targets = [
+            Target(
+                profile_id=d.profile_id,
+                label=profiles[d.profile_id].label if d.profile_id in profiles else d.profile_id,
+                network=profiles[d.profile_id].network if d.profile_id in profiles else "",
+                status=d.status,
+                error=d.error,
+                remote_url=d.remote_url,
+            )
+            for d in post.deliveries.all()
+        ]
+
+
+def profiles_by_id() -> dict[str, Profile]:
+    return {p.oktopost_id: p for p in Profile.objects.order_by("network", "name")}
+
+
+def queue_choices() -> dict[str, object]:
+    """What the filter form offers; campaigns and profiles are small tables."""
+    creators = cache.get("queue:creators")
+    if creators is None:
+        creators = sorted(
+            c for c in Post.objects.values_list("created_by", flat=True).distinct() if c
+        )[:200]
+        cache.set("queue:creators", creators, 600)
+    return {
+        "campaigns": list(Campaign.objects.order_by("name").values_list("oktopost_id", "name")),
+        "profiles": profiles_by_id(),
+        "creators": creators,
+    }
+
+
+def post_for_view(oktopost_id: str) -> Post:
+    """A post with what its detail page shows, or Http404."""
+    return get_object_or_404(
+        Post.objects.select_related("campaign", "message").prefetch_related(
+            Prefetch("deliveries", queryset=Delivery.objects.order_by("id"))
+        ),
+        oktopost_id=oktopost_id,
+    )
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A small SVG line chart of one counter's history (no script, no inline style)."""
+
+    label: str
+    points: str
+    first: int
+    last: int
+    since: datetime | None
+
+
+CHART_W, CHART_H = 300, 60
+
+
+def stats_chart(post: Post) -> list[Chart]:
+    samples = list(post.samples.order_by("at").values_list("at", "clicks", "likes", "impressions"))
+    if len(samples) < 2:
+        return []
+    start, end = samples[0][0], samples[-1][0]
+    span = max((end - start).total_seconds(), 1.0)
+    charts = []
+    for index, label in ((1, "Clicks"), (2, "Likes"), (3, "Impressions")):
+        values = [row[index] or 0 for row in samples]
+        top = max(values) or 1
+        points = " ".join(
+            f"{(row[0] - start).total_seconds() / span * CHART_W:.1f},"
+            f"{CHART_H - value / top * (CHART_H - 4) - 2:.1f}"
+            for row, value in zip(samples, values, strict=True)
+        )
+        charts.append(Chart(label, points, values[0], values[-1], start))
+    return charts
+
+
+def saved_views_for(user) -> list[SavedView]:
+    return list(SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner"))

@@ -316,7 +316,8 @@ def _post_values(item: ok.Post) -> dict[str, object]:
         "message_id": item.message_id or None,
         "created_by": item.created_by,
         "modified_by": item.modified_by,
-        "start_at": item.start_at,
+        # Oktopost always schedules a post; fall back to its creation just in case.
+        "start_at": item.start_at or item.created or timezone.now(),
         "created": item.created,
         "modified": item.modified,
         "queued": item.queued,
@@ -836,8 +837,8 @@ def post_stats_apply(post: Post, item: ok.Post, now: datetime) -> None:
         post.conversions = stats.conversions if stats.conversions is not None else post.conversions
         post.comments = stats.comments if stats.comments is not None else post.comments
         post.likes = stats.likes if stats.likes is not None else post.likes
-        post.shares = stats.shares
-        post.impressions = stats.impressions_added
+        post.shares = stats.shares or 0
+        post.impressions = stats.impressions_added or 0
     interval, _ = stats_tier(post, now)
     post.stats_at = post.counters_at = post.synced_at = now
     post.stats_due_at = now + interval

@@ -5,6 +5,12 @@ from posts import views
 app_name = "posts"
 
 urlpatterns = [
-    path("", views.queue, name="queue"),
+    path("", views.queue_view, name="queue"),
     path("status/", views.status, name="status"),
+    path("views/", views.saved_view_create, name="view_create"),
+    path("views/<int:view_id>/delete/", views.saved_view_delete, name="view_delete"),
+    path("<str:oktopost_id>/", views.post_detail, name="detail"),
+    path("<str:oktopost_id>/row/", views.post_row, name="row"),
+    path("<str:oktopost_id>/stats/", views.post_stats, name="stats"),
+    path("<str:oktopost_id>/stats/refresh/", views.post_stats_refresh, name="stats_refresh"),
 ]

@@ -16,3 +16,33 @@ setInterval(() => {
     document.body.dispatchEvent(new CustomEvent("status-refresh"));
   }
 }, 30000);
+
+// The post drawer: htmx loads a post into #drawer; show it, and close on × or Escape.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target.id === "drawer") {
+    event.detail.target.classList.add("open");
+  }
+});
+document.addEventListener("click", (event) => {
+  const close = event.target.closest("[data-drawer-close]");
+  const drawer = document.getElementById("drawer");
+  if (close && drawer && drawer.contains(close)) {
+    event.preventDefault();
+    drawer.classList.remove("open");
+    drawer.replaceChildren();
+  }
+});
+document.addEventListener("keydown", (event) => {
+  const drawer = document.getElementById("drawer");
+  if (event.key === "Escape" && drawer && drawer.classList.contains("open")) {
+    drawer.classList.remove("open");
+    drawer.replaceChildren();
+  }
+});
+
+// Live rows poll for changes; a hidden tab does not need them.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (document.hidden && event.detail.elt.hasAttribute("data-live")) {
+    event.preventDefault();
+  }
+});

@@ -1,0 +1,284 @@
+"""The queue's filters, sort and cursor: parsed from the URL, never trusted.
+
+Every part of the query string is checked on its own; a bad part is dropped with a
+note the page shows ("Ignored status 'foo'"), so a bookmarked or hand-edited URL always
+opens a page, never an error. The canonical query string rebuilt from what was kept
+is what links, the pager and saved views use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.http import QueryDict
+
+from posts.models import NETWORKS, SENT_STATUSES, Source, Status
+
+STUCK = "stuck"
+STATUS_LABELS = {**dict(Status.choices), STUCK: "Stuck"}
+
+PRESETS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    # name: (label, statuses, default sort)
+    "upcoming": ("Upcoming", (Status.PENDING, Status.INQUEUE), "start_at"),
+    "attention": ("Needs attention", (Status.ERROR, Status.INCOMPLETE, STUCK), "-start_at"),
+    "sent": ("Sent", SENT_STATUSES, "-start_at"),
+    "drafts": ("Drafts", (Status.DRAFT, Status.INQUEUE_DRAFT), "-modified"),
+}
+
+SORTS: dict[str, str] = {
+    "start_at": "Scheduled time",
+    "created": "Created",
+    "modified": "Modified",
+    "clicks": "Clicks",
+    "conversions": "Conversions",
+    "comments": "Comments",
+    "likes": "Likes",
+    "shares": "Shares",
+    "impressions": "Impressions",
+}
+DEFAULT_SORT = "-start_at"
+SIZES = (25, 50, 100)
+DEFAULT_SIZE = 50
+MAX_TEXT = 200
+_ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+_CURSOR_SALT = "posts.queue.cursor"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    statuses: tuple[str, ...] = ()
+    preset: str = ""
+    networks: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    campaigns: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    created_by: tuple[str, ...] = ()
+    start_from: date | None = None
+    start_to: date | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    size: int = DEFAULT_SIZE
+    deleted: bool = False
+
+    @property
+    def sort_field(self) -> str:
+        return self.sort.lstrip("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    def items(self) -> list[tuple[str, str]]:
+        """The canonical query string, in a stable order (no cursor)."""
+        pairs: list[tuple[str, str]] = []
+        if self.preset:
+            pairs.append(("preset", self.preset))
+        pairs += [("status", s) for s in self.statuses]
+        pairs += [("network", n) for n in self.networks]
+        pairs += [("profile", p) for p in self.profiles]
+        pairs += [("campaign", c) for c in self.campaigns]
+        pairs += [("source", s) for s in self.sources]
+        pairs += [("created_by", u) for u in self.created_by]
+        if self.start_from:
+            pairs.append(("from", self.start_from.isoformat()))
+        if self.start_to:
+            pairs.append(("to", self.start_to.isoformat()))
+        if self.q:
+            pairs.append(("q", self.q))
+        if self.sort != self.default_sort:
+            pairs.append(("sort", self.sort))
+        if self.size != DEFAULT_SIZE:
+            pairs.append(("size", str(self.size)))
+        if self.deleted:
+            pairs.append(("deleted", "1"))
+        return pairs
+
+    @property
+    def default_sort(self) -> str:
+        return PRESETS[self.preset][2] if self.preset else DEFAULT_SORT
+
+    def query(self, **changes: object) -> str:
+        return urlencode((replace(self, **changes) if changes else self).items())
+
+    @property
+    def key(self) -> str:
+        """Binds a cursor to the filter set it was made for."""
+        return hashlib.sha256(self.query().encode()).hexdigest()[:16]
+
+    def effective_statuses(self) -> tuple[str, ...]:
+        """The preset's statuses narrowed by any statuses picked explicitly."""
+        if not self.preset:
+            return self.statuses
+        preset = PRESETS[self.preset][1]
+        if not self.statuses:
+            return tuple(preset)
+        return tuple(s for s in self.statuses if s in preset)
+
+    def chips(self) -> list[tuple[str, str]]:
+        """(label, URL query without that filter) for each active filter."""
+        chips: list[tuple[str, str]] = []
+        if self.preset:
+            chips.append((PRESETS[self.preset][0], self.query(preset="", sort=DEFAULT_SORT)))
+        for name, values, labels in (
+            ("statuses", self.statuses, STATUS_LABELS),
+            ("networks", self.networks, {}),
+            ("profiles", self.profiles, {}),
+            ("campaigns", self.campaigns, {}),
+            ("sources", self.sources, {}),
+            ("created_by", self.created_by, {}),
+        ):
+            for value in values:
+                rest = tuple(v for v in values if v != value)
+                chips.append((str(labels.get(value, value)), self.query(**{name: rest})))
+        if self.start_from:
+            chips.append((f"from {self.start_from:%d %b %Y}", self.query(start_from=None)))
+        if self.start_to:
+            chips.append((f"to {self.start_to:%d %b %Y}", self.query(start_to=None)))
+        if self.q:
+            chips.append((f"“{self.q}”", self.query(q="")))
+        if self.deleted:
+            chips.append(("including deleted", self.query(deleted=False)))
+        return chips
+
+    def start_range(self, zone: tzinfo) -> tuple[datetime | None, datetime | None]:
+        """The date range as instants: whole local days in the viewer's zone.
+
+        Each bound is that day's local midnight, so a range across a DST change is
+        still exactly the days asked for (23 or 25 hours long where the clocks move).
+        """
+        lo = datetime.combine(self.start_from, time.min, tzinfo=zone) if self.start_from else None
+        hi = None
+        if self.start_to:
+            hi = datetime.combine(self.start_to + timedelta(days=1), time.min, tzinfo=zone)
+        return lo, hi
+
+
+@dataclass
+class Parsed:
+    filters: QueueFilters
+    cursor: Cursor | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after (or before) the row with this sort value and id."""
+
+    value: object
+    id: int
+    backwards: bool = False
+
+    def sign(self, filters: QueueFilters) -> str:
+        value = self.value.isoformat() if isinstance(self.value, datetime) else self.value
+        payload = {"v": value, "i": self.id, "b": int(self.backwards), "k": filters.key}
+        return signing.dumps(payload, salt=_CURSOR_SALT, compress=True)
+
+
+def _choices(
+    query: QueryDict, name: str, allowed: set[str] | None, label: str, notes: list[str]
+) -> tuple[str, ...]:
+    kept: list[str] = []
+    for raw in query.getlist(name):
+        value = raw.strip()
+        if not value:
+            continue
+        ok = value in allowed if allowed is not None else bool(_ID.match(value))
+        if not ok:
+            notes.append(f"Ignored {label} “{value[:60]}”: not a known {label}.")
+        elif value not in kept:
+            kept.append(value)
+    return tuple(kept)
+
+
+def _date(query: QueryDict, name: str, label: str, notes: list[str]) -> date | None:
+    raw = query.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        notes.append(f"Ignored {label} date “{raw[:40]}”: use YYYY-MM-DD.")
+        return None
+
+
+def parse(
+    query: QueryDict,
+    *,
+    profiles: set[str],
+    campaigns: set[str],
+) -> Parsed:
+    notes: list[str] = []
+    preset = query.get("preset", "").strip()
+    if preset and preset not in PRESETS:
+        notes.append(f"Ignored view “{preset[:40]}”: not a known view.")
+        preset = ""
+    statuses = _choices(query, "status", set(STATUS_LABELS), "status", notes)
+    networks = _choices(query, "network", set(NETWORKS), "network", notes)
+    profile_ids = _choices(query, "profile", profiles, "profile", notes)
+    campaign_ids = _choices(query, "campaign", campaigns, "campaign", notes)
+    sources = _choices(query, "source", set(Source.values), "source", notes)
+    created_by = _choices(query, "created_by", None, "user", notes)
+    start_from = _date(query, "from", "start", notes)
+    start_to = _date(query, "to", "end", notes)
+    if start_from and start_to and start_from > start_to:
+        notes.append("Ignored the date range: it ends before it starts.")
+        start_from = start_to = None
+    q = query.get("q", "").replace("\x00", "").strip()
+    if len(q) > MAX_TEXT:
+        notes.append(f"Search text was cut to {MAX_TEXT} characters.")
+        q = q[:MAX_TEXT]
+    default_sort = PRESETS[preset][2] if preset else DEFAULT_SORT
+    sort = query.get("sort", "").strip() or default_sort
+    if sort.lstrip("-") not in SORTS or sort.count("-") > 1:
+        notes.append(f"Ignored sort “{sort[:40]}”: not a known sort.")
+        sort = default_sort
+    size = DEFAULT_SIZE
+    if raw_size := query.get("size", "").strip():
+        if raw_size.isdigit() and int(raw_size) in SIZES:
+            size = int(raw_size)
+        else:
+            notes.append(f"Ignored page size “{raw_size[:20]}”: use 25, 50 or 100.")
+    deleted = query.get("deleted", "") in ("1", "true", "on")
+    if query.get("page"):
+        notes.append("Ignored page number: use the Newer/Older links to move between pages.")
+    filters = QueueFilters(
+        statuses=statuses,
+        preset=preset,
+        networks=networks,
+        profiles=profile_ids,
+        campaigns=campaign_ids,
+        sources=sources,
+        created_by=created_by,
+        start_from=start_from,
+        start_to=start_to,
+        q=q,
+        sort=sort,
+        size=size,
+        deleted=deleted,
+    )
+    cursor = _cursor(query.get("cursor", ""), filters, notes)
+    return Parsed(filters=filters, cursor=cursor, notes=notes)
+
+
+def _cursor(raw: str, filters: QueueFilters, notes: list[str]) -> Cursor | None:
+    if not raw:
+        return None
+    try:
+        data = signing.loads(raw[:2000], salt=_CURSOR_SALT)
+        if data["k"] != filters.key:
+            notes.append("That page link was made for other filters; showing the first page.")
+            return None
+        value = data["v"]
+        if filters.sort_field in ("start_at", "created", "modified"):
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, int):
+            raise ValueError("counter cursor must be a number")
+        return Cursor(value=value, id=int(data["i"]), backwards=bool(data["b"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        notes.append("Ignored a broken page link; showing the first page.")
+        return None
