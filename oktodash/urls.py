@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from oktodash import views
+from posts import views as posts_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +11,7 @@ urlpatterns = [
     path("stats/", views.coming_soon, {"page": "Stats"}, name="stats"),
     path("accounts/", include("accounts.urls")),
     path("posts/", include("posts.urls")),
+    path("activity/", posts_views.activity, name="activity"),
     path("admin/", admin.site.urls),
 ]
 

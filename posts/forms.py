@@ -1,9 +1,13 @@
+import re
+from datetime import datetime, tzinfo
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
+from django.utils import timezone
 
 from accounts.models import User
-from posts.models import SavedView
+from posts.models import NETWORKS, BulkAction, Campaign, Message, Post, Profile, SavedView
+from posts.services import CREATE_STATUSES, BadLocalTime, local_to_utc
 
 
 class SavedViewForm(forms.ModelForm):
@@ -36,3 +40,231 @@ class SavedViewForm(forms.ModelForm):
         if commit:
             view.save()
         return view
+
+
+# --- creating and changing posts -----------------------------------------------------
+
+# Characters a network accepts in a post (X counts every link as 23 characters).
+NETWORK_LIMITS = {
+    "Twitter": 280,
+    "LinkedIn": 3000,
+    "Facebook": 63206,
+    "Instagram": 2200,
+    "YouTube": 5000,  # the video description; the title has its own limit
+}
+YOUTUBE_TITLE_LIMIT = 100
+TWITTER_LINK_LENGTH = 23
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def characters_used(text: str, network: str, link_url: str = "") -> int:
+    if network != "Twitter":
+        return len(text)
+    used = len(_URL.sub("x" * TWITTER_LINK_LENGTH, text))
+    if link_url and link_url not in text:
+        used += 1 + TWITTER_LINK_LENGTH  # Oktopost appends the link after a space
+    return used
+
+
+def parse_local(value: str) -> datetime:
+    """A datetime-local field's value ("YYYY-MM-DDTHH:MM")."""
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise forms.ValidationError(
+            "Enter the time as a date and a time, e.g. 2026-12-01 09:30."
+        ) from None
+
+
+class WhenMixin:
+    """The time field, read in the editor's zone and turned into UTC (DST-safe)."""
+
+    zone: tzinfo
+
+    def clean_when_value(self, value: str, *, allow_past: bool = False) -> datetime:
+        naive = parse_local(value)
+        if naive.tzinfo is not None:
+            raise forms.ValidationError("Give a local time without a zone.")
+        try:
+            moment = local_to_utc(naive, self.zone)
+        except BadLocalTime as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if not allow_past and moment < timezone.now():
+            raise forms.ValidationError(
+                f"That time is in the past ({naive:%d %b %Y %H:%M} {self.zone})."
+            )
+        return moment
+
+
+class PostCreateForm(WhenMixin, forms.Form):
+    source = forms.ChoiceField(
+        choices=[("new", "Write a new message"), ("existing", "Use an existing message")],
+        widget=forms.RadioSelect,
+        initial="new",
+    )
+    message = forms.CharField(required=False, max_length=32)
+    network = forms.ChoiceField(choices=[("", "—"), *((n, n) for n in NETWORKS)], required=False)
+    campaign = forms.ChoiceField(required=False)
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    link_url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
+    title = forms.CharField(required=False, max_length=YOUTUBE_TITLE_LIMIT, label="Video title")
+    profiles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    when = forms.CharField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    asap = forms.BooleanField(required=False, label="As soon as possible")
+    status = forms.ChoiceField(choices=list(CREATE_STATUSES.items()), initial="pending")
+
+    def __init__(self, *args, zone: tzinfo, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["campaign"].choices = [
+            ("", "—"),
+            *list(Campaign.objects.order_by("name").values_list("oktopost_id", "name")),
+        ]
+        self.profile_rows = list(Profile.objects.order_by("network", "name"))
+        self.fields["profiles"].choices = [
+            (p.oktopost_id, f"{p.network}: {p.label}") for p in self.profile_rows
+        ]
+        self.message_obj: Message | None = None
+
+    def clean_when(self) -> str:
+        return self.cleaned_data.get("when", "").strip()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("source") == "existing":
+            self._clean_existing(data)
+        else:
+            self._clean_new(data)
+        self._clean_profiles(data)
+        self._clean_time(data)
+        return data
+
+    def _clean_existing(self, data: dict) -> None:
+        message_id = data.get("message", "").strip()
+        self.message_obj = Message.objects.filter(oktopost_id=message_id).first()
+        if self.message_obj is None:
+            self.add_error("message", "Pick one of the existing messages.")
+            return
+        data["network"] = self.message_obj.network
+
+    def _clean_new(self, data: dict) -> None:
+        network, text = data.get("network"), data.get("text", "").strip()
+        data["text"] = text
+        if not network:
+            self.add_error("network", "Pick the network this message is for.")
+        if not data.get("campaign"):
+            self.add_error("campaign", "Pick a campaign; Oktopost files every message under one.")
+        if not text:
+            self.add_error("text", "Write the message text.")
+        elif network in NETWORK_LIMITS:
+            used = characters_used(text, network, data.get("link_url", ""))
+            if used > NETWORK_LIMITS[network]:
+                self.add_error(
+                    "text",
+                    f"Too long for {network}: {used} characters, the limit is "
+                    f"{NETWORK_LIMITS[network]}.",
+                )
+        if network == "YouTube" and not data.get("title", "").strip():
+            self.add_error("title", "YouTube posts need a video title.")
+
+    def _clean_profiles(self, data: dict) -> None:
+        chosen = data.get("profiles") or []
+        known = {p.oktopost_id: p for p in self.profile_rows}
+        network = data.get("network")
+        for pid in chosen:
+            profile = known.get(pid)
+            if profile is None:
+                self.add_error("profiles", "One of the profiles is not known.")
+            elif not profile.is_valid:
+                self.add_error(
+                    "profiles", f"{profile.label} needs reconnecting in Oktopost; pick another."
+                )
+            elif network and profile.network != network:
+                self.add_error(
+                    "profiles",
+                    f"{profile.label} is a {profile.network} profile; the message is for "
+                    f"{network}.",
+                )
+
+    def _clean_time(self, data: dict) -> None:
+        if data.get("asap"):
+            data["start_at"] = None
+            return
+        if not data.get("when"):
+            self.add_error("when", "Pick a time, or tick “As soon as possible”.")
+            return
+        try:
+            data["start_at"] = self.clean_when_value(data["when"])
+        except forms.ValidationError as exc:
+            self.add_error("when", exc)
+
+
+class RescheduleForm(WhenMixin, forms.Form):
+    when = forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    expected_modified = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, zone: tzinfo, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean_when(self) -> datetime:
+        return self.clean_when_value(self.cleaned_data["when"])
+
+
+class ProfilesForm(forms.Form):
+    profiles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    expected_modified = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, post: Post, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.post = post
+        rows = Profile.objects.filter(network=post.network).order_by("name")
+        self.fields["profiles"].choices = [(p.oktopost_id, p.label) for p in rows]
+        self.valid_ids = {p.oktopost_id for p in rows if p.is_valid}
+
+    def clean_profiles(self) -> list[str]:
+        chosen = self.cleaned_data["profiles"]
+        if not set(chosen) <= self.valid_ids:
+            raise forms.ValidationError("Pick only connected profiles of this network.")
+        return chosen
+
+
+class CancelForm(forms.Form):
+    expected_modified = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=BulkAction.Kind.choices)
+    minutes = forms.IntegerField(
+        required=False, min_value=-60 * 24 * 365, max_value=60 * 24 * 365, label="Shift by minutes"
+    )
+    date = forms.DateField(required=False, label="Move to date")
+    scope = forms.ChoiceField(
+        choices=[
+            ("selected", "Selected posts"),
+            ("matching", "All unsent posts matching the filter"),
+        ],
+        initial="selected",
+    )
+    post = forms.MultipleChoiceField(required=False)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any posted id is accepted here; the view keeps only unsent posts that exist.
+        self.fields["post"].choices = (
+            [(v, v) for v in self.data.getlist("post")] if self.data else []
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = data.get("action")
+        if action == BulkAction.Kind.SHIFT and not data.get("minutes"):
+            self.add_error("minutes", "Say how many minutes to shift by (negative moves earlier).")
+        if action == BulkAction.Kind.MOVE and not data.get("date"):
+            self.add_error("date", "Pick the date to move the posts to.")
+        if data.get("scope") == "selected" and not data.get("post"):
+            raise forms.ValidationError("Select at least one post, or choose all matching posts.")
+        return data

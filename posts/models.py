@@ -324,3 +324,78 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Activity(models.Model):
+    """The audit trail: every write an editor asked for, and what Oktopost answered."""
+
+    class Action(models.TextChoices):
+        MESSAGE_CREATE = "message_create", "Created message"
+        CREATE = "create", "Created post"
+        RESCHEDULE = "reschedule", "Rescheduled"
+        CHANGE_PROFILES = "profiles", "Changed profiles"
+        CANCEL = "cancel", "Cancelled"
+        BULK_SHIFT = "bulk_shift", "Bulk shift"
+        BULK_MOVE = "bulk_move", "Bulk move"
+        BULK_CANCEL = "bulk_cancel", "Bulk cancel"
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Done"
+        FAILED = "failed", "Failed"
+        CHECKING = "checking", "Being checked"  # Oktopost's answer was lost
+        NOT_DONE = "not_done", "Not done"  # checked: Oktopost did not act
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    # The Oktopost id survives the post (a cancelled post may leave the mirror).
+    post_oktopost_id = models.CharField(max_length=32, blank=True, db_index=True)
+    summary = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    answer = models.TextField(blank=True)  # Oktopost's answer, or its error, in words
+    bulk = models.ForeignKey(
+        "BulkAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="activity_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.post_oktopost_id} ({self.outcome})"
+
+
+class BulkAction(models.Model):
+    """A change to many posts, run by a worker one post at a time (resumable)."""
+
+    class Kind(models.TextChoices):
+        SHIFT = "shift", "Shift by a duration"
+        MOVE = "move", "Move to a date"
+        CANCEL = "cancel", "Cancel"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    params = models.JSONField(default=dict)
+    post_ids = models.JSONField(default=list)  # Oktopost ids, in order
+    results = models.JSONField(default=list)  # [{"post", "ok", "message"}], one per done post
+    created = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {len(self.post_ids)} posts"
+
+    @property
+    def done(self) -> int:
+        return len(self.results)
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for r in self.results if r["ok"])
+
+    @property
+    def failed(self) -> int:
+        return self.done - self.succeeded

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,17 +13,22 @@ from django.utils.dateparse import parse_datetime
 
 from oktopost.limiter import Budget
 from posts.connection import get_limiter
+from posts.forms import NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used, parse_local
 from posts.models import (
     STUCK_AFTER,
+    UNSENT_STATUSES,
     WAITING_STATUSES,
+    Activity,
     Campaign,
     Delivery,
+    Message,
     Post,
     Profile,
     SavedView,
     SyncState,
 )
 from posts.queue import STUCK, Cursor, QueueFilters
+from posts.services import BadLocalTime, is_ambiguous, local_to_utc
 
 WORKER_SEEN_KEY = "oktodash:worker-seen"
 WORKER_QUIET_AFTER = timedelta(minutes=10)
@@ -277,3 +283,140 @@ def stats_chart(post: Post) -> list[Chart]:
 
 def saved_views_for(user) -> list[SavedView]:
     return list(SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner"))
+
+
+# --- creating and changing posts ---------------------------------------------------
+
+DUPLICATE_WINDOW = timedelta(hours=3)
+BULK_CAP = 500
+
+
+@dataclass(frozen=True)
+class Counter:
+    label: str
+    used: int
+    limit: int
+
+    @property
+    def left(self) -> int:
+        return self.limit - self.used
+
+    @property
+    def over(self) -> int:
+        return self.used - self.limit
+
+
+@dataclass(frozen=True)
+class CreateChecks:
+    counters: list[Counter]
+    duplicates: list[Post]
+    past: bool
+    local: datetime | None
+    utc: datetime | None
+    ambiguous: bool
+    time_error: str
+
+
+def create_checks(form, user) -> CreateChecks:
+    """What the create form shows while the editor types (computed from raw input)."""
+    data = form.data
+    message = None
+    if data.get("source") == "existing" and data.get("message"):
+        message = Message.objects.filter(oktopost_id=data.get("message")).first()
+    network = message.network if message else data.get("network", "")
+    text = message.text if message else data.get("text", "")
+    link = message.link_url if message else data.get("link_url", "")
+    counters = []
+    if network in NETWORK_LIMITS:
+        label = "Description" if network == "YouTube" else network
+        counters.append(
+            Counter(label, characters_used(text, network, link), NETWORK_LIMITS[network])
+        )
+    if network == "YouTube":
+        counters.append(Counter("Video title", len(data.get("title", "")), YOUTUBE_TITLE_LIMIT))
+    local = utc = None
+    ambiguous, time_error = False, ""
+    when = data.get("when", "")
+    if when and not data.get("asap"):
+        try:
+            local = parse_local(when)
+            utc = local_to_utc(local, user.zone)
+            ambiguous = is_ambiguous(local, user.zone)
+        except ValidationError as exc:
+            time_error = " ".join(exc.messages)
+        except BadLocalTime as exc:
+            time_error = str(exc)
+    duplicates: list[Post] = []
+    profiles = data.getlist("profiles") if hasattr(data, "getlist") else []
+    if message and profiles:
+        moment = utc or timezone.now()
+        duplicates = list(
+            Post.objects.filter(
+                message_id=message.oktopost_id,
+                deleted_at__isnull=True,
+                start_at__gte=moment - DUPLICATE_WINDOW,
+                start_at__lte=moment + DUPLICATE_WINDOW,
+            )
+            .filter(Exists(Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=profiles)))
+            .order_by("start_at")[:5]
+        )
+    return CreateChecks(
+        counters=counters,
+        duplicates=duplicates,
+        past=bool(utc and utc < timezone.now()),
+        local=local,
+        utc=utc,
+        ambiguous=ambiguous,
+        time_error=time_error,
+    )
+
+
+def messages_search(q: str, campaign: str, network: str, limit: int = 20) -> list[Message]:
+    found = Message.objects.select_related("campaign").order_by("-created")
+    if q.strip():
+        found = found.filter(text__icontains=q.strip()[:200])
+    if campaign:
+        found = found.filter(campaign_id=campaign[:32])
+    if network:
+        found = found.filter(network=network[:32])
+    return list(found[:limit])
+
+
+def bulk_selected(ids: list[str]) -> list[str]:
+    """Of the posted ids, the unsent posts that exist, in schedule order."""
+    return list(
+        Post.objects.filter(
+            oktopost_id__in=ids[:BULK_CAP], status__in=UNSENT_STATUSES, deleted_at__isnull=True
+        )
+        .order_by("start_at", "id")
+        .values_list("oktopost_id", flat=True)
+    )
+
+
+def bulk_matching(filters: QueueFilters, *, zone) -> list[str]:
+    posts = queue_queryset(filters, now=timezone.now(), zone=zone).filter(
+        status__in=UNSENT_STATUSES
+    )
+    return list(posts.order_by("start_at", "id").values_list("oktopost_id", flat=True)[:BULK_CAP])
+
+
+def activity_list(*, username: str, post_id: str, limit: int = 200):
+    entries = Activity.objects.select_related("user")
+    filters = {}
+    if username:
+        entries = entries.filter(user__username=username[:150])
+        filters["user"] = username[:150]
+    if post_id:
+        entries = entries.filter(post_oktopost_id=post_id[:32])
+        filters["post"] = post_id[:32]
+    return list(entries[:limit]), filters
+
+
+def post_history(post: Post) -> list[Activity]:
+    return list(
+        Activity.objects.filter(post_oktopost_id=post.oktopost_id).select_related("user")[:50]
+    )
+
+
+def profiles_of_network(network: str) -> list[Profile]:
+    return list(Profile.objects.filter(network=network).order_by("name"))

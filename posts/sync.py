@@ -35,6 +35,7 @@ from oktopost.errors import NotFound, OktopostError, RateLimited
 from posts.connection import get_client
 from posts.models import (
     SENT_STATUSES,
+    Activity,
     Campaign,
     Delivery,
     Message,
@@ -651,13 +652,14 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
     client = client or get_client(max_wait=SYNC_MAX_WAIT)
     result = SyncResult(kind="full" if full else "incremental")
     calls_before = _calls(client)
+    started = timezone.now()
     try:
         result.catalog = catalog_sync(client=client)
         if full:
             _full(client, token, result)
         else:
             _incremental(client, token, result)
-        _finish(client, result)
+        _finish(client, result, started=started)
     except BaseException as exc:
         result.calls = _calls(client) - calls_before
         lock_release(POSTS_LOCK, token, error=f"{exc.__class__.__name__}: {exc}")
@@ -692,9 +694,11 @@ def _apply_page(
     _messages_flush(client, result, everything=False)
 
 
-def _finish(client: OktopostClient, result: SyncResult) -> None:
-    """After the pages: the last messages, then failed posts' outcomes (least urgent)."""
+def _finish(client: OktopostClient, result: SyncResult, *, started: datetime) -> None:
+    """After the pages: the last messages, lost write answers, then failed posts'
+    outcomes (least urgent)."""
     _messages_flush(client, result, everything=True)
+    activities_settle(client, synced_since=started)
     try:
         # Never wait for budget here: what is not fetched now is fetched next run.
         quick = client.with_priority(client.priority, max_wait=0.0)
@@ -914,3 +918,69 @@ def _sync_running() -> bool:
 def stats_request(post: Post) -> None:
     """Put a post at the head of the stats queue ("refresh now")."""
     Post.objects.filter(id=post.id).update(stats_requested_at=timezone.now())
+
+
+# --- settling writes whose answer was lost ---------------------------------------------
+
+SETTLE_AFTER = timedelta(seconds=60)
+
+
+def activities_settle(client: OktopostClient, *, synced_since: datetime) -> int:
+    """Decide what happened to writes whose answer was lost (services recorded them as
+    "being checked"), now that a sync that started after them has read the post list."""
+    settled = 0
+    pending = Activity.objects.filter(
+        outcome=Activity.Outcome.CHECKING, at__lt=synced_since - SETTLE_AFTER
+    )
+    for entry in pending[:20]:
+        outcome, answer, post_id = _settle(client, entry)
+        if outcome:
+            Activity.objects.filter(id=entry.id).update(
+                outcome=outcome,
+                answer=f"{entry.answer}\nChecked by the sync: {answer}",
+                post_oktopost_id=post_id or entry.post_oktopost_id,
+            )
+            settled += 1
+    return settled
+
+
+def _settle(client: OktopostClient, entry: Activity) -> tuple[str, str, str]:
+    ok_, not_done = Activity.Outcome.OK, Activity.Outcome.NOT_DONE
+    after = entry.after
+    if entry.action == Activity.Action.CREATE:
+        candidates = Post.objects.filter(
+            message_id=after.get("message"), created__gte=entry.at - timedelta(minutes=2)
+        )
+        wanted = set(after.get("profiles") or [])
+        for post in candidates:
+            if set(post.credential_ids) == wanted:
+                return ok_, f"Oktopost did create it, as post {post.oktopost_id}.", post.oktopost_id
+        return not_done, "Oktopost did not create the post; create it again if needed.", ""
+    if entry.action == Activity.Action.MESSAGE_CREATE:
+        listed = client.message_list(campaign_id=after.get("campaign"), count=100)
+        for message in listed.items:
+            if (
+                message.text == after.get("text")
+                and message.created
+                and message.created >= entry.at - timedelta(minutes=2)
+            ):
+                messages_upsert([message], now=timezone.now())
+                return ok_, f"Oktopost did create it, as message {message.id}.", ""
+        return not_done, "Oktopost did not create the message.", ""
+    post = Post.objects.filter(oktopost_id=entry.post_oktopost_id).first()
+    if post is None:
+        return not_done, "The post is not in the mirror.", ""
+    if entry.action in (Activity.Action.CANCEL, Activity.Action.BULK_CANCEL):
+        try:
+            client.post_get(post.oktopost_id)
+        except NotFound:
+            Post.objects.filter(id=post.id).update(deleted_at=timezone.now())
+            return ok_, "The post is gone from Oktopost: cancelled.", ""
+        return not_done, "The post is still in Oktopost: not cancelled.", ""
+    wanted_start = after.get("start_at")
+    if wanted_start and post.start_at == datetime.fromisoformat(wanted_start):
+        return ok_, "The post has the new time.", ""
+    wanted_profiles = after.get("profiles")
+    if wanted_profiles and set(post.credential_ids) == set(wanted_profiles):
+        return ok_, "The post has the new profiles.", ""
+    return not_done, "The post still has its old values: the change was not made.", ""

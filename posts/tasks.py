@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from oktodash.celery import app
 from oktopost.errors import RateLimited, RetryableError
-from posts import sync
+from posts import services, sync
 from posts.selectors import WORKER_SEEN_KEY
 
 log = logging.getLogger(__name__)
@@ -88,3 +88,14 @@ def refresh_post_stats(post_id: int) -> dict:
     _seen()
     result = sync.stats_refresh(limit=1, post_ids=[post_id], priority="interactive")
     return {"refreshed": result.refreshed, "stopped": result.stopped}
+
+
+@app.task(soft_time_limit=1800, time_limit=1860, acks_late=True, ignore_result=True)
+def bulk_run(bulk_id: int) -> None:
+    """Apply a bulk action; each post is saved as it is done, so a rerun resumes.
+
+    No autoretry: a failed write is recorded per post with Oktopost's reason, and a
+    lost answer is recorded as being checked, never sent again blindly.
+    """
+    _seen()
+    services.bulk_run(bulk_id)

@@ -2,19 +2,19 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
-from accounts.roles import role_required
-from posts import queue, selectors, sync
+from accounts.roles import editor_required, role_required
+from posts import forms, queue, selectors, services, sync
 from posts.forms import SavedViewForm
-from posts.models import NETWORKS, Post, SavedView, Source
-from posts.tasks import refresh_post_stats
+from posts.models import NETWORKS, BulkAction, Post, SavedView, Source
+from posts.tasks import bulk_run, refresh_post_stats
 
 viewer_required = role_required("viewer")
 
@@ -70,7 +70,9 @@ def post_row(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """One queue row, for live rows polling for changes."""
     post = selectors.post_for_view(oktopost_id)
     selectors.targets_attach([post], selectors.profiles_by_id())
-    response = render(request, "posts/queue.html#post-row", {"post": post})
+    response = render(
+        request, "posts/queue.html#post-row", {"post": post, "can_write": request.user.is_editor}
+    )
     # A row that can no longer change comes back without its poll trigger, which
     # ends the polling when htmx swaps it in.
     return response
@@ -85,6 +87,8 @@ def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
         "post": post,
         "charts": selectors.stats_chart(post),
         "can_write": request.user.is_editor,
+        "history": selectors.post_history(post),
+        "network_profiles": selectors.profiles_of_network(post.network),
     }
     template = "posts/detail.html" if _full_page(request) else "posts/detail.html#post-detail"
     response = render(request, template, context)
@@ -149,3 +153,241 @@ def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
 def status(request: HttpRequest) -> HttpResponse:
     """The status bar alone, for htmx polling."""
     return render(request, "status_bar.html")
+
+
+# --- writes: editors only -----------------------------------------------------------
+
+
+def _editable_post(oktopost_id: str) -> Post:
+    return get_object_or_404(Post, oktopost_id=oktopost_id, deleted_at__isnull=True)
+
+
+def _local_input(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def post_new(request: HttpRequest) -> HttpResponse:
+    form = forms.PostCreateForm(request.POST or None, zone=request.user.zone)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = form.message_obj or services.message_create(
+                user=request.user,
+                network=data["network"],
+                campaign_id=data["campaign"],
+                text=data["text"],
+                link_url=data["link_url"],
+                title=data["title"],
+            )
+            post = services.post_create(
+                user=request.user,
+                message_id=message.oktopost_id,
+                profile_ids=data["profiles"],
+                start_at=data["start_at"],
+                status=data["status"],
+            )
+        except services.BeingChecked as exc:
+            messages.warning(request, exc.message)
+            return _go(request, reverse("activity"))
+        except services.ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            when = timezone.localtime(post.start_at).strftime("%a %d %b %Y, %H:%M %Z")
+            messages.success(
+                request,
+                f"Scheduled: {post.network} post {post.oktopost_id} for {when}, "
+                f"status {post.get_status_display().lower()}. It is in the queue below.",
+            )
+            return _go(request, f"{reverse('posts:queue')}?sort=-created")
+    context = {
+        "form": form,
+        "checks": selectors.create_checks(form, request.user),
+        "found": selectors.messages_search("", "", "", limit=10),
+        "chosen": form["message"].value() or "",
+    }
+    template = "posts/new.html" if _full_page(request) else "posts/new.html#post-form"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    """Redirect, also out of an htmx drawer."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+@require_GET
+@editor_required
+def post_new_checks(request: HttpRequest) -> HttpResponse:
+    """Live checks while typing: characters left, duplicates, past time, UTC time."""
+    form = forms.PostCreateForm(request.GET, zone=request.user.zone)
+    return render(
+        request,
+        "posts/new.html#create-checks",
+        {"checks": selectors.create_checks(form, request.user)},
+    )
+
+
+@require_GET
+@editor_required
+def post_new_messages(request: HttpRequest) -> HttpResponse:
+    found = selectors.messages_search(
+        request.GET.get("mq", ""), request.GET.get("mcampaign", ""), request.GET.get("mnetwork", "")
+    )
+    return render(
+        request,
+        "posts/new.html#message-results",
+        {"found": found, "chosen": request.GET.get("message", "")},
+    )
+
+
+@require_POST
+@editor_required
+def post_reschedule(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    post = _editable_post(oktopost_id)
+    form = forms.RescheduleForm(request.POST, zone=request.user.zone)
+    error = ""
+    if form.is_valid():
+        try:
+            post = services.post_reschedule(
+                user=request.user,
+                post=post,
+                start_at=form.cleaned_data["when"],
+                expected_modified=form.cleaned_data["expected_modified"],
+            )
+        except services.ChangedMeanwhile as exc:
+            post, error = exc.post, exc.message
+        except services.ServiceError as exc:
+            error = exc.message
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    return _after_write(request, post, error, "Rescheduled.")
+
+
+@require_POST
+@editor_required
+def post_profiles(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    post = _editable_post(oktopost_id)
+    form = forms.ProfilesForm(request.POST, post=post)
+    error = ""
+    if form.is_valid():
+        try:
+            post = services.post_profiles_change(
+                user=request.user,
+                post=post,
+                profile_ids=form.cleaned_data["profiles"],
+                expected_modified=form.cleaned_data["expected_modified"],
+            )
+        except services.ChangedMeanwhile as exc:
+            post, error = exc.post, exc.message
+        except services.ServiceError as exc:
+            error = exc.message
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    return _after_write(request, post, error, "Profiles changed.")
+
+
+def _after_write(request: HttpRequest, post: Post, error: str, done: str) -> HttpResponse:
+    """The row again (htmx from the queue), else back to the post with a message."""
+    if request.htmx and request.POST.get("from") == "row":
+        post = selectors.post_for_view(post.oktopost_id)
+        selectors.targets_attach([post], selectors.profiles_by_id())
+        return render(
+            request,
+            "posts/queue.html#post-row",
+            {
+                "post": post,
+                "can_write": True,
+                "row_error": error,
+                "row_done": "" if error else done,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return _go(request, reverse("posts:detail", args=[post.oktopost_id]))
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    post = _editable_post(oktopost_id)
+    if request.method == "POST":
+        form = forms.CancelForm(request.POST)
+        form.is_valid()
+        try:
+            services.post_cancel(
+                user=request.user,
+                post=post,
+                expected_modified=form.cleaned_data.get("expected_modified"),
+            )
+        except services.BeingChecked as exc:
+            messages.warning(request, exc.message)
+        except services.ServiceError as exc:
+            messages.error(request, f"Not cancelled: {exc.message}")
+            return _go(request, reverse("posts:detail", args=[oktopost_id]))
+        else:
+            messages.success(request, f"Cancelled the {post.network} post {post.oktopost_id}.")
+        return _go(request, reverse("posts:queue"))
+    selectors.targets_attach([post], selectors.profiles_by_id())
+    return render(request, "posts/cancel.html", {"post": post})
+
+
+@require_POST
+@editor_required
+def bulk_start(request: HttpRequest) -> HttpResponse:
+    form = forms.BulkForm(request.POST)
+    back = f"{reverse('posts:queue')}?{request.POST.get('query', '')}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    data = form.cleaned_data
+    if data["scope"] == "matching":
+        choices = selectors.queue_choices()
+        parsed = queue.parse(
+            QueryDict(data["query"]),
+            profiles=set(choices["profiles"]),
+            campaigns={cid for cid, _ in choices["campaigns"]},
+        )
+        post_ids = selectors.bulk_matching(parsed.filters, zone=request.user.zone)
+    else:
+        post_ids = selectors.bulk_selected(data["post"])
+    params = {
+        "minutes": data.get("minutes"),
+        "date": data["date"].isoformat() if data.get("date") else None,
+    }
+    try:
+        bulk = services.bulk_start(
+            user=request.user, kind=data["action"], post_ids=post_ids, params=params
+        )
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    transaction.on_commit(lambda: bulk_run.delay(bulk.id))
+    return redirect("posts:bulk", bulk_id=bulk.id)
+
+
+@require_GET
+@editor_required
+def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
+    bulk = get_object_or_404(BulkAction, id=bulk_id, user=request.user)
+    template = "posts/bulk.html" if _full_page(request) else "posts/bulk.html#bulk-progress"
+    response = render(request, template, {"bulk": bulk})
+    if request.htmx and bulk.finished:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+@require_GET
+@viewer_required
+def activity(request: HttpRequest) -> HttpResponse:
+    entries, filters = selectors.activity_list(
+        username=request.GET.get("user", ""), post_id=request.GET.get("post", "")
+    )
+    return render(request, "posts/activity.html", {"entries": entries, "filters": filters})

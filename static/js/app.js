@@ -46,3 +46,20 @@ document.addEventListener("htmx:beforeRequest", (event) => {
     event.preventDefault();
   }
 });
+
+// "Select all on this page" for bulk changes.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-select-all]")) {
+    document.querySelectorAll('input[name="post"][form="bulk-form"]').forEach((box) => {
+      box.checked = event.target.checked;
+    });
+  }
+});
+
+// Do not replace a live row while the editor is typing in it.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const elt = event.detail.elt;
+  if (elt.hasAttribute("data-live") && elt.contains(document.activeElement)) {
+    event.preventDefault();
+  }
+});
