@@ -12,6 +12,11 @@ from django.db import models
 from django.utils import timezone
 
 
+def web_url(url: str) -> str:
+    """The URL if it is http(s), else "": links from Oktopost never run script here."""
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
 class Status(models.TextChoices):
     # Oktopost's seven post statuses (Posts API page, "Statuses").
     PENDING = "pending", "Scheduled"
@@ -113,6 +118,14 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def link_href(self) -> str:
+        return web_url(self.link_url)
+
+    @property
+    def image_src(self) -> str:
+        return web_url(self.image_url)
 
 
 class Post(models.Model):

@@ -195,15 +195,24 @@ def _choices(
     return tuple(kept)
 
 
+# Dates outside these years are typos, and near the ends of the calendar a day's
+# local midnight would not fit in a datetime at all.
+YEARS = range(1970, 2200)
+
+
 def _date(query: QueryDict, name: str, label: str, notes: list[str]) -> date | None:
     raw = query.get(name, "").strip()
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         notes.append(f"Ignored {label} date “{raw[:40]}”: use YYYY-MM-DD.")
         return None
+    if value.year not in YEARS:
+        notes.append(f"Ignored {label} date “{raw[:40]}”: out of range.")
+        return None
+    return value
 
 
 def parse(
@@ -231,7 +240,7 @@ def parse(
     q = query.get("q", "").replace("\x00", "").strip()
     if len(q) > MAX_TEXT:
         notes.append(f"Search text was cut to {MAX_TEXT} characters.")
-        q = q[:MAX_TEXT]
+        q = q[:MAX_TEXT].strip()
     default_sort = PRESETS[preset][2] if preset else DEFAULT_SORT
     sort = query.get("sort", "").strip() or default_sort
     if sort.lstrip("-") not in SORTS or sort.count("-") > 1:
@@ -239,7 +248,7 @@ def parse(
         sort = default_sort
     size = DEFAULT_SIZE
     if raw_size := query.get("size", "").strip():
-        if raw_size.isdigit() and int(raw_size) in SIZES:
+        if raw_size in {str(n) for n in SIZES}:
             size = int(raw_size)
         else:
             notes.append(f"Ignored page size “{raw_size[:20]}”: use 25, 50 or 100.")

@@ -26,6 +26,7 @@ from posts.models import (
     Profile,
     SavedView,
     SyncState,
+    web_url,
 )
 from posts.queue import STUCK, Cursor, QueueFilters
 from posts.services import BadLocalTime, is_ambiguous, local_to_utc
@@ -200,6 +201,10 @@ class Target:
     status: str
     error: str
     remote_url: str
+
+    @property
+    def remote_href(self) -> str:
+        return web_url(self.remote_url)
 
 
 def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:

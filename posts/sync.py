@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from oktopost import types as ok
@@ -51,7 +51,9 @@ log = logging.getLogger(__name__)
 PAGE = 100
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 CATALOG_MAX_AGE = timedelta(minutes=30)
-POSTLOGS_PER_RUN = 20
+POSTLOGS_PER_RUN = 20  # one batch
+POSTLOGS_MAX_PER_RUN = 200  # batches until none are pending, the budget says no, or this
+STATS_LEASE = timedelta(minutes=5)  # how long a claimed post stays off the stats queue
 # A sync waits this long for the shared budget before stopping (it resumes next tick).
 SYNC_MAX_WAIT = 90.0
 ONE_SECOND = timedelta(seconds=1)
@@ -699,10 +701,20 @@ def _finish(client: OktopostClient, result: SyncResult, *, started: datetime) ->
     outcomes (least urgent)."""
     _messages_flush(client, result, everything=True)
     activities_settle(client, synced_since=started)
+    # Never wait for budget here: what is not fetched now is fetched next run. Batch after
+    # batch, so the backlog a full sync leaves is worked off while the budget allows, not
+    # POSTLOGS_PER_RUN per run; bounded so one run stays short.
+    quick = client.with_priority(client.priority, max_wait=0.0)
+    fetched: set[int] = set()
     try:
-        # Never wait for budget here: what is not fetched now is fetched next run.
-        quick = client.with_priority(client.priority, max_wait=0.0)
-        postlogs_fetch(quick, postlogs_pending(POSTLOGS_PER_RUN), result)
+        while len(fetched) < POSTLOGS_MAX_PER_RUN:
+            size = min(POSTLOGS_PER_RUN, POSTLOGS_MAX_PER_RUN - len(fetched))
+            batch = [p for p in postlogs_pending(size + len(fetched)) if p.id not in fetched]
+            if not batch:
+                break
+            for post in batch[:size]:
+                postlogs_fetch(quick, [post], result)
+                fetched.add(post.id)
     except RateLimited:
         pass
 
@@ -877,9 +889,13 @@ def stats_refresh(
             # Keeping the post list in step matters more than one more post's stats.
             result.stopped = "a sync is running; stats wait for it"
             break
+        lease = _stats_claim(post)
+        if lease is None:
+            continue  # another worker (or an overlapping run) has it: no call spent
         try:
             item = client.post_get(post.oktopost_id, stats=True)
         except RateLimited as exc:
+            _stats_unclaim(post, lease)
             result.stopped = str(exc)
             break
         except NotFound:
@@ -891,11 +907,14 @@ def stats_refresh(
         except OktopostError as exc:
             log.warning("stats of %s failed: %s", post.oktopost_id, exc)
             result.failed += 1
-            # Try again at the next tick rather than hammering one broken post.
-            Post.objects.filter(id=post.id).update(
-                stats_due_at=F("stats_due_at") + timedelta(minutes=10)
-            )
+            # Try again in 10 minutes rather than hammering one broken post (a "refresh
+            # now" becomes an ordinary retry, so a broken post cannot hold the queue's head).
+            retry_at = min(post.stats_due_at or lease, timezone.now()) + timedelta(minutes=10)
+            Post.objects.filter(id=post.id, stats_due_at=lease).update(stats_due_at=retry_at)
             continue
+        except BaseException:
+            _stats_unclaim(post, lease)
+            raise
         now = timezone.now()
         _, tier = stats_tier(post, now)
         with transaction.atomic():
@@ -908,6 +927,30 @@ def stats_refresh(
         defaults={"last_success": timezone.now(), "last_result": asdict(result)},
     )
     return result
+
+
+def _stats_claim(post: Post) -> datetime | None:
+    """Take a post from the stats queue before its call, so no other worker fetches it too.
+
+    A conditional UPDATE (portable, no transaction held across the call): it succeeds only
+    if the post is still as we read it. The post is leased for STATS_LEASE: if this process
+    dies before storing the answer, the post falls due again then; post_stats_apply sets the
+    real next due time. Returns the lease's end, or None when another worker got there first.
+    """
+    lease = timezone.now() + STATS_LEASE
+    claimed = Post.objects.filter(
+        id=post.id, stats_due_at=post.stats_due_at, stats_requested_at=post.stats_requested_at
+    ).update(stats_due_at=lease, stats_requested_at=None)
+    return lease if claimed else None
+
+
+def _stats_unclaim(post: Post, lease: datetime) -> None:
+    """Put a claimed post back as it was (the budget stopped the batch before its call)."""
+    restore: dict[str, object] = {"stats_due_at": post.stats_due_at}
+    if post.stats_requested_at is not None:
+        restore["stats_requested_at"] = post.stats_requested_at
+    # Only if nobody has touched it since (a "refresh now" meanwhile is kept).
+    Post.objects.filter(id=post.id, stats_due_at=lease).update(**restore)
 
 
 def _sync_running() -> bool:

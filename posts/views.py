@@ -106,12 +106,16 @@ def post_stats_refresh(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     if not request.htmx:
         messages.info(request, "Stats refresh queued; the numbers update when Oktopost answers.")
         return redirect("posts:detail", oktopost_id=oktopost_id)
-    return post_stats(request, oktopost_id)
+    return _stats_block(request, oktopost_id)
 
 
 @require_GET
 @viewer_required
 def post_stats(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    return _stats_block(request, oktopost_id)
+
+
+def _stats_block(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """The stats block; it polls itself while a refresh is pending."""
     post = selectors.post_for_view(oktopost_id)
     response = render(

@@ -19,7 +19,8 @@ setInterval(() => {
 
 // The post drawer: htmx loads a post into #drawer; show it, and close on × or Escape.
 document.addEventListener("htmx:afterSwap", (event) => {
-  if (event.detail.target.id === "drawer") {
+  // A history restore fires afterSwap without a target.
+  if (event.detail.target && event.detail.target.id === "drawer") {
     event.detail.target.classList.add("open");
   }
 });
