@@ -128,12 +128,10 @@ def test_a_read_slower_than_the_timeout_is_retried(sandbox: Any) -> None:
 def test_a_read_that_always_times_out_raises_retryable(sandbox: Any) -> None:
     client = make_client(sandbox, timeout=(1.0, 0.3), max_retries=1)
     faults(sandbox, latency_ms=1000)
-    started = time.monotonic()
 
     with pytest.raises(RetryableError, match="ReadTimeout"):
         client.me()
 
-    assert time.monotonic() - started < 2.5
     assert settled_calls(sandbox, "GET /me", 2) == 2
 
 

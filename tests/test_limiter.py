@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -91,7 +92,7 @@ def test_it_enforces_the_minute_window_separately(make_limiter: MakeLimiter) -> 
     assert 60.0 <= clock.now - start < 60.1
 
 
-def test_background_calls_leave_a_reserve_for_interactive_ones(make_limiter: MakeLimiter) -> None:
+def test_background_calls_alone_stop_at_cap_minus_reserve(make_limiter: MakeLimiter) -> None:
     clock = FakeClock(time.time())
     limiter = make_limiter(
         Limits(per_5s=10, per_minute=10, per_day=100, interactive_reserve=0.2), clock
@@ -106,7 +107,125 @@ def test_background_calls_leave_a_reserve_for_interactive_ones(make_limiter: Mak
     with pytest.raises(RateLimited):
         limiter.acquire(priority="interactive", max_wait=1)
 
-    assert excinfo.value.retry_at > clock.now
+    # The first background grant must leave the 5 s window before another one fits.
+    assert excinfo.value.retry_at == pytest.approx(clock.now + 5)
+
+
+def test_interactive_calls_use_the_reserve_first_and_background_fills_the_rest(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(time.time())
+    limiter = make_limiter(
+        Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2), clock
+    )
+    # Two interactive calls use the whole reserve (2 of 10)...
+    limiter.acquire(priority="interactive", max_wait=0)
+    limiter.acquire(priority="interactive", max_wait=0)
+    # ...so background work may take every other call of the window, not just 8 - 2.
+    for _ in range(8):
+        limiter.acquire(priority="background", max_wait=0)
+
+    with pytest.raises(RateLimited):
+        limiter.acquire(priority="background", max_wait=0)
+    with pytest.raises(RateLimited):
+        limiter.acquire(priority="interactive", max_wait=0)
+    assert limiter.report().used_last_minute == 10
+
+
+def test_interactive_calls_beyond_the_reserve_leave_background_the_rest(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(time.time())
+    limiter = make_limiter(
+        Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2), clock
+    )
+    for _ in range(5):
+        limiter.acquire(priority="interactive", max_wait=0)
+    for _ in range(5):
+        limiter.acquire(priority="background", max_wait=0)
+
+    with pytest.raises(RateLimited):
+        limiter.acquire(priority="background", max_wait=0)
+
+
+def test_an_unused_part_of_the_reserve_stays_free_for_an_editor(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(time.time())
+    limiter = make_limiter(
+        Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2), clock
+    )
+    limiter.acquire(priority="interactive", max_wait=0)
+    # One of the two reserved calls is still unused: 1 interactive + 8 background + that one
+    # make the cap of 10, so background stops at 8 and the last call stays free for an editor.
+    for _ in range(8):
+        limiter.acquire(priority="background", max_wait=0)
+
+    with pytest.raises(RateLimited):
+        limiter.acquire(priority="background", max_wait=0)
+    limiter.acquire(priority="interactive", max_wait=0)
+
+
+def test_retry_at_waits_for_the_grant_that_frees_a_background_slot(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(time.time())
+    start = clock.now
+    limiter = make_limiter(
+        Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2), clock
+    )
+    limiter.acquire(priority="interactive", max_wait=0)
+    clock.now += 1
+    for _ in range(8):
+        limiter.acquire(priority="background", max_wait=0)
+
+    with pytest.raises(RateLimited) as excinfo:
+        limiter.acquire(priority="background", max_wait=0)
+    # The interactive grant expiring at start + 5 frees no background slot (the reserve it
+    # used comes back); the background grants expiring at start + 6 do.
+    assert excinfo.value.retry_at == pytest.approx(start + 6)
+
+    limiter.acquire(priority="background", max_wait=10)
+    assert 6.0 <= clock.now - start < 6.1
+
+
+def test_retry_at_counts_interactive_grants_beyond_the_reserve(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(time.time())
+    start = clock.now
+    limiter = make_limiter(
+        Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2), clock
+    )
+    for _ in range(4):
+        limiter.acquire(priority="interactive", max_wait=0)
+    clock.now += 1
+    for _ in range(6):
+        limiter.acquire(priority="background", max_wait=0)
+
+    with pytest.raises(RateLimited) as excinfo:
+        limiter.acquire(priority="background", max_wait=0)
+    # At start + 5 the four interactive grants leave: 6 background + the 2 reserved < 10.
+    assert excinfo.value.retry_at == pytest.approx(start + 5)
+
+
+def test_background_alone_may_use_cap_minus_reserve_of_the_minute(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(time.time())
+    start = clock.now
+    limiter = make_limiter(Limits(), clock)  # 54/min, reserve 10 %: 5 held back
+    granted = 0
+    while clock.now - start < 59:
+        try:
+            limiter.acquire(priority="background", max_wait=0)
+            granted += 1
+        except RateLimited:
+            pass
+        clock.now += 0.5
+
+    assert granted == 49
+    assert Limits().background_cap(54) == 49
 
 
 def test_it_raises_when_a_block_outlasts_max_wait(make_limiter: MakeLimiter) -> None:
@@ -199,14 +318,93 @@ def test_background_calls_leave_a_reserve_of_the_daily_budget(make_limiter: Make
     for _ in range(8):
         limiter.acquire()
 
+    with pytest.raises(RateLimited) as excinfo:
+        limiter.acquire(max_wait=3600)
+    assert excinfo.value.retry_at == datetime(2031, 3, 5, tzinfo=UTC).timestamp()
+    limiter.acquire(priority="interactive")
+    limiter.acquire(priority="interactive")
+    with pytest.raises(RateLimited):
+        limiter.acquire(priority="interactive")
+
+
+def test_interactive_calls_use_the_daily_reserve_first(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(datetime(2031, 3, 4, 12, tzinfo=UTC).timestamp())
+    limiter = make_limiter(
+        Limits(per_5s=100, per_minute=100, per_day=10, interactive_reserve=0.2), clock
+    )
+    for _ in range(3):
+        limiter.acquire(priority="interactive")
+    for _ in range(7):
+        limiter.acquire()
+
     with pytest.raises(RateLimited):
         limiter.acquire()
-    limiter.acquire(priority="interactive")
+    assert limiter.report().left_today == 0
 
 
-def test_limits_reject_an_unknown_priority() -> None:
+def test_limits_reject_an_unknown_priority_and_a_whole_reserve(
+    make_limiter: MakeLimiter,
+) -> None:
     with pytest.raises(ValueError, match="priority"):
-        Limits().caps("urgent")  # type: ignore[arg-type]
+        Limits().rules("urgent")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="priority"):
+        make_limiter(Limits()).acquire(priority="urgent")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="interactive_reserve"):
+        Limits(interactive_reserve=1.0)
+
+
+def test_the_reserve_is_a_whole_number_of_calls_below_the_cap() -> None:
+    limits = Limits(per_5s=100, per_minute=54, per_day=19_000)
+    assert [rule.reserve for rule in limits.rules("background")] == [10, 5, 1_900]
+    assert [rule.reserve for rule in limits.rules("interactive")] == [0, 0, 0]
+    assert Limits(interactive_reserve=0.29).reserve(100) == 29
+    assert Limits(interactive_reserve=0.99).reserve(1) == 0
+
+
+def test_a_sqlite_file_from_an_earlier_version_keeps_working(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    clock = FakeClock(datetime(2031, 3, 4, 12, tzinfo=UTC).timestamp())
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE grants (ts REAL NOT NULL);"
+        "CREATE INDEX grants_ts ON grants (ts);"
+        "CREATE TABLE days (day TEXT PRIMARY KEY, used INTEGER NOT NULL);"
+        "CREATE TABLE state (key TEXT PRIMARY KEY, value REAL NOT NULL);"
+        "INSERT INTO days VALUES ('2031-03-04', 7);"
+    )
+    old.execute("INSERT INTO grants VALUES (?)", (clock.now - 1,))
+    old.commit()
+    old.close()
+
+    limiter = SqliteLimiter(path, Limits(per_day=100), clock=clock, sleep=clock.sleep)
+    limiter.acquire(priority="interactive")
+    limiter.acquire()
+
+    budget = limiter.report()
+    assert budget.used_today == 9
+    assert budget.used_last_minute == 2
+
+
+def test_redis_grants_from_an_earlier_version_count_as_background() -> None:
+    clock = FakeClock(time.time())
+    prefix = f"test-limiter:{uuid.uuid4().hex}"
+    limiter = RedisLimiter(
+        REDIS_URL,
+        prefix,
+        Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.zadd(
+            f"{prefix}:grants", {f"{clock.now - 1!r}:1:{i}": clock.now - 1 for i in range(8)}
+        )
+        with pytest.raises(RateLimited):
+            limiter.acquire(max_wait=0)
+        limiter.acquire(priority="interactive", max_wait=0)
+    finally:
+        limiter.reset()
 
 
 def test_limiter_from_url_picks_the_backend(tmp_path: Path) -> None:

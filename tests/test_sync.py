@@ -228,3 +228,98 @@ def test_a_lock_held_by_a_live_process_is_respected(oktopost) -> None:
     )
     with pytest.raises(sync.SyncBusy):
         sync.posts_sync()
+
+
+def _stats_fetches(sandbox, since_total: int) -> list[str]:
+    """Paths of the ?stats=1 post reads the sandbox answered since `since_total` calls."""
+    calls = sandbox.control("GET", "calls?last=2000")
+    recent = calls["recent"][-(calls["total"] - since_total) :]
+    return [c["path"] for c in recent if c["endpoint"] == "GET /post/{id}"]
+
+
+def test_overlapping_stats_refreshes_never_fetch_the_same_post_twice(oktopost) -> None:
+    sync.posts_sync(full=True)
+    before = oktopost.calls()["total"]
+    first, second = get_client(), get_client()
+    fetch = first.post_get
+    overlapping: list[sync.StatsResult] = []
+
+    def fetch_while_another_run_starts(post_id: str, **kwargs):
+        # Between claiming a post and storing its answer, another worker (or the next beat
+        # tick) runs over the same queue, which the first run has already read.
+        if len(overlapping) < 3:
+            overlapping.append(sync.stats_refresh(limit=4, client=second))
+        return fetch(post_id, **kwargs)
+
+    first.post_get = fetch_while_another_run_starts
+    result = sync.stats_refresh(limit=10, client=first)
+
+    fetched = _stats_fetches(oktopost, before)
+    refreshed = result.refreshed + sum(r.refreshed for r in overlapping)
+    assert len(fetched) == len(set(fetched)) == refreshed
+    # The first run claims post 1; the second run takes posts 2-5, which the first skips;
+    # it claims post 6, the third run takes 7-10, and the first skips those too.
+    assert [r.refreshed for r in overlapping] == [4, 4]
+    assert result.refreshed == 2
+    assert Post.objects.filter(stats_at__isnull=False).count() == refreshed
+
+
+def test_posts_the_budget_stops_before_go_back_to_the_queue_unchanged(oktopost) -> None:
+    sync.posts_sync(full=True)
+    now = timezone.now()
+    requested = Post.objects.filter(status="complete").order_by("start_at").first()
+    sync.stats_request(requested)
+    queue = sync.stats_queue(now, 3)
+    assert queue[0].id == requested.id
+    client = get_client()
+
+    def refuse(post_id: str, **kwargs):
+        raise RateLimited("the budget says wait", retry_at=0.0, call="rate budget")
+
+    client.post_get = refuse
+    result = sync.stats_refresh(limit=3, client=client)
+
+    assert result.refreshed == 0 and "budget" in result.stopped
+    assert [p.id for p in sync.stats_queue(now, 3)] == [p.id for p in queue]
+    after = Post.objects.get(id=requested.id)
+    assert after.stats_requested_at == queue[0].stats_requested_at
+    assert after.stats_due_at == queue[0].stats_due_at
+
+
+def test_a_post_whose_stats_fail_is_retried_later_not_at_once(oktopost) -> None:
+    sync.posts_sync(full=True)
+    now = timezone.now()
+    head = sync.stats_queue(now, 1)[0]
+    sync.stats_request(head)
+    client = get_client()
+
+    def broken(post_id: str, **kwargs):
+        raise RetryableError("the server is unwell", call="GET /post/{id}")
+
+    client.post_get = broken
+    result = sync.stats_refresh(limit=1, client=client)
+
+    after = Post.objects.get(id=head.id)
+    assert result.failed == 1
+    assert after.stats_requested_at is None
+    # An overdue post keeps its place relative to the others, 10 minutes later.
+    assert after.stats_due_at == head.stats_due_at + timedelta(minutes=10)
+
+
+def test_a_sync_works_off_the_postlog_backlog_in_batches_up_to_a_bound(
+    oktopost, monkeypatch
+) -> None:
+    monkeypatch.setattr(sync, "POSTLOGS_PER_RUN", 2)
+    monkeypatch.setattr(sync, "POSTLOGS_MAX_PER_RUN", 5)
+    full = sync.posts_sync(full=True)
+    failed = len(sync.postlogs_pending(1000)) + full.postlogs
+    assert failed > 5, "the sandbox world needs more failed posts for this test"
+    assert full.postlogs == 5
+
+    monkeypatch.setattr(sync, "POSTLOGS_MAX_PER_RUN", 1000)
+    before = oktopost.calls()["by_endpoint"].get("GET /postlog", 0)
+    again = sync.posts_sync()
+
+    assert again.postlogs == failed - 5
+    assert oktopost.calls()["by_endpoint"]["GET /postlog"] - before == failed - 5
+    assert sync.postlogs_pending(1000) == []

@@ -43,7 +43,7 @@ def test_create_from_a_new_message_for_two_profiles_then_reschedule_and_cancel(e
         form.locator(f"input[name=profiles][value='{profile.oktopost_id}']").check()
     when = timezone.localtime(timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
     form.locator("input[name=when]").fill(when.strftime("%Y-%m-%dT%H:%M"))
-    page.wait_for_selector("#create-checks .counter:has-text('LinkedIn:')")
+    page.wait_for_selector("#create-checks:has-text('UTC')")
     assert "characters left" in page.inner_text("#create-checks")
     assert "UTC" in page.inner_text("#create-checks")
     page.locator("#create-checks").scroll_into_view_if_needed()
