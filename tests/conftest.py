@@ -11,6 +11,12 @@ pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_browser"]
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Hashing with the production hasher costs most of a second per user in tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str | None) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD)
     if role:
