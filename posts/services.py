@@ -15,7 +15,7 @@ current values instead of overwriting someone else's change.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from django.db import transaction
@@ -33,7 +33,7 @@ from oktopost.errors import (
 )
 from posts import sync
 from posts.connection import get_client
-from posts.models import Activity, BulkAction, Message, Post, Profile
+from posts.models import Activity, BulkAction, Message, Post
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,29 @@ def _record(
     )
 
 
+def _write[T](
+    call: Callable[[], T],
+    *,
+    user: User | None,
+    action: str,
+    checking: str,
+    post_id: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    bulk: BulkAction | None = None,
+) -> T:
+    """Make one write to Oktopost; record a refusal or a lost answer, in words."""
+    audit = {"user": user, "action": action, "post_id": post_id, "before": before, "after": after}
+    try:
+        return call()
+    except AmbiguousWriteError as exc:
+        _record(**audit, outcome=Activity.Outcome.CHECKING, answer=str(exc), bulk=bulk)
+        raise BeingChecked(checking) from exc
+    except OktopostError as exc:
+        _record(**audit, outcome=Activity.Outcome.FAILED, answer=str(exc), bulk=bulk)
+        raise ServiceError(_words(exc), field=_field_for(exc)) from exc
+
+
 def _snapshot(post: Post) -> dict[str, object]:
     return {
         "status": post.status,
@@ -144,37 +167,21 @@ def message_create(
     """Create a reusable message in Oktopost and mirror it."""
     client = client or _client()
     after = {"network": network, "campaign": campaign_id, "text": text, "link_url": link_url}
-    try:
-        item = client.message_create(
+    item = _write(
+        lambda: client.message_create(
             network=network,
             campaign_id=campaign_id,
             text=text,
             link_url=link_url or None,
             title=title or None,
-        )
-    except AmbiguousWriteError as exc:
-        _record(
-            user=user,
-            action=Activity.Action.MESSAGE_CREATE,
-            outcome=Activity.Outcome.CHECKING,
-            after=after,
-            answer=str(exc),
-            summary="Oktopost's answer was lost",
-        )
-        raise BeingChecked(
-            "Oktopost did not answer in time while creating the message; it may exist now. "
-            "Nothing else was done. Pick it from the existing messages after the next sync "
-            "instead of writing it again."
-        ) from exc
-    except OktopostError as exc:
-        _record(
-            user=user,
-            action=Activity.Action.MESSAGE_CREATE,
-            outcome=Activity.Outcome.FAILED,
-            after=after,
-            answer=str(exc),
-        )
-        raise ServiceError(_words(exc), field=_field_for(exc)) from exc
+        ),
+        user=user,
+        action=Activity.Action.MESSAGE_CREATE,
+        after=after,
+        checking="Oktopost did not answer in time while creating the message; it may exist "
+        "now. Nothing else was done. Pick it from the existing messages after the next sync "
+        "instead of writing it again.",
+    )
     with transaction.atomic():
         sync.messages_upsert([item], now=timezone.now())
         _record(
@@ -226,33 +233,17 @@ def post_create(
         "start_at": start_at.isoformat() if start_at else "as soon as possible",
         "status": status,
     }
-    try:
-        item = client.post_create(
+    item = _write(
+        lambda: client.post_create(
             message_id=message_id, credential_ids=profile_ids, start_at=start_at, status=status
-        )
-    except AmbiguousWriteError as exc:
-        _record(
-            user=user,
-            action=Activity.Action.CREATE,
-            outcome=Activity.Outcome.CHECKING,
-            after=after,
-            answer=str(exc),
-            summary="Oktopost's answer was lost; the next sync checks whether it was created",
-        )
-        raise BeingChecked(
-            "Oktopost did not answer in time, so we cannot tell yet whether the post was "
-            "created. Do not create it again: the next sync (within a few minutes) checks, "
-            "and the activity log will say what happened."
-        ) from exc
-    except OktopostError as exc:
-        _record(
-            user=user,
-            action=Activity.Action.CREATE,
-            outcome=Activity.Outcome.FAILED,
-            after=after,
-            answer=str(exc),
-        )
-        raise ServiceError(_words(exc), field=_field_for(exc)) from exc
+        ),
+        user=user,
+        action=Activity.Action.CREATE,
+        after=after,
+        checking="Oktopost did not answer in time, so we cannot tell yet whether the post was "
+        "created. Do not create it again: the next sync (within a few minutes) checks, and the "
+        "activity log will say what happened.",
+    )
     with transaction.atomic():
         post = _mirror(item)
         _record(
@@ -310,35 +301,17 @@ def _update(
         }.items()
         if v is not None
     }
-    try:
-        item = client.post_update(post.oktopost_id, start_at=start_at, credential_ids=profile_ids)
-    except AmbiguousWriteError as exc:
-        _record(
-            user=user,
-            action=action,
-            outcome=Activity.Outcome.CHECKING,
-            post_id=post.oktopost_id,
-            before=before,
-            after=wanted,
-            answer=str(exc),
-            bulk=bulk,
-        )
-        raise BeingChecked(
-            "Oktopost did not answer in time; the change may or may not have been made. "
-            "The next sync shows the post as it really is."
-        ) from exc
-    except OktopostError as exc:
-        _record(
-            user=user,
-            action=action,
-            outcome=Activity.Outcome.FAILED,
-            post_id=post.oktopost_id,
-            before=before,
-            after=wanted,
-            answer=str(exc),
-            bulk=bulk,
-        )
-        raise ServiceError(_words(exc), field=_field_for(exc)) from exc
+    item = _write(
+        lambda: client.post_update(post.oktopost_id, start_at=start_at, credential_ids=profile_ids),
+        user=user,
+        action=action,
+        post_id=post.oktopost_id,
+        before=before,
+        after=wanted,
+        bulk=bulk,
+        checking="Oktopost did not answer in time; the change may or may not have been made. "
+        "The next sync shows the post as it really is.",
+    )
     with transaction.atomic():
         updated = _mirror(item)
         _record(
@@ -403,33 +376,16 @@ def post_cancel(
     _current(client, post, expected_modified)
     before = _snapshot(post)
     action = Activity.Action.CANCEL
-    try:
-        client.post_delete(post.oktopost_id)
-    except AmbiguousWriteError as exc:
-        _record(
-            user=user,
-            action=action,
-            outcome=Activity.Outcome.CHECKING,
-            post_id=post.oktopost_id,
-            before=before,
-            answer=str(exc),
-            bulk=bulk,
-        )
-        raise BeingChecked(
-            "Oktopost did not answer in time; the post may or may not be cancelled. "
-            "The next sync checks and the activity log will say."
-        ) from exc
-    except OktopostError as exc:
-        _record(
-            user=user,
-            action=action,
-            outcome=Activity.Outcome.FAILED,
-            post_id=post.oktopost_id,
-            before=before,
-            answer=str(exc),
-            bulk=bulk,
-        )
-        raise ServiceError(_words(exc)) from exc
+    _write(
+        lambda: client.post_delete(post.oktopost_id),
+        user=user,
+        action=action,
+        post_id=post.oktopost_id,
+        before=before,
+        bulk=bulk,
+        checking="Oktopost did not answer in time; the post may or may not be cancelled. "
+        "The next sync checks and the activity log will say.",
+    )
     with transaction.atomic():
         Post.objects.filter(id=post.id).update(deleted_at=timezone.now())
         _record(
@@ -445,13 +401,6 @@ def post_cancel(
 
 
 # --- bulk ---------------------------------------------------------------------------
-
-
-@dataclass
-class BulkOutcome:
-    done: int = 0
-    succeeded: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def bulk_start(
@@ -543,7 +492,3 @@ def is_ambiguous(naive: datetime, zone: tzinfo) -> bool:
         naive.replace(tzinfo=zone, fold=0).utcoffset()
         != naive.replace(tzinfo=zone, fold=1).utcoffset()
     )
-
-
-def profiles_for(ids: list[str]) -> list[Profile]:
-    return list(Profile.objects.filter(oktopost_id__in=ids))

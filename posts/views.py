@@ -254,22 +254,18 @@ def post_new_messages(request: HttpRequest) -> HttpResponse:
 def post_reschedule(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = _editable_post(oktopost_id)
     form = forms.RescheduleForm(request.POST, zone=request.user.zone)
-    error = ""
-    if form.is_valid():
-        try:
-            post = services.post_reschedule(
-                user=request.user,
-                post=post,
-                start_at=form.cleaned_data["when"],
-                expected_modified=form.cleaned_data["expected_modified"],
-            )
-        except services.ChangedMeanwhile as exc:
-            post, error = exc.post, exc.message
-        except services.ServiceError as exc:
-            error = exc.message
-    else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
-    return _after_write(request, post, error, "Rescheduled.")
+    return _change(
+        request,
+        post,
+        form,
+        lambda data: services.post_reschedule(
+            user=request.user,
+            post=post,
+            start_at=data["when"],
+            expected_modified=data["expected_modified"],
+        ),
+        done="Rescheduled.",
+    )
 
 
 @require_POST
@@ -277,22 +273,33 @@ def post_reschedule(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 def post_profiles(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = _editable_post(oktopost_id)
     form = forms.ProfilesForm(request.POST, post=post)
+    return _change(
+        request,
+        post,
+        form,
+        lambda data: services.post_profiles_change(
+            user=request.user,
+            post=post,
+            profile_ids=data["profiles"],
+            expected_modified=data["expected_modified"],
+        ),
+        done="Profiles changed.",
+    )
+
+
+def _change(request: HttpRequest, post: Post, form, change, *, done: str) -> HttpResponse:
+    """Validate, call the service, and answer with Oktopost's words on failure."""
     error = ""
     if form.is_valid():
         try:
-            post = services.post_profiles_change(
-                user=request.user,
-                post=post,
-                profile_ids=form.cleaned_data["profiles"],
-                expected_modified=form.cleaned_data["expected_modified"],
-            )
+            post = change(form.cleaned_data)
         except services.ChangedMeanwhile as exc:
             post, error = exc.post, exc.message
         except services.ServiceError as exc:
             error = exc.message
     else:
         error = " ".join(e for errors in form.errors.values() for e in errors)
-    return _after_write(request, post, error, "Profiles changed.")
+    return _after_write(request, post, error, done)
 
 
 def _after_write(request: HttpRequest, post: Post, error: str, done: str) -> HttpResponse:
