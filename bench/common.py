@@ -314,5 +314,10 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def load_average() -> str:
+    """The 1/5/15-minute load: wall times are only comparable on a quiet machine."""
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def pct(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "n/a"

@@ -40,17 +40,21 @@ from bench.common import (
     cleanup,
     django_start,
     exit_on_sigterm,
+    load_average,
     pct,
     prepare,
     table,
 )
+from oktopost.limiter import Limits
 
 TIERS = ("48h", "7d", "30d", "older")
 # Our limiter's caps (oktopost.limiter.Limits defaults, which settings use unless overridden).
-CAP_MINUTE = 54
-CAP_5S = 100
-# What the worker may fill (background priority keeps 15 % for interactive calls).
-BACKGROUND_MINUTE = math.floor(CAP_MINUTE * 0.85)
+LIMITS = Limits()
+CAP_MINUTE = LIMITS.per_minute
+CAP_5S = LIMITS.per_5s
+# What background calls alone may fill: the cap less the reserve editors have not used.
+BACKGROUND_MINUTE = LIMITS.background_cap(CAP_MINUTE)
+RESERVE_MINUTE = LIMITS.reserve(CAP_MINUTE)
 START_DELAY = 8.0  # seconds for the children to start Django before the common start
 
 
@@ -82,6 +86,8 @@ def _answers(log: ResponseLog) -> list[list[Any]]:
 
 def child_worker(args: argparse.Namespace) -> dict[str, Any]:
     django_start(migrate=False)
+    from django.utils import timezone
+
     from posts import sync
     from posts.connection import get_client
 
@@ -94,9 +100,13 @@ def child_worker(args: argparse.Namespace) -> dict[str, Any]:
     while time.time() < args.end:
         began = time.time()
         result = sync.stats_refresh(limit=args.batch, client=client)
-        batches.append({**asdict(result), "began": began, "ended": time.time()})
-        if not (result.refreshed or result.failed or result.deleted or result.stopped):
-            time.sleep(1.0)  # nothing due: the queue is empty, poll gently
+        idle = not (result.refreshed or result.failed or result.deleted or result.stopped)
+        # A batch can also come back empty because the other workers claimed all its posts:
+        # only an empty queue means the work ran out.
+        dry = idle and not sync.stats_queue(timezone.now(), 1)
+        batches.append({**asdict(result), "began": began, "ended": time.time(), "dry": dry})
+        if idle:
+            time.sleep(1.0)  # nothing done: poll gently
         elif result.stopped and not result.refreshed:
             # The limiter refuses at once when the next free slot is > 30 s away; without a
             # pause this loop would spin on the database (Celery would wait for the next tick).
@@ -283,12 +293,7 @@ def report(
     window = end - start
     workers = [n for n in results if n != "web"]
     # When did the queue run dry (a batch that found nothing due)? Until then, work remained.
-    dry = [
-        b["began"]
-        for n in workers
-        for b in results[n]["batches"]
-        if not (b["refreshed"] or b["failed"] or b["deleted"] or b["stopped"])
-    ]
+    dry = [b["began"] for n in workers for b in results[n]["batches"] if b["dry"]]
     busy_end = min([end, *dry])
     busy = busy_end - start
 
@@ -302,6 +307,7 @@ def report(
             [
                 ["posts in the sandbox (seed)", f"{args.posts:,} ({args.seed})"],
                 ["database", scratch_label],
+                ["load average (1/5/15 min) at the end", load_average()],
                 [
                     "initial full sync (not measured below)",
                     f"{full.created:,} posts, {full.calls:,} calls, {sync_seconds:.1f} s",
@@ -313,7 +319,10 @@ def report(
                 ["sandbox limits", "60/min, 120/5 s, 20,000/day, 900 s block"],
                 [
                     "shared limiter (SQLite file)",
-                    f"{CAP_MINUTE}/min, {CAP_5S}/5 s; background may fill {BACKGROUND_MINUTE}/min",
+                    f"{CAP_MINUTE}/min, {CAP_5S}/5 s; interactive reserve "
+                    f"{LIMITS.interactive_reserve:.0%} ({RESERVE_MINUTE}/min): background alone "
+                    f"may fill {BACKGROUND_MINUTE}/min, beside editors {CAP_MINUTE}/min less "
+                    "their calls beyond the reserve",
                 ],
                 [
                     "workers",
@@ -348,8 +357,8 @@ def report(
             "",
         ]
     )
-    print("\nCalls answered per minute, by process (share = total / our 54/min cap):\n")
-    print(table(["minute", *results, "total", "429s", "share of 54/min"], rows))
+    print(f"\nCalls answered per minute, by process (share = total / our {CAP_MINUTE}/min cap):\n")
+    print(table(["minute", *results, "total", "429s", f"share of {CAP_MINUTE}/min"], rows))
 
     busy_calls = sum(len(in_window(n, start, busy_end)) for n in results)
     # The first minute starts with an empty limiter window, so it may burst past 54; from the
@@ -359,6 +368,7 @@ def report(
     steady_calls = sum(len(in_window(n, steady_start, busy_end)) for n in results)
     steady_allowed = CAP_MINUTE * steady / 60
     bg_calls = sum(len(in_window(n, start, busy_end)) for n in workers)
+    web_busy_calls = len(in_window("web", start, busy_end))
     allowed = CAP_MINUTE * busy / 60
     limited_total = sandbox_calls["rate_limited"]
     refreshed = Counter[str]()
@@ -405,7 +415,16 @@ def report(
                 [
                     "  of which background (workers)",
                     f"{bg_calls:,} = {pct(bg_calls, BACKGROUND_MINUTE * busy / 60)} of "
-                    f"their {BACKGROUND_MINUTE}/min share",
+                    f"the {BACKGROUND_MINUTE}/min background alone may fill",
+                    "",
+                    "",
+                ],
+                [
+                    "  of which interactive (web)",
+                    f"{web_busy_calls:,} = {web_busy_calls * 60 / busy:.1f}/min "
+                    f"(reserve {RESERVE_MINUTE}/min)"
+                    if busy > 0
+                    else "n/a",
                     "",
                     "",
                 ],

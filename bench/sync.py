@@ -29,6 +29,7 @@ from bench.common import (
     cleanup,
     django_start,
     exit_on_sigterm,
+    load_average,
     pct,
     prepare,
     table,
@@ -75,6 +76,7 @@ def measure(
     client.session.hooks["response"].append(answers)
 
     # (a) full sync ----------------------------------------------------------------------
+    load = load_average()
     before = sandbox.calls()
     t0 = time.perf_counter()
     full, runs = full_sync(client)
@@ -138,6 +140,7 @@ def measure(
             [
                 ["posts in the sandbox (seed)", f"{args.posts:,} ({args.seed})"],
                 ["database", database],
+                ["load average (1/5/15 min) before the full sync", load],
                 [
                     "limits",
                     "real: sandbox 60/min + 120/5 s, our limiter 54/min + 100/5 s"

@@ -6,9 +6,19 @@ answers a burst breach with a 15-minute block (API reference §1 "Rate limits").
 embedded setup without Redis, in an SQLite file (``SqliteLimiter``). Both keep sliding
 windows of grant timestamps, so they are never looser than whatever windows Oktopost counts.
 
-Priorities: ``background`` calls (sync, stats refresh) may only use ``1 - interactive_reserve``
-of each window, so an editor's save (``interactive``) still finds a free token while a sync
-runs at full speed.
+Priorities: in each window (5 s, 60 s) and the day, ``reserve = floor(cap * interactive_reserve)``
+calls are held back for ``interactive`` callers (an editor's save). An interactive call is
+granted while ``total < cap``; a ``background`` call (sync, stats refresh) while
+``total + max(0, reserve - interactive) < cap``: background work may use everything except
+the part of the reserve that editors have not used yet in that window. So editors always
+find a free token while a sync runs at full speed, and a quiet editor costs background work
+no more than the reserve. Each grant records its priority for this.
+
+When editors need more than the reserve, they would race background callers for every token
+that frees up, and background callers (several processes, polling) win most races. So an
+interactive caller that has to wait marks itself as waiting until its token frees up (plus
+``_WAITING_GRACE``), and background calls are refused meanwhile: the next free token is the
+editor's.
 
 Clock: grants are stamped with the caller's ``time.time()``; hosts sharing one Redis need
 synchronised clocks (NTP), which they need anyway for the schedules they publish.
@@ -40,6 +50,8 @@ Sleep = Callable[[float], None]
 
 _SHORT = 5.0
 _MINUTE = 60.0
+# How long past its expected token a waiting interactive caller keeps background calls off.
+_WAITING_GRACE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,20 +61,58 @@ class Limits:
     per_minute: int = 54
     per_5s: int = 100
     per_day: int = 19_000
-    interactive_reserve: float = 0.15
+    interactive_reserve: float = 0.10
 
-    def caps(self, priority: Priority) -> tuple[int, int, int]:
-        """(per_5s, per_minute, per_day) that a call of this priority may fill up to."""
-        if priority == "interactive":
-            return self.per_5s, self.per_minute, self.per_day
-        if priority != "background":
+    def __post_init__(self) -> None:
+        if min(self.per_5s, self.per_minute, self.per_day) < 1:
+            raise ValueError("every cap must allow at least one call")
+        if not 0.0 <= self.interactive_reserve < 1.0:
+            raise ValueError("interactive_reserve must be at least 0 and below 1")
+
+    def reserve(self, cap: int) -> int:
+        """Calls of a window with this cap held back for interactive callers (< cap)."""
+        # The epsilon keeps float products such as 100 * 0.29 = 28.999… from losing a call.
+        return min(cap - 1, math.floor(cap * self.interactive_reserve + 1e-9))
+
+    def rules(self, priority: Priority) -> tuple[_Rule, _Rule, _Rule]:
+        """(5 s, minute, day) rules a call of this priority is checked against."""
+        if priority not in ("background", "interactive"):
             raise ValueError(f"unknown priority {priority!r}")
-        share = 1.0 - self.interactive_reserve
-        return (
-            max(1, math.floor(self.per_5s * share)),
-            max(1, math.floor(self.per_minute * share)),
-            max(1, math.floor(self.per_day * share)),
-        )
+        caps = (self.per_5s, self.per_minute, self.per_day)
+        if priority == "interactive":
+            return tuple(_Rule(cap, 0) for cap in caps)  # type: ignore[return-value]
+        return tuple(_Rule(cap, self.reserve(cap)) for cap in caps)  # type: ignore[return-value]
+
+    def background_cap(self, cap: int) -> int:
+        """What background calls alone may use of a window with this cap (cap - reserve)."""
+        return cap - self.reserve(cap)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A window's cap, and the reserve that the caller must leave for interactive calls
+    not yet made (0 for interactive callers)."""
+
+    cap: int
+    reserve: int
+
+    def admits(self, background: int, interactive: int) -> bool:
+        # total + max(0, reserve - interactive) < cap, written without the total.
+        return background + max(interactive, self.reserve) < self.cap
+
+    def frees_at(self, grants: list[tuple[float, bool]], width: float, now: float) -> float:
+        """When a window holding ``grants`` (ts, interactive), oldest first, admits the call:
+        grants leave it oldest first, each ``width`` seconds after it was stamped."""
+        interactive = sum(1 for _, flag in grants if flag)
+        background = len(grants) - interactive
+        for ts, flag in grants:
+            if flag:
+                interactive -= 1
+            else:
+                background -= 1
+            if self.admits(background, interactive):
+                return ts + width
+        return now  # not reached: an empty window always admits (reserve < cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +170,12 @@ class Limiter(ABC):
         Raises RateLimited at once when the daily budget is spent, and when the wait (for a
         block to end or a window to free up) would exceed ``max_wait`` seconds.
         """
-        caps = self.limits.caps(priority)
+        rules = self.limits.rules(priority)
+        interactive = priority == "interactive"
         deadline = self._clock() + max_wait
         while True:
             now = self._clock()
-            decision = self._try_acquire(now, caps)
+            decision = self._try_acquire(now, rules, interactive=interactive, deadline=deadline)
             if decision.granted:
                 return
             if decision.reason == "day" or decision.retry_at > deadline:
@@ -135,7 +186,17 @@ class Limiter(ABC):
             self._sleep(max(decision.retry_at - now, 0.0) + random.uniform(0.0, 0.02))  # noqa: S311
 
     @abstractmethod
-    def _try_acquire(self, now: float, caps: tuple[int, int, int]) -> _Decision: ...
+    def _try_acquire(
+        self,
+        now: float,
+        rules: tuple[_Rule, _Rule, _Rule],
+        *,
+        interactive: bool,
+        deadline: float,
+    ) -> _Decision:
+        """Grant (and record, with its priority) one call if every rule admits it; refuse a
+        background call while an interactive one waits; an interactive call refused by a
+        window that frees up before ``deadline`` marks itself as waiting."""
 
     @abstractmethod
     def block_until(self, until: float) -> None:
@@ -156,32 +217,67 @@ _REASONS = {
 }
 
 
-# Sliding windows in one atomic step. KEYS: grants zset, block key, day counter.
-# ARGV: now, cap_5s, cap_minute, cap_day, unique member.
+# Sliding windows in one atomic step. KEYS: all grants zset (an interactive grant's member
+# starts with "i:"), interactive grants zset (for counting), block key, day counter, day
+# interactive counter, interactive-waiting key. ARGV: now, 1 if interactive, then cap and
+# reserve for 5 s, the minute and the day, the unique member, the exclusive lower bounds of
+# the 5 s and 60 s windows, the caller's deadline, the waiting grace.
 # Returns {"ok"} or {reason, retry_at-as-string} (strings keep the fractions Lua would drop).
 _ACQUIRE_LUA = """
 local now = tonumber(ARGV[1])
-local cap5, capm, capd = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blocked > now then return {'blocked', tostring(blocked)} end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= capd then return {'day', '0'} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60)
+local interactive = ARGV[2] == '1'
+local blocked = redis.call('GET', KEYS[3])
+if blocked and tonumber(blocked) > now then return {'blocked', blocked} end
+local capd, resd = tonumber(ARGV[7]), tonumber(ARGV[8])
+local used = tonumber(redis.call('GET', KEYS[4]) or '0')
+local usedi = tonumber(redis.call('GET', KEYS[5]) or '0')
+if used - usedi + math.max(usedi, resd) >= capd then return {'day', '0'} end
+if not interactive then
+  local waiting = redis.call('GET', KEYS[6])
+  if waiting and tonumber(waiting) > now then return {'window', waiting} end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[11])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[11])
 local retry = 0
-for _, w in ipairs({{5, cap5}, {60, capm}}) do
-  local lo = '(' .. tostring(now - w[1])
-  local n = redis.call('ZCOUNT', KEYS[1], lo, '+inf')
-  if n >= w[2] then
-    local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], lo, '+inf',
-                              'WITHSCORES', 'LIMIT', n - w[2], 1)
-    local at = tonumber(oldest[2]) + w[1]
+local windows = {{5, tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[10]},
+                 {60, tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[11]}}
+for _, w in ipairs(windows) do
+  local width, cap, reserve, lo = w[1], w[2], w[3], '(' .. w[4]
+  local i = redis.call('ZCOUNT', KEYS[2], lo, '+inf')
+  local b = redis.call('ZCOUNT', KEYS[1], lo, '+inf') - i
+  if b + math.max(i, reserve) >= cap then
+    -- Let grants leave oldest first until the call would be admitted.
+    local grants = redis.call('ZRANGEBYSCORE', KEYS[1], lo, '+inf', 'WITHSCORES')
+    local at = now
+    for k = 1, #grants, 2 do
+      if string.sub(grants[k], 1, 2) == 'i:' then i = i - 1 else b = b - 1 end
+      if b + math.max(i, reserve) < cap then
+        at = tonumber(grants[k + 1]) + width
+        break
+      end
+    end
     if at > retry then retry = at end
   end
 end
-if retry > 0 then return {'window', tostring(retry)} end
-redis.call('ZADD', KEYS[1], now, ARGV[5])
+if retry > 0 then
+  local mark = retry + tonumber(ARGV[13])
+  if interactive and retry <= tonumber(ARGV[12])
+     and mark > tonumber(redis.call('GET', KEYS[6]) or '0') then
+    redis.call('SET', KEYS[6], string.format('%.17g', mark),
+               'PX', math.ceil((mark - now) * 1000) + 1000)
+  end
+  return {'window', string.format('%.17g', retry)}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[9])
 redis.call('EXPIRE', KEYS[1], 61)
-redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[3], 172800)
+redis.call('INCR', KEYS[4])
+redis.call('EXPIRE', KEYS[4], 172800)
+if interactive then
+  redis.call('ZADD', KEYS[2], now, ARGV[9])
+  redis.call('EXPIRE', KEYS[2], 61)
+  redis.call('INCR', KEYS[5])
+  redis.call('EXPIRE', KEYS[5], 172800)
+end
 return {'ok'}
 """
 
@@ -215,12 +311,43 @@ class RedisLimiter(Limiter):
         self._block_script = self._redis.register_script(_BLOCK_LUA)
 
     def _keys(self, now: float) -> list[str]:
-        p = self._prefix
-        return [f"{p}:grants", f"{p}:blocked-until", f"{p}:day:{day_key(now)}"]
+        p, day = self._prefix, day_key(now)
+        # "grants" and "day:" keep their names from earlier versions: they count every call.
+        return [
+            f"{p}:grants",
+            f"{p}:grants-interactive",
+            f"{p}:blocked-until",
+            f"{p}:day:{day}",
+            f"{p}:day-interactive:{day}",
+            f"{p}:interactive-waiting",
+        ]
 
-    def _try_acquire(self, now: float, caps: tuple[int, int, int]) -> _Decision:
-        member = f"{now!r}:{os.getpid()}:{random.getrandbits(48):x}"
-        result = self._acquire_script(keys=self._keys(now), args=[repr(now), *caps, member])
+    def _try_acquire(
+        self,
+        now: float,
+        rules: tuple[_Rule, _Rule, _Rule],
+        *,
+        interactive: bool,
+        deadline: float,
+    ) -> _Decision:
+        member = f"{'i' if interactive else 'b'}:{now!r}:{os.getpid()}:{random.getrandbits(48):x}"
+        short, minute, day = rules
+        args = [
+            repr(now),
+            int(interactive),
+            short.cap,
+            short.reserve,
+            minute.cap,
+            minute.reserve,
+            day.cap,
+            day.reserve,
+            member,
+            repr(now - _SHORT),
+            repr(now - _MINUTE),
+            repr(min(deadline, now + 86400.0)),
+            repr(_WAITING_GRACE),
+        ]
+        result = self._acquire_script(keys=self._keys(now), args=args)
         reason = _text(result[0])
         if reason == "ok":
             return _Decision(True)
@@ -228,11 +355,11 @@ class RedisLimiter(Limiter):
         return _Decision(False, retry_at, reason)
 
     def block_until(self, until: float) -> None:
-        self._block_script(keys=[self._keys(self._clock())[1]], args=[repr(float(until))])
+        self._block_script(keys=[self._keys(self._clock())[2]], args=[repr(float(until))])
 
     def report(self) -> Budget:
         now = self._clock()
-        grants, block, day = self._keys(now)
+        grants, _, block, day, *_ = self._keys(now)
         pipe = self._redis.pipeline()
         pipe.get(day)
         pipe.zcount(grants, f"({now - _MINUTE!r}", "+inf")
@@ -246,10 +373,13 @@ class RedisLimiter(Limiter):
             self._redis.delete(*keys)
 
 
+# `calls` replaces the `grants (ts)` table of earlier versions (left alone in an old file);
+# `days` counts every call of a day, as before, and `days_interactive` the interactive ones.
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS grants (ts REAL NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS grants_ts ON grants (ts)",
+    "CREATE TABLE IF NOT EXISTS calls (ts REAL NOT NULL, interactive INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS calls_ts ON calls (ts)",
     "CREATE TABLE IF NOT EXISTS days (day TEXT PRIMARY KEY, used INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS days_interactive (day TEXT PRIMARY KEY, used INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value REAL NOT NULL)",
 )
 
@@ -289,40 +419,63 @@ class SqliteLimiter(Limiter):
     def _transaction(self) -> _SqliteTransaction:
         return _SqliteTransaction(self)
 
-    def _try_acquire(self, now: float, caps: tuple[int, int, int]) -> _Decision:
-        cap5, capm, capd = caps
+    def _try_acquire(
+        self,
+        now: float,
+        rules: tuple[_Rule, _Rule, _Rule],
+        *,
+        interactive: bool,
+        deadline: float,
+    ) -> _Decision:
+        short, minute, day = rules
         with self._transaction() as conn:
             blocked = _scalar(conn, "SELECT value FROM state WHERE key = 'blocked_until'")
             if blocked is not None and blocked > now:
                 return _Decision(False, blocked, "blocked")
             today = day_key(now)
-            used = _scalar(conn, "SELECT used FROM days WHERE day = ?", today) or 0
-            if used >= capd:
-                return _Decision(False, next_midnight(now), "day")
-            conn.execute("DELETE FROM grants WHERE ts <= ?", (now - _MINUTE,))
-            retry = 0.0
-            for width, cap in ((_SHORT, cap5), (_MINUTE, capm)):
-                used_in_window = int(
-                    _scalar(conn, "SELECT COUNT(*) FROM grants WHERE ts > ?", now - width) or 0
-                )
-                if used_in_window >= cap:
-                    # The window frees up when the grant that put it over the cap expires.
-                    oldest = _scalar(
-                        conn,
-                        "SELECT ts FROM grants WHERE ts > ? ORDER BY ts LIMIT 1 OFFSET ?",
-                        now - width,
-                        used_in_window - cap,
-                    )
-                    retry = max(retry, (oldest if oldest is not None else now) + width)
-            if retry:
-                return _Decision(False, retry, "window")
-            conn.execute("INSERT INTO grants (ts) VALUES (?)", (now,))
-            conn.execute(
-                "INSERT INTO days (day, used) VALUES (?, 1) "
-                "ON CONFLICT (day) DO UPDATE SET used = used + 1",
-                (today,),
+            used = int(_scalar(conn, "SELECT used FROM days WHERE day = ?", today) or 0)
+            used_interactive = int(
+                _scalar(conn, "SELECT used FROM days_interactive WHERE day = ?", today) or 0
             )
-            conn.execute("DELETE FROM days WHERE day < ?", (day_key(now - 2 * 86400),))
+            if not day.admits(used - used_interactive, used_interactive):
+                return _Decision(False, next_midnight(now), "day")
+            if not interactive:
+                waiting = _scalar(conn, "SELECT value FROM state WHERE key = 'interactive_waiting'")
+                if waiting is not None and waiting > now:
+                    return _Decision(False, waiting, "window")
+            conn.execute("DELETE FROM calls WHERE ts <= ?", (now - _MINUTE,))
+            retry = 0.0
+            for width, rule in ((_SHORT, short), (_MINUTE, minute)):
+                total, in_window = conn.execute(
+                    "SELECT COUNT(*), COALESCE(SUM(interactive), 0) FROM calls WHERE ts > ?",
+                    (now - width,),
+                ).fetchone()
+                if not rule.admits(total - in_window, in_window):
+                    grants = conn.execute(
+                        "SELECT ts, interactive FROM calls WHERE ts > ? ORDER BY ts",
+                        (now - width,),
+                    ).fetchall()
+                    frees = rule.frees_at([(ts, bool(flag)) for ts, flag in grants], width, now)
+                    retry = max(retry, frees)
+            if retry:
+                if interactive and retry <= deadline:
+                    conn.execute(
+                        "INSERT INTO state (key, value) VALUES ('interactive_waiting', ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+                        (retry + _WAITING_GRACE,),
+                    )
+                return _Decision(False, retry, "window")
+            conn.execute(
+                "INSERT INTO calls (ts, interactive) VALUES (?, ?)", (now, int(interactive))
+            )
+            tables = ("days", "days_interactive") if interactive else ("days",)
+            for table in tables:
+                conn.execute(
+                    f"INSERT INTO {table} (day, used) VALUES (?, 1) "  # noqa: S608
+                    "ON CONFLICT (day) DO UPDATE SET used = used + 1",
+                    (today,),
+                )
+                conn.execute(f"DELETE FROM {table} WHERE day < ?", (day_key(now - 2 * 86400),))  # noqa: S608
             return _Decision(True)
 
     def block_until(self, until: float) -> None:
@@ -337,14 +490,15 @@ class SqliteLimiter(Limiter):
         now = self._clock()
         with self._transaction() as conn:
             used = _scalar(conn, "SELECT used FROM days WHERE day = ?", day_key(now)) or 0
-            minute = _scalar(conn, "SELECT COUNT(*) FROM grants WHERE ts > ?", now - _MINUTE)
+            minute = _scalar(conn, "SELECT COUNT(*) FROM calls WHERE ts > ?", now - _MINUTE)
             blocked = _scalar(conn, "SELECT value FROM state WHERE key = 'blocked_until'")
         return _budget(self.limits, now, int(used), int(minute or 0), float(blocked or 0))
 
     def reset(self) -> None:
         with self._transaction() as conn:
-            conn.execute("DELETE FROM grants")
+            conn.execute("DELETE FROM calls")
             conn.execute("DELETE FROM days")
+            conn.execute("DELETE FROM days_interactive")
             conn.execute("DELETE FROM state")
 
 

@@ -79,8 +79,13 @@ def _words(exc: OktopostError) -> str:
     """Oktopost's own messages, for the user."""
     if isinstance(exc, RateLimited):
         until = datetime.fromtimestamp(exc.retry_at, UTC) if exc.retry_at else None
-        when = f" until {timezone.localtime(until):%H:%M %Z}" if until else ""
-        return f"Oktopost is limiting our API calls{when}; nothing was changed. Try again then."
+        if exc.status == 429 or (until and until - timezone.now() > timedelta(minutes=1)):
+            when = f" until {timezone.localtime(until):%H:%M %Z}" if until else ""
+            return f"Oktopost is limiting our API calls{when}; nothing was changed. Try again then."
+        return (
+            "Our share of the Oktopost API budget is busy for the moment; nothing was changed. "
+            "Try again in a minute."
+        )
     if exc.messages:
         return " ".join(f"{v}" for v in exc.messages.values())
     if isinstance(exc, PermanentError):

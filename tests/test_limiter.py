@@ -209,6 +209,53 @@ def test_retry_at_counts_interactive_grants_beyond_the_reserve(
     assert excinfo.value.retry_at == pytest.approx(start + 5)
 
 
+def test_a_waiting_interactive_call_gets_the_next_free_token(make_limiter: MakeLimiter) -> None:
+    clock = FakeClock(time.time())
+    start = clock.now
+    limiter = make_limiter(
+        Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2), clock
+    )
+    for _ in range(3):  # editors beyond the reserve of 2
+        limiter.acquire(priority="interactive", max_wait=0)
+    clock.now += 1
+    for _ in range(7):
+        limiter.acquire(priority="background", max_wait=0)
+    raced: list[float] = []
+
+    def sleep_while_a_worker_polls(seconds: float) -> None:
+        clock.sleep(seconds)
+        # A background worker wakes at the same moment the editor's token frees up.
+        with pytest.raises(RateLimited) as excinfo:
+            limiter.acquire(priority="background", max_wait=0)
+        raced.append(excinfo.value.retry_at)
+
+    limiter._sleep = sleep_while_a_worker_polls
+    limiter.acquire(priority="interactive", max_wait=10)
+
+    assert 5.0 <= clock.now - start < 5.1
+    assert raced == [pytest.approx(start + 5 + 0.5, abs=0.03)]
+    clock.now = raced[0]
+    limiter.acquire(priority="background", max_wait=0)
+
+
+def test_an_interactive_call_that_will_not_wait_does_not_hold_background_off(
+    make_limiter: MakeLimiter,
+) -> None:
+    clock = FakeClock(time.time())
+    limiter = make_limiter(
+        Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2), clock
+    )
+    for _ in range(3):
+        limiter.acquire(priority="interactive", max_wait=0)
+    for _ in range(7):
+        limiter.acquire(priority="background", max_wait=0)
+    with pytest.raises(RateLimited):
+        limiter.acquire(priority="interactive", max_wait=1)
+
+    clock.now += 5.01
+    limiter.acquire(priority="background", max_wait=0)
+
+
 def test_background_alone_may_use_cap_minus_reserve_of_the_minute(
     make_limiter: MakeLimiter,
 ) -> None:

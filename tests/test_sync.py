@@ -170,14 +170,17 @@ def test_stats_refresh_fetches_shares_and_impressions_of_due_posts(oktopost) -> 
 
 def test_a_refresh_now_request_jumps_the_queue(oktopost) -> None:
     sync.posts_sync(full=True)
-    oldest_due = Post.objects.filter(stats_due_at__isnull=False).order_by("-stats_due_at").last()
-    asked = Post.objects.filter(status="complete").order_by("start_at").first()
+    due = Post.objects.filter(stats_due_at__isnull=False).order_by("stats_due_at", "id")
+    first_due = due.first()
+    asked = due.last()
+    assert asked != first_due
     sync.stats_request(asked)
     result = sync.stats_refresh(limit=1)
     asked.refresh_from_db()
+    first_due.refresh_from_db()
     assert result.refreshed == 1
     assert asked.stats_at is not None and asked.stats_requested_at is None
-    assert oldest_due is not None
+    assert first_due.stats_at is None
 
 
 def test_stats_tiers_follow_the_age_of_the_post() -> None:
