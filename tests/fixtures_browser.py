@@ -76,3 +76,10 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def open_details(page, summary: str) -> None:
+    """Open a collapsed <details> section (filters, bulk changes) by its summary text."""
+    section = page.locator(f"details:has(> summary:has-text('{summary}'))")
+    if section.get_attribute("open") is None:
+        section.locator("> summary").click()

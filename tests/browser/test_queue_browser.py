@@ -10,7 +10,7 @@ from accounts.models import EDITOR
 from posts.models import SavedView
 from tests import factories as f
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in, screenshot
+from tests.fixtures_browser import log_in, open_details, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +52,7 @@ def row_ids(page) -> list[str]:
 
 
 def filter_by_network(page, network: str) -> None:
+    open_details(page, "Filters and sort")
     with page.expect_response(lambda r: "network=" in r.url):
         page.select_option("#queue-filters select[name=network]", network)
     page.wait_for_url("**network=*")
@@ -173,6 +174,7 @@ def test_the_filter_form_works_without_javascript(chromium, live_server, queue) 
         page = context.new_page()
         log_in(page, "erin", PASSWORD)
         page.goto("/posts/")
+        open_details(page, "Filters and sort")
         page.select_option("#queue-filters select[name=network]", "LinkedIn")
         page.click("#queue-filters button[type=submit]")
         page.wait_for_url("**network=LinkedIn*")

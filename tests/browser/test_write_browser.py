@@ -9,7 +9,7 @@ from oktodash.celery import app
 from posts import sync
 from posts.models import Post, Profile
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in, screenshot
+from tests.fixtures_browser import log_in, open_details, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,6 +81,7 @@ def test_bulk_shift_shows_a_summary(editor_page, eager_tasks) -> None:
     assert boxes.count() >= 3
     for index in range(3):
         boxes.nth(index).check()
+    open_details(page, "Change several posts")
     page.fill("input[name=minutes]", "30")
     page.click("#bulk-form button:has-text('Apply')")
     page.wait_for_selector("text=Done: 3 succeeded, 0 failed")
