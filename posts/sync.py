@@ -350,10 +350,10 @@ def _sample(post: Post, now: datetime) -> StatsSample:
 
 def posts_upsert(
     items: Iterable[ok.Post], *, now: datetime, full_run: datetime | None = None
-) -> tuple[int, int, int, list[Post]]:
+) -> tuple[int, int, int]:
     """Write Oktopost's view of these posts into the mirror. Call inside a transaction.
 
-    Returns (created, updated, unchanged, posts whose status just became sent).
+    Returns (created, updated, unchanged).
     """
     items = list({item.id: item for item in items}.values())
     existing = {
@@ -362,7 +362,6 @@ def posts_upsert(
     new: list[Post] = []
     changed: list[Post] = []
     samples: list[StatsSample] = []
-    just_sent: list[Post] = []
     unchanged = 0
     for item in items:
         values = _post_values(item)
@@ -374,7 +373,6 @@ def posts_upsert(
             post.seen_in_full_sync = full_run
             if post.status in SENT_STATUSES:
                 post.stats_due_at = now
-                just_sent.append(post)
             new.append(post)
             continue
         was_sent = post.status in SENT_STATUSES
@@ -396,7 +394,6 @@ def posts_upsert(
             samples.append(_sample(post, now))
         if post.status in SENT_STATUSES and not was_sent:
             post.stats_due_at = now
-            just_sent.append(post)
         changed.append(post)
         if not differs:
             unchanged += 1
@@ -426,7 +423,7 @@ def posts_upsert(
                 samples.append(_sample(post, now))
     StatsSample.objects.bulk_create(samples, batch_size=500)
     _deliveries_align([*new, *changed])
-    return len(new), len(changed) - unchanged, unchanged, just_sent
+    return len(new), len(changed) - unchanged, unchanged
 
 
 def _deliveries_align(posts: list[Post]) -> None:
@@ -687,7 +684,7 @@ def _apply_page(
     if not result.catalog and _references_unknown(items):
         result.catalog = catalog_sync(client=client, force=True)
     with transaction.atomic():
-        created, updated, unchanged, _ = posts_upsert(items, now=now, full_run=full_run)
+        created, updated, unchanged = posts_upsert(items, now=now, full_run=full_run)
     result.created += created
     result.updated += updated
     result.unchanged += unchanged
