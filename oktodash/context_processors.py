@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from posts.selectors import saved_views_for, sync_status
@@ -10,6 +11,8 @@ def shell(request: HttpRequest) -> dict[str, object]:
     return {
         "app_version": settings.VERSION,
         "oktopost_sandbox": settings.OKTOPOST_SANDBOX,
+        # Rows build their links from this prefix: one reverse() per page, not per row.
+        "posts_url": reverse("posts:queue"),
         # Lazy: computed only by pages that render the status bar.
         "sync_status": SimpleLazyObject(sync_status),
         "saved_views": SimpleLazyObject(

@@ -49,16 +49,14 @@ from posts.sync import STATS_TIERS
 DAY = 86_400
 PAST_DAYS = 60
 FUTURE_DAYS = 30
+# Posts per transaction; memory stays around 100 MB whatever --posts is.
 CHUNK = 20_000
-# Under SQLite's 32,766 bound variables per statement for Post's ~40 columns; larger
-# batches buy nothing measurable on PostgreSQL (see docs/benchmarks.md).
-BATCH = 500
 
 SEED_ACCOUNT_ID = "001900000000001"
 PROFILE_PREFIX = f"003-{SEED_ACCOUNT_ID}-"
 
-# (type prefix, lowest seeded id, first id above the seeded range): string bounds, so
-# `--clear` is one indexed range condition per table.
+# (lowest seeded id, first id above the range) as strings: `--clear` is one indexed range
+# condition per table.
 CAMPAIGN_RANGE = ("0029", "002:")
 MESSAGE_RANGE = ("0059", "005:")
 POST_RANGE = ("0049", "004:")
