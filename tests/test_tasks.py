@@ -12,6 +12,7 @@ from pathlib import Path
 import kombu.pools
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
 from django.db import connection
 
 from oktodash.celery import app
@@ -59,6 +60,17 @@ def _drop_pools() -> None:
     kombu.pools.reset()
 
 
+@pytest.fixture
+def short_lived_connections() -> Iterator[None]:
+    """The in-thread worker's database connection must close after each task, or it
+    outlives the test and keeps PostgreSQL from dropping the test database."""
+    database = django_settings.DATABASES["default"]
+    saved = database.get("CONN_MAX_AGE", 0)
+    database["CONN_MAX_AGE"] = 0
+    yield
+    database["CONN_MAX_AGE"] = saved
+
+
 @contextmanager
 def app_on_broker(url: str, options: dict) -> Iterator[None]:
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
@@ -77,7 +89,9 @@ def synced() -> bool:
 
 
 @pytest.mark.parametrize("kind", ["filesystem", "redis"])
-def test_a_real_worker_runs_the_sync_task(oktopost, tmp_path: Path, kind: str) -> None:
+def test_a_real_worker_runs_the_sync_task(
+    oktopost, tmp_path: Path, kind: str, short_lived_connections
+) -> None:
     url, options = broker_for(kind, tmp_path)
     total = oktopost.control("GET", "state")["counts"]["posts"]
     with app_on_broker(url, options), start_worker(app, perform_ping_check=False):
