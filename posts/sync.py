@@ -437,6 +437,7 @@ def _deliveries_align(posts: list[Post]) -> None:
         have.setdefault(post_id, set()).add(profile_id)
     create: list[Delivery] = []
     drop: list[Q] = []
+    now_complete: list[int] = []
     for post in posts:
         wanted = set(post.credential_ids)
         current = have.get(post.id, set())
@@ -447,7 +448,10 @@ def _deliveries_align(posts: list[Post]) -> None:
         if current - wanted and not post.is_sent:
             drop.append(Q(post_id=post.id, profile_id__in=current - wanted))
         if post.status == Status.COMPLETE and current:
-            Delivery.objects.filter(post_id=post.id, status="").update(status="success")
+            now_complete.append(post.id)
+    if now_complete:
+        # Sent to every profile: one statement for the page, not one per post.
+        Delivery.objects.filter(post_id__in=now_complete, status="").update(status="success")
     Delivery.objects.bulk_create(create, batch_size=500, ignore_conflicts=True)
     if drop:
         query = drop[0]
