@@ -15,7 +15,7 @@ find_python = $(shell for c in python3.13 python3.12 python3 \
 help:
 	@echo "make run    start oktodash (web, worker, beat and, without Oktopost credentials, the sandbox)"
 	@echo "make test   run the whole test suite"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff check, ruff format --check, and the import rules (import-linter)"
 
 $(VENV)/.installed: pyproject.toml
 	@py="$(find_python)"; \
@@ -51,6 +51,7 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -1,4 +1,3 @@
-import re
 from datetime import datetime, tzinfo
 from urllib.parse import parse_qsl, urlencode
 
@@ -6,18 +5,17 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
+from posts.localtime import BadLocalTime, local_to_utc, parse_local
 from posts.models import NETWORKS, BulkAction, Campaign, Message, Post, Profile, SavedView
-from posts.services import CREATE_STATUSES, BadLocalTime, local_to_utc
+from posts.networks import CREATE_STATUSES, NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
 
 
-class SavedViewForm(forms.ModelForm):
-    class Meta:
-        model = SavedView
-        fields = ["name", "query", "shared"]
-        widgets = {"query": forms.HiddenInput}
-        labels = {"shared": "Share with the team"}
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    shared = forms.BooleanField(required=False, label="Share with the team")
 
-    def __init__(self, *args, owner: User | None = None, **kwargs) -> None:
+    def __init__(self, *args, owner: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.owner = owner
 
@@ -25,55 +23,26 @@ class SavedViewForm(forms.ModelForm):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("Give the view a name.")
-        if self.owner and SavedView.objects.filter(owner=self.owner, name=name).exists():
+        if SavedView.objects.filter(owner=self.owner, name=name).exists():
             raise forms.ValidationError(f"You already have a view called “{name}”.")
         return name
 
     def clean_query(self) -> str:
         # Only a query string is kept (never a URL elsewhere), without the page cursor.
         pairs = [(k, v) for k, v in parse_qsl(self.cleaned_data["query"]) if k != "cursor"]
-        return urlencode(pairs)[:2000]
-
-    def save(self, commit: bool = True) -> SavedView:
-        view = super().save(commit=False)
-        view.owner = self.owner
-        if commit:
-            view.save()
-        return view
+        query = urlencode(pairs)
+        if len(query) > 2000:
+            raise forms.ValidationError("This view's filters are too long to save.")
+        return query
 
 
 # --- creating and changing posts -----------------------------------------------------
 
-# Characters a network accepts in a post (X counts every link as 23 characters).
-NETWORK_LIMITS = {
-    "Twitter": 280,
-    "LinkedIn": 3000,
-    "Facebook": 63206,
-    "Instagram": 2200,
-    "YouTube": 5000,  # the video description; the title has its own limit
+
+# A hidden field the page filled in; when it is mangled the conflict check cannot run.
+STALE_PAGE = {
+    "invalid": "This page's copy of the post could not be read; reload the page and try again."
 }
-YOUTUBE_TITLE_LIMIT = 100
-TWITTER_LINK_LENGTH = 23
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
-
-
-def characters_used(text: str, network: str, link_url: str = "") -> int:
-    if network != "Twitter":
-        return len(text)
-    used = len(_URL.sub("x" * TWITTER_LINK_LENGTH, text))
-    if link_url and link_url not in text:
-        used += 1 + TWITTER_LINK_LENGTH  # Oktopost appends the link after a space
-    return used
-
-
-def parse_local(value: str) -> datetime:
-    """A datetime-local field's value ("YYYY-MM-DDTHH:MM")."""
-    try:
-        return datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise forms.ValidationError(
-            "Enter the time as a date and a time, e.g. 2026-12-01 09:30."
-        ) from None
 
 
 class WhenMixin:
@@ -82,10 +51,10 @@ class WhenMixin:
     zone: tzinfo
 
     def clean_when_value(self, value: str, *, allow_past: bool = False) -> datetime:
-        naive = parse_local(value)
-        if naive.tzinfo is not None:
-            raise forms.ValidationError("Give a local time without a zone.")
         try:
+            naive = parse_local(value)
+            if naive.tzinfo is not None:
+                raise BadLocalTime("Give a local time without a zone.")
             moment = local_to_utc(naive, self.zone)
         except BadLocalTime as exc:
             raise forms.ValidationError(str(exc)) from None
@@ -203,7 +172,9 @@ class PostCreateForm(WhenMixin, forms.Form):
 
 class RescheduleForm(WhenMixin, forms.Form):
     when = forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    expected_modified = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    expected_modified = forms.DateTimeField(
+        required=False, widget=forms.HiddenInput, error_messages=STALE_PAGE
+    )
 
     def __init__(self, *args, zone: tzinfo, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -215,7 +186,9 @@ class RescheduleForm(WhenMixin, forms.Form):
 
 class ProfilesForm(forms.Form):
     profiles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
-    expected_modified = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    expected_modified = forms.DateTimeField(
+        required=False, widget=forms.HiddenInput, error_messages=STALE_PAGE
+    )
 
     def __init__(self, *args, post: Post, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -232,7 +205,9 @@ class ProfilesForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    expected_modified = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    expected_modified = forms.DateTimeField(
+        required=False, widget=forms.HiddenInput, error_messages=STALE_PAGE
+    )
 
 
 class BulkForm(forms.Form):

@@ -5,15 +5,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from oktopost.limiter import Budget
 from posts.connection import get_limiter
-from posts.forms import NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used, parse_local
+from posts.heartbeat import WORKER_QUIET_AFTER, worker_seen_at
+from posts.localtime import BadLocalTime, is_ambiguous, local_to_utc, parse_local
 from posts.models import (
     SENT_STATUSES,
     STUCK_AFTER,
@@ -29,11 +28,8 @@ from posts.models import (
     SyncState,
     web_url,
 )
+from posts.networks import NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
 from posts.queue import STUCK, Cursor, QueueFilters
-from posts.services import BadLocalTime, is_ambiguous, local_to_utc
-
-WORKER_SEEN_KEY = "oktodash:worker-seen"
-WORKER_QUIET_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,6 @@ def sync_status() -> SyncStatus:
         budget = get_limiter().report()
     except Exception:  # the status bar must render even when Redis is down
         budget = None
-    seen = cache.get(WORKER_SEEN_KEY)
     last_sync = state.last_success if state else None
     every = timedelta(seconds=settings.CELERY_BEAT_SCHEDULE["sync-posts"]["schedule"])
     return SyncStatus(
@@ -85,7 +80,7 @@ def sync_status() -> SyncStatus:
         last_error_at=state.last_error_at if state else None,
         next_sync=(last_sync + every) if last_sync else None,
         budget=budget,
-        worker_seen=parse_datetime(seen) if seen else None,
+        worker_seen=worker_seen_at(),
         now=now,
     )
 
@@ -373,8 +368,6 @@ def create_checks(form, user) -> CreateChecks:
             local = parse_local(when)
             utc = local_to_utc(local, user.zone)
             ambiguous = is_ambiguous(local, user.zone)
-        except ValidationError as exc:
-            time_error = " ".join(exc.messages)
         except BadLocalTime as exc:
             time_error = str(exc)
     duplicates: list[Post] = []

@@ -12,13 +12,11 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone
 
 from oktodash.celery import app
 from oktopost.errors import RateLimited, RetryableError
 from posts import services, sync
-from posts.selectors import WORKER_SEEN_KEY
+from posts.heartbeat import worker_seen_note
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +35,7 @@ COMMON = {
 
 def _seen() -> None:
     """Tell the status bar a worker is alive."""
-    cache.set(WORKER_SEEN_KEY, timezone.now().isoformat(), 3600)
+    worker_seen_note()
 
 
 @app.task(bind=True, soft_time_limit=600, time_limit=660, **COMMON)

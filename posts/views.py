@@ -1,35 +1,38 @@
 """Queue and post pages. They read only the local mirror; Oktopost is never waited for."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from accounts.roles import editor_required, role_required
-from posts import forms, queue, selectors, services, sync
-from posts.forms import SavedViewForm
-from posts.models import NETWORKS, BulkAction, Post, SavedView, Source
-from posts.tasks import bulk_run, refresh_post_stats
+from oktodash.rendering import full_page, render_page_or_partial
+from posts import forms, queue, selectors, services
+from posts.models import NETWORKS, BulkAction, Post, Source
 
 viewer_required = role_required("viewer")
-
-
-def _full_page(request: HttpRequest) -> bool:
-    """A plain visit, or htmx restoring history: both need the whole page."""
-    return not request.htmx or request.htmx.history_restore_request
 
 
 @require_GET
 @viewer_required
 def queue_view(request: HttpRequest) -> HttpResponse:
+    return _queue(request, request.GET)
+
+
+def _queue(
+    request: HttpRequest,
+    query: QueryDict,
+    *,
+    saved_form: forms.SavedViewForm | None = None,
+    bulk_form: forms.BulkForm | None = None,
+) -> HttpResponse:
+    """The queue for `query`; a form that failed on it comes back with its errors."""
     choices = selectors.queue_choices()
     parsed = queue.parse(
-        request.GET,
+        query,
         profiles=set(choices["profiles"]),
         campaigns={cid for cid, _ in choices["campaigns"]},
     )
@@ -54,14 +57,18 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "prev_query": filters.query() + "&cursor=" + page.prev_cursor.sign(filters)
         if page.prev_cursor
         else "",
-        "saved_form": SavedViewForm(initial={"query": filters.query()}),
+        "saved_form": saved_form,
+        "bulk_form": bulk_form,
         "can_write": request.user.is_editor,
-        "oob": not _full_page(request),
+        "oob": not full_page(request),
     }
-    template = "posts/queue.html" if _full_page(request) else "posts/queue.html#post-rows"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_partial(request, "posts/queue.html", "post-rows", context)
+
+
+def _query_of(form) -> QueryDict:
+    """The queue a form was posted from, when its query is one we can show."""
+    raw = form.data.get("query", "")
+    return QueryDict(raw if len(raw) <= 2000 else "")
 
 
 @require_GET
@@ -90,10 +97,7 @@ def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
         "history": selectors.post_history(post),
         "network_profiles": selectors.profiles_of_network(post.network),
     }
-    template = "posts/detail.html" if _full_page(request) else "posts/detail.html#post-detail"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_partial(request, "posts/detail.html", "post-detail", context)
 
 
 @require_POST
@@ -101,8 +105,7 @@ def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 def post_stats_refresh(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """Refresh now: jumps the stats queue, still within the shared API budget."""
     post = get_object_or_404(Post, oktopost_id=oktopost_id, deleted_at__isnull=True)
-    sync.stats_request(post)
-    transaction.on_commit(lambda: refresh_post_stats.delay(post.id))
+    services.post_stats_refresh_now(post=post)
     if not request.htmx:
         messages.info(request, "Stats refresh queued; the numbers update when Oktopost answers.")
         return redirect("posts:detail", oktopost_id=oktopost_id)
@@ -132,28 +135,30 @@ def _stats_block(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 @require_POST
 @viewer_required
 def saved_view_create(request: HttpRequest) -> HttpResponse:
-    form = SavedViewForm(request.POST, owner=request.user)
+    form = forms.SavedViewForm(request.POST, owner=request.user)
     if form.is_valid():
-        view = form.save()
-        messages.success(request, f"Saved the view “{view.name}”.")
-        return redirect(f"{reverse('posts:queue')}?{view.query}")
-    for error in form.errors.values():
-        messages.error(request, " ".join(error))
-    return redirect(f"{reverse('posts:queue')}?{form.data.get('query', '')}")
+        try:
+            view = services.saved_view_create(owner=request.user, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, f"Saved the view “{view.name}”.")
+            return redirect(f"{reverse('posts:queue')}?{view.query}")
+    return _queue(request, _query_of(form), saved_form=form)
 
 
 @require_POST
 @viewer_required
 def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
-    view = SavedView.objects.filter(id=view_id, owner=request.user).first()
+    view = services.saved_view_delete(owner=request.user, view_id=view_id)
     if view is None:
         raise Http404("No such view of yours.")
-    view.delete()
     messages.success(request, f"Deleted the view “{view.name}”.")
     return redirect("posts:queue")
 
 
 @require_GET
+@viewer_required
 def status(request: HttpRequest) -> HttpResponse:
     """The status bar alone, for htmx polling."""
     return render(request, "status_bar.html")
@@ -166,10 +171,6 @@ def _editable_post(oktopost_id: str) -> Post:
     return get_object_or_404(Post, oktopost_id=oktopost_id, deleted_at__isnull=True)
 
 
-def _local_input(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
-
-
 @require_http_methods(["GET", "POST"])
 @editor_required
 def post_new(request: HttpRequest) -> HttpResponse:
@@ -177,20 +178,17 @@ def post_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            message = form.message_obj or services.message_create(
+            post = services.post_compose(
                 user=request.user,
+                message=form.message_obj,
+                profile_ids=data["profiles"],
+                start_at=data["start_at"],
+                status=data["status"],
                 network=data["network"],
                 campaign_id=data["campaign"],
                 text=data["text"],
                 link_url=data["link_url"],
                 title=data["title"],
-            )
-            post = services.post_create(
-                user=request.user,
-                message_id=message.oktopost_id,
-                profile_ids=data["profiles"],
-                start_at=data["start_at"],
-                status=data["status"],
             )
         except services.BeingChecked as exc:
             messages.warning(request, exc.message)
@@ -211,10 +209,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
         "found": selectors.messages_search("", "", "", limit=10),
         "chosen": form["message"].value() or "",
     }
-    template = "posts/new.html" if _full_page(request) else "posts/new.html#post-form"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_partial(request, "posts/new.html", "post-form", context)
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:
@@ -298,8 +293,12 @@ def _change(request: HttpRequest, post: Post, form, change, *, done: str) -> Htt
         except services.ServiceError as exc:
             error = exc.message
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = _errors_in_words(form)
     return _after_write(request, post, error, done)
+
+
+def _errors_in_words(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
 
 
 def _after_write(request: HttpRequest, post: Post, error: str, done: str) -> HttpResponse:
@@ -330,12 +329,15 @@ def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = _editable_post(oktopost_id)
     if request.method == "POST":
         form = forms.CancelForm(request.POST)
-        form.is_valid()
+        if not form.is_valid():
+            # A mangled expected_modified must not skip the conflict check.
+            messages.error(request, "Not cancelled: " + _errors_in_words(form))
+            return _go(request, reverse("posts:detail", args=[oktopost_id]))
         try:
             services.post_cancel(
                 user=request.user,
                 post=post,
-                expected_modified=form.cleaned_data.get("expected_modified"),
+                expected_modified=form.cleaned_data["expected_modified"],
             )
         except services.BeingChecked as exc:
             messages.warning(request, exc.message)
@@ -353,43 +355,30 @@ def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 @editor_required
 def bulk_start(request: HttpRequest) -> HttpResponse:
     form = forms.BulkForm(request.POST)
-    back = f"{reverse('posts:queue')}?{request.POST.get('query', '')}"
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(back)
-    data = form.cleaned_data
-    if data["scope"] == "matching":
-        choices = selectors.queue_choices()
-        parsed = queue.parse(
-            QueryDict(data["query"]),
-            profiles=set(choices["profiles"]),
-            campaigns={cid for cid, _ in choices["campaigns"]},
-        )
-        post_ids = selectors.bulk_matching(parsed.filters, zone=request.user.zone)
-    else:
-        post_ids = selectors.bulk_selected(data["post"])
-    params = {
-        "minutes": data.get("minutes"),
-        "date": data["date"].isoformat() if data.get("date") else None,
-    }
-    try:
-        bulk = services.bulk_start(
-            user=request.user, kind=data["action"], post_ids=post_ids, params=params
-        )
-    except services.ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect(back)
-    transaction.on_commit(lambda: bulk_run.delay(bulk.id))
-    return redirect("posts:bulk", bulk_id=bulk.id)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            bulk = services.bulk_request(
+                user=request.user,
+                kind=data["action"],
+                scope=data["scope"],
+                selected=data["post"],
+                query=data["query"],
+                minutes=data.get("minutes"),
+                day=data.get("date"),
+            )
+        except services.ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("posts:bulk", bulk_id=bulk.id)
+    return _queue(request, _query_of(form), bulk_form=form)
 
 
 @require_GET
 @editor_required
 def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
     bulk = get_object_or_404(BulkAction, id=bulk_id, user=request.user)
-    template = "posts/bulk.html" if _full_page(request) else "posts/bulk.html#bulk-progress"
-    response = render(request, template, {"bulk": bulk})
+    response = render_page_or_partial(request, "posts/bulk.html", "bulk-progress", {"bulk": bulk})
     if request.htmx and bulk.finished:
         response.status_code = HttpResponseStopPolling.status_code
     return response

@@ -269,6 +269,24 @@ def test_cancel_deletes_in_oktopost(mirror, editor_client: Client) -> None:
     assert Post.objects.get(id=post.id).deleted_at is not None
 
 
+def test_cancel_with_a_mangled_expected_modified_changes_nothing(
+    mirror, editor_client: Client
+) -> None:
+    """Before: the invalid value was dropped and the cancel went ahead unchecked."""
+    post = Post.objects.filter(status="pending", start_at__gt=timezone.now()).first()
+    response = editor_client.post(
+        f"/posts/{post.oktopost_id}/cancel/", {"expected_modified": "not-a-time"}, follow=True
+    )
+    assert "Not cancelled" in response.content.decode()
+    assert Post.objects.get(id=post.id).deleted_at is None
+    assert not Activity.objects.filter(action="cancel").exists()
+
+
+def test_the_status_bar_needs_a_role(client: Client, outsider) -> None:
+    client.force_login(outsider)
+    assert client.get("/posts/status/").status_code == 403
+
+
 def test_bulk_shift_of_selected_posts_reports_per_post(
     mirror, editor_client: Client, eager_tasks, django_capture_on_commit_callbacks
 ) -> None:
@@ -313,9 +331,24 @@ def test_bulk_on_all_matching_posts(
 
 def test_bulk_needs_a_choice(editor_client: Client) -> None:
     response = editor_client.post(
-        "/posts/bulk/", {"action": "shift", "minutes": "10", "scope": "selected"}, follow=True
+        "/posts/bulk/",
+        {"action": "shift", "minutes": "10", "scope": "selected", "query": "network=Twitter"},
     )
-    assert "Select at least one post" in response.content.decode()
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Select at least one post" in html
+    assert '<details class="bulk-toggle" open>' in html
+    assert 'value="10"' in html  # what the editor typed is kept
+    assert not BulkAction.objects.exists()
+
+
+def test_bulk_with_a_huge_query_answers_with_the_form_not_a_400(editor_client: Client) -> None:
+    response = editor_client.post(
+        "/posts/bulk/",
+        {"action": "cancel", "scope": "matching", "query": "q=" + "x" * 100_000},
+    )
+    assert response.status_code == 200
+    assert "at most 2000 characters" in response.content.decode()
     assert not BulkAction.objects.exists()
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from posts import services, sync
+from posts import localtime, services, sync
 from posts.connection import get_client, get_limiter
 from posts.models import Activity, Message, Post, Profile
 
@@ -249,8 +249,8 @@ def test_local_times_that_do_not_exist_are_refused() -> None:
     from datetime import datetime
 
     berlin = zoneinfo.ZoneInfo("Europe/Berlin")
-    with pytest.raises(services.BadLocalTime):
-        services.local_to_utc(datetime(2026, 3, 29, 2, 30), berlin)
-    assert services.is_ambiguous(datetime(2026, 10, 25, 2, 30), berlin)
-    first = services.local_to_utc(datetime(2026, 10, 25, 2, 30), berlin)
+    with pytest.raises(localtime.BadLocalTime):
+        localtime.local_to_utc(datetime(2026, 3, 29, 2, 30), berlin)
+    assert localtime.is_ambiguous(datetime(2026, 10, 25, 2, 30), berlin)
+    first = localtime.local_to_utc(datetime(2026, 10, 25, 2, 30), berlin)
     assert first.hour == 0 and first.minute == 30

@@ -8,8 +8,8 @@ from django.test import Client
 from django.utils import timezone
 
 from posts.connection import get_limiter
+from posts.heartbeat import WORKER_SEEN_KEY
 from posts.models import SyncState
-from posts.selectors import WORKER_SEEN_KEY
 
 
 @pytest.fixture(autouse=True)

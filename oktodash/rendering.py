@@ -1,0 +1,26 @@
+"""Answering a URL both ways: the whole page for a visit, a partial for htmx."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+
+def full_page(request: HttpRequest) -> bool:
+    """A plain visit, or htmx restoring history: both need the whole page."""
+    return not request.htmx or request.htmx.history_restore_request
+
+
+def render_page_or_partial(
+    request: HttpRequest,
+    template: str,
+    partial: str,
+    context: dict[str, object],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """`template` for a full page, `template#partial` for htmx, with `Vary: HX-Request`
+    so a cache (or the browser's back button) never serves one for the other."""
+    name = template if full_page(request) else f"{template}#{partial}"
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

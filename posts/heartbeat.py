@@ -1,0 +1,19 @@
+"""Workers note themselves in the cache on every task; the status bar reads the note."""
+
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+WORKER_SEEN_KEY = "oktodash:worker-seen"
+WORKER_QUIET_AFTER = timedelta(minutes=10)
+
+
+def worker_seen_note() -> None:
+    cache.set(WORKER_SEEN_KEY, timezone.now().isoformat(), 3600)
+
+
+def worker_seen_at() -> datetime | None:
+    seen = cache.get(WORKER_SEEN_KEY)
+    return parse_datetime(seen) if seen else None

@@ -1,0 +1,108 @@
+"""Changing many posts at once: recorded here, run by a worker post by post."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+
+from accounts.models import User
+from oktopost.client import OktopostClient
+from posts import queue, selectors, tasks
+from posts.localtime import local_to_utc
+from posts.models import Activity, BulkAction, Post
+from posts.services.common import ServiceError, interactive_client
+from posts.services.posts import post_cancel, post_update
+
+
+def bulk_start(
+    *, user: User, kind: str, post_ids: list[str], params: dict[str, object]
+) -> BulkAction:
+    """Record a bulk action; a worker runs it (posts.tasks.bulk_run)."""
+    if kind not in BulkAction.Kind.values:
+        raise ServiceError(f"Unknown bulk action {kind!r}.")
+    if not post_ids:
+        raise ServiceError("Select at least one post.")
+    bulk = BulkAction.objects.create(user=user, kind=kind, post_ids=post_ids, params=params)
+    transaction.on_commit(lambda: tasks.bulk_run.delay(bulk.id))
+    return bulk
+
+
+def bulk_request(
+    *,
+    user: User,
+    kind: str,
+    scope: str,
+    selected: list[str],
+    query: str,
+    minutes: int | None = None,
+    day: date | None = None,
+) -> BulkAction:
+    """A bulk change as the queue asks for it: the selected posts, or every unsent post
+    matching the queue's filters (read now, so later syncs do not change the set)."""
+    if scope == "matching":
+        choices = selectors.queue_choices()
+        parsed = queue.parse(
+            QueryDict(query),
+            profiles=set(choices["profiles"]),
+            campaigns={cid for cid, _ in choices["campaigns"]},
+        )
+        post_ids = selectors.bulk_matching(parsed.filters, zone=user.zone)
+    else:
+        post_ids = selectors.bulk_selected(selected)
+    params = {"minutes": minutes, "date": day.isoformat() if day else None}
+    return bulk_start(user=user, kind=kind, post_ids=post_ids, params=params)
+
+
+def _bulk_target(bulk: BulkAction, post: Post) -> datetime:
+    zone = bulk.user.zone
+    if bulk.kind == BulkAction.Kind.SHIFT:
+        return post.start_at + timedelta(minutes=int(bulk.params["minutes"]))
+    # Move to a date keeping the local time of day, in the editor's zone (DST-safe:
+    # the same wall-clock time on the new day, whatever the offset there).
+    local = post.start_at.astimezone(zone)
+    day = date.fromisoformat(str(bulk.params["date"]))
+    return local_to_utc(datetime.combine(day, local.time()), zone)
+
+
+def bulk_run(bulk_id: int, *, client: OktopostClient | None = None) -> BulkAction:
+    """Apply a bulk action post by post, saving after each; a rerun skips what is done."""
+    bulk = BulkAction.objects.select_related("user").get(id=bulk_id)
+    client = client or interactive_client()
+    done = {r["post"] for r in bulk.results}
+    for oktopost_id in bulk.post_ids:
+        if oktopost_id in done:
+            continue
+        post = Post.objects.filter(oktopost_id=oktopost_id).first()
+        try:
+            if post is None or post.deleted_at:
+                raise ServiceError("This post is no longer in Oktopost.")
+            if bulk.kind == BulkAction.Kind.CANCEL:
+                post_cancel(
+                    user=bulk.user, post=post, expected_modified=None, bulk=bulk, client=client
+                )
+                message = "Cancelled"
+            else:
+                target = _bulk_target(bulk, post)
+                post_update(
+                    user=bulk.user,
+                    post=post,
+                    action=Activity.Action.BULK_SHIFT
+                    if bulk.kind == BulkAction.Kind.SHIFT
+                    else Activity.Action.BULK_MOVE,
+                    expected_modified=None,
+                    start_at=target,
+                    bulk=bulk,
+                    client=client,
+                )
+                message = f"Now {timezone.localtime(target, bulk.user.zone):%a %d %b %Y %H:%M %Z}"
+            result = {"post": oktopost_id, "ok": True, "message": message}
+        except ServiceError as exc:
+            result = {"post": oktopost_id, "ok": False, "message": exc.message}
+        bulk.results.append(result)
+        BulkAction.objects.filter(id=bulk.id).update(results=bulk.results)
+    bulk.finished = timezone.now()
+    BulkAction.objects.filter(id=bulk.id).update(finished=bulk.finished)
+    return bulk

@@ -1,0 +1,303 @@
+"""Creating and changing single posts in Oktopost, and asking for fresh stats.
+
+Before changing an existing post we read it from Oktopost (the one read outside the
+sync): if its Modified moved on since the editor loaded it, we refuse and show the
+current values instead of overwriting someone else's change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from oktopost.client import OktopostClient
+from oktopost.errors import NotFound, OktopostError
+from posts import mirror, tasks
+from posts.models import Activity, BulkAction, Message, Post
+from posts.networks import CREATE_STATUSES
+from posts.services.common import (
+    ChangedMeanwhile,
+    ServiceError,
+    interactive_client,
+    mirror_post,
+    record,
+    snapshot,
+    words,
+    write,
+)
+
+# --- messages and new posts ------------------------------------------------------------
+
+
+def message_create(
+    *,
+    user: User,
+    network: str,
+    campaign_id: str,
+    text: str,
+    link_url: str = "",
+    title: str = "",
+    client: OktopostClient | None = None,
+) -> Message:
+    """Create a reusable message in Oktopost and mirror it."""
+    client = client or interactive_client()
+    after = {"network": network, "campaign": campaign_id, "text": text, "link_url": link_url}
+    item = write(
+        lambda: client.message_create(
+            network=network,
+            campaign_id=campaign_id,
+            text=text,
+            link_url=link_url or None,
+            title=title or None,
+        ),
+        user=user,
+        action=Activity.Action.MESSAGE_CREATE,
+        after=after,
+        checking="Oktopost did not answer in time while creating the message; it may exist "
+        "now. Nothing else was done. Pick it from the existing messages after the next sync "
+        "instead of writing it again.",
+    )
+    with transaction.atomic():
+        mirror.messages_upsert([item], now=timezone.now())
+        record(
+            user=user,
+            action=Activity.Action.MESSAGE_CREATE,
+            outcome=Activity.Outcome.OK,
+            after={**after, "id": item.id},
+            answer=f"Message {item.id} created",
+            summary=text[:120],
+        )
+    return Message.objects.get(oktopost_id=item.id)
+
+
+def post_create(
+    *,
+    user: User,
+    message_id: str,
+    profile_ids: list[str],
+    start_at: datetime | None,
+    status: str = "pending",
+    client: OktopostClient | None = None,
+) -> Post:
+    """Schedule a message to profiles. A lost answer is never retried (no duplicates)."""
+    if status not in CREATE_STATUSES:
+        raise ServiceError(f"Unknown status {status!r}.", field="status")
+    client = client or interactive_client()
+    after = {
+        "message": message_id,
+        "profiles": profile_ids,
+        "start_at": start_at.isoformat() if start_at else "as soon as possible",
+        "status": status,
+    }
+    item = write(
+        lambda: client.post_create(
+            message_id=message_id, credential_ids=profile_ids, start_at=start_at, status=status
+        ),
+        user=user,
+        action=Activity.Action.CREATE,
+        after=after,
+        checking="Oktopost did not answer in time, so we cannot tell yet whether the post was "
+        "created. Do not create it again: the next sync (within a few minutes) checks, and the "
+        "activity log will say what happened.",
+    )
+    with transaction.atomic():
+        post = mirror_post(item)
+        record(
+            user=user,
+            action=Activity.Action.CREATE,
+            outcome=Activity.Outcome.OK,
+            post_id=post.oktopost_id,
+            after={**after, **snapshot(post)},
+            answer=f"Post {post.oktopost_id} created, status {post.status}",
+            summary=f"{post.network} post for {len(profile_ids)} profile(s)",
+        )
+    return post
+
+
+def post_compose(
+    *,
+    user: User,
+    message: Message | None,
+    profile_ids: list[str],
+    start_at: datetime | None,
+    status: str = "pending",
+    network: str = "",
+    campaign_id: str = "",
+    text: str = "",
+    link_url: str = "",
+    title: str = "",
+) -> Post:
+    """The create form's one step: an existing message, or a new one written first, then
+    the post. If the message is created but the post is refused, the message stays in
+    Oktopost (and the mirror) for the editor to pick next time; the audit shows both."""
+    client = interactive_client()
+    if message is None:
+        message = message_create(
+            user=user,
+            network=network,
+            campaign_id=campaign_id,
+            text=text,
+            link_url=link_url,
+            title=title,
+            client=client,
+        )
+    return post_create(
+        user=user,
+        message_id=message.oktopost_id,
+        profile_ids=profile_ids,
+        start_at=start_at,
+        status=status,
+        client=client,
+    )
+
+
+# --- changing existing posts ---------------------------------------------------------
+
+
+def _current(client: OktopostClient, post: Post, expected_modified: datetime | None) -> None:
+    """Refuse when the post moved on in Oktopost since the editor loaded it."""
+    if expected_modified is None:
+        return
+    try:
+        fresh = client.post_get(post.oktopost_id)
+    except NotFound as exc:
+        with transaction.atomic():
+            Post.objects.filter(id=post.id).update(deleted_at=timezone.now())
+        raise ServiceError("This post no longer exists in Oktopost.") from exc
+    except OktopostError as exc:
+        raise ServiceError(words(exc)) from exc
+    if fresh.modified and fresh.modified > expected_modified:
+        with transaction.atomic():
+            current = mirror_post(fresh)
+        raise ChangedMeanwhile(current)
+
+
+def post_update(
+    *,
+    user: User,
+    post: Post,
+    action: str,
+    expected_modified: datetime | None,
+    start_at: datetime | None = None,
+    profile_ids: list[str] | None = None,
+    bulk: BulkAction | None = None,
+    client: OktopostClient | None = None,
+) -> Post:
+    client = client or interactive_client()
+    _current(client, post, expected_modified)
+    before = snapshot(post)
+    wanted = {
+        k: v
+        for k, v in {
+            "start_at": start_at.isoformat() if start_at else None,
+            "profiles": profile_ids,
+        }.items()
+        if v is not None
+    }
+    item = write(
+        lambda: client.post_update(post.oktopost_id, start_at=start_at, credential_ids=profile_ids),
+        user=user,
+        action=action,
+        post_id=post.oktopost_id,
+        before=before,
+        after=wanted,
+        bulk=bulk,
+        checking="Oktopost did not answer in time; the change may or may not have been made. "
+        "The next sync shows the post as it really is.",
+    )
+    with transaction.atomic():
+        updated = mirror_post(item)
+        record(
+            user=user,
+            action=action,
+            outcome=Activity.Outcome.OK,
+            post_id=post.oktopost_id,
+            before=before,
+            after=snapshot(updated),
+            answer=f"Post {post.oktopost_id} updated",
+            bulk=bulk,
+        )
+    return updated
+
+
+def post_reschedule(
+    *,
+    user: User,
+    post: Post,
+    start_at: datetime,
+    expected_modified: datetime | None,
+    client: OktopostClient | None = None,
+) -> Post:
+    return post_update(
+        user=user,
+        post=post,
+        action=Activity.Action.RESCHEDULE,
+        expected_modified=expected_modified,
+        start_at=start_at,
+        client=client,
+    )
+
+
+def post_profiles_change(
+    *,
+    user: User,
+    post: Post,
+    profile_ids: list[str],
+    expected_modified: datetime | None,
+    client: OktopostClient | None = None,
+) -> Post:
+    return post_update(
+        user=user,
+        post=post,
+        action=Activity.Action.CHANGE_PROFILES,
+        expected_modified=expected_modified,
+        profile_ids=profile_ids,
+        client=client,
+    )
+
+
+def post_cancel(
+    *,
+    user: User,
+    post: Post,
+    expected_modified: datetime | None,
+    bulk: BulkAction | None = None,
+    client: OktopostClient | None = None,
+) -> None:
+    """Delete an unsent post in Oktopost; the mirror keeps it, marked deleted."""
+    client = client or interactive_client()
+    _current(client, post, expected_modified)
+    before = snapshot(post)
+    action = Activity.Action.CANCEL
+    write(
+        lambda: client.post_delete(post.oktopost_id),
+        user=user,
+        action=action,
+        post_id=post.oktopost_id,
+        before=before,
+        bulk=bulk,
+        checking="Oktopost did not answer in time; the post may or may not be cancelled. "
+        "The next sync checks and the activity log will say.",
+    )
+    with transaction.atomic():
+        Post.objects.filter(id=post.id).update(deleted_at=timezone.now())
+        record(
+            user=user,
+            action=action,
+            outcome=Activity.Outcome.OK,
+            post_id=post.oktopost_id,
+            before=before,
+            after={"deleted": True},
+            answer="Deleted in Oktopost",
+            bulk=bulk,
+        )
+
+
+def post_stats_refresh_now(*, post: Post) -> None:
+    """ "Refresh now": the post jumps the stats queue and a worker fetches it at once,
+    still within the shared API budget."""
+    mirror.post_stats_request(post)
+    transaction.on_commit(lambda: tasks.refresh_post_stats.delay(post.id))
