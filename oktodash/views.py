@@ -10,6 +10,8 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.models import VIEWER
+from accounts.roles import role_required
 from oktodash.celery import app as celery_app
 from posts.selectors import sync_status
 
@@ -22,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(VIEWER)
 def coming_soon(request: HttpRequest, page: str) -> HttpResponse:
     return render(request, "coming_soon.html", {"page": page})
 

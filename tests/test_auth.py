@@ -97,3 +97,46 @@ def test_roles_exist_after_migrations(db) -> None:
     from django.contrib.auth.models import Group
 
     assert set(Group.objects.values_list("name", flat=True)) >= {"editor", "viewer"}
+
+
+@pytest.mark.parametrize("url", ["/calendar/", "/stats/", "/posts/status/"])
+def test_pages_need_a_role_not_only_a_login(client: Client, outsider, url: str) -> None:
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+
+
+def test_signed_in_pages_are_private_and_not_stored(editor_client: Client) -> None:
+    for url in ("/posts/", "/activity/", "/accounts/time-zone/"):
+        cache_control = editor_client.get(url)["Cache-Control"]
+        assert "private" in cache_control and "no-store" in cache_control
+
+
+def test_behind_a_proxy_one_clients_failures_do_not_lock_out_another(
+    client: Client, editor, settings
+) -> None:
+    """Every request comes from the proxy's address; the proxy appends the client's."""
+    settings.BEHIND_PROXY = True
+    proxy = {"REMOTE_ADDR": "172.18.0.5"}
+    for _ in range(5):
+        client.post(
+            "/accounts/login/",
+            {"username": "alice", "password": "wrong"},
+            # A forged left-most hop must not help the attacker either.
+            HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9",
+            **proxy,
+        )
+    attacker = client.post(
+        "/accounts/login/",
+        {"username": "alice", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+        **proxy,
+    )
+    assert attacker.status_code == 429
+    alice = Client()
+    response = alice.post(
+        "/accounts/login/",
+        {"username": "alice", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+        **proxy,
+    )
+    assert response.status_code == 302
