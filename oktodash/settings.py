@@ -147,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "oktodash.context_processors.shell",
             ],
+            "builtins": ["oktodash.template_dates"],
         },
     },
 ]

@@ -1,11 +1,11 @@
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from posts.localtime import BadLocalTime, local_to_utc, parse_local
+from posts.localtime import FURTHEST_AHEAD, BadLocalTime, local_to_utc, parse_local, within_reach
 from posts.models import NETWORKS, BulkAction, Campaign, Message, Post, Profile, SavedView
 from posts.networks import CREATE_STATUSES, NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
 
@@ -56,6 +56,7 @@ class WhenMixin:
             if naive.tzinfo is not None:
                 raise BadLocalTime("Give a local time without a zone.")
             moment = local_to_utc(naive, self.zone)
+            within_reach(moment, now=timezone.now())
         except BadLocalTime as exc:
             raise forms.ValidationError(str(exc)) from None
         if not allow_past and moment < timezone.now():
@@ -232,6 +233,12 @@ class BulkForm(forms.Form):
         self.fields["post"].choices = (
             [(v, v) for v in self.data.getlist("post")] if self.data else []
         )
+
+    def clean_date(self) -> "date | None":
+        day = self.cleaned_data.get("date")
+        if day and day - timezone.localdate() > FURTHEST_AHEAD:
+            raise forms.ValidationError(f"{day:%d %b %Y} is more than 5 years ahead.")
+        return day
 
     def clean(self) -> dict:
         data = super().clean()

@@ -5,7 +5,10 @@ Editors type times in their own zone; Oktopost stores UTC. A time that does not 
 twice (clocks go back) is taken at its first occurrence and flagged as ambiguous.
 """
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+
+# How far ahead a post may be scheduled: further is a typo, not a plan.
+FURTHEST_AHEAD = timedelta(days=5 * 366)
 
 
 class BadLocalTime(ValueError):
@@ -24,7 +27,10 @@ def local_to_utc(naive: datetime, zone: tzinfo) -> datetime:
     """A wall-clock time in `zone` as an aware UTC instant, refusing times that do not
     exist there. A time that happens twice is taken at its first occurrence."""
     first = naive.replace(tzinfo=zone, fold=0)
-    round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    try:
+        round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    except OverflowError:
+        raise BadLocalTime(f"{naive:%d %b %Y} is too far in the past or ahead.") from None
     if round_trip != naive:
         raise BadLocalTime(
             f"{naive:%H:%M} does not exist on {naive:%d %b %Y} in {zone} "
@@ -39,3 +45,18 @@ def is_ambiguous(naive: datetime, zone: tzinfo) -> bool:
         naive.replace(tzinfo=zone, fold=0).utcoffset()
         != naive.replace(tzinfo=zone, fold=1).utcoffset()
     )
+
+
+def within_reach(moment: datetime, *, now: datetime) -> None:
+    """Refuse an instant more than FURTHEST_AHEAD from now."""
+    if moment - now > FURTHEST_AHEAD:
+        raise BadLocalTime(f"{moment:%d %b %Y} is more than 5 years ahead; pick a nearer date.")
+
+
+def as_local(moment: datetime, zone: tzinfo) -> datetime:
+    """`moment` in `zone`; at the very edges of what Python holds (a date Oktopost or an
+    old mirror row may carry) the UTC moment itself rather than an OverflowError."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment.astimezone(UTC)

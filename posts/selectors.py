@@ -12,7 +12,7 @@ from django.utils import timezone
 from oktopost.limiter import Budget
 from posts.connection import get_limiter
 from posts.heartbeat import WORKER_QUIET_AFTER, worker_seen_at
-from posts.localtime import BadLocalTime, is_ambiguous, local_to_utc, parse_local
+from posts.localtime import BadLocalTime, as_local, is_ambiguous, local_to_utc, parse_local
 from posts.models import (
     SENT_STATUSES,
     STUCK_AFTER,
@@ -221,7 +221,7 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
     zone = timezone.get_current_timezone()
     now = timezone.now()
     for post in posts:
-        local = post.start_at.astimezone(zone)
+        local = as_local(post.start_at, zone)
         post.start_iso = local.isoformat()
         post.start_label = f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
         post.start_input = f"{local:%Y-%m-%dT%H:%M}"
@@ -229,7 +229,7 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
         if post.counters_at:
             minutes = int((now - post.counters_at).total_seconds() // 60)
             ago = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
-            post.counters_label = f"as of {post.counters_at.astimezone(zone):%H:%M} · {ago} ago"
+            post.counters_label = f"as of {as_local(post.counters_at, zone):%H:%M} · {ago} ago"
         else:
             post.counters_label = ""
         post.targets = [

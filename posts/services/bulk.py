@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from oktopost.client import OktopostClient
 from posts import queue, selectors, tasks
-from posts.localtime import local_to_utc
+from posts.localtime import BadLocalTime, as_local, local_to_utc, within_reach
 from posts.models import Activity, BulkAction, Post
 from posts.services.common import ServiceError, interactive_client
 from posts.services.posts import post_cancel, post_update
@@ -58,13 +58,21 @@ def bulk_request(
 
 def _bulk_target(bulk: BulkAction, post: Post) -> datetime:
     zone = bulk.user.zone
-    if bulk.kind == BulkAction.Kind.SHIFT:
-        return post.start_at + timedelta(minutes=int(bulk.params["minutes"]))
-    # Move to a date keeping the local time of day, in the editor's zone (DST-safe:
-    # the same wall-clock time on the new day, whatever the offset there).
-    local = post.start_at.astimezone(zone)
-    day = date.fromisoformat(str(bulk.params["date"]))
-    return local_to_utc(datetime.combine(day, local.time()), zone)
+    try:
+        if bulk.kind == BulkAction.Kind.SHIFT:
+            target = post.start_at + timedelta(minutes=int(bulk.params["minutes"]))
+        else:
+            # Move to a date keeping the local time of day, in the editor's zone (DST-safe:
+            # the same wall-clock time on the new day, whatever the offset there).
+            local = as_local(post.start_at, zone)
+            day = date.fromisoformat(str(bulk.params["date"]))
+            target = local_to_utc(datetime.combine(day, local.time()), zone)
+        within_reach(target, now=timezone.now())
+    except OverflowError:
+        raise ServiceError("The new time would be outside any calendar.") from None
+    except BadLocalTime as exc:
+        raise ServiceError(str(exc)) from None
+    return target
 
 
 def bulk_run(bulk_id: int, *, client: OktopostClient | None = None) -> BulkAction:
@@ -97,7 +105,7 @@ def bulk_run(bulk_id: int, *, client: OktopostClient | None = None) -> BulkActio
                     bulk=bulk,
                     client=client,
                 )
-                message = f"Now {timezone.localtime(target, bulk.user.zone):%a %d %b %Y %H:%M %Z}"
+                message = f"Now {as_local(target, bulk.user.zone):%a %d %b %Y %H:%M %Z}"
             result = {"post": oktopost_id, "ok": True, "message": message}
         except ServiceError as exc:
             result = {"post": oktopost_id, "ok": False, "message": exc.message}

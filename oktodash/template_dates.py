@@ -1,0 +1,47 @@
+"""Django's `date` filter, safe at the edges of time.
+
+The built-in filter turns an aware datetime into the user's zone first, which raises
+OverflowError for a date like 9999-12-31 east of UTC: one odd post from Oktopost would
+make every page that shows it answer 500. This replacement, installed as a template
+builtin (settings.TEMPLATES), converts with `posts.localtime.as_local` and then formats
+exactly as the built-in does.
+"""
+
+from datetime import datetime
+
+from django import template
+from django.template.defaultfilters import date as django_date
+from django.utils import timezone
+
+from posts.localtime import as_local
+
+register = template.Library()
+
+
+@register.filter(is_safe=False)
+def date(value: object, arg: str | None = None) -> str:
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = as_local(value, timezone.get_current_timezone())
+        # Already in the user's zone: the built-in must not convert it again.
+        value = _Local.wrap(value)
+    return django_date(value, arg)
+
+
+class _Local(datetime):
+    """A datetime that Django's template_localtime leaves alone."""
+
+    convert_to_local_time = False
+
+    @classmethod
+    def wrap(cls, value: datetime) -> "_Local":
+        return cls(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            value.tzinfo,
+            fold=value.fold,
+        )
