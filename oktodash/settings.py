@@ -286,6 +286,8 @@ OKTOPOST_BLOCK_SECONDS = env_int("OKTOPOST_BLOCK_SECONDS", 900, minimum=1)
 OKTOPOST_TIMEOUT = (3.05, float(env_int("OKTOPOST_READ_TIMEOUT", 15, minimum=1)))
 # A sync run that has not reported progress for this long is presumed dead.
 SYNC_LOCK_STALE_SECONDS = env_int("SYNC_LOCK_STALE_SECONDS", 180, minimum=1)
+# /health/ says "degraded" once syncs have failed for this long.
+SYNC_FAILING_AFTER_MINUTES = env_int("SYNC_FAILING_AFTER_MINUTES", 15, minimum=1)
 
 # --- Auth, sessions, throttling ------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,9 +1,11 @@
 import logging
+import sys
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import VIEWER
 from accounts.roles import role_required
+from oktodash import infra
 from oktodash.celery import app as celery_app
 from posts.selectors import sync_status
 
@@ -29,12 +32,12 @@ def coming_soon(request: HttpRequest, page: str) -> HttpResponse:
     return render(request, "coming_soon.html", {"page": page})
 
 
-def _check(name: str, probe) -> dict[str, object]:
+def _check(name: str, probe, where: str = "") -> dict[str, object]:
     try:
         probe()
     except Exception as exc:  # a health probe reports every failure, whatever it is
         log.warning("health: %s unreachable: %s", name, exc.__class__.__name__)
-        return {"ok": False, "error": exc.__class__.__name__}
+        return {"ok": False, "name": where or name, "error": exc.__class__.__name__}
     return {"ok": True}
 
 
@@ -54,39 +57,69 @@ def _probe_cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
-def _sync_summary() -> dict[str, str | None]:
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _sync_report() -> tuple[dict[str, object], list[str]]:
+    """The last sync, success or failure, in words; and what is wrong with it."""
     status = sync_status()
-
-    def iso(value) -> str | None:
-        return value.isoformat() if value else None
-
-    return {"last_sync": iso(status.last_sync), "blocked_until": iso(status.blocked_until)}
+    problems = []
+    if status.blocked_until:
+        problems.append(
+            f"Oktopost is blocking our API key until {status.blocked_until:%H:%M} UTC "
+            "after too many calls."
+        )
+    if status.failing_long:
+        minutes = int(status.failing_for.total_seconds() // 60)
+        problems.append(f"Syncs have failed for {minutes} minutes: {status.last_error}")
+    report = {
+        "last_success": _iso(status.last_sync),
+        "last_failure": _iso(status.last_error_at),
+        "error": status.last_error if status.failing else "",
+        "failing_for_seconds": int(status.failing_for.total_seconds())
+        if status.failing_for
+        else None,
+        "blocked_until": _iso(status.blocked_until),
+    }
+    return report, problems
 
 
 @login_not_required
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    database = _check("database", _probe_database)
-    sync = _sync_summary() if database["ok"] else {"last_sync": None, "blocked_until": None}
+    """200 when the web can serve; 503 naming what is down (database, cache, queue).
+    Oktopost trouble (a block, failing syncs) is "degraded": pages still serve."""
+    checks = {
+        "database": _check("database", _probe_database),
+        "cache": _check("cache", _probe_cache, infra.cache_name()),
+        "broker": _check("broker", _probe_broker, infra.broker_name()),
+    }
+    problems = [
+        f"{check['name']} cannot be reached ({check['error']})."
+        for check in checks.values()
+        if not check["ok"]
+    ]
+    sync: dict[str, object] = {}
+    if checks["database"]["ok"]:
+        sync, sync_problems = _sync_report()
+        problems += sync_problems
+    down = not all(check["ok"] for check in checks.values())
     body = {
-        "status": "ok",
+        "status": "down" if down else "degraded" if problems else "ok",
         "version": settings.VERSION,
-        "database": database,
-        "broker": _check("broker", _probe_broker),
-        "cache": _check("cache", _probe_cache),
-        "last_sync": sync["last_sync"],
+        **checks,
+        "last_sync": sync.get("last_success"),
+        "sync": sync,
         "oktopost": {
             "sandbox": settings.OKTOPOST_SANDBOX,
-            "blocked": sync["blocked_until"] is not None,
-            "blocked_until": sync["blocked_until"],
+            "blocked": bool(sync.get("blocked_until")),
+            "blocked_until": sync.get("blocked_until"),
         },
+        "problems": problems,
     }
-    if not database["ok"]:
-        body["status"] = "down"
-    elif not (body["broker"]["ok"] and body["cache"]["ok"]):
-        body["status"] = "degraded"
-    return JsonResponse(body, status=200 if database["ok"] else 503)
+    return JsonResponse(body, status=503 if down else 200)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -94,5 +127,23 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No request context: the failure may have come from a context processor.
+    """A 503 naming the database or cache when one of them failed, else a plain 500.
+
+    Called while the exception is being handled, so sys.exc_info() names it. No request
+    context: the failure may have come from a context processor."""
+    exc = sys.exc_info()[1]
+    what = ""
+    if isinstance(exc, DatabaseError):
+        what = "The database"
+    elif _is_cache_error(exc):
+        what = infra.cache_name()[0].upper() + infra.cache_name()[1:]
+    if what:
+        page = loader.get_template("503.html").render({"what": what})
+        return HttpResponse(page, status=503, headers={"Retry-After": "30"})
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def _is_cache_error(exc: BaseException | None) -> bool:
+    """Errors of the cache's own client (redis-py), or of the file cache's disk."""
+    module = type(exc).__module__ if exc else ""
+    return module.startswith("redis") or isinstance(exc, OSError)

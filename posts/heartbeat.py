@@ -2,18 +2,19 @@
 
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from oktodash.infra import cache_get, cache_set
 
 WORKER_SEEN_KEY = "oktodash:worker-seen"
 WORKER_QUIET_AFTER = timedelta(minutes=10)
 
 
 def worker_seen_note() -> None:
-    cache.set(WORKER_SEEN_KEY, timezone.now().isoformat(), 3600)
+    cache_set(WORKER_SEEN_KEY, timezone.now().isoformat(), 3600)
 
 
 def worker_seen_at() -> datetime | None:
-    seen = cache.get(WORKER_SEEN_KEY)
+    seen = cache_get(WORKER_SEEN_KEY)
     return parse_datetime(seen) if seen else None

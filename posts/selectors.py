@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from oktodash.infra import cache_get, cache_set, outages
 from oktopost.limiter import Budget
 from posts.connection import get_limiter
 from posts.heartbeat import WORKER_QUIET_AFTER, worker_seen_at
@@ -41,6 +41,7 @@ class SyncStatus:
     budget: Budget | None
     worker_seen: datetime | None
     now: datetime
+    outages: list[str]  # the cache or task queue, down, in words
 
     @property
     def blocked_until(self) -> datetime | None:
@@ -53,6 +54,18 @@ class SyncStatus:
         return bool(
             self.last_error_at and (not self.last_sync or self.last_error_at > self.last_sync)
         )
+
+    @property
+    def failing_for(self) -> timedelta | None:
+        """How long syncs have been failing: since the last success (or ever)."""
+        if not self.failing:
+            return None
+        return self.now - (self.last_sync or self.last_error_at)
+
+    @property
+    def failing_long(self) -> bool:
+        limit = timedelta(minutes=settings.SYNC_FAILING_AFTER_MINUTES)
+        return self.failing_for is not None and self.failing_for > limit
 
     @property
     def worker_quiet(self) -> bool:
@@ -74,14 +87,16 @@ def sync_status() -> SyncStatus:
         budget = None
     last_sync = state.last_success if state else None
     every = timedelta(seconds=settings.CELERY_BEAT_SCHEDULE["sync-posts"]["schedule"])
+    worker_seen = worker_seen_at()
     return SyncStatus(
         last_sync=last_sync,
         last_error=state.last_error if state else "",
         last_error_at=state.last_error_at if state else None,
         next_sync=(last_sync + every) if last_sync else None,
         budget=budget,
-        worker_seen=worker_seen_at(),
+        worker_seen=worker_seen,
         now=now,
+        outages=outages(),
     )
 
 
@@ -251,12 +266,12 @@ def profiles_by_id() -> dict[str, Profile]:
 
 def queue_choices() -> dict[str, object]:
     """What the filter form offers; campaigns and profiles are small tables."""
-    creators = cache.get("queue:creators")
+    creators = cache_get("queue:creators")
     if creators is None:
         creators = sorted(
             c for c in Post.objects.values_list("created_by", flat=True).distinct() if c
         )[:200]
-        cache.set("queue:creators", creators, 600)
+        cache_set("queue:creators", creators, 600)
     return {
         "campaigns": list(Campaign.objects.order_by("name").values_list("oktopost_id", "name")),
         "profiles": profiles_by_id(),

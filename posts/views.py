@@ -105,11 +105,11 @@ def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 def post_stats_refresh(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """Refresh now: jumps the stats queue, still within the shared API budget."""
     post = get_object_or_404(Post, oktopost_id=oktopost_id, deleted_at__isnull=True)
-    services.post_stats_refresh_now(post=post)
+    queued, words = services.post_stats_refresh_now(post=post, user=request.user)
     if not request.htmx:
-        messages.info(request, "Stats refresh queued; the numbers update when Oktopost answers.")
+        (messages.info if queued else messages.warning)(request, words)
         return redirect("posts:detail", oktopost_id=oktopost_id)
-    return _stats_block(request, oktopost_id)
+    return _stats_block(request, oktopost_id, note="" if queued else words)
 
 
 @require_GET
@@ -118,13 +118,13 @@ def post_stats(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     return _stats_block(request, oktopost_id)
 
 
-def _stats_block(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+def _stats_block(request: HttpRequest, oktopost_id: str, *, note: str = "") -> HttpResponse:
     """The stats block; it polls itself while a refresh is pending."""
     post = selectors.post_for_view(oktopost_id)
     response = render(
         request,
         "posts/detail.html#post-stats",
-        {"post": post, "charts": selectors.stats_chart(post)},
+        {"post": post, "charts": selectors.stats_chart(post), "stats_note": note},
     )
     if request.htmx and post.stats_requested_at is None and request.GET.get("poll"):
         # Done: show the new numbers and stop polling (htmx stops on 286).

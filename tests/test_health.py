@@ -31,7 +31,7 @@ def test_health_is_503_when_the_database_does_not_answer(db, client: Client) -> 
 
 
 @pytest.mark.django_db
-def test_health_says_degraded_when_the_broker_is_down(client: Client, settings) -> None:
+def test_health_is_503_naming_the_broker_when_it_is_down(client: Client, settings) -> None:
     from oktodash.celery import app
 
     original = app.conf.broker_url
@@ -40,9 +40,11 @@ def test_health_says_degraded_when_the_broker_is_down(client: Client, settings) 
         response = client.get("/health/")
     finally:
         app.conf.broker_url = original
-    assert response.status_code == 200
-    assert response.json()["broker"]["ok"] is False
-    assert response.json()["status"] == "degraded"
+    assert response.status_code == 503
+    body = response.json()
+    assert body["broker"]["ok"] is False
+    assert body["status"] == "down"
+    assert any("cannot be reached" in p for p in body["problems"])
 
 
 def test_health_reports_the_last_sync_and_an_oktopost_block(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -13,7 +12,7 @@ from oktopost.client import OktopostClient
 from posts import queue, selectors, tasks
 from posts.localtime import BadLocalTime, as_local, local_to_utc, within_reach
 from posts.models import Activity, BulkAction, Post
-from posts.services.common import ServiceError, interactive_client
+from posts.services.common import ServiceError, enqueue, interactive_client, queue_down_words
 from posts.services.posts import post_cancel, post_update
 
 
@@ -26,7 +25,9 @@ def bulk_start(
     if not post_ids:
         raise ServiceError("Select at least one post.")
     bulk = BulkAction.objects.create(user=user, kind=kind, post_ids=post_ids, params=params)
-    transaction.on_commit(lambda: tasks.bulk_run.delay(bulk.id))
+    if not enqueue(tasks.bulk_run, bulk.id):
+        bulk.delete()  # nothing half-started: no record of a change that never runs
+        raise ServiceError(queue_down_words("nothing was changed. Try again when it is back."))
     return bulk
 
 

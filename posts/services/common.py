@@ -13,10 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from oktodash import infra
 from oktopost import types as ok
 from oktopost.client import OktopostClient
 from oktopost.errors import AmbiguousWriteError, OktopostError, PermanentError, RateLimited
@@ -51,6 +54,21 @@ class ChangedMeanwhile(ServiceError):
 
 class BeingChecked(ServiceError):
     """Oktopost may have acted but its answer was lost; the next sync will tell."""
+
+
+def enqueue(task: Any, *args: Any) -> bool:
+    """Queue a task once the caller's transaction commits (a worker must see its rows).
+
+    Services run outside a transaction, so the task is queued at once and the answer says
+    whether it was; False means the task queue is down (infra names it)."""
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: infra.enqueue(task, *args))
+        return True
+    return infra.enqueue(task, *args)
+
+
+def queue_down_words(what: str) -> str:
+    return f"{infra.broker_name()} cannot be reached, so {what}"
 
 
 def interactive_client() -> OktopostClient:

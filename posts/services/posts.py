@@ -7,12 +7,13 @@ current values instead of overwriting someone else's change.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from oktodash import infra
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
 from posts import mirror, tasks
@@ -21,8 +22,10 @@ from posts.networks import CREATE_STATUSES
 from posts.services.common import (
     ChangedMeanwhile,
     ServiceError,
+    enqueue,
     interactive_client,
     mirror_post,
+    queue_down_words,
     record,
     snapshot,
     words,
@@ -296,8 +299,31 @@ def post_cancel(
         )
 
 
-def post_stats_refresh_now(*, post: Post) -> None:
+# "Refresh now" costs one Oktopost call: a person may ask this often, a post this often.
+REFRESH_NOW_PER_USER = 10
+REFRESH_NOW_WINDOW = 600  # seconds
+REFRESH_NOW_MIN_AGE = timedelta(minutes=1)
+
+
+def post_stats_refresh_now(*, post: Post, user: User) -> tuple[bool, str]:
     """ "Refresh now": the post jumps the stats queue and a worker fetches it at once,
-    still within the shared API budget."""
+    within the shared API budget. Returns (queued, words for the user). A post already
+    queued or fetched within the last minute costs nothing more."""
+    if post.stats_requested_at is not None:
+        return False, "A refresh of this post is already queued."
+    if post.stats_at and timezone.now() - post.stats_at < REFRESH_NOW_MIN_AGE:
+        return False, "These numbers were fetched less than a minute ago."
+    if not infra.rate_take(
+        f"stats-now:{user.pk}", limit=REFRESH_NOW_PER_USER, window=REFRESH_NOW_WINDOW
+    ):
+        return False, (
+            f"You asked for {REFRESH_NOW_PER_USER} refreshes in the last "
+            f"{REFRESH_NOW_WINDOW // 60} minutes; the rest refresh on their own schedule. "
+            "Try again in a few minutes."
+        )
     mirror.post_stats_request(post)
-    transaction.on_commit(lambda: tasks.refresh_post_stats.delay(post.id))
+    if not enqueue(tasks.refresh_post_stats, post.id):
+        return False, queue_down_words(
+            "the refresh waits at the head of the queue until the worker can take it."
+        )
+    return True, "Stats refresh queued; the numbers update when Oktopost answers."

@@ -1,0 +1,106 @@
+"""The services pages lean on besides the database: the cache and the task queue.
+
+Either may be down (Redis stopped, var/ unwritable). Pages then still come from the
+database: a cache read answers its default, a task that cannot be queued is reported
+in words, and the status bar names what is down. Failures are remembered per process
+for OUTAGE_MEMORY, so one refused call does not mean a probe on every later request.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+
+log = logging.getLogger(__name__)
+
+OUTAGE_MEMORY = 60.0  # seconds a failure is shown after the last one seen
+_failed_at: dict[str, float] = {}
+_errors: dict[str, str] = {}
+
+
+def _redis_where() -> str:
+    parts = urlsplit(settings.REDIS_URL)
+    return f"Redis at {parts.hostname or 'localhost'}:{parts.port or 6379}"
+
+
+def cache_name() -> str:
+    return _redis_where() if settings.REDIS_URL else "the file cache (var/cache)"
+
+
+def broker_name() -> str:
+    return _redis_where() if settings.REDIS_URL else "the task queue folder (var/broker)"
+
+
+def note_down(service: str, exc: BaseException) -> None:
+    if service not in _failed_at or time.monotonic() - _failed_at[service] > OUTAGE_MEMORY:
+        log.warning("%s is unreachable: %s: %s", service, exc.__class__.__name__, exc)
+    _failed_at[service] = time.monotonic()
+    _errors[service] = exc.__class__.__name__
+
+
+def note_up(service: str) -> None:
+    _failed_at.pop(service, None)
+    _errors.pop(service, None)
+
+
+def outages() -> list[str]:
+    """What is down right now, in words, for the status bar."""
+    now = time.monotonic()
+    words = {
+        "cache": f"{cache_name()} cannot be reached: pages come straight from the database "
+        "and the worker check below may be wrong.",
+        "broker": f"{broker_name()} cannot be reached: background work (syncs, stats, bulk "
+        "changes) cannot be queued until it is back.",
+    }
+    return [words[s] for s, at in sorted(_failed_at.items()) if now - at < OUTAGE_MEMORY]
+
+
+def _cache_call[T](call: Callable[[], T], default: T) -> T:
+    try:
+        result = call()
+    except Exception as exc:  # any backend's failure: Redis, a full disk, permissions
+        note_down("cache", exc)
+        return default
+    note_up("cache")
+    return result
+
+
+def cache_get(key: str, default: Any = None) -> Any:
+    return _cache_call(lambda: cache.get(key, default), default)
+
+
+def cache_set(key: str, value: Any, timeout: float) -> bool:
+    return _cache_call(lambda: cache.set(key, value, timeout) or True, False)
+
+
+def enqueue(task: Any, *args: Any) -> bool:
+    """Queue a Celery task; False (with the broker noted down) when it cannot be queued."""
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception as exc:  # kombu/redis/OS errors: the broker is not there
+        note_down("broker", exc)
+        return False
+    note_up("broker")
+    return True
+
+
+def rate_take(key: str, *, limit: int, window: int) -> bool:
+    """One more use of `key` in the current `window` seconds; False past `limit`.
+
+    Fails open when the cache is down: what this guards (calls to Oktopost) is bounded
+    by the shared API budget anyway."""
+    bucket = f"rate:{key}:{int(time.time() // window)}"
+    try:
+        cache.add(bucket, 0, window)
+        count = cache.incr(bucket)
+    except ValueError:  # expired between add and incr: a new window
+        count = 1
+    except Exception as exc:  # the cache is down
+        note_down("cache", exc)
+        return True
+    note_up("cache")
+    return count <= limit
