@@ -21,12 +21,6 @@ LONG_TEXT = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    # The standard users are made for every test; the hasher's cost is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def sent(db) -> Post:
     """A sent post with a link preview, one profile that worked, one that failed."""

@@ -106,12 +106,6 @@ def mirror(db) -> dict[str, str]:
     }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    # The standard users are made for every test; the hasher's cost is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def tokyo_client(editor: User, mirror) -> Client:
     # Ahead of UTC (also in year 1): the first day of the calendar then starts
