@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from accounts.models import EDITOR, VIEWER, User
+from posts import sync
 
 pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_browser"]
 
@@ -64,3 +65,10 @@ def oktopost(sandbox, settings, tmp_path):
     settings.OKTOPOST_BLOCK_SECONDS = 3
     settings.OKTOPOST_TIMEOUT = (2.0, 3.0)
     return sandbox
+
+
+@pytest.fixture
+def mirror(oktopost):
+    """The mirror as a full sync from the per-test sandbox leaves it; returns the sandbox."""
+    sync.posts_sync(full=True)
+    return oktopost

@@ -13,12 +13,6 @@ from posts.models import Activity, Message, Post, Profile
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def mirror(oktopost):
-    sync.posts_sync(full=True)
-    return oktopost
-
-
 def two_linkedin_profiles() -> list[Profile]:
     profiles = list(Profile.objects.filter(network="LinkedIn", status="valid")[:2])
     assert len(profiles) == 2
