@@ -8,9 +8,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import kombu.pools
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.db import connection
@@ -22,7 +24,6 @@ from posts.models import Delivery, Post, StatsSample, SyncState
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 
 
 def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
@@ -34,12 +35,16 @@ def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def broker_for(kind: str, tmp_path: Path) -> tuple[str, dict]:
-    if kind == "redis":
-        import redis
+@pytest.fixture
+def redis_broker(redis_url: str) -> tuple[str, dict]:
+    """Database 14 of the test Redis server, emptied: tasks left by an earlier run
+    would be delivered here, and nothing else may live in it."""
+    url = urlsplit(redis_url)._replace(path="/14").geturl()
+    redis.Redis.from_url(url).flushdb()
+    return url, {"visibility_timeout": 3}
 
-        redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-        return REDIS_TEST_URL, {"visibility_timeout": 3}
+
+def filesystem_broker(tmp_path: Path) -> tuple[str, dict]:
     folder = tmp_path / "broker"
     (folder / "queue").mkdir(parents=True)
     (folder / "processed").mkdir()
@@ -90,9 +95,12 @@ def synced() -> bool:
 
 @pytest.mark.parametrize("kind", ["filesystem", "redis"])
 def test_a_real_worker_runs_the_sync_task(
-    oktopost, tmp_path: Path, kind: str, short_lived_connections
+    oktopost, tmp_path: Path, kind: str, short_lived_connections, request: pytest.FixtureRequest
 ) -> None:
-    url, options = broker_for(kind, tmp_path)
+    if kind == "redis":
+        url, options = request.getfixturevalue("redis_broker")
+    else:
+        url, options = filesystem_broker(tmp_path)
     total = oktopost.control("GET", "state")["counts"]["posts"]
     with app_on_broker(url, options), start_worker(app, perform_ping_check=False):
         tasks.sync_posts.delay(full=True)
@@ -193,12 +201,12 @@ def _start_worker_process(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def test_a_task_killed_with_its_worker_runs_again_and_the_mirror_is_right(
-    oktopost, tmp_path: Path
+    oktopost, tmp_path: Path, redis_broker: tuple[str, dict]
 ) -> None:
     total = oktopost.control("GET", "state")["counts"]["posts"]
     # Slow answers keep the sync in flight long enough to kill it mid-way.
     oktopost.control("POST", "faults", {"latency_ms": 700})
-    url, options = broker_for("redis", tmp_path)
+    url, options = redis_broker
     env = _worker_env(oktopost, url, tmp_path)
     first = _start_worker_process(env, tmp_path / "worker1.log")
     try:
