@@ -1,14 +1,23 @@
 """Standard users and clients, shared by every test file (healthchecks' owner/teammate/outsider)."""
 
+import os
+from urllib.parse import urlsplit
+
 import pytest
+import redis
 from django.contrib.auth.models import Group
 from django.test import Client
 
 from accounts.models import EDITOR, VIEWER, User
+from posts import sync
 
 pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_browser"]
 
 PASSWORD = "correct-horse-battery-staple"
+
+# The Redis database tests write to, under per-test key prefixes. Point REDIS_TEST_URL
+# elsewhere to use another server (or a closed port, to see the tests skip).
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +73,42 @@ def oktopost(sandbox, settings, tmp_path):
     settings.OKTOPOST_BLOCK_SECONDS = 3
     settings.OKTOPOST_TIMEOUT = (2.0, 3.0)
     return sandbox
+
+
+@pytest.fixture
+def mirror(oktopost):
+    """The mirror as a full sync from the per-test sandbox leaves it; returns the sandbox."""
+    sync.posts_sync(full=True)
+    return oktopost
+
+
+def redis_or_skip(url: str, *, setting: str) -> str:
+    """`url`, once a Redis server answers there; otherwise skip the test, or fail it
+    when CI=true: CI always runs Redis, so a skip there would hide a broken setup."""
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1) as server:
+            server.ping()
+    except redis.RedisError as exc:
+        port = urlsplit(url).port or 6379
+        message = (
+            f"Redis is not reachable at {url} ({exc}): start it with "
+            f"`redis-server --port {port} --save '' --daemonize yes`, or point {setting} at one"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis database, for tests that connect to Redis themselves."""
+    return redis_or_skip(REDIS_TEST_URL, setting="REDIS_TEST_URL")
+
+
+@pytest.fixture
+def redis_if_configured(settings) -> None:
+    """With REDIS_URL set (as on CI's second pass) the cache and the broker are Redis:
+    skip, or fail on CI, when nothing answers there."""
+    if settings.REDIS_URL:
+        redis_or_skip(settings.REDIS_URL, setting="REDIS_URL")

@@ -16,8 +16,6 @@ from oktopost.client import OktopostClient
 from oktopost.errors import RateLimited
 from oktopost.limiter import Limiter, Limits, limiter_from_url
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
 
 @pytest.fixture(params=["redis", "sqlite"])
 def limiter_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
@@ -26,8 +24,9 @@ def limiter_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
     if request.param == "sqlite":
         yield str(tmp_path / "budget.db"), prefix
         return
-    yield REDIS_URL, prefix
-    connection = redis.Redis.from_url(REDIS_URL)
+    url = request.getfixturevalue("redis_url")
+    yield url, prefix
+    connection = redis.Redis.from_url(url)
     keys = connection.keys(f"{prefix}:*")
     if keys:
         connection.delete(*keys)

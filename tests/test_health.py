@@ -5,6 +5,7 @@ from django.test import Client
 from oktodash import __version__
 
 
+@pytest.mark.usefixtures("redis_if_configured")
 def test_health_reports_every_dependency(db, client: Client) -> None:
     response = client.get("/health/")
     assert response.status_code == 200
@@ -30,6 +31,7 @@ def test_health_is_503_when_the_database_does_not_answer(db, client: Client) -> 
     assert response.json()["status"] == "down"
 
 
+@pytest.mark.usefixtures("redis_if_configured")
 @pytest.mark.django_db
 def test_health_is_503_naming_the_broker_when_it_is_down(client: Client, settings) -> None:
     from oktodash.celery import app
@@ -47,6 +49,7 @@ def test_health_is_503_naming_the_broker_when_it_is_down(client: Client, setting
     assert any("cannot be reached" in p for p in body["problems"])
 
 
+@pytest.mark.usefixtures("redis_if_configured")
 def test_health_reports_the_last_sync_and_an_oktopost_block(
     db, client: Client, settings, tmp_path
 ) -> None:

@@ -46,13 +46,14 @@ MakeLimiter = Callable[..., Limiter]
 @pytest.fixture(params=["redis", "sqlite"])
 def make_limiter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeLimiter]:
     created: list[Limiter] = []
+    redis_url = request.getfixturevalue("redis_url") if request.param == "redis" else ""
 
     def make(limits: Limits, clock: FakeClock | None = None) -> Limiter:
         kwargs = {} if clock is None else {"clock": clock, "sleep": clock.sleep}
         limiter: Limiter
         if request.param == "redis":
             prefix = f"test-limiter:{uuid.uuid4().hex}"
-            limiter = RedisLimiter(REDIS_URL, prefix, limits, **kwargs)
+            limiter = RedisLimiter(redis_url, prefix, limits, **kwargs)
         else:
             limiter = SqliteLimiter(tmp_path / f"{uuid.uuid4().hex}.db", limits, **kwargs)
         created.append(limiter)
@@ -432,17 +433,17 @@ def test_a_sqlite_file_from_an_earlier_version_keeps_working(tmp_path: Path) -> 
     assert budget.used_last_minute == 2
 
 
-def test_redis_grants_from_an_earlier_version_count_as_background() -> None:
+def test_redis_grants_from_an_earlier_version_count_as_background(redis_url: str) -> None:
     clock = FakeClock(time.time())
     prefix = f"test-limiter:{uuid.uuid4().hex}"
     limiter = RedisLimiter(
-        REDIS_URL,
+        redis_url,
         prefix,
         Limits(per_5s=10, per_minute=100, per_day=1000, interactive_reserve=0.2),
         clock=clock,
         sleep=clock.sleep,
     )
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url)
     try:
         client.zadd(
             f"{prefix}:grants", {f"{clock.now - 1!r}:1:{i}": clock.now - 1 for i in range(8)}
@@ -481,8 +482,11 @@ def _grab_tokens(url: str, prefix: str, seconds: float, results: multiprocessing
 
 
 @pytest.mark.parametrize("backend", ["redis", "sqlite"])
-def test_processes_racing_for_tokens_never_overshoot(backend: str, tmp_path: Path) -> None:
-    url = REDIS_URL if backend == "redis" else str(tmp_path / "race.db")
+def test_processes_racing_for_tokens_never_overshoot(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    redis_url = request.getfixturevalue("redis_url") if backend == "redis" else ""
+    url = redis_url or str(tmp_path / "race.db")
     prefix = f"test-limiter:{uuid.uuid4().hex}"
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
@@ -498,5 +502,5 @@ def test_processes_racing_for_tokens_never_overshoot(backend: str, tmp_path: Pat
     # 1.5 s of racing fits in one 5 s window, so exactly the cap is handed out.
     assert sum(granted) == 25
     if backend == "redis":
-        client = redis.Redis.from_url(REDIS_URL)
+        client = redis.Redis.from_url(url)
         client.delete(*client.keys(f"{prefix}:*"))

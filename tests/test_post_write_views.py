@@ -7,17 +7,10 @@ from django.test import Client
 from django.utils import timezone
 
 from oktodash.celery import app
-from posts import sync
 from posts.models import Activity, BulkAction, Message, Post, Profile
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mirror(oktopost):
-    sync.posts_sync(full=True)
-    return oktopost
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-# The mirror is built once per test function and only read by the examples.
+# The posts are made once per test function and only read by the examples.
 FUZZ = settings(
     max_examples=150,
     deadline=None,
@@ -87,7 +87,7 @@ pairs = st.lists(st.tuples(keys, values), max_size=12)
 
 
 @pytest.fixture
-def mirror(db) -> dict[str, str]:
+def posts_of_every_kind(db) -> dict[str, str]:
     """A few posts of every kind, with ids the strategies can pick."""
     now = timezone.now()
     launch = f.campaign("Launch <b>big</b>")
@@ -106,14 +106,8 @@ def mirror(db) -> dict[str, str]:
     }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    # The standard users are made for every test; the hasher's cost is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
-def tokyo_client(editor: User, mirror) -> Client:
+def tokyo_client(editor: User, posts_of_every_kind) -> Client:
     # Ahead of UTC (also in year 1): the first day of the calendar then starts
     # before the first instant a datetime can hold.
     editor.time_zone = "Asia/Tokyo"
@@ -187,12 +181,12 @@ def test_raw_malformed_query_strings_give_the_whole_page(tokyo_client: Client, r
 )
 @example(query=[("q", "a" * 199 + " b")], profile=False)
 def test_what_was_kept_opens_the_same_filters_without_a_note(
-    tokyo_client: Client, mirror, query, profile: bool
+    tokyo_client: Client, posts_of_every_kind: dict[str, str], query, profile: bool
 ) -> None:
     """The canonical query (links, pager, saved views) is a fixed point of the parser;
     otherwise page links made for it are refused as made for other filters."""
     if profile:
-        query = [*query, ("profile", mirror["profile"]), ("campaign", mirror["campaign"])]
+        query = [*query, *posts_of_every_kind.items()]
     first = tokyo_client.get("/posts/?" + urlencode(query))
     assert first.status_code == 200
     filters = first.context["filters"]

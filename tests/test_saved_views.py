@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 from html import unescape
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,12 +13,6 @@ from posts.models import SavedView
 from tests import factories as f
 
 SAVE = reverse("posts:view_create")
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    # The standard users are made for every test; the hasher's cost is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def menu(client: Client) -> list[tuple[str, str]]:

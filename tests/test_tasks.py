@@ -8,21 +8,22 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import kombu.pools
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.db import connection
 
 from oktodash.celery import app
 from posts import tasks
-from posts.models import Post, SyncState
+from posts.models import Delivery, Post, StatsSample, SyncState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 
 
 def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
@@ -34,12 +35,16 @@ def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def broker_for(kind: str, tmp_path: Path) -> tuple[str, dict]:
-    if kind == "redis":
-        import redis
+@pytest.fixture
+def redis_broker(redis_url: str) -> tuple[str, dict]:
+    """Database 14 of the test Redis server, emptied: tasks left by an earlier run
+    would be delivered here, and nothing else may live in it."""
+    url = urlsplit(redis_url)._replace(path="/14").geturl()
+    redis.Redis.from_url(url).flushdb()
+    return url, {"visibility_timeout": 3}
 
-        redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-        return REDIS_TEST_URL, {"visibility_timeout": 3}
+
+def filesystem_broker(tmp_path: Path) -> tuple[str, dict]:
     folder = tmp_path / "broker"
     (folder / "queue").mkdir(parents=True)
     (folder / "processed").mkdir()
@@ -90,9 +95,12 @@ def synced() -> bool:
 
 @pytest.mark.parametrize("kind", ["filesystem", "redis"])
 def test_a_real_worker_runs_the_sync_task(
-    oktopost, tmp_path: Path, kind: str, short_lived_connections
+    oktopost, tmp_path: Path, kind: str, short_lived_connections, request: pytest.FixtureRequest
 ) -> None:
-    url, options = broker_for(kind, tmp_path)
+    if kind == "redis":
+        url, options = request.getfixturevalue("redis_broker")
+    else:
+        url, options = filesystem_broker(tmp_path)
     total = oktopost.control("GET", "state")["counts"]["posts"]
     with app_on_broker(url, options), start_worker(app, perform_ping_check=False):
         tasks.sync_posts.delay(full=True)
@@ -114,7 +122,34 @@ def test_the_beat_schedule_syncs_often_and_refreshes_stats_continuously(settings
     assert schedule["refresh-stats"]["schedule"] <= 60
 
 
-def test_tasks_are_idempotent_and_bounded() -> None:
+def mirror_rows() -> tuple[list[dict], list[dict], int]:
+    """Everything a sync writes, except the stamps that say when a post was last seen."""
+    seen = {"id", "synced_at", "counters_at", "seen_in_full_sync"}
+    fields = [f.name for f in Post._meta.concrete_fields if f.name not in seen]
+    posts = list(Post.objects.order_by("oktopost_id").values(*fields))
+    delivery_fields = [
+        f.name for f in Delivery._meta.concrete_fields if f.name not in {"id", "post"}
+    ]
+    deliveries = list(
+        Delivery.objects.order_by("post__oktopost_id", "profile").values(
+            "post__oktopost_id", *delivery_fields
+        )
+    )
+    return posts, deliveries, StatsSample.objects.count()
+
+
+def test_the_sync_task_run_again_changes_nothing(oktopost) -> None:
+    # acks_late hands a task whose worker died to another worker: safe only if a
+    # second run leaves the mirror as the first left it.
+    first = tasks.sync_posts.apply(kwargs={"full": True}).get()
+    assert first["created"] == oktopost.control("GET", "state")["counts"]["posts"]
+    after_first = mirror_rows()
+    second = tasks.sync_posts.apply(kwargs={"full": True}).get()
+    assert mirror_rows() == after_first
+    assert (second["created"], second["updated"], second["deleted"]) == (0, 0, 0)
+
+
+def test_sync_tasks_ack_late_and_declare_bounded_retries_and_time_limits() -> None:
     for task in (tasks.sync_posts, tasks.sync_counters, tasks.refresh_stats):
         assert task.acks_late and task.ignore_result
         assert task.max_retries == 3
@@ -166,12 +201,12 @@ def _start_worker_process(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def test_a_task_killed_with_its_worker_runs_again_and_the_mirror_is_right(
-    oktopost, tmp_path: Path
+    oktopost, tmp_path: Path, redis_broker: tuple[str, dict]
 ) -> None:
     total = oktopost.control("GET", "state")["counts"]["posts"]
     # Slow answers keep the sync in flight long enough to kill it mid-way.
     oktopost.control("POST", "faults", {"latency_ms": 700})
-    url, options = broker_for("redis", tmp_path)
+    url, options = redis_broker
     env = _worker_env(oktopost, url, tmp_path)
     first = _start_worker_process(env, tmp_path / "worker1.log")
     try:

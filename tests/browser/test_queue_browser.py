@@ -17,12 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROWS = "#post-rows tbody tr"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    # The live server runs in this process: it sees the same settings.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def queue(transactional_db) -> dict[str, set[str]]:
     """75 drafts, far from now so no row polls: 60 on Twitter (two pages), 15 on LinkedIn."""
