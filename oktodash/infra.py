@@ -56,7 +56,8 @@ def outages() -> list[str]:
         "broker": f"{broker_name()} cannot be reached: background work (syncs, stats, bulk "
         "changes) cannot be queued until it is back.",
     }
-    return [words[s] for s, at in sorted(_failed_at.items()) if now - at < OUTAGE_MEMORY]
+    down = [words[s] for s, at in sorted(_failed_at.items()) if now - at < OUTAGE_MEMORY]
+    return [sentence[0].upper() + sentence[1:] for sentence in down]
 
 
 def _cache_call[T](call: Callable[[], T], default: T) -> T:

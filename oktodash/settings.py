@@ -195,6 +195,12 @@ if REDIS_URL:
         # Look for abandoned tasks about as often as they can become visible again.
         "unacked_restore_interval": max(1, min(10, _visibility // 2)),
         "unacked_restore_throttle": 1 if _visibility < 60 else 10,
+        # Queuing a task from a page gives up after about a second when Redis is down,
+        # instead of holding the editor's request for kombu's default retries.
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 0.5,
     }
 else:
     CACHES = {

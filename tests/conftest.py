@@ -1,11 +1,13 @@
 """Standard users and clients, shared by every test file (healthchecks' owner/teammate/outsider)."""
 
+import contextlib
 import os
 from urllib.parse import urlsplit
 
 import pytest
 import redis
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import EDITOR, VIEWER, User
@@ -24,6 +26,14 @@ REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 def fast_password_hashing(settings) -> None:
     """Hashing with the production hasher costs most of a second per user in tests."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with an empty cache: rate windows and cached choices of one test
+    (whose users reuse the same ids) must not leak into the next."""
+    with contextlib.suppress(Exception):  # a test may point the cache at a dead server
+        cache.clear()
 
 
 def make_user(username: str, role: str | None) -> User:

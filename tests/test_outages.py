@@ -1,0 +1,159 @@
+"""Redis, the file cache, the task queue or the database down: words, never a 500."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+from django.utils import timezone
+
+from oktodash import infra
+from oktodash.celery import app
+from posts.models import BulkAction, Post, SyncState
+from tests import factories as f
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture(autouse=True)
+def fresh_outage_memory():
+    infra._failed_at.clear()
+    yield
+    infra._failed_at.clear()
+
+
+@pytest.fixture(params=["redis", "file"])
+def cache_down(request, settings, tmp_path):
+    """The cache is down: Redis not listening, or a file cache whose folder is a file."""
+    if request.param == "redis":
+        settings.REDIS_URL = CLOSED
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": CLOSED,
+            }
+        }
+        return "Redis at 127.0.0.1:1"
+    blocker = tmp_path / "cache"
+    blocker.write_text("not a folder")
+    settings.REDIS_URL = ""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(blocker / "inside"),
+        }
+    }
+    return "the file cache (var/cache)"
+
+
+@pytest.fixture(params=["redis", "folder"])
+def broker_down(request, tmp_path):
+    """The task queue is down: Redis not listening, or the filesystem broker's folder
+    gone (the app's connection pools are rebuilt from the changed conf)."""
+    original = app.conf.broker_url, app.conf.broker_transport_options
+    if request.param == "redis":
+        app.conf.broker_url = CLOSED
+        app.conf.broker_transport_options = {"max_retries": 1, "interval_start": 0}
+    else:
+        gone = str(tmp_path / "gone")
+        app.conf.broker_url = "filesystem://"
+        app.conf.broker_transport_options = {
+            "data_folder_in": gone,
+            "data_folder_out": gone,
+            "control_folder": gone,
+        }
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield
+    app.conf.broker_url, app.conf.broker_transport_options = original
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_pages_are_served_with_a_banner_when_the_cache_is_down(
+    cache_down: str, viewer_client: Client
+) -> None:
+    f.post(status="pending")
+    response = viewer_client.get("/posts/")
+    assert response.status_code == 200
+    assert f"{cache_down} cannot be reached".lower() in response.content.decode().lower()
+    assert viewer_client.get("/posts/status/").status_code == 200
+
+
+def test_health_is_503_json_naming_the_cache_when_it_is_down(cache_down: str, client) -> None:
+    response = client.get("/health/")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down"
+    assert body["cache"]["ok"] is False
+    assert body["cache"]["name"] == cache_down
+    assert any(cache_down in problem for problem in body["problems"])
+
+
+def test_a_login_while_the_database_is_down_gets_a_503_page(editor) -> None:
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("unable to open database file")
+
+    client = Client(raise_request_exception=False)
+    with connection.execute_wrapper(refuse):
+        response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 503
+    assert b"The database cannot be reached" in response.content
+
+
+# Requests run in autocommit, as in production, so the task is queued at once.
+@pytest.mark.django_db(transaction=True)
+def test_refresh_now_while_the_queue_is_down_says_so(broker_down, viewer_client: Client) -> None:
+    post = f.post(status="complete", start_at=timezone.now() - timedelta(hours=2))
+    response = viewer_client.post(f"/posts/{post.oktopost_id}/stats/refresh/", follow=True)
+    assert response.status_code == 200
+    assert "cannot be reached, so the refresh waits" in response.content.decode()
+    # Still at the head of the stats queue for when the worker is back.
+    assert Post.objects.get(id=post.id).stats_requested_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_change_that_cannot_be_queued_leaves_nothing_behind(
+    broker_down, editor_client: Client
+) -> None:
+    post = f.post(status="pending")
+    response = editor_client.post(
+        "/posts/bulk/",
+        {"action": "shift", "minutes": "30", "scope": "selected", "post": post.oktopost_id},
+    )
+    assert response.status_code == 200
+    assert "cannot be reached, so nothing was changed" in response.content.decode()
+    assert not BulkAction.objects.exists()
+
+
+def test_health_degrades_with_the_error_when_syncs_fail_for_long(client: Client) -> None:
+    now = timezone.now()
+    SyncState.objects.create(
+        name="posts",
+        last_success=now - timedelta(minutes=40),
+        last_error_at=now - timedelta(minutes=1),
+        last_error="BadResponse: Oktopost answered with something that is not JSON",
+    )
+    response = client.get("/health/")
+    body = response.json()
+    assert response.status_code == 200  # the web still serves; Oktopost is the trouble
+    assert body["status"] == "degraded"
+    assert body["sync"]["error"].startswith("BadResponse")
+    assert body["sync"]["failing_for_seconds"] >= 40 * 60 - 5
+    assert any("Syncs have failed for 40 minutes" in p for p in body["problems"])
+
+
+def test_a_recent_failure_alone_does_not_degrade_health(client: Client) -> None:
+    now = timezone.now()
+    SyncState.objects.create(
+        name="posts",
+        last_success=now - timedelta(minutes=3),
+        last_error_at=now - timedelta(minutes=1),
+        last_error="ReadTimeout",
+    )
+    body = client.get("/health/").json()
+    assert body["status"] == "ok"
+    assert body["sync"]["last_failure"] is not None
