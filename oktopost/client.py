@@ -33,7 +33,6 @@ from urllib.parse import quote
 import requests
 import urllib3.exceptions
 
-from oktodash import __version__
 from oktopost.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -70,6 +69,8 @@ DEFAULT_BLOCK_SECONDS = 15 * 60
 # Lists of ids in one ``GET /message?ids=`` call (API reference §5).
 MESSAGE_IDS_PER_CALL = 100
 
+DEFAULT_USER_AGENT = "oktopost-client"
+
 _WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 _BACKOFF_CAP = 30.0
 
@@ -94,12 +95,15 @@ class OktopostClient:
         priority: Priority = "background",
         max_wait: float = 30.0,
         session: requests.Session | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
     ) -> None:
         """
         ``priority`` is what every call of this client asks the limiter for: the sync uses
         the default "background"; services acting for an editor use ``with_priority``.
         ``max_wait`` bounds how long a call sleeps in the limiter before RateLimited.
         ``block_seconds`` is how long all callers pause after a 429 without Retry-After.
+        ``user_agent`` lets the application name itself to Oktopost (the client knows no
+        application, so its default is neutral).
         """
         if base_url is None:
             if region not in BASE_URLS:
@@ -116,7 +120,7 @@ class OktopostClient:
         self.max_wait = max_wait
         self.session = session or requests.Session()
         self.session.auth = (account_id, api_key)
-        self.session.headers["User-Agent"] = f"oktodash/{__version__}"
+        self.session.headers["User-Agent"] = user_agent
         self.session.headers["Accept"] = "application/json"
 
     def with_priority(self, priority: Priority, *, max_wait: float | None = None) -> Self:

@@ -11,9 +11,10 @@ import pytest
 import requests
 
 from oktodash import __version__
-from oktopost.client import BASE_URLS, OktopostClient
+from oktopost.client import BASE_URLS, DEFAULT_USER_AGENT, OktopostClient
 from oktopost.errors import NotFound, PermanentError
 from oktopost.types import Post
+from posts.connection import get_client
 
 
 @pytest.fixture
@@ -45,9 +46,20 @@ def test_it_picks_the_base_url_from_the_region() -> None:
 
     assert (us.base_url, eu.base_url) == (BASE_URLS["us"], BASE_URLS["eu"])
     assert own.base_url == "http://127.0.0.1:1/v2"
-    assert us.session.headers["User-Agent"] == f"oktodash/{__version__}"
     with pytest.raises(ValueError, match="region"):
         OktopostClient(account_id="001", api_key="k", region="asia")  # type: ignore[arg-type]
+
+
+def test_it_names_the_application_only_when_told() -> None:
+    plain = OktopostClient(account_id="001", api_key="k")
+    named = OktopostClient(account_id="001", api_key="k", user_agent="someapp/2.1")
+
+    assert plain.session.headers["User-Agent"] == DEFAULT_USER_AGENT
+    assert named.session.headers["User-Agent"] == "someapp/2.1"
+
+
+def test_the_dashboard_client_names_oktodash_and_its_version(oktopost: Any) -> None:
+    assert get_client().session.headers["User-Agent"] == f"oktodash/{__version__}"
 
 
 def test_me_returns_the_account_behind_the_key(client: OktopostClient, sandbox: Any) -> None:

@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from oktodash import __version__
 from oktopost.client import OktopostClient
 from oktopost.errors import (
     AmbiguousWriteError,
@@ -350,7 +349,7 @@ def test_a_missing_member_is_a_schema_error_naming_the_call(scripted: Scripted) 
 
 
 def test_requests_carry_auth_user_agent_and_form_fields(scripted: Scripted) -> None:
-    client = scripted_client(scripted)
+    client = scripted_client(scripted, user_agent="someapp/2.1")
     scripted.answer(200, post_body())
     scripted.answer(200, {"Result": True, "Items": [], "Total": 0})
     start = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -368,7 +367,7 @@ def test_requests_carry_auth_user_agent_and_form_fields(scripted: Scripted) -> N
     create, listing = scripted.requests
     token = base64.b64encode(b"001000000000001:secret").decode()
     assert create["headers"]["Authorization"] == f"Basic {token}"
-    assert create["headers"]["User-Agent"] == f"oktodash/{__version__}"
+    assert create["headers"]["User-Agent"] == "someapp/2.1"
     assert create["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
     assert parse_qs(create["body"]) == {
         "messageId": ["005000000000001"],
