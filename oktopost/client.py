@@ -24,10 +24,11 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import quote
 
 import requests
@@ -122,16 +123,31 @@ class OktopostClient:
         self.session.auth = (account_id, api_key)
         self.session.headers["User-Agent"] = user_agent
         self.session.headers["Accept"] = "application/json"
+        self._calls = _CallCount()
 
-    def with_priority(self, priority: Priority, *, max_wait: float | None = None) -> Self:
-        """A client sharing this one's session and limiter, calling at another priority
-        (and, if given, waiting at most ``max_wait`` seconds for the budget)."""
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.priority = priority
-        if max_wait is not None:
-            clone.max_wait = max_wait
-        return clone
+    @property
+    def calls(self) -> int:
+        """HTTP answers received so far, retries and error answers included, by this client
+        and every client derived from it with ``with_priority`` (they share one count, so a
+        run that derives a client for some of its calls still reports what it used)."""
+        return self._calls.value
+
+    def with_priority(self, priority: Priority, *, max_wait: float | None = None) -> OktopostClient:
+        """A client calling at another priority (and, if given, waiting at most ``max_wait``
+        seconds for the budget); it shares this one's session, limiter and call count."""
+        child = object.__new__(OktopostClient)
+        child.base_url = self.base_url
+        child.account_id = self.account_id
+        child.limiter = self.limiter
+        child.timeout = self.timeout
+        child.max_retries = self.max_retries
+        child.backoff_base = self.backoff_base
+        child.block_seconds = self.block_seconds
+        child.priority = priority
+        child.max_wait = self.max_wait if max_wait is None else max_wait
+        child.session = self.session
+        child._calls = self._calls
+        return child
 
     def close(self) -> None:
         self.session.close()
@@ -490,6 +506,7 @@ class OktopostClient:
                 data=data,
                 timeout=self.timeout,
                 allow_redirects=False,
+                hooks={"response": self._calls.hook},
             )
         except requests.RequestException as exc:
             if _not_sent(exc):
@@ -555,6 +572,21 @@ class OktopostClient:
                 "Oktopost answered Result: false", call=call, status=status, messages=messages
             )
         return body
+
+
+class _CallCount:
+    """A count of HTTP answers that clients sharing it may add to from several threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        # requests runs response hooks once the status line and headers have arrived, before
+        # the body is read: an answer whose body is then cut off still counts.
+        with self._lock:
+            self.value += 1
+        return response
 
 
 class _NotSent(Exception):

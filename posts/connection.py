@@ -24,19 +24,8 @@ def get_limiter() -> Limiter:
     )
 
 
-class CallCounter:
-    """Counts HTTP answers a client received (retries included), for command output."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, response, *args, **kwargs):
-        self.calls += 1
-        return response
-
-
 def get_client(*, priority: Priority = "background", max_wait: float = 30.0) -> OktopostClient:
-    client = OktopostClient(
+    return OktopostClient(
         account_id=settings.OKTOPOST_ACCOUNT_ID,
         api_key=settings.OKTOPOST_API_KEY,
         region=settings.OKTOPOST_REGION,
@@ -48,6 +37,3 @@ def get_client(*, priority: Priority = "background", max_wait: float = 30.0) -> 
         max_wait=max_wait,
         user_agent=f"oktodash/{__version__}",
     )
-    client.counter = CallCounter()
-    client.session.hooks["response"].append(client.counter)
-    return client

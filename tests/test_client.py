@@ -325,3 +325,42 @@ def test_it_reuses_one_connection(client: OktopostClient) -> None:
     adapter = client.session.get_adapter(client.base_url)
     assert isinstance(adapter, requests.adapters.HTTPAdapter)
     assert len(adapter.poolmanager.pools) == 1
+
+
+def test_calls_counts_every_answer_received_retries_included(
+    client: OktopostClient, sandbox: Any
+) -> None:
+    sandbox.control("POST", "faults", json={"next": ["500", "drop"]})
+
+    client.me()
+
+    # Three attempts reached the sandbox; the dropped one brought no answer back.
+    assert endpoint_calls(sandbox, "GET /me") == 3
+    assert client.calls == 2
+    with pytest.raises(AttributeError):
+        client.calls = 0  # type: ignore[misc]
+
+
+def test_a_client_derived_with_priority_shares_its_parents_call_count(
+    client: OktopostClient,
+) -> None:
+    quick = client.with_priority("interactive", max_wait=0.0)
+
+    client.me()
+    quick.me()
+    quick.me()
+
+    assert client.calls == quick.calls == 3
+    assert client.with_priority("background").calls == 3
+
+
+def test_with_priority_changes_only_the_priority_and_the_wait(client: OktopostClient) -> None:
+    quick = client.with_priority("interactive", max_wait=0.0)
+    patient = client.with_priority("interactive")
+
+    assert (quick.priority, quick.max_wait) == ("interactive", 0.0)
+    assert (patient.priority, patient.max_wait) == ("interactive", client.max_wait)
+    assert client.priority == "background"
+    assert vars(quick).keys() == vars(client).keys()
+    shared = {name for name, value in vars(client).items() if vars(quick)[name] is value}
+    assert shared == vars(client).keys() - {"priority", "max_wait"}
