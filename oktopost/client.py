@@ -149,9 +149,6 @@ class OktopostClient:
         child._calls = self._calls
         return child
 
-    def close(self) -> None:
-        self.session.close()
-
     # -- account -------------------------------------------------------------------------
 
     def me(self) -> Me:
@@ -198,38 +195,6 @@ class OktopostClient:
             after=None if after is None else format_datetime(after),
         )
         return self._page("GET /post", "/post", params, Post.from_api, page=page, count=count)
-
-    def posts_iter(
-        self,
-        *,
-        order: PostOrder = "created",
-        message_id: str | None = None,
-        campaign_id: str | None = None,
-        status: str | None = None,
-        created_by: str | None = None,
-        source: str | None = None,
-        before: datetime | None = None,
-        after: datetime | None = None,
-    ) -> Iterator[Post]:
-        """Every post matching the ``post_list`` filters, 100 per call.
-
-        Pages are read lazily; posts created or deleted meanwhile can shift page boundaries,
-        so a caller that needs an exact snapshot should filter on a ``before`` bound.
-        """
-        return _iterate(
-            lambda page: self.post_list(
-                page=page,
-                count=100,
-                order=order,
-                message_id=message_id,
-                campaign_id=campaign_id,
-                status=status,
-                created_by=created_by,
-                source=source,
-                before=before,
-                after=after,
-            )
-        )
 
     def post_create(
         self,
@@ -280,11 +245,6 @@ class OktopostClient:
         self._request("DELETE", f"/post/{_seg(post_id)}", call="DELETE /post/{id}")
 
     # -- messages ------------------------------------------------------------------------
-
-    def message_get(self, message_id: str) -> Message:
-        call = "GET /message/{id}"
-        body = self._request("GET", f"/message/{_seg(message_id)}", call=call)
-        return Message.from_api(_member(body, "Message", call), call=call)
 
     def message_list(
         self,
@@ -345,38 +305,7 @@ class OktopostClient:
         body = self._request("POST", "/message", call=call, data=data)
         return Message.from_api(_member(body, "Message", call), call=call)
 
-    def message_update(
-        self,
-        message_id: str,
-        *,
-        text: str | None = None,
-        link_url: str | None = None,
-        link_title: str | None = None,
-        description: str | None = None,
-        image_url: str | None = None,
-        title: str | None = None,
-    ) -> Message:
-        """Change a message; Oktopost wants the link fields sent together (§5)."""
-        data = _drop_none(
-            message=text,
-            linkUrl=link_url,
-            linkTitle=link_title,
-            description=description,
-            imageUrl=image_url,
-            title=title,
-        )
-        if not data:
-            raise ValueError("message_update needs at least one field to change")
-        call = "POST /message/{id}"
-        body = self._request("POST", f"/message/{_seg(message_id)}", call=call, data=data)
-        return Message.from_api(_member(body, "Message", call), call=call)
-
     # -- campaigns -----------------------------------------------------------------------
-
-    def campaign_get(self, campaign_id: str) -> Campaign:
-        call = "GET /campaign/{id}"
-        body = self._request("GET", f"/campaign/{_seg(campaign_id)}", call=call)
-        return Campaign.from_api(_member(body, "Campaign", call), call=call)
 
     def campaign_list(
         self,
@@ -398,11 +327,6 @@ class OktopostClient:
         return _iterate(lambda page: self.campaign_list(page=page, count=100, q=q, status=status))
 
     # -- social profiles -----------------------------------------------------------------
-
-    def credential_get(self, credential_id: str) -> Credential:
-        call = "GET /credential/{id}"
-        body = self._request("GET", f"/credential/{_seg(credential_id)}", call=call)
-        return Credential.from_api(_member(body, "Credential", call), call=call)
 
     def credential_list(
         self, *, network: str | None = None, include_invalid: bool = False
