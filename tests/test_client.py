@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import math
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +20,21 @@ from oktopost.client import BASE_URLS, DEFAULT_USER_AGENT, OktopostClient
 from oktopost.errors import NotFound, PermanentError
 from oktopost.types import Post
 from posts.connection import get_client
+
+# What the Oktopost boundary must never import: it has to work (and be testable) without
+# Django settings, and the project depends on it, never the other way round.
+PROJECT_PACKAGES = frozenset({"django", "oktodash", "posts", "accounts"})
+OKTOPOST_PACKAGE = Path(__file__).resolve().parent.parent / "oktopost"
+
+IMPORT_EVERY_MODULE = f"""
+import importlib, json, pkgutil, sys
+import oktopost
+names = [m.name for m in pkgutil.walk_packages(oktopost.__path__, "oktopost.")]
+for name in names:
+    importlib.import_module(name)
+bad = sorted(m for m in sys.modules if m.split(".")[0] in {sorted(PROJECT_PACKAGES)!r})
+print(json.dumps({{"imported": names, "bad": bad}}))
+"""
 
 
 @pytest.fixture
@@ -52,6 +72,44 @@ def every_post(client: OktopostClient) -> list[Post]:
         page = client.post_list(page=page.page + 1, count=100)
         posts.extend(page.items)
     return posts
+
+
+def test_importing_oktopost_loads_nothing_of_django_or_the_project() -> None:
+    # A fresh interpreter: in this one, pytest-django has already imported Django.
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERY_MODULE],
+        cwd=OKTOPOST_PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(result.stdout)
+
+    assert {"oktopost.client", "oktopost.limiter", "oktopost.sandbox.server"} <= set(
+        report["imported"]
+    )
+    assert report["bad"] == []
+
+
+def test_no_oktopost_module_imports_django_or_the_project_even_lazily() -> None:
+    # Imports inside functions or under TYPE_CHECKING escape the import test above.
+    found = []
+    for path in sorted(OKTOPOST_PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            found += [
+                f"{path.relative_to(OKTOPOST_PACKAGE.parent)}:{node.lineno} {name}"
+                for name in names
+                if name.split(".")[0] in PROJECT_PACKAGES
+            ]
+
+    assert found == []
 
 
 def test_it_picks_the_base_url_from_the_region() -> None:
