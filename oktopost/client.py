@@ -135,6 +135,8 @@ class OktopostClient:
     def with_priority(self, priority: Priority, *, max_wait: float | None = None) -> OktopostClient:
         """A client calling at another priority (and, if given, waiting at most ``max_wait``
         seconds for the budget); it shares this one's session, limiter and call count."""
+        # Not through __init__: that would start a new count, and it needs the API key,
+        # which this client keeps only inside the shared session.
         child = object.__new__(OktopostClient)
         child.base_url = self.base_url
         child.account_id = self.account_id
