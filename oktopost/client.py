@@ -24,16 +24,16 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import quote
 
 import requests
 import urllib3.exceptions
 
-from oktodash import __version__
 from oktopost.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -70,6 +70,8 @@ DEFAULT_BLOCK_SECONDS = 15 * 60
 # Lists of ids in one ``GET /message?ids=`` call (API reference §5).
 MESSAGE_IDS_PER_CALL = 100
 
+DEFAULT_USER_AGENT = "oktopost-client"
+
 _WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 _BACKOFF_CAP = 30.0
 
@@ -94,12 +96,15 @@ class OktopostClient:
         priority: Priority = "background",
         max_wait: float = 30.0,
         session: requests.Session | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
     ) -> None:
         """
         ``priority`` is what every call of this client asks the limiter for: the sync uses
         the default "background"; services acting for an editor use ``with_priority``.
         ``max_wait`` bounds how long a call sleeps in the limiter before RateLimited.
         ``block_seconds`` is how long all callers pause after a 429 without Retry-After.
+        ``user_agent`` lets the application name itself to Oktopost (the client knows no
+        application, so its default is neutral).
         """
         if base_url is None:
             if region not in BASE_URLS:
@@ -116,21 +121,35 @@ class OktopostClient:
         self.max_wait = max_wait
         self.session = session or requests.Session()
         self.session.auth = (account_id, api_key)
-        self.session.headers["User-Agent"] = f"oktodash/{__version__}"
+        self.session.headers["User-Agent"] = user_agent
         self.session.headers["Accept"] = "application/json"
+        self._calls = _CallCount()
 
-    def with_priority(self, priority: Priority, *, max_wait: float | None = None) -> Self:
-        """A client sharing this one's session and limiter, calling at another priority
-        (and, if given, waiting at most ``max_wait`` seconds for the budget)."""
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.priority = priority
-        if max_wait is not None:
-            clone.max_wait = max_wait
-        return clone
+    @property
+    def calls(self) -> int:
+        """HTTP answers received so far, retries and error answers included, by this client
+        and every client derived from it with ``with_priority`` (they share one count, so a
+        run that derives a client for some of its calls still reports what it used)."""
+        return self._calls.value
 
-    def close(self) -> None:
-        self.session.close()
+    def with_priority(self, priority: Priority, *, max_wait: float | None = None) -> OktopostClient:
+        """A client calling at another priority (and, if given, waiting at most ``max_wait``
+        seconds for the budget); it shares this one's session, limiter and call count."""
+        # Not through __init__: that would start a new count, and it needs the API key,
+        # which this client keeps only inside the shared session.
+        child = object.__new__(OktopostClient)
+        child.base_url = self.base_url
+        child.account_id = self.account_id
+        child.limiter = self.limiter
+        child.timeout = self.timeout
+        child.max_retries = self.max_retries
+        child.backoff_base = self.backoff_base
+        child.block_seconds = self.block_seconds
+        child.priority = priority
+        child.max_wait = self.max_wait if max_wait is None else max_wait
+        child.session = self.session
+        child._calls = self._calls
+        return child
 
     # -- account -------------------------------------------------------------------------
 
@@ -178,38 +197,6 @@ class OktopostClient:
             after=None if after is None else format_datetime(after),
         )
         return self._page("GET /post", "/post", params, Post.from_api, page=page, count=count)
-
-    def posts_iter(
-        self,
-        *,
-        order: PostOrder = "created",
-        message_id: str | None = None,
-        campaign_id: str | None = None,
-        status: str | None = None,
-        created_by: str | None = None,
-        source: str | None = None,
-        before: datetime | None = None,
-        after: datetime | None = None,
-    ) -> Iterator[Post]:
-        """Every post matching the ``post_list`` filters, 100 per call.
-
-        Pages are read lazily; posts created or deleted meanwhile can shift page boundaries,
-        so a caller that needs an exact snapshot should filter on a ``before`` bound.
-        """
-        return _iterate(
-            lambda page: self.post_list(
-                page=page,
-                count=100,
-                order=order,
-                message_id=message_id,
-                campaign_id=campaign_id,
-                status=status,
-                created_by=created_by,
-                source=source,
-                before=before,
-                after=after,
-            )
-        )
 
     def post_create(
         self,
@@ -260,11 +247,6 @@ class OktopostClient:
         self._request("DELETE", f"/post/{_seg(post_id)}", call="DELETE /post/{id}")
 
     # -- messages ------------------------------------------------------------------------
-
-    def message_get(self, message_id: str) -> Message:
-        call = "GET /message/{id}"
-        body = self._request("GET", f"/message/{_seg(message_id)}", call=call)
-        return Message.from_api(_member(body, "Message", call), call=call)
 
     def message_list(
         self,
@@ -325,38 +307,7 @@ class OktopostClient:
         body = self._request("POST", "/message", call=call, data=data)
         return Message.from_api(_member(body, "Message", call), call=call)
 
-    def message_update(
-        self,
-        message_id: str,
-        *,
-        text: str | None = None,
-        link_url: str | None = None,
-        link_title: str | None = None,
-        description: str | None = None,
-        image_url: str | None = None,
-        title: str | None = None,
-    ) -> Message:
-        """Change a message; Oktopost wants the link fields sent together (§5)."""
-        data = _drop_none(
-            message=text,
-            linkUrl=link_url,
-            linkTitle=link_title,
-            description=description,
-            imageUrl=image_url,
-            title=title,
-        )
-        if not data:
-            raise ValueError("message_update needs at least one field to change")
-        call = "POST /message/{id}"
-        body = self._request("POST", f"/message/{_seg(message_id)}", call=call, data=data)
-        return Message.from_api(_member(body, "Message", call), call=call)
-
     # -- campaigns -----------------------------------------------------------------------
-
-    def campaign_get(self, campaign_id: str) -> Campaign:
-        call = "GET /campaign/{id}"
-        body = self._request("GET", f"/campaign/{_seg(campaign_id)}", call=call)
-        return Campaign.from_api(_member(body, "Campaign", call), call=call)
 
     def campaign_list(
         self,
@@ -378,11 +329,6 @@ class OktopostClient:
         return _iterate(lambda page: self.campaign_list(page=page, count=100, q=q, status=status))
 
     # -- social profiles -----------------------------------------------------------------
-
-    def credential_get(self, credential_id: str) -> Credential:
-        call = "GET /credential/{id}"
-        body = self._request("GET", f"/credential/{_seg(credential_id)}", call=call)
-        return Credential.from_api(_member(body, "Credential", call), call=call)
 
     def credential_list(
         self, *, network: str | None = None, include_invalid: bool = False
@@ -486,6 +432,7 @@ class OktopostClient:
                 data=data,
                 timeout=self.timeout,
                 allow_redirects=False,
+                hooks={"response": self._calls.hook},
             )
         except requests.RequestException as exc:
             if _not_sent(exc):
@@ -551,6 +498,21 @@ class OktopostClient:
                 "Oktopost answered Result: false", call=call, status=status, messages=messages
             )
         return body
+
+
+class _CallCount:
+    """A count of HTTP answers that clients sharing it may add to from several threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        # requests runs response hooks once the status line and headers have arrived, before
+        # the body is read: an answer whose body is then cut off still counts.
+        with self._lock:
+            self.value += 1
+        return response
 
 
 class _NotSent(Exception):

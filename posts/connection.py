@@ -4,6 +4,7 @@ from functools import cache
 
 from django.conf import settings
 
+from oktodash import __version__
 from oktopost.client import OktopostClient
 from oktopost.limiter import Limiter, Limits, Priority, limiter_from_url
 
@@ -23,19 +24,8 @@ def get_limiter() -> Limiter:
     )
 
 
-class CallCounter:
-    """Counts HTTP answers a client received (retries included), for command output."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, response, *args, **kwargs):
-        self.calls += 1
-        return response
-
-
 def get_client(*, priority: Priority = "background", max_wait: float = 30.0) -> OktopostClient:
-    client = OktopostClient(
+    return OktopostClient(
         account_id=settings.OKTOPOST_ACCOUNT_ID,
         api_key=settings.OKTOPOST_API_KEY,
         region=settings.OKTOPOST_REGION,
@@ -45,7 +35,5 @@ def get_client(*, priority: Priority = "background", max_wait: float = 30.0) -> 
         block_seconds=settings.OKTOPOST_BLOCK_SECONDS,
         priority=priority,
         max_wait=max_wait,
+        user_agent=f"oktodash/{__version__}",
     )
-    client.counter = CallCounter()
-    client.session.hooks["response"].append(client.counter)
-    return client

@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from oktodash import __version__
 from oktopost.client import OktopostClient
 from oktopost.errors import (
     AmbiguousWriteError,
@@ -63,11 +62,13 @@ def settled_calls(sandbox: Any, key: str, expected: int, timeout: float = 3.0) -
 
 
 def unsent_post(client: OktopostClient) -> Post:
-    return next(client.posts_iter(status="pending"))
+    return client.post_list(status="pending", count=25).items[0]
 
 
 def posts_of(client: OktopostClient, message_id: str) -> set[str]:
-    return {post.id for post in client.posts_iter(message_id=message_id)}
+    page = client.post_list(message_id=message_id, count=100)
+    assert not page.has_next, "a sandbox message has far fewer than 100 posts"
+    return {post.id for post in page.items}
 
 
 # -- reads are retried ---------------------------------------------------------------------
@@ -313,12 +314,12 @@ def post_body(post_id: str = "004000000000001") -> dict[str, Any]:
 
 
 def test_result_false_with_http_200_is_permanent(scripted: Scripted) -> None:
-    scripted.answer(200, {"Result": False, "Errors": {"API": {"Error": "Campaign not found"}}})
+    scripted.answer(200, {"Result": False, "Errors": {"API": {"Error": "Post not found"}}})
 
     with pytest.raises(PermanentError) as excinfo:
-        scripted_client(scripted).campaign_get("002000000000001")
+        scripted_client(scripted).post_get("004000000000001")
 
-    assert excinfo.value.messages == {"API": "Campaign not found"}
+    assert excinfo.value.messages == {"API": "Post not found"}
     assert excinfo.value.status == 200
     assert len(scripted.requests) == 1
 
@@ -350,7 +351,7 @@ def test_a_missing_member_is_a_schema_error_naming_the_call(scripted: Scripted) 
 
 
 def test_requests_carry_auth_user_agent_and_form_fields(scripted: Scripted) -> None:
-    client = scripted_client(scripted)
+    client = scripted_client(scripted, user_agent="someapp/2.1")
     scripted.answer(200, post_body())
     scripted.answer(200, {"Result": True, "Items": [], "Total": 0})
     start = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -368,7 +369,7 @@ def test_requests_carry_auth_user_agent_and_form_fields(scripted: Scripted) -> N
     create, listing = scripted.requests
     token = base64.b64encode(b"001000000000001:secret").decode()
     assert create["headers"]["Authorization"] == f"Basic {token}"
-    assert create["headers"]["User-Agent"] == f"oktodash/{__version__}"
+    assert create["headers"]["User-Agent"] == "someapp/2.1"
     assert create["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
     assert parse_qs(create["body"]) == {
         "messageId": ["005000000000001"],
@@ -386,13 +387,31 @@ def test_requests_carry_auth_user_agent_and_form_fields(scripted: Scripted) -> N
     }
 
 
-def test_posts_iter_stops_on_an_empty_page(scripted: Scripted) -> None:
-    scripted.answer(200, {"Result": True, "Items": [post_body("0041")["Post"]], "Total": 500})
+def campaign_items(first: int, count: int) -> list[dict[str, Any]]:
+    return [{"Id": f"002{n:012d}", "Name": f"Campaign {n}"} for n in range(first, first + count)]
+
+
+def test_campaigns_iter_reads_pages_of_100_until_the_total(scripted: Scripted) -> None:
+    scripted.answer(200, {"Result": True, "Items": campaign_items(0, 100), "Total": 150})
+    scripted.answer(200, {"Result": True, "Items": campaign_items(100, 50), "Total": 150})
+
+    campaigns = list(scripted_client(scripted).campaigns_iter())
+
+    assert [c.name for c in campaigns] == [f"Campaign {n}" for n in range(150)]
+    assert [(r["query"]["_page"], r["query"]["_count"]) for r in scripted.requests] == [
+        (["0"], ["100"]),
+        (["1"], ["100"]),
+    ]
+
+
+def test_campaigns_iter_stops_on_an_empty_page(scripted: Scripted) -> None:
+    # A total that overstates what exists must not make the client ask forever.
+    scripted.answer(200, {"Result": True, "Items": campaign_items(0, 1), "Total": 500})
     scripted.answer(200, {"Result": True, "Items": [], "Total": 500})
 
-    posts = list(scripted_client(scripted).posts_iter())
+    campaigns = list(scripted_client(scripted).campaigns_iter())
 
-    assert [p.id for p in posts] == ["0041"]
+    assert [c.name for c in campaigns] == ["Campaign 0"]
     assert len(scripted.requests) == 2
 
 
