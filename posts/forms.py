@@ -39,9 +39,12 @@ class SavedViewForm(forms.Form):
 # --- creating and changing posts -----------------------------------------------------
 
 
-# A hidden field the page filled in; when it is mangled the conflict check cannot run.
+# A hidden field the page filled in; without it the conflict check cannot run, so every
+# change form requires it.
 STALE_PAGE = {
-    "invalid": "This page's copy of the post could not be read; reload the page and try again."
+    "invalid": "This page's copy of the post could not be read; reload the page and try again.",
+    "required": "This page did not say which version of the post it showed; reload the page "
+    "and try again.",
 }
 
 
@@ -173,9 +176,7 @@ class PostCreateForm(WhenMixin, forms.Form):
 
 class RescheduleForm(WhenMixin, forms.Form):
     when = forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    expected_modified = forms.DateTimeField(
-        required=False, widget=forms.HiddenInput, error_messages=STALE_PAGE
-    )
+    expected_modified = forms.DateTimeField(widget=forms.HiddenInput, error_messages=STALE_PAGE)
 
     def __init__(self, *args, zone: tzinfo, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -187,9 +188,7 @@ class RescheduleForm(WhenMixin, forms.Form):
 
 class ProfilesForm(forms.Form):
     profiles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
-    expected_modified = forms.DateTimeField(
-        required=False, widget=forms.HiddenInput, error_messages=STALE_PAGE
-    )
+    expected_modified = forms.DateTimeField(widget=forms.HiddenInput, error_messages=STALE_PAGE)
 
     def __init__(self, *args, post: Post, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -206,9 +205,7 @@ class ProfilesForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    expected_modified = forms.DateTimeField(
-        required=False, widget=forms.HiddenInput, error_messages=STALE_PAGE
-    )
+    expected_modified = forms.DateTimeField(widget=forms.HiddenInput, error_messages=STALE_PAGE)
 
 
 class BulkForm(forms.Form):

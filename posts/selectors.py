@@ -240,7 +240,9 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
         post.start_iso = local.isoformat()
         post.start_label = f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
         post.start_input = f"{local:%Y-%m-%dT%H:%M}"
-        post.modified_iso = post.modified.isoformat() if post.modified else ""
+        # The version the page shows, for the conflict check of a change made from it.
+        seen = post.modified or post.synced_at
+        post.modified_iso = seen.isoformat() if seen else ""
         if post.counters_at:
             minutes = int((now - post.counters_at).total_seconds() // 60)
             ago = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"

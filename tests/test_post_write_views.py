@@ -235,10 +235,30 @@ def test_rescheduling_a_sent_post_is_refused_with_oktopost_reason(
     sent = Post.objects.filter(status="complete").first()
     response = editor_client.post(
         f"/posts/{sent.oktopost_id}/reschedule/",
-        {"when": local(timezone.now() + timedelta(days=1)), "from": "row"},
+        {
+            "when": local(timezone.now() + timedelta(days=1)),
+            "from": "row",
+            "expected_modified": sent.modified.isoformat(),
+        },
         headers={"HX-Request": "true"},
     )
     assert "already been sent" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["reschedule", "profiles", "cancel"])
+def test_every_change_form_needs_the_version_the_page_showed(
+    mirror, editor_client: Client, url: str
+) -> None:
+    """Before: without expected_modified the conflict check was silently skipped."""
+    post = Post.objects.filter(status="pending", start_at__gt=timezone.now()).first()
+    response = editor_client.post(
+        f"/posts/{post.oktopost_id}/{url}/",
+        {"when": local(timezone.now() + timedelta(days=2)), "profiles": post.credential_ids},
+        follow=True,
+    )
+    assert "did not say which version of the post it showed" in response.content.decode()
+    assert Post.objects.get(id=post.id).start_at == post.start_at
+    assert Post.objects.get(id=post.id).deleted_at is None
 
 
 def test_sent_posts_have_no_write_controls(editor_client: Client) -> None:
@@ -257,7 +277,11 @@ def test_cancel_asks_first_naming_the_post(editor_client: Client) -> None:
 
 def test_cancel_deletes_in_oktopost(mirror, editor_client: Client) -> None:
     post = Post.objects.filter(status="pending", start_at__gt=timezone.now()).first()
-    response = editor_client.post(f"/posts/{post.oktopost_id}/cancel/", follow=True)
+    response = editor_client.post(
+        f"/posts/{post.oktopost_id}/cancel/",
+        {"expected_modified": post.modified.isoformat()},
+        follow=True,
+    )
     assert f"Cancelled the {post.network} post" in response.content.decode()
     assert Post.objects.get(id=post.id).deleted_at is not None
 
