@@ -1,3 +1,4 @@
+import secrets
 from datetime import date, datetime, tzinfo
 from urllib.parse import parse_qsl, urlencode
 
@@ -87,10 +88,21 @@ class PostCreateForm(WhenMixin, forms.Form):
     )
     asap = forms.BooleanField(required=False, label="As soon as possible")
     status = forms.ChoiceField(choices=list(CREATE_STATUSES.items()), initial="pending")
+    # A new key each time the form is shown: the same key again is the same submission.
+    submit_key = forms.CharField(
+        max_length=64,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form is missing its one-time key; reload the page and try again."
+        },
+    )
+    confirm_duplicate = forms.BooleanField(required=False, label="Create it anyway")
 
     def __init__(self, *args, zone: tzinfo, **kwargs) -> None:
+        kwargs.setdefault("initial", {}).setdefault("submit_key", secrets.token_urlsafe(16))
         super().__init__(*args, **kwargs)
         self.zone = zone
+        self.identical: Post | None = None
         self.fields["campaign"].choices = [
             ("", "—"),
             *list(Campaign.objects.order_by("name").values_list("oktopost_id", "name")),
@@ -112,7 +124,30 @@ class PostCreateForm(WhenMixin, forms.Form):
             self._clean_new(data)
         self._clean_profiles(data)
         self._clean_time(data)
+        if not self.errors:
+            self._clean_identical(data)
         return data
+
+    def _clean_identical(self, data: dict) -> None:
+        """The same message to the same profiles at the same time is almost always a
+        mistake (a second tab, a resubmit): ask before making it twice."""
+        if data.get("start_at") is None or data.get("confirm_duplicate"):
+            return
+        same = Post.objects.filter(
+            start_at=data["start_at"], network=data["network"], deleted_at__isnull=True
+        )
+        if self.message_obj is not None:
+            same = same.filter(message_id=self.message_obj.oktopost_id)
+        else:
+            same = same.filter(message__text=data["text"])
+        wanted = set(data.get("profiles") or [])
+        self.identical = next((p for p in same[:50] if set(p.credential_ids) == wanted), None)
+        if self.identical is not None:
+            self.add_error(
+                "confirm_duplicate",
+                f"Post {self.identical.oktopost_id} already sends this message to these "
+                "profiles at this time. Tick “Create it anyway” to make a second one.",
+            )
 
     def _clean_existing(self, data: dict) -> None:
         message_id = data.get("message", "").strip()

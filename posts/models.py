@@ -417,3 +417,39 @@ class BulkAction(models.Model):
     @property
     def failed(self) -> int:
         return self.done - self.succeeded
+
+
+class WriteLock(models.Model):
+    """One write at a time to one Oktopost object, across every web process and worker.
+
+    Oktopost has no conditional update, so two editors changing one post at once would
+    both read, compare and write. Claimed by INSERT (the unique name decides, on SQLite
+    and PostgreSQL alike), released by DELETE; a holder that died frees it at
+    `expires_at`."""
+
+    name = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=32)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Submission(models.Model):
+    """A create form's one-time key: the same key posted again returns the first
+    submission's result instead of creating the post twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True)  # null while a request is working on it
+    message_oktopost_id = models.CharField(max_length=32, blank=True)  # created on the way
+    post_oktopost_id = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)  # words for the user when it did not create
+    checking = models.BooleanField(default=False)  # the answer was lost: never retry
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="submission_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.post_oktopost_id or self.error or 'in progress'}"

@@ -178,8 +178,9 @@ def post_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            post = services.post_compose(
+            post, created = services.post_compose(
                 user=request.user,
+                submit_key=data["submit_key"],
                 message=form.message_obj,
                 profile_ids=data["profiles"],
                 start_at=data["start_at"],
@@ -197,9 +198,10 @@ def post_new(request: HttpRequest) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             when = timezone.localtime(post.start_at).strftime("%a %d %b %Y, %H:%M %Z")
+            already = "" if created else "This form was already submitted: "
             messages.success(
                 request,
-                f"Scheduled: {post.network} post {post.oktopost_id} for {when}, "
+                f"{already}Scheduled: {post.network} post {post.oktopost_id} for {when}, "
                 f"status {post.get_status_display().lower()}. It is in the queue below.",
             )
             return _go(request, f"{reverse('posts:queue')}?sort=-created")

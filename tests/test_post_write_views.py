@@ -1,5 +1,6 @@
 """The write pages: create form validation, reschedule, cancel, bulk, roles and CSRF."""
 
+import secrets
 from datetime import date, timedelta
 
 import pytest
@@ -72,6 +73,7 @@ def base_form(**overrides) -> dict:
         "profiles": [],
         "when": local(timezone.now() + timedelta(days=1)),
         "status": "pending",
+        "submit_key": secrets.token_urlsafe(12),
         **overrides,
     }
 

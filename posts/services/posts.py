@@ -7,6 +7,8 @@ current values instead of overwriting someone else's change.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -17,9 +19,11 @@ from oktodash import infra
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
 from posts import mirror, tasks
+from posts.locks import LockBusy, write_lock
 from posts.models import Activity, BulkAction, Message, Post
 from posts.networks import CREATE_STATUSES
 from posts.services.common import (
+    BeingChecked,
     ChangedMeanwhile,
     ServiceError,
     enqueue,
@@ -30,6 +34,11 @@ from posts.services.common import (
     snapshot,
     words,
     write,
+)
+from posts.services.submissions import (
+    submission_claim,
+    submission_finish,
+    submission_message,
 )
 
 # --- messages and new posts ------------------------------------------------------------
@@ -123,6 +132,7 @@ def post_create(
 def post_compose(
     *,
     user: User,
+    submit_key: str,
     message: Message | None,
     profile_ids: list[str],
     start_at: datetime | None,
@@ -132,38 +142,81 @@ def post_compose(
     text: str = "",
     link_url: str = "",
     title: str = "",
-) -> Post:
+) -> tuple[Post, bool]:
     """The create form's one step: an existing message, or a new one written first, then
-    the post. If the message is created but the post is refused, the message stays in
-    Oktopost (and the mirror) for the editor to pick next time; the audit shows both."""
-    client = interactive_client()
-    if message is None:
-        message = message_create(
+    the post. Returns (the post, whether this request created it): the same `submit_key`
+    again answers with the first request's post and creates nothing. If the message is
+    created but the post refused, the corrected form reuses that message."""
+    row, earlier = submission_claim(user=user, key=submit_key)
+    if earlier is not None:
+        return earlier, False
+    try:
+        client = interactive_client()
+        if message is None and row.message_oktopost_id:
+            message = Message.objects.filter(oktopost_id=row.message_oktopost_id).first()
+        if message is None:
+            message = message_create(
+                user=user,
+                network=network,
+                campaign_id=campaign_id,
+                text=text,
+                link_url=link_url,
+                title=title,
+                client=client,
+            )
+            submission_message(row, message.oktopost_id)
+        post = post_create(
             user=user,
-            network=network,
-            campaign_id=campaign_id,
-            text=text,
-            link_url=link_url,
-            title=title,
+            message_id=message.oktopost_id,
+            profile_ids=profile_ids,
+            start_at=start_at,
+            status=status,
             client=client,
         )
-    return post_create(
-        user=user,
-        message_id=message.oktopost_id,
-        profile_ids=profile_ids,
-        start_at=start_at,
-        status=status,
-        client=client,
-    )
+    except BeingChecked as exc:
+        submission_finish(row, error=exc.message, checking=True)
+        raise
+    except ServiceError as exc:
+        submission_finish(row, error=exc.message)
+        raise
+    except BaseException:
+        # Unknown whether Oktopost acted: like a lost answer, never retried blindly.
+        submission_finish(
+            row,
+            error="Something went wrong while creating the post; check the activity log "
+            "before creating it again.",
+            checking=True,
+        )
+        raise
+    submission_finish(row, post=post)
+    return post, True
 
 
 # --- changing existing posts ---------------------------------------------------------
 
 
-def _current(client: OktopostClient, post: Post, expected_modified: datetime | None) -> None:
-    """Refuse when the post moved on in Oktopost since the editor loaded it."""
+@contextmanager
+def _one_write_at_a_time(post: Post) -> Iterator[None]:
+    """Read, compare and write a post with no other write to it in between, from any
+    process: Oktopost has no conditional update to do it for us."""
+    try:
+        with write_lock(f"post:{post.oktopost_id}"):
+            yield
+    except LockBusy:
+        raise ServiceError(
+            "Another change to this post is still being saved; nothing was changed. "
+            "Try again in a moment."
+        ) from None
+
+
+def _current(client: OktopostClient, post: Post, expected_modified: datetime | None) -> Post:
+    """Refuse when the post moved on since the editor loaded it: in the mirror (a change
+    saved just before, from here) or in Oktopost. Returns the post as it is now."""
+    row = Post.objects.get(id=post.id)
     if expected_modified is None:
-        return
+        return row
+    if row.modified and row.modified > expected_modified:
+        raise ChangedMeanwhile(row)
     try:
         fresh = client.post_get(post.oktopost_id)
     except NotFound as exc:
@@ -176,6 +229,7 @@ def _current(client: OktopostClient, post: Post, expected_modified: datetime | N
         with transaction.atomic():
             current = mirror_post(fresh)
         raise ChangedMeanwhile(current)
+    return row
 
 
 def post_update(
@@ -190,7 +244,29 @@ def post_update(
     client: OktopostClient | None = None,
 ) -> Post:
     client = client or interactive_client()
-    _current(client, post, expected_modified)
+    with _one_write_at_a_time(post):
+        post = _current(client, post, expected_modified)
+        return _update(
+            client=client,
+            user=user,
+            post=post,
+            action=action,
+            start_at=start_at,
+            profile_ids=profile_ids,
+            bulk=bulk,
+        )
+
+
+def _update(
+    *,
+    client: OktopostClient,
+    user: User,
+    post: Post,
+    action: str,
+    start_at: datetime | None,
+    profile_ids: list[str] | None,
+    bulk: BulkAction | None,
+) -> Post:
     before = snapshot(post)
     wanted = {
         k: v
@@ -272,7 +348,12 @@ def post_cancel(
 ) -> None:
     """Delete an unsent post in Oktopost; the mirror keeps it, marked deleted."""
     client = client or interactive_client()
-    _current(client, post, expected_modified)
+    with _one_write_at_a_time(post):
+        post = _current(client, post, expected_modified)
+        _delete(client=client, user=user, post=post, bulk=bulk)
+
+
+def _delete(*, client: OktopostClient, user: User, post: Post, bulk: BulkAction | None) -> None:
     before = snapshot(post)
     action = Activity.Action.CANCEL
     write(

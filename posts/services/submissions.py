@@ -1,0 +1,71 @@
+"""One-time keys for the create form: a double click or a resubmit creates nothing twice.
+
+Each render of the form carries a new key. The first request with a key claims it (a
+unique row); a second request with the same key waits for the first and answers with
+its result. A refused attempt (Oktopost said no, nothing created) releases the key for
+the corrected form, reusing a message created on the way; a lost answer never does.
+"""
+
+import time
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from posts.models import Post, Submission
+from posts.services.common import BeingChecked, ServiceError
+
+WAIT_FOR_FIRST = 20.0  # seconds a second request waits for the first to finish
+ABANDONED_AFTER = timedelta(seconds=120)  # longer than any create can take
+POLL = 0.1
+
+
+def submission_claim(*, user: User, key: str) -> tuple[Submission, Post | None]:
+    """Claim `key` for this request: (the row, None) to go ahead, or (the row, the post)
+    when an earlier request with this key created it. Raises ServiceError/BeingChecked
+    with the earlier request's words when it did not."""
+    try:
+        with transaction.atomic():
+            return Submission.objects.create(user=user, key=key), None
+    except IntegrityError:
+        pass
+    row = Submission.objects.get(user=user, key=key)
+    deadline = time.monotonic() + WAIT_FOR_FIRST
+    while row.finished is None and time.monotonic() < deadline:
+        if timezone.now() - row.created > ABANDONED_AFTER:
+            raise BeingChecked(
+                "An earlier submission of this form stopped half-way. Check the queue and "
+                "the activity log before creating the post again."
+            )
+        time.sleep(POLL)
+        row.refresh_from_db()
+    if row.finished is None:
+        raise ServiceError("This form is still being submitted; the queue shows the post soon.")
+    if row.post_oktopost_id:
+        return row, Post.objects.get(oktopost_id=row.post_oktopost_id)
+    if row.checking:
+        raise BeingChecked(row.error)
+    # Refused before: this corrected attempt may go ahead, unless another took it first.
+    taken = Submission.objects.filter(id=row.id, finished=row.finished).update(
+        finished=None, error="", created=timezone.now()
+    )
+    if not taken:
+        return submission_claim(user=user, key=key)
+    row.refresh_from_db()
+    return row, None
+
+
+def submission_message(row: Submission, message_id: str) -> None:
+    Submission.objects.filter(id=row.id).update(message_oktopost_id=message_id)
+
+
+def submission_finish(
+    row: Submission, *, post: Post | None = None, error: str = "", checking: bool = False
+) -> None:
+    Submission.objects.filter(id=row.id).update(
+        finished=timezone.now(),
+        post_oktopost_id=post.oktopost_id if post else "",
+        error=error,
+        checking=checking,
+    )
