@@ -129,6 +129,10 @@ class OktopostClient:
             clone.max_wait = max_wait
         return clone
 
+    @property
+    def calls(self) -> int:
+        return self.counter.calls if hasattr(self, "counter") else 0
+
     def close(self) -> None:
         self.session.close()
 
