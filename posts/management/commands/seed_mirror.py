@@ -31,6 +31,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from oktopost.sandbox import content
+from posts.mirror import STATS_TIERS
 from posts.models import (
     NETWORKS,
     SENT_STATUSES,
@@ -44,7 +45,6 @@ from posts.models import (
     StatsSample,
     Status,
 )
-from posts.sync import STATS_TIERS
 
 DAY = 86_400
 PAST_DAYS = 60
