@@ -65,8 +65,11 @@ def walk(client: OktopostClient, window: Window, *, order: str) -> Iterator[list
     while True:
         page = client.post_list(order=order, count=PAGE, after=window.lo, before=window.hi)
         items = [p for p in page.items if getattr(p, attr) is not None]
+        # Ids are skipped only at the bound's second they were read at: a post edited
+        # again since has moved to another second and must be read again.
+        bounds = {window.lo, window.hi - ONE_SECOND if window.hi else None}
         seen = set(window.seen)
-        fresh = [p for p in items if p.id not in seen]
+        fresh = [p for p in items if p.id not in seen or getattr(p, attr) not in bounds]
         if not items:
             return
         keys = [getattr(p, attr) for p in items]
@@ -92,7 +95,8 @@ def walk(client: OktopostClient, window: Window, *, order: str) -> Iterator[list
         # else can land inside it), then move the bound past it.
         second = keys[0]
         yield fresh
-        yield from _drain_second(client, second, seen | {p.id for p in items}, order=order)
+        read = (seen if second in bounds else set()) | {p.id for p in items}
+        yield from _drain_second(client, second, read, order=order)
         if not window.direction:
             window.direction = _direction_probe(client, window, second, order=order)
         if window.direction == "asc":
