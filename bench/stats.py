@@ -157,13 +157,13 @@ def child_web(args: argparse.Namespace) -> dict[str, Any]:
 
 def tier_counts(now: datetime) -> Counter[str]:
     """Due posts by stats tier, as stats_refresh would label them right now."""
-    from posts import sync
+    from posts import mirror
     from posts.models import SENT_STATUSES, Post
 
     due = Post.objects.filter(
         deleted_at__isnull=True, status__in=SENT_STATUSES, stats_due_at__lte=now
     ).only("start_at")
-    return Counter(sync.stats_tier(post, now)[1] for post in due.iterator())
+    return Counter(mirror.stats_tier(post, now)[1] for post in due.iterator())
 
 
 def run(args: argparse.Namespace) -> None:
@@ -432,7 +432,7 @@ def report(
         )
     )
 
-    print("\nPosts refreshed, by tier (posts.sync.stats_tier at refresh time):\n")
+    print("\nPosts refreshed, by tier (posts.mirror.stats_tier at refresh time):\n")
     tier_rows = [
         [t, refreshed.get(t, 0), due_at_start.get(t, 0), due_at_end.get(t, 0)] for t in TIERS
     ]

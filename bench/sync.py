@@ -71,7 +71,7 @@ def measure(
     from posts.models import Message, Post
 
     # The sync's own wait for the budget (posts_sync builds its client the same way).
-    client = get_client(max_wait=getattr(sync, "SYNC_MAX_WAIT", 30.0))
+    client = get_client(max_wait=sync.SYNC_MAX_WAIT)
     answers = ResponseLog()
     client.session.hooks["response"].append(answers)
 

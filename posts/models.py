@@ -317,7 +317,10 @@ class SyncState(models.Model):
     last_success = models.DateTimeField(null=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True)
-    last_result = models.JSONField(default=dict)
+    last_result = models.JSONField(default=dict)  # what the last finished run did
+    # The part of the list a run has still to read, saved after every page so the next
+    # run resumes there; None when no run is half done.
+    window = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -355,7 +358,6 @@ class Activity(models.Model):
         CANCEL = "cancel", "Cancelled"
         BULK_SHIFT = "bulk_shift", "Bulk shift"
         BULK_MOVE = "bulk_move", "Bulk move"
-        BULK_CANCEL = "bulk_cancel", "Bulk cancel"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"

@@ -9,6 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from oktopost import types as ok
+from posts import mirror
 from posts.models import (
     SENT_STATUSES,
     UNSENT_STATUSES,
@@ -181,3 +183,19 @@ def test_clear_then_seed_replaces_the_seeded_rows(seeded: str) -> None:
 def test_posts_are_required_unless_clearing() -> None:
     with pytest.raises(CommandError, match="--posts"):
         seed()
+
+
+def test_seeded_posts_are_the_rows_the_sync_writes_from_their_payloads(seeded: str) -> None:
+    for post in Post.objects.all():
+        item = ok.Post.from_api(post.raw, call="test")
+        assert {name: getattr(post, name) for name in mirror.POST_FIELDS} == mirror.post_values(
+            item
+        )
+
+
+def test_seeded_messages_are_the_rows_the_sync_writes_from_their_payloads(seeded: str) -> None:
+    for message in Message.objects.all():
+        values = mirror.message_values(
+            ok.Message.from_api(message.raw, call="test"), now=message.synced_at
+        )
+        assert {name: getattr(message, name) for name in values} == values

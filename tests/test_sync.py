@@ -1,5 +1,7 @@
 """The mirror follows the sandbox over real HTTP: full, incremental, resumed, reconciled."""
 
+import socket
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -9,6 +11,7 @@ from oktopost.errors import RateLimited, RetryableError
 from posts import sync
 from posts.connection import get_client, get_limiter
 from posts.models import Campaign, Delivery, Message, Post, Profile, StatsSample, SyncState
+from posts.sync import posts as sync_posts
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +119,8 @@ def test_a_sync_cut_short_by_a_429_resumes_where_it_stopped(oktopost) -> None:
         sync.posts_sync(full=True)
     partial = Post.objects.count()
     assert 0 < partial < total
+    left = SyncState.objects.get(name="posts-full")
+    assert left.window and "window" not in left.last_result
     oktopost.control("POST", "limits", {"per_minute": 60, "block_seconds": 2})
     oktopost.control("POST", "block", {"seconds": 0})
     get_limiter().reset()
@@ -217,6 +222,18 @@ def test_a_lock_held_by_a_process_that_is_gone_is_taken_over_at_once(oktopost) -
     assert sync.posts_sync(full=True).complete
 
 
+def test_stats_do_not_wait_for_a_sync_whose_process_is_gone(oktopost) -> None:
+    sync.posts_sync(full=True)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    SyncState.objects.filter(name=sync.POSTS_LOCK).update(
+        running_since=timezone.now(), run_token=f"{socket.gethostname()}:{gone.pid}:abcd"
+    )
+    result = sync.stats_refresh(limit=5)
+    assert result.stopped == ""
+    assert result.refreshed == 5
+
+
 def test_a_lock_held_by_a_live_process_is_respected(oktopost) -> None:
     import os
     import socket
@@ -309,14 +326,14 @@ def test_a_post_whose_stats_fail_is_retried_later_not_at_once(oktopost) -> None:
 def test_a_sync_works_off_the_postlog_backlog_in_batches_up_to_a_bound(
     oktopost, monkeypatch
 ) -> None:
-    monkeypatch.setattr(sync, "POSTLOGS_PER_RUN", 2)
-    monkeypatch.setattr(sync, "POSTLOGS_MAX_PER_RUN", 5)
+    monkeypatch.setattr(sync_posts, "POSTLOGS_PER_RUN", 2)
+    monkeypatch.setattr(sync_posts, "POSTLOGS_MAX_PER_RUN", 5)
     full = sync.posts_sync(full=True)
     failed = len(sync.postlogs_pending(1000)) + full.postlogs
     assert failed > 5, "the sandbox world needs more failed posts for this test"
     assert full.postlogs == 5
 
-    monkeypatch.setattr(sync, "POSTLOGS_MAX_PER_RUN", 1000)
+    monkeypatch.setattr(sync_posts, "POSTLOGS_MAX_PER_RUN", 1000)
     before = oktopost.calls()["by_endpoint"].get("GET /postlog", 0)
     again = sync.posts_sync()
 

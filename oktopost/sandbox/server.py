@@ -25,6 +25,7 @@ from oktopost.sandbox.api import Api
 from oktopost.sandbox.faults import AFTER, GARBAGE, HTML_502, Faults
 from oktopost.sandbox.limits import LimitSettings, RateLimiter
 from oktopost.sandbox.world import (
+    ORDER_FIELDS,
     SENT,
     SOURCES,
     STATUSES,
@@ -237,6 +238,8 @@ class Sandbox:
                 raise ControlError(400, "order must be asc or desc")
             self.config.descending = self.api.descending = order == "desc"
             return self._options()
+        if key == ("POST", "crowd"):
+            return self._crowd(body)
         if parts[:1] == ["posts"] and len(parts) in (2, 3):
             return self._control_post(method, parts[1:], body)
         raise ControlError(404, f"no control endpoint {method} /_sandbox/{'/'.join(parts)}")
@@ -306,6 +309,19 @@ class Sandbox:
         if "enabled" in body:
             settings.enabled = bool(body["enabled"])
         return self.limiter.snapshot(self.world.now())
+
+    def _crowd(self, body: dict[str, Any]) -> dict[str, Any]:
+        world = self.world
+        order = body.get("field", "modified")
+        if order not in ("created", "modified"):
+            raise ControlError(400, "field must be created or modified")
+        count = int(body.get("count", 0))
+        if not 0 <= count <= len(world.posts):
+            raise ControlError(400, f"count must be between 0 and {len(world.posts)}")
+        at = body.get("at", world.now())
+        at = at if isinstance(at, int) else parse_datetime(str(at))
+        ids = world.crowd(attr=ORDER_FIELDS[order], count=count, at=at)
+        return {"field": order, "at": fmt(at), "ids": ids}
 
     def _control_post(self, method: str, rest: list[str], body: dict[str, Any]) -> Any:
         world = self.world

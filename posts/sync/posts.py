@@ -1,0 +1,276 @@
+"""Post sync: incremental (by `modified` since the cursor) and full (every post), then the
+messages the posts reference, failed posts' postlogs and, on a slower cadence, campaigns
+and profiles. Every page is committed, so a failure loses nothing and the next run
+resumes from the saved window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from oktopost import types as ok
+from oktopost.client import OktopostClient
+from oktopost.errors import RateLimited
+from posts import mirror
+from posts.connection import get_client
+from posts.models import Campaign, Message, Post, Profile, Status, SyncState
+from posts.sync.locks import POSTS_LOCK, Lock, state_get, sync_lock
+from posts.sync.settle import activities_settle
+from posts.sync.walker import PAGE, Window, walk
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+CATALOG_MAX_AGE = timedelta(minutes=30)
+POSTLOGS_PER_RUN = 20  # one batch
+POSTLOGS_MAX_PER_RUN = 200  # batches until none are pending, the budget says no, or this
+# A sync waits this long for the shared budget before stopping (it resumes next tick).
+SYNC_MAX_WAIT = 90.0
+
+FULL_STATE = "posts-full"
+CATALOG_STATE = "catalog"
+
+
+@dataclass
+class SyncResult:
+    kind: str = "incremental"
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    messages: int = 0
+    postlogs: int = 0
+    pages: int = 0
+    calls: int = 0
+    catalog: bool = False  # campaigns and profiles were refreshed in this run
+    pending_messages: set[str] = field(default_factory=set, repr=False)
+    complete: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data.pop("pending_messages")
+        return data
+
+
+def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> SyncResult:
+    """One pass: incremental (by `modified` since the cursor) or full (every post).
+
+    Raises SyncBusy when another pass holds the lock.
+    """
+    with sync_lock(POSTS_LOCK) as lock:
+        client = client or get_client(max_wait=SYNC_MAX_WAIT)
+        result = SyncResult(kind="full" if full else "incremental")
+        calls_before = client.calls
+        started = timezone.now()
+        result.catalog = catalog_sync(client=client)
+        if full:
+            _full(client, lock, result)
+        else:
+            _incremental(client, lock, result)
+        _finish(client, result, started=started)
+        result.calls = client.calls - calls_before
+        lock.result = result.as_dict()
+    return result
+
+
+def _incremental(client: OktopostClient, lock: Lock, result: SyncResult) -> None:
+    state = state_get(POSTS_LOCK)
+    if state.window:
+        # Left by a run that failed or was killed: resume it.
+        window = Window.load(state.window)
+    elif state.cursor is None:
+        # Never synced: an incremental pass over everything is a full sync.
+        result.kind = "full"
+        _full(client, lock, result)
+        return
+    else:
+        window = Window(lo=state.cursor, seen=list(state.cursor_ids))
+    start = window.lo
+    for items in walk(client, window, order="modified"):
+        if items:
+            page_apply(client, items, result)
+        lock.heartbeat(window=window.dump())
+    # The next pass starts at the newest change read: `after` is inclusive, so the
+    # posts of that second come again and are skipped by id.
+    top = window.top or start
+    top_ids = list(Post.objects.filter(modified=top).values_list("oktopost_id", flat=True)[:1000])
+    SyncState.objects.filter(name=POSTS_LOCK, run_token=lock.token).update(
+        cursor=top, cursor_ids=top_ids, window=None
+    )
+    result.complete = True
+
+
+def _full(client: OktopostClient, lock: Lock, result: SyncResult) -> None:
+    full_state = state_get(FULL_STATE)
+    if full_state.run_started and full_state.window:
+        window = Window.load(full_state.window)
+        run_started = full_state.run_started
+    else:
+        window = Window(lo=EPOCH)
+        run_started = timezone.now()
+        SyncState.objects.filter(name=FULL_STATE).update(run_started=run_started, window=None)
+    for items in walk(client, window, order="created"):
+        if items:
+            page_apply(client, items, result, full_run=run_started)
+        SyncState.objects.filter(name=FULL_STATE).update(window=window.dump())
+        lock.heartbeat()
+    result.pending_messages |= messages_backfill_ids()
+    with transaction.atomic():
+        result.deleted = mirror.posts_gone(full_run=run_started)
+        SyncState.objects.filter(name=FULL_STATE).update(
+            run_started=None,
+            window=None,
+            last_success=timezone.now(),
+            last_result={"deleted": result.deleted},
+        )
+        # A full pass also sets the incremental cursor when there was none.
+        state = state_get(POSTS_LOCK)
+        if state.cursor is None:
+            top = Post.objects.order_by("-modified").values_list("modified", flat=True).first()
+            if top:
+                ids = list(Post.objects.filter(modified=top).values_list("oktopost_id", flat=True))
+                SyncState.objects.filter(name=POSTS_LOCK).update(cursor=top, cursor_ids=ids)
+    result.complete = True
+
+
+def page_apply(
+    client: OktopostClient,
+    items: list[ok.Post],
+    result: SyncResult,
+    *,
+    full_run: datetime | None = None,
+) -> None:
+    """Write one page of posts, and fetch the messages they need in full batches."""
+    now = timezone.now()
+    if not result.catalog and _references_unknown(items):
+        result.catalog = catalog_sync(client=client, force=True)
+    with transaction.atomic():
+        created, updated, unchanged = mirror.posts_upsert(items, now=now, full_run=full_run)
+    result.created += created
+    result.updated += updated
+    result.unchanged += unchanged
+    result.pages += 1
+    result.pending_messages |= _messages_missing(p.message_id for p in items)
+    messages_flush(client, result, everything=False)
+
+
+def _finish(client: OktopostClient, result: SyncResult, *, started: datetime) -> None:
+    """After the pages: the last messages, lost write answers, then failed posts'
+    outcomes (least urgent)."""
+    messages_flush(client, result, everything=True)
+    activities_settle(client, synced_since=started)
+    # Never wait for budget here: what is not fetched now is fetched next run. Batch after
+    # batch, so the backlog a full sync leaves is worked off while the budget allows, not
+    # POSTLOGS_PER_RUN per run; bounded so one run stays short.
+    quick = client.with_priority(client.priority, max_wait=0.0)
+    fetched: set[int] = set()
+    try:
+        while len(fetched) < POSTLOGS_MAX_PER_RUN:
+            size = min(POSTLOGS_PER_RUN, POSTLOGS_MAX_PER_RUN - len(fetched))
+            batch = [p for p in postlogs_pending(size + len(fetched)) if p.id not in fetched]
+            if not batch:
+                break
+            for post in batch[:size]:
+                postlogs_fetch(quick, [post], result)
+                fetched.add(post.id)
+    except RateLimited:
+        pass
+
+
+def _references_unknown(items: list[ok.Post]) -> bool:
+    campaigns = {p.campaign_id for p in items if p.campaign_id}
+    profiles = {c for p in items for c in p.credential_ids}
+    known_campaigns = Campaign.objects.filter(oktopost_id__in=campaigns).count()
+    known_profiles = Profile.objects.filter(oktopost_id__in=profiles).count()
+    return known_campaigns < len(campaigns) or known_profiles < len(profiles)
+
+
+# --- messages --------------------------------------------------------------------------
+
+
+def _messages_missing(ids: Iterable[str]) -> set[str]:
+    wanted = {i for i in ids if i}
+    known = Message.objects.filter(oktopost_id__in=wanted).values_list("oktopost_id", flat=True)
+    return wanted - set(known)
+
+
+def messages_flush(client: OktopostClient, result: SyncResult, *, everything: bool) -> None:
+    """Fetch pending messages in full batches of 100 (the most one call takes), and the
+    remainder only at the end of the run: the fewest calls for the messages we need."""
+    pending = sorted(result.pending_messages)
+    batches = [pending[i : i + PAGE] for i in range(0, len(pending), PAGE)]
+    if not everything and batches and len(batches[-1]) < PAGE:
+        batches.pop()
+    for batch in batches:
+        messages = client.messages_by_ids(batch)
+        with transaction.atomic():
+            mirror.messages_upsert(messages, now=timezone.now())
+        result.messages += len(messages)
+        result.pending_messages.difference_update(batch)
+
+
+def messages_backfill_ids(limit: int = 1000) -> set[str]:
+    """Messages referenced by mirrored posts but not mirrored (a run died before its
+    last batch)."""
+    referenced = (
+        Post.objects.filter(message_id__isnull=False)
+        .exclude(message_id__in=Message.objects.values("oktopost_id"))
+        .values_list("message_id", flat=True)
+        .distinct()
+    )
+    return set(referenced[:limit])
+
+
+# --- postlogs --------------------------------------------------------------------------
+
+
+def postlogs_pending(limit: int) -> list[Post]:
+    """Failed or partly failed posts whose per-profile outcomes we have not read yet."""
+    return list(
+        Post.objects.filter(
+            status__in=(Status.INCOMPLETE, Status.ERROR),
+            deleted_at__isnull=True,
+            deliveries__postlog_id="",
+        )
+        .distinct()
+        .order_by("-start_at")[:limit]
+    )
+
+
+def postlogs_fetch(
+    client: OktopostClient, posts: Iterable[Post], result: SyncResult | None = None
+) -> int:
+    """Per-profile outcomes (one call per post), with the network's error text."""
+    fetched = 0
+    for post in posts:
+        logs = client.postlog_list(post.oktopost_id)
+        with transaction.atomic():
+            mirror.deliveries_from_postlogs(post, logs)
+        fetched += 1
+        if result is not None:
+            result.postlogs += 1
+    return fetched
+
+
+# --- catalog: campaigns and profiles ---------------------------------------------------
+
+
+def catalog_sync(*, client: OktopostClient | None = None, force: bool = False) -> bool:
+    """Refresh campaigns and profiles when older than CATALOG_MAX_AGE (or unknown ones
+    are referenced). Returns whether it called Oktopost."""
+    state = state_get(CATALOG_STATE)
+    now = timezone.now()
+    if not force and state.last_success and now - state.last_success < CATALOG_MAX_AGE:
+        return False
+    client = client or get_client()
+    campaigns = list(client.campaigns_iter())
+    profiles = client.credential_list(include_invalid=True)
+    with transaction.atomic():
+        mirror.campaigns_upsert(campaigns, now=now)
+        mirror.profiles_upsert(profiles, now=now)
+        SyncState.objects.filter(name=CATALOG_STATE).update(
+            last_success=now, last_result={"campaigns": len(campaigns), "profiles": len(profiles)}
+        )
+    return True

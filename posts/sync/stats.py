@@ -1,0 +1,158 @@
+"""Counters and stats: list counters of recent posts (100 a call) and the tiered queue of
+?stats=1 reads (one call a post) for shares and impressions."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from oktopost.client import OktopostClient
+from oktopost.errors import NotFound, OktopostError, RateLimited
+from posts import mirror
+from posts.connection import get_client
+from posts.models import SENT_STATUSES, Post, SyncState
+from posts.sync.locks import POSTS_LOCK, lock_held, sync_lock
+from posts.sync.posts import SYNC_MAX_WAIT, SyncResult, messages_flush, page_apply
+from posts.sync.walker import ONE_SECOND, Window, walk
+
+log = logging.getLogger(__name__)
+
+STATS_LEASE = timedelta(minutes=5)  # how long a claimed post stays off the stats queue
+STATS_STATE = "stats"
+
+
+@dataclass
+class StatsResult:
+    refreshed: int = 0
+    deleted: int = 0
+    failed: int = 0
+    calls: int = 0
+    by_tier: dict[str, int] = field(default_factory=dict)
+    stopped: str = ""
+
+
+def counters_sync(*, since: timedelta, client: OktopostClient | None = None) -> SyncResult:
+    """Read the list counters (clicks, conversions, comments, likes; 100 posts a call) of
+    posts scheduled in the last `since`. Stats changes do not move a post's Modified, so the
+    incremental sync never sees them."""
+    with sync_lock(POSTS_LOCK) as lock:
+        client = client or get_client(max_wait=SYNC_MAX_WAIT)
+        result = SyncResult(kind=f"counters {since}")
+        calls_before = client.calls
+        now = timezone.now()
+        window = Window(lo=now - since, hi=now + ONE_SECOND)
+        for items in walk(client, window, order="startDateTime"):
+            if items:
+                page_apply(client, items, result)
+            lock.heartbeat()
+        messages_flush(client, result, everything=True)
+        result.complete = True
+        result.calls = client.calls - calls_before
+    return result
+
+
+def stats_queue(now: datetime, limit: int) -> list[Post]:
+    """Posts whose shares and impressions are due: requested ones first, then most overdue."""
+    alive = Post.objects.filter(deleted_at__isnull=True, status__in=SENT_STATUSES)
+    requested = list(
+        alive.filter(stats_requested_at__isnull=False).order_by("stats_requested_at")[:limit]
+    )
+    rest = limit - len(requested)
+    due: list[Post] = []
+    if rest > 0:
+        due = list(
+            alive.filter(stats_requested_at__isnull=True, stats_due_at__lte=now).order_by(
+                "stats_due_at"
+            )[:rest]
+        )
+    return requested + due
+
+
+def stats_refresh(
+    *,
+    limit: int,
+    client: OktopostClient | None = None,
+    post_ids: list[int] | None = None,
+    priority: str = "background",
+) -> StatsResult:
+    """Fetch ?stats=1 for up to `limit` due posts (or the given ones), within the budget.
+
+    Stops early when the budget says wait (RateLimited); what was not reached stays due.
+    """
+    client = client or get_client(priority=priority)
+    result = StatsResult()
+    calls_before = client.calls
+    now = timezone.now()
+    if post_ids is not None:
+        posts = list(Post.objects.filter(id__in=post_ids, deleted_at__isnull=True))
+    else:
+        posts = stats_queue(now, limit)
+    for number, post in enumerate(posts):
+        if post_ids is None and number % 5 == 0 and lock_held(POSTS_LOCK):
+            # Keeping the post list in step matters more than one more post's stats.
+            result.stopped = "a sync is running; stats wait for it"
+            break
+        lease = stats_claim(post)
+        if lease is None:
+            continue  # another worker (or an overlapping run) has it: no call spent
+        try:
+            item = client.post_get(post.oktopost_id, stats=True)
+        except RateLimited as exc:
+            stats_unclaim(post, lease)
+            result.stopped = str(exc)
+            break
+        except NotFound:
+            mirror.post_gone(post)
+            result.deleted += 1
+            continue
+        except OktopostError as exc:
+            log.warning("stats of %s failed: %s", post.oktopost_id, exc)
+            result.failed += 1
+            # Try again in 10 minutes rather than hammering one broken post (a "refresh
+            # now" becomes an ordinary retry, so a broken post cannot hold the queue's head).
+            retry_at = min(post.stats_due_at or lease, timezone.now()) + timedelta(minutes=10)
+            Post.objects.filter(id=post.id, stats_due_at=lease).update(stats_due_at=retry_at)
+            continue
+        except BaseException:
+            stats_unclaim(post, lease)
+            raise
+        now = timezone.now()
+        _, tier = mirror.stats_tier(post, now)
+        with transaction.atomic():
+            mirror.post_stats_apply(post, item, now=now)
+        result.refreshed += 1
+        result.by_tier[tier] = result.by_tier.get(tier, 0) + 1
+    result.calls = client.calls - calls_before
+    SyncState.objects.update_or_create(
+        name=STATS_STATE,
+        defaults={"last_success": timezone.now(), "last_result": asdict(result)},
+    )
+    return result
+
+
+def stats_claim(post: Post) -> datetime | None:
+    """Take a post from the stats queue before its call, so no other worker fetches it too.
+
+    A conditional UPDATE (portable, no transaction held across the call): it succeeds only
+    if the post is still as we read it. The post is leased for STATS_LEASE: if this process
+    dies before storing the answer, the post falls due again then; post_stats_apply sets the
+    real next due time. Returns the lease's end, or None when another worker got there first.
+    """
+    lease = timezone.now() + STATS_LEASE
+    claimed = Post.objects.filter(
+        id=post.id, stats_due_at=post.stats_due_at, stats_requested_at=post.stats_requested_at
+    ).update(stats_due_at=lease, stats_requested_at=None)
+    return lease if claimed else None
+
+
+def stats_unclaim(post: Post, lease: datetime) -> None:
+    """Put a claimed post back as it was (the budget stopped the batch before its call)."""
+    restore: dict[str, object] = {"stats_due_at": post.stats_due_at}
+    if post.stats_requested_at is not None:
+        restore["stats_requested_at"] = post.stats_requested_at
+    # Only if nobody has touched it since (a "refresh now" meanwhile is kept).
+    Post.objects.filter(id=post.id, stats_due_at=lease).update(**restore)
