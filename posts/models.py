@@ -364,6 +364,7 @@ class Activity(models.Model):
         FAILED = "failed", "Failed"
         CHECKING = "checking", "Being checked"  # Oktopost's answer was lost
         NOT_DONE = "not_done", "Not done"  # checked: Oktopost did not act
+        UNCLEAR = "unclear", "Could not tell"  # checked: more than one post could be it
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -76,9 +76,7 @@ def test_two_editors_rescheduling_one_post_at_once_one_is_told_it_changed(
                 headers={"HX-Request": "true"},
             ).content.decode()
 
-        answers = together(
-            lambda t=times: move(first, t[0]), lambda t=times: move(second, t[1])
-        )
+        answers = together(lambda t=times: move(first, t[0]), lambda t=times: move(second, t[1]))
         assert all(isinstance(a, str) for a in answers), answers
         done = [a for a in answers if "Rescheduled." in a]
         refused = [a for a in answers if "changed in Oktopost while you were editing" in a]

@@ -4,16 +4,17 @@ decided from what Oktopost (the sandbox, over HTTP) and the mirror now say."""
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from oktopost.client import OktopostClient
-from posts import sync
+from posts import mirror, sync
 from posts.connection import get_client
 from posts.models import Activity, Campaign, Message, Post
 
 pytestmark = pytest.mark.django_db
 
-OK, NOT_DONE = Activity.Outcome.OK, Activity.Outcome.NOT_DONE
+OK, NOT_DONE, UNCLEAR = Activity.Outcome.OK, Activity.Outcome.NOT_DONE, Activity.Outcome.UNCLEAR
 
 
 @pytest.fixture
@@ -39,8 +40,10 @@ def lost(action: str, *, post: Post | None = None, at=None, **after: object) -> 
     )
 
 
-def settled(client: OktopostClient, entry: Activity) -> Activity:
-    assert sync.activities_settle(client, synced_since=timezone.now()) == 1
+def settled(client: OktopostClient, entry: Activity, *, count: int = 1) -> Activity:
+    # A sync that started well after every write of the test.
+    later = timezone.now() + timedelta(minutes=10)
+    assert sync.activities_settle(client, synced_since=later) == count
     entry.refresh_from_db()
     assert "Checked by the sync" in entry.answer
     return entry
@@ -53,6 +56,7 @@ def test_a_lost_message_create_that_oktopost_made_is_ok_and_mirrored(client) -> 
     )
     entry = lost(
         Activity.Action.MESSAGE_CREATE,
+        at=made.created + timedelta(seconds=15),
         campaign=campaign.oktopost_id,
         text="Lost answer, made anyway",
     )
@@ -148,3 +152,64 @@ def test_a_write_younger_than_the_sync_is_left_for_the_next_one(client, post) ->
     assert sync.activities_settle(client, synced_since=timezone.now()) == 0
     entry.refresh_from_db()
     assert entry.outcome == Activity.Outcome.CHECKING
+
+
+def made_again(client: OktopostClient, like: Post) -> Post:
+    """Another post of the same message to the same profiles, made in Oktopost and
+    mirrored, as a create whose answer came back (or not) would leave it."""
+    item = client.post_create(
+        message_id=like.message_id,
+        credential_ids=list(like.credential_ids),
+        start_at=timezone.now() + timedelta(days=2),
+        status="pending",
+    )
+    with transaction.atomic():
+        mirror.posts_upsert([item], now=timezone.now())
+    return Post.objects.get(oktopost_id=item.id)
+
+
+def lost_create(post: Post, at) -> Activity:
+    return lost(
+        Activity.Action.CREATE, at=at, message=post.message_id, profiles=list(post.credential_ids)
+    )
+
+
+def test_two_lost_creates_and_one_post_are_not_both_credited_with_it(client, post) -> None:
+    """Before: both were told "Oktopost did create it, as post …", the same post."""
+    made = made_again(client, post)
+    first = lost_create(made, made.created + timedelta(seconds=10))
+    second = lost_create(made, made.created + timedelta(seconds=20))
+
+    settled(client, first, count=2)
+    second.refresh_from_db()
+
+    assert (first.outcome, second.outcome) == (UNCLEAR, UNCLEAR)
+    assert first.post_oktopost_id == second.post_oktopost_id == ""
+    assert made.oktopost_id in first.answer and "cannot tell which one" in first.answer
+
+
+def test_a_lost_create_is_not_credited_with_a_later_separate_create(client, post) -> None:
+    """Before: a create Oktopost never received was marked as done, pointing at a later
+    create that answered normally."""
+    later = made_again(client, post)
+    Activity.objects.create(
+        action=Activity.Action.CREATE,
+        outcome=Activity.Outcome.OK,
+        post_oktopost_id=later.oktopost_id,
+        after={"message": later.message_id, "profiles": list(later.credential_ids)},
+    )
+    entry = lost_create(later, later.created - timedelta(seconds=10))
+
+    assert settled(client, entry).outcome == NOT_DONE
+    assert entry.post_oktopost_id == ""
+
+
+def test_a_lost_create_with_two_posts_that_could_be_it_says_it_cannot_tell(client, post) -> None:
+    one, two = made_again(client, post), made_again(client, post)
+    entry = lost_create(one, max(one.created, two.created) + timedelta(seconds=5))
+
+    entry = settled(client, entry)
+
+    assert entry.outcome == UNCLEAR
+    assert one.oktopost_id in entry.answer and two.oktopost_id in entry.answer
+    assert entry.post_oktopost_id == ""

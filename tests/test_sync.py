@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from oktopost.errors import RateLimited, RetryableError
-from posts import sync
+from posts import mirror, sync
 from posts.connection import get_client, get_limiter
 from posts.models import Campaign, Delivery, Message, Post, Profile, StatsSample, SyncState
 from posts.sync import posts as sync_posts
@@ -176,7 +176,7 @@ def test_a_refresh_now_request_jumps_the_queue(oktopost) -> None:
     first_due = due.first()
     asked = due.last()
     assert asked != first_due
-    sync.stats_request(asked)
+    mirror.post_stats_request(asked)
     result = sync.stats_refresh(limit=1)
     asked.refresh_from_db()
     first_due.refresh_from_db()
@@ -285,7 +285,7 @@ def test_posts_the_budget_stops_before_go_back_to_the_queue_unchanged(oktopost) 
     sync.posts_sync(full=True)
     now = timezone.now()
     requested = Post.objects.filter(status="complete").order_by("start_at").first()
-    sync.stats_request(requested)
+    mirror.post_stats_request(requested)
     queue = sync.stats_queue(now, 3)
     assert queue[0].id == requested.id
     client = get_client()
@@ -307,7 +307,7 @@ def test_a_post_whose_stats_fail_is_retried_later_not_at_once(oktopost) -> None:
     sync.posts_sync(full=True)
     now = timezone.now()
     head = sync.stats_queue(now, 1)[0]
-    sync.stats_request(head)
+    mirror.post_stats_request(head)
     client = get_client()
 
     def broken(post_id: str, **kwargs):

@@ -13,8 +13,7 @@ Reads from Oktopost happen here and nowhere else; the rows they produce are writ
   writes whose answer was lost (`settle`).
 """
 
-from posts.mirror import STATS_TIERS, messages_upsert, posts_upsert, stats_tier
-from posts.mirror import post_stats_request as stats_request
+from posts.mirror import STATS_TIERS, stats_tier
 from posts.sync.locks import (
     POSTS_LOCK,
     SyncBusy,
@@ -51,14 +50,11 @@ __all__ = [
     "lock_heartbeat",
     "lock_held",
     "lock_release",
-    "messages_upsert",  # for services, until they import posts.mirror
     "postlogs_fetch",
     "postlogs_pending",
     "posts_sync",
-    "posts_upsert",  # for services, until they import posts.mirror
     "stats_queue",
     "stats_refresh",
-    "stats_request",  # for views, until they call posts.mirror.post_stats_request
     "stats_tier",
     "sync_lock",
     "walk",

@@ -15,8 +15,10 @@ from posts.models import Activity, Post
 
 SETTLE_AFTER = timedelta(seconds=60)
 SETTLE_PER_RUN = 20
-# How long before its lost answer a write's result may carry as its creation time.
-CREATED_SLACK = timedelta(minutes=2)
+# A lost answer is recorded when the client gives up, up to a read timeout after Oktopost
+# made the object; allow for that and for clock skew, and little after.
+CREATED_BEFORE = timedelta(minutes=2)
+CREATED_AFTER = timedelta(seconds=30)
 
 
 def activities_settle(client: OktopostClient, *, synced_since: datetime) -> int:
@@ -25,7 +27,9 @@ def activities_settle(client: OktopostClient, *, synced_since: datetime) -> int:
     settled = 0
     pending = Activity.objects.filter(
         outcome=Activity.Outcome.CHECKING, at__lt=synced_since - SETTLE_AFTER
-    )
+    ).order_by("at", "id")
+    # Oldest first, each saved before the next: a post one write was credited with is
+    # not a candidate for the next.
     for entry in pending[:SETTLE_PER_RUN]:
         outcome, answer, post_id = _settle(client, entry)
         if outcome:
@@ -42,25 +46,9 @@ def _settle(client: OktopostClient, entry: Activity) -> tuple[str, str, str]:
     ok_, not_done = Activity.Outcome.OK, Activity.Outcome.NOT_DONE
     after = entry.after
     if entry.action == Activity.Action.CREATE:
-        candidates = Post.objects.filter(
-            message_id=after.get("message"), created__gte=entry.at - CREATED_SLACK
-        )
-        wanted = set(after.get("profiles") or [])
-        for post in candidates:
-            if set(post.credential_ids) == wanted:
-                return ok_, f"Oktopost did create it, as post {post.oktopost_id}.", post.oktopost_id
-        return not_done, "Oktopost did not create the post; create it again if needed.", ""
+        return _settle_create(entry)
     if entry.action == Activity.Action.MESSAGE_CREATE:
-        listed = client.message_list(campaign_id=after.get("campaign"), count=100)
-        for message in listed.items:
-            if (
-                message.text == after.get("text")
-                and message.created
-                and message.created >= entry.at - CREATED_SLACK
-            ):
-                mirror.messages_upsert([message], now=timezone.now())
-                return ok_, f"Oktopost did create it, as message {message.id}.", ""
-        return not_done, "Oktopost did not create the message.", ""
+        return _settle_message_create(client, entry)
     post = Post.objects.filter(oktopost_id=entry.post_oktopost_id).first()
     if post is None:
         return not_done, "The post is not in the mirror.", ""
@@ -78,3 +66,91 @@ def _settle(client: OktopostClient, entry: Activity) -> tuple[str, str, str]:
     if wanted_profiles and set(post.credential_ids) == set(wanted_profiles):
         return ok_, "The post has the new profiles.", ""
     return not_done, "The post still has its old values: the change was not made.", ""
+
+
+def _settle_create(entry: Activity) -> tuple[str, str, str]:
+    """The post this lost create made, if exactly one unclaimed post can be it."""
+    after = entry.after
+    wanted = set(after.get("profiles") or [])
+    claimed = Activity.objects.filter(
+        action=Activity.Action.CREATE, outcome=Activity.Outcome.OK
+    ).values("post_oktopost_id")
+    candidates = [
+        post
+        for post in Post.objects.filter(
+            message_id=after.get("message"),
+            created__gte=entry.at - CREATED_BEFORE,
+            created__lte=entry.at + CREATED_AFTER,
+        ).exclude(oktopost_id__in=claimed)
+        if set(post.credential_ids) == wanted
+    ]
+    # Other lost creates of the same thing, still open or already found undecidable.
+    rivals = Activity.objects.filter(
+        action=Activity.Action.CREATE,
+        outcome__in=(Activity.Outcome.CHECKING, Activity.Outcome.UNCLEAR),
+        after__message=after.get("message"),
+        at__gte=entry.at - CREATED_BEFORE - CREATED_AFTER,
+        at__lte=entry.at + CREATED_BEFORE + CREATED_AFTER,
+    ).exclude(id=entry.id)
+    rivals_for_same = [r for r in rivals if set(r.after.get("profiles") or []) == wanted]
+    if not candidates:
+        return (
+            Activity.Outcome.NOT_DONE,
+            "Oktopost did not create the post; create it again if needed.",
+            "",
+        )
+    ids = ", ".join(p.oktopost_id for p in candidates)
+    if len(candidates) > 1:
+        return (
+            Activity.Outcome.UNCLEAR,
+            f"Could not tell which post this was: {ids} could each be it. Check them in the "
+            "queue before creating it again.",
+            "",
+        )
+    if rivals_for_same:
+        return (
+            Activity.Outcome.UNCLEAR,
+            f"Oktopost made post {ids}, but {len(rivals_for_same) + 1} creates of this message "
+            "for these profiles lost their answers at about this time, so we cannot tell which "
+            "one made it. Check the queue before creating it again.",
+            "",
+        )
+    post = candidates[0]
+    return (
+        Activity.Outcome.OK,
+        f"Oktopost did create it, as post {post.oktopost_id}.",
+        post.oktopost_id,
+    )
+
+
+def _settle_message_create(client: OktopostClient, entry: Activity) -> tuple[str, str, str]:
+    after = entry.after
+    claimed = set(
+        Activity.objects.filter(
+            action=Activity.Action.MESSAGE_CREATE, outcome=Activity.Outcome.OK
+        ).values_list("after__id", flat=True)
+    )
+    listed = client.message_list(campaign_id=after.get("campaign"), count=100)
+    candidates = [
+        message
+        for message in listed.items
+        if message.text == after.get("text")
+        and message.created
+        and entry.at - CREATED_BEFORE <= message.created <= entry.at + CREATED_AFTER
+        and message.id not in claimed
+    ]
+    if not candidates:
+        return Activity.Outcome.NOT_DONE, "Oktopost did not create the message.", ""
+    if len(candidates) > 1:
+        ids = ", ".join(m.id for m in candidates)
+        return (
+            Activity.Outcome.UNCLEAR,
+            f"Could not tell which message this was: {ids} could each be it.",
+            "",
+        )
+    mirror.messages_upsert(candidates, now=timezone.now())
+    return (
+        Activity.Outcome.OK,
+        f"Oktopost did create it, as message {candidates[0].id}.",
+        "",
+    )
