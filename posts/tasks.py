@@ -1,4 +1,4 @@
-"""Celery tasks: thin interfaces that take ids, call one function in posts/sync.py.
+"""Celery tasks: thin interfaces taking ids and calling one function in posts.sync/services.
 
 Retries: Oktopost being down or slow (RetryableError) is retried a bounded number of
 times with backoff and jitter. A 429 is not retried: the shared limiter already pauses
