@@ -51,8 +51,8 @@ def outages() -> list[str]:
     """What is down right now, in words, for the status bar."""
     now = time.monotonic()
     words = {
-        "cache": f"{cache_name()} cannot be reached: pages come straight from the database "
-        "and the worker check below may be wrong.",
+        "cache": f"{cache_name()} cannot be reached: pages come straight from the database, "
+        "and whether the background worker is running cannot be checked.",
         "broker": f"{broker_name()} cannot be reached: background work (syncs, stats, bulk "
         "changes) cannot be queued until it is back.",
     }

@@ -1,0 +1,106 @@
+"""What a person sees when things go wrong: errors in place, a double click, an outage.
+
+Each flow is screenshotted at a desktop and a phone size (tests/artifacts/)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from oktodash import infra
+from posts import sync
+from posts.models import Post, Profile, SavedView
+from tests.conftest import PASSWORD, make_user
+from tests.fixtures_browser import log_in, open_details, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def shots(page, name: str) -> None:
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        # As the page loads at this size: the field with the error (autofocus) in view.
+        page.evaluate("document.activeElement?.scrollIntoView({block: 'center'})")
+        screenshot(page, f"{name}-{size}")
+    page.set_viewport_size(SIZES["desktop"])
+
+
+@pytest.fixture
+def editor_page(page, oktopost):
+    sync.posts_sync(full=True)
+    make_user("erin", "editor")
+    log_in(page, "erin", PASSWORD)
+    return page
+
+
+def test_a_duplicate_view_name_is_shown_beside_the_form(editor_page) -> None:
+    page = editor_page
+    page.goto("/posts/?network=Twitter")
+    for _ in range(2):
+        open_details(page, "Save this view")
+        page.fill("details.save-view input[name=name]", "Twitter")
+        page.click("details.save-view button:has-text('Save view')")
+        page.wait_for_load_state()
+    error = page.locator("details.save-view[open] .form-error")
+    assert "You already have a view called “Twitter”." in error.inner_text()
+    assert page.input_value("details.save-view input[name=name]") == "Twitter"
+    assert SavedView.objects.count() == 1
+    shots(page, "saved-view-error")
+
+
+def test_a_double_click_on_schedule_makes_one_post_and_a_second_asks_first(editor_page) -> None:
+    page = editor_page
+    text = "Double-clicked in the browser"
+    linkedin = list(Profile.objects.filter(network="LinkedIn", status="valid")[:1])
+    when = timezone.localtime(timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+
+    def fill_new_post() -> object:
+        page.goto("/posts/new/")
+        form = page.locator("#post-form")
+        form.locator("select[name=network]").select_option("LinkedIn")
+        form.locator("select[name=campaign]").select_option(index=1)
+        form.locator("textarea[name=text]").fill(text)
+        form.locator(f"input[name=profiles][value='{linkedin[0].oktopost_id}']").check()
+        form.locator("input[name=when]").fill(when)
+        return form
+
+    form = fill_new_post()
+    form.locator("button:has-text('Schedule in Oktopost')").dblclick()
+    page.wait_for_url("**/posts/?sort=-created")
+    assert Post.objects.filter(message__text=text).count() == 1
+
+    form = fill_new_post()
+    form.locator("button:has-text('Schedule in Oktopost')").click()
+    page.wait_for_selector("text=Create it anyway")
+    assert "already sends this message to these profiles at this time" in form.inner_text()
+    shots(page, "identical-post-confirm")
+    assert Post.objects.filter(message__text=text).count() == 1
+
+
+def test_pages_still_work_with_a_banner_when_redis_is_down(page, queue_rows, settings) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    infra._failed_at.clear()
+    make_user("vera", "viewer")
+    log_in(page, "vera", PASSWORD)
+    page.goto("/posts/")
+    banner = page.locator("#status-bar .banner-error")
+    assert "Redis at 127.0.0.1:1 cannot be reached" in banner.first.inner_text()
+    assert page.locator("#post-rows tbody tr").count() > 0
+    shots(page, "redis-down")
+    infra._failed_at.clear()
+
+
+@pytest.fixture
+def queue_rows(db):
+    from tests import factories as f
+
+    for hours in range(1, 6):
+        f.post(status="pending", start_at=timezone.now() + timedelta(hours=hours))
