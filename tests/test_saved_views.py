@@ -89,7 +89,7 @@ def test_a_view_needs_a_name(editor_client: Client) -> None:
     response = editor_client.post(SAVE, {"name": "   ", "query": "network=Twitter"})
     assert SavedView.objects.count() == 0
     assert response.status_code == 200
-    assert 'class="form-error" role="alert"' in response.content.decode()
+    assert 'class="form-errors" role="alert"' in response.content.decode()
 
 
 def test_a_huge_query_is_refused_in_the_form_not_with_a_400(editor_client: Client) -> None:
