@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
-
 from oktopost import types as ok
 from oktopost.sandbox import content
 from posts import mirror
@@ -31,13 +29,7 @@ from posts.models import (
     NETWORKS,
     SENT_STATUSES,
     STUCK_AFTER,
-    Campaign,
-    Delivery,
-    Message,
-    Post,
-    Profile,
     Source,
-    StatsSample,
     Status,
 )
 
@@ -499,44 +491,3 @@ class Generator:
 
 def forced_source(n: int) -> str:
     return SOURCES[n] if n < len(SOURCES) else ""
-
-
-def seeded_rows_exist() -> bool:
-    return (
-        Post.objects.filter(oktopost_id__gte=POST_RANGE[0], oktopost_id__lt=POST_RANGE[1]).exists()
-        or Campaign.objects.filter(
-            oktopost_id__gte=CAMPAIGN_RANGE[0], oktopost_id__lt=CAMPAIGN_RANGE[1]
-        ).exists()
-        or Profile.objects.filter(oktopost_id__startswith=PROFILE_PREFIX).exists()
-    )
-
-
-def seeded_clear() -> dict[str, int]:
-    """Delete the seeded rows and nothing else; one DELETE per table."""
-    posts = Post.objects.filter(oktopost_id__gte=POST_RANGE[0], oktopost_id__lt=POST_RANGE[1])
-    post_ids = posts.values("id")
-    counts: dict[str, int] = {}
-    with transaction.atomic():
-        # Nothing refers to these rows with a cascade, so the ORM deletes without loading.
-        counts["stats samples"] = StatsSample.objects.filter(post_id__in=post_ids).delete()[0]
-        counts["deliveries"] = Delivery.objects.filter(post_id__in=post_ids).delete()[0]
-        # Post.delete() would first load every post (deliveries and samples cascade), which
-        # takes minutes and gigabytes at a million rows: one plain DELETE instead. The table
-        # name comes from the model, the bounds are parameters.
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(Post._meta.db_table)
-            cursor.execute(
-                f"DELETE FROM {table} WHERE oktopost_id >= %s AND oktopost_id < %s",  # noqa: S608
-                list(POST_RANGE),
-            )
-            counts["posts"] = cursor.rowcount
-        counts["messages"] = Message.objects.filter(
-            oktopost_id__gte=MESSAGE_RANGE[0], oktopost_id__lt=MESSAGE_RANGE[1]
-        ).delete()[0]
-        counts["campaigns"] = Campaign.objects.filter(
-            oktopost_id__gte=CAMPAIGN_RANGE[0], oktopost_id__lt=CAMPAIGN_RANGE[1]
-        ).delete()[0]
-        counts["profiles"] = Profile.objects.filter(
-            oktopost_id__startswith=PROFILE_PREFIX
-        ).delete()[0]
-    return counts

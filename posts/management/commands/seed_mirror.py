@@ -17,8 +17,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from posts import mirror
-from posts.models import Delivery, Message, Post, StatsSample
-from posts.seeding import CHUNK, Generator, Plan, seeded_clear, seeded_rows_exist
+from posts.models import Campaign, Delivery, Message, Post, Profile, StatsSample
+from posts.seeding import (
+    CAMPAIGN_RANGE,
+    CHUNK,
+    MESSAGE_RANGE,
+    POST_RANGE,
+    PROFILE_PREFIX,
+    Generator,
+    Plan,
+)
 
 
 class Command(BaseCommand):
@@ -130,3 +138,44 @@ def _produce(gen: Generator, out: queue.Queue) -> None:
         out.put(("end", []))
     except BaseException as exc:  # handed to the main thread, which raises it
         out.put(exc)
+
+
+def seeded_rows_exist() -> bool:
+    return (
+        Post.objects.filter(oktopost_id__gte=POST_RANGE[0], oktopost_id__lt=POST_RANGE[1]).exists()
+        or Campaign.objects.filter(
+            oktopost_id__gte=CAMPAIGN_RANGE[0], oktopost_id__lt=CAMPAIGN_RANGE[1]
+        ).exists()
+        or Profile.objects.filter(oktopost_id__startswith=PROFILE_PREFIX).exists()
+    )
+
+
+def seeded_clear() -> dict[str, int]:
+    """Delete the seeded rows and nothing else; one DELETE per table."""
+    posts = Post.objects.filter(oktopost_id__gte=POST_RANGE[0], oktopost_id__lt=POST_RANGE[1])
+    post_ids = posts.values("id")
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        # Nothing refers to these rows with a cascade, so the ORM deletes without loading.
+        counts["stats samples"] = StatsSample.objects.filter(post_id__in=post_ids).delete()[0]
+        counts["deliveries"] = Delivery.objects.filter(post_id__in=post_ids).delete()[0]
+        # Post.delete() would first load every post (deliveries and samples cascade), which
+        # takes minutes and gigabytes at a million rows: one plain DELETE instead. The table
+        # name comes from the model, the bounds are parameters.
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Post._meta.db_table)
+            cursor.execute(
+                f"DELETE FROM {table} WHERE oktopost_id >= %s AND oktopost_id < %s",  # noqa: S608
+                list(POST_RANGE),
+            )
+            counts["posts"] = cursor.rowcount
+        counts["messages"] = Message.objects.filter(
+            oktopost_id__gte=MESSAGE_RANGE[0], oktopost_id__lt=MESSAGE_RANGE[1]
+        ).delete()[0]
+        counts["campaigns"] = Campaign.objects.filter(
+            oktopost_id__gte=CAMPAIGN_RANGE[0], oktopost_id__lt=CAMPAIGN_RANGE[1]
+        ).delete()[0]
+        counts["profiles"] = Profile.objects.filter(
+            oktopost_id__startswith=PROFILE_PREFIX
+        ).delete()[0]
+    return counts
