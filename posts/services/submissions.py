@@ -18,6 +18,7 @@ from posts.services.common import BeingChecked, ServiceError
 
 WAIT_FOR_FIRST = 20.0  # seconds a second request waits for the first to finish
 ABANDONED_AFTER = timedelta(seconds=120)  # longer than any create can take
+KEPT_FOR = timedelta(days=1)  # a form older than this is answered as a new one
 POLL = 0.1
 
 
@@ -25,6 +26,7 @@ def submission_claim(*, user: User, key: str) -> tuple[Submission, Post | None]:
     """Claim `key` for this request: (the row, None) to go ahead, or (the row, the post)
     when an earlier request with this key created it. Raises ServiceError/BeingChecked
     with the earlier request's words when it did not."""
+    Submission.objects.filter(user=user, created__lt=timezone.now() - KEPT_FOR).delete()
     try:
         with transaction.atomic():
             return Submission.objects.create(user=user, key=key), None
