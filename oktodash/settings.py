@@ -270,8 +270,10 @@ if OKTOPOST_SANDBOX:
 
     OKTOPOST_ACCOUNT_ID = DEMO_ACCOUNT_ID
     OKTOPOST_API_KEY = DEMO_API_KEY
+    # The Procfile's sandbox line listens on SANDBOX_PORT too, so the two follow each other.
+    SANDBOX_PORT = env_int("SANDBOX_PORT", 8765, minimum=1)
     OKTOPOST_BASE_URL = OKTOPOST_BASE_URL or env_url(
-        "OKTOPOST_SANDBOX_URL", ("http",), "http://127.0.0.1:8765/v2"
+        "OKTOPOST_SANDBOX_URL", ("http",), f"http://127.0.0.1:{SANDBOX_PORT}/v2"
     )
 
 # One rate budget for every process: Redis when configured, else a SQLite file.
