@@ -203,7 +203,9 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-    CELERY_BROKER_URL = "filesystem://"
+    # Kombu's filesystem transport, answering the worker more often so that it stops
+    # in time (oktodash/celery.py).
+    CELERY_BROKER_URL = "oktodash-filesystem://"
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
