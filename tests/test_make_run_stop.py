@@ -166,3 +166,4 @@ def test_ctrl_c_stops_every_process_cleanly_within_10_seconds(tmp_path: Path, bu
     # 130 is honcho's answer to SIGINT (128 + 2) when every process stopped by itself.
     assert returncode == 130, f"honcho exited {returncode}:\n{text}"
     assert took < STOP_WITHIN
+    print(f"stopped in {took:.1f} s")
