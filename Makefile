@@ -33,16 +33,19 @@ $(VENV)/.installed: pyproject.toml
 var/secret_key:
 	@mkdir -p var && umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
+# Ctrl-C is how `make run` stops: honcho then exits with 130, which is not a failure,
+# so make is not told to print "Error 130" (a real failure keeps its exit code).
 run: $(VENV)/.installed var/secret_key
 	@export SECRET_KEY="$$(cat var/secret_key)" HTTPS="$${HTTPS:-false}"; \
 	$(PY) manage.py migrate --noinput && \
-	$(PY) manage.py ensure_demo_users && \
+	$(PY) manage.py ensure_demo_users || exit; \
 	if [ -z "$$OKTOPOST_ACCOUNT_ID" ]; then \
 		echo "No OKTOPOST_ACCOUNT_ID set: starting the local Oktopost sandbox with demo data."; \
-		exec $(VENV)/bin/honcho start -f Procfile; \
+		$(VENV)/bin/honcho start -f Procfile; \
 	else \
-		exec $(VENV)/bin/honcho start -f Procfile web worker beat; \
-	fi
+		$(VENV)/bin/honcho start -f Procfile web worker beat; \
+	fi; \
+	rc=$$?; [ $$rc -eq 130 ] && exit 0; exit $$rc
 
 test: $(VENV)/.installed
 	SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key}" HTTPS="$${HTTPS:-false}" \

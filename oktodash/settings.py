@@ -209,7 +209,9 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-    CELERY_BROKER_URL = "filesystem://"
+    # Kombu's filesystem transport, answering the worker more often so that it stops
+    # in time (oktodash/celery.py).
+    CELERY_BROKER_URL = "oktodash-filesystem://"
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -226,6 +228,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Stopping must fit in the 5 s honcho gives before SIGKILL (`make run`; the Procfile
+# maps SIGTERM to Celery's cold shutdown): a running task gets 1 s to finish, then its
+# pool process is stopped and the message goes back to the queue (acks_late), and the
+# worker's timer wakes every 0.1 s instead of 1 s so the shutdown does not wait on it.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 1.0
+CELERY_WORKER_TIMER_PRECISION = 0.1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Exactly one beat runs this (Procfile, docker-compose). `expires` drops ticks that a
@@ -276,8 +284,10 @@ if OKTOPOST_SANDBOX:
 
     OKTOPOST_ACCOUNT_ID = DEMO_ACCOUNT_ID
     OKTOPOST_API_KEY = DEMO_API_KEY
+    # The Procfile's sandbox line listens on SANDBOX_PORT too, so the two follow each other.
+    SANDBOX_PORT = env_int("SANDBOX_PORT", 8765, minimum=1)
     OKTOPOST_BASE_URL = OKTOPOST_BASE_URL or env_url(
-        "OKTOPOST_SANDBOX_URL", ("http",), "http://127.0.0.1:8765/v2"
+        "OKTOPOST_SANDBOX_URL", ("http",), f"http://127.0.0.1:{SANDBOX_PORT}/v2"
     )
 
 # One rate budget for every process: Redis when configured, else a SQLite file.

@@ -55,6 +55,15 @@ def main(argv: list[str] | None = None) -> None:
         descending=args.order == "desc",
         state_path=args.state,
     )
+    # Handlers first: a stop asked for while the world is still being built or loaded
+    # ends the same quiet way as a later one (no KeyboardInterrupt traceback).
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     started = time.perf_counter()
     handle = serve(config, host=args.host, port=args.port)
     world = handle.sandbox.world
@@ -63,14 +72,6 @@ def main(argv: list[str] | None = None) -> None:
     print(f"World: {len(world.posts)} posts, seed {world.seed}, built in {elapsed:.1f}s")
     print(f"Control API: {handle.root_url}/_sandbox/state")
     print(f"Oktopost sandbox ready at {handle.url}", flush=True)
-
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
     while not stop.wait(0.5):
         pass
     handle.stop()
