@@ -1,9 +1,10 @@
 """The Celery app. Tasks live in posts/tasks.py; the beat schedule lives in settings."""
 
+import logging
 import os
 
 from celery import Celery
-from celery.signals import beat_init
+from celery.signals import beat_init, worker_init
 from kombu.transport import TRANSPORT_ALIASES, filesystem
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oktodash.settings")
@@ -31,6 +32,8 @@ class FilesystemTransport(filesystem.Transport):
 # every connection is made through `app`, so the name is known wherever it is used.
 TRANSPORT_ALIASES["oktodash-filesystem"] = f"{__name__}:FilesystemTransport"
 
+log = logging.getLogger(__name__)
+
 app = Celery("oktodash")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
@@ -40,3 +43,20 @@ app.autodiscover_tasks()
 def _sync_at_start(sender, **kwargs) -> None:
     """Fill the mirror as soon as the product starts instead of after the first interval."""
     sender.app.send_task("posts.tasks.sync_posts")
+
+
+@worker_init.connect
+def _say_when_the_queue_is_unreachable(sender, **kwargs) -> None:
+    """Celery retries the broker on its own; say once, in words, what it is waiting for."""
+    from oktodash.infra import broker_name
+
+    try:
+        with sender.app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+    except Exception as exc:  # whatever the transport raises, the words are the same
+        log.error(
+            "This worker cannot reach its task queue, %s (%s). It runs nothing until the "
+            "queue is back, and keeps trying to connect.",
+            broker_name(),
+            exc.__class__.__name__,
+        )

@@ -1,6 +1,11 @@
 """Redis, the file cache, the task queue or the database down: words, never a 500."""
 
+import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection
@@ -157,3 +162,31 @@ def test_a_recent_failure_alone_does_not_degrade_health(client: Client) -> None:
     body = client.get("/health/").json()
     assert body["status"] == "ok"
     assert body["sync"]["last_failure"] is not None
+
+
+def test_a_worker_says_in_words_that_it_cannot_reach_its_queue(tmp_path) -> None:
+    """Before: only Celery's own retry lines, which name a URL and not what it is for."""
+    log = tmp_path / "worker.log"
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "SECRET_KEY": "worker-test",
+        "HTTPS": "false",
+        "VAR_DIR": str(tmp_path / "var"),
+        "REDIS_URL": CLOSED,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "oktodash", "worker", "--pool", "solo"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "cannot reach" not in log.read_text():
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(15)
+    assert "This worker cannot reach its task queue, Redis at 127.0.0.1:1" in log.read_text()
