@@ -307,7 +307,7 @@ def post_reschedule(
     user: User,
     post: Post,
     start_at: datetime,
-    expected_modified: datetime | None,
+    expected_modified: datetime,
     client: OktopostClient | None = None,
 ) -> Post:
     return post_update(
@@ -325,7 +325,7 @@ def post_profiles_change(
     user: User,
     post: Post,
     profile_ids: list[str],
-    expected_modified: datetime | None,
+    expected_modified: datetime,
     client: OktopostClient | None = None,
 ) -> Post:
     return post_update(
