@@ -16,6 +16,7 @@ from accounts.models import VIEWER
 from accounts.roles import role_required
 from oktodash import infra
 from oktodash.celery import app as celery_app
+from posts.connection import limiter_where
 from posts.selectors import sync_status
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exc, DatabaseError):
         what = "The database"
     elif _is_cache_error(exc):
-        what = infra.cache_name()[0].upper() + infra.cache_name()[1:]
+        # Redis may hold only the shared API budget (OKTOPOST_LIMITER_URL) and no cache.
+        from_redis = type(exc).__module__.startswith("redis")
+        name = limiter_where() if from_redis and not settings.REDIS_URL else infra.cache_name()
+        what = name[0].upper() + name[1:]
     if what:
         page = loader.get_template("503.html").render({"what": what})
         return HttpResponse(page, status=503, headers={"Retry-After": "30"})

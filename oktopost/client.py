@@ -442,6 +442,7 @@ class OktopostClient:
                     f"sent, but the answer was lost ({type(exc).__name__}); "
                     "check whether it was applied before trying again",
                     call=call,
+                    timed_out=isinstance(exc, requests.Timeout),
                 ) from exc
             raise RetryableError(f"{type(exc).__name__}: {exc}", call=call) from exc
         return self._check(response, call=call, is_write=is_write)

@@ -120,7 +120,12 @@ class AmbiguousWriteError(OktopostError):
     """A POST/DELETE reached the wire but no usable answer came back.
 
     The write may or may not have been applied. Look the object up (e.g. list the
-    message's posts) before trying again; never retry it blindly.
+    message's posts) before trying again; never retry it blindly. `timed_out` tells a
+    silence from an answer that was cut off or was an error page.
     """
 
     permanent = True
+
+    def __init__(self, message: str = "", *, timed_out: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.timed_out = timed_out

@@ -1,6 +1,7 @@
 """The one place Django code builds an Oktopost client, from settings."""
 
 from functools import cache
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -37,3 +38,12 @@ def get_client(*, priority: Priority = "background", max_wait: float = 30.0) -> 
         max_wait=max_wait,
         user_agent=f"oktodash/{__version__}",
     )
+
+
+def limiter_where() -> str:
+    """Where the shared rate budget lives, for messages (never with a password)."""
+    url = settings.OKTOPOST_LIMITER_URL
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        parts = urlsplit(url)
+        return f"Redis at {parts.hostname or 'localhost'}:{parts.port or 6379}"
+    return url

@@ -7,7 +7,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from posts.localtime import FURTHEST_AHEAD, BadLocalTime, local_to_utc, parse_local, within_reach
-from posts.models import NETWORKS, BulkAction, Campaign, Message, Post, Profile, SavedView
+from posts.models import (
+    NETWORKS,
+    BulkAction,
+    Campaign,
+    Message,
+    Post,
+    Profile,
+    SavedView,
+    Submission,
+)
 from posts.networks import CREATE_STATUSES, NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
 
 
@@ -133,6 +142,8 @@ class PostCreateForm(WhenMixin, forms.Form):
         mistake (a second tab, a resubmit): ask before making it twice."""
         if data.get("start_at") is None or data.get("confirm_duplicate"):
             return
+        if Submission.objects.filter(key=data.get("submit_key", "")).exists():
+            return  # this very form again (a double click): the service answers with its post
         same = Post.objects.filter(
             start_at=data["start_at"], network=data["network"], deleted_at__isnull=True
         )

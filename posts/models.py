@@ -450,6 +450,11 @@ class Submission(models.Model):
     post_oktopost_id = models.CharField(max_length=32, blank=True)
     error = models.TextField(blank=True)  # words for the user when it did not create
     checking = models.BooleanField(default=False)  # the answer was lost: never retry
+    # The audit entry of a lost answer: once the sync has settled it, its outcome is the
+    # answer to this key.
+    activity = models.ForeignKey(
+        "Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="submission_user_key")]

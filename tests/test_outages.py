@@ -190,3 +190,32 @@ def test_a_worker_says_in_words_that_it_cannot_reach_its_queue(tmp_path) -> None
         worker.terminate()
         worker.wait(15)
     assert "This worker cannot reach its task queue, Redis at 127.0.0.1:1" in log.read_text()
+
+
+def test_a_sync_stopped_by_our_own_budget_store_does_not_blame_oktopost(
+    oktopost, settings, viewer_client: Client
+) -> None:
+    """Before: Redis holding the rate budget was down, and the status bar said
+    "Oktopost could not be reached"."""
+    from posts import sync
+
+    settings.OKTOPOST_LIMITER_URL = CLOSED
+    with pytest.raises(Exception, match="Connection"):
+        sync.posts_sync()
+    error = SyncState.objects.get(name="posts").last_error
+    assert error.startswith("our shared API budget (Redis at 127.0.0.1:1) could not be used")
+    page = viewer_client.get("/posts/").content.decode()
+    assert "Oktopost could not be reached" not in page
+    assert "The last sync failed at" in page
+
+
+def test_a_write_while_only_the_budgets_redis_is_down_names_it(oktopost, settings, editor) -> None:
+    settings.OKTOPOST_LIMITER_URL = CLOSED
+    post = f.post(status="pending")
+    client = Client(raise_request_exception=False)
+    client.force_login(editor)
+    response = client.post(
+        f"/posts/{post.oktopost_id}/cancel/", {"expected_modified": post.modified.isoformat()}
+    )
+    assert response.status_code == 503
+    assert b"Redis at 127.0.0.1:1 cannot be reached" in response.content

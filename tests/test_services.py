@@ -252,3 +252,50 @@ def test_local_times_that_do_not_exist_are_refused() -> None:
     assert localtime.is_ambiguous(datetime(2026, 10, 25, 2, 30), berlin)
     first = localtime.local_to_utc(datetime(2026, 10, 25, 2, 30), berlin)
     assert first.hour == 0 and first.minute == 30
+
+
+def test_a_write_answered_with_an_error_page_is_not_called_a_timeout(mirror, editor) -> None:
+    """Before: a fast 500 on a write was told "Oktopost did not answer in time"."""
+    post = Post.objects.filter(status="pending", start_at__gt=timezone.now()).first()
+    # The conflict check's read goes through; the write gets the 500.
+    mirror.control("POST", "faults", {"next": ["slow:1", "500"]})
+    with pytest.raises(services.BeingChecked) as caught:
+        services.post_reschedule(
+            user=editor,
+            post=post,
+            start_at=post.start_at + timedelta(hours=1),
+            expected_modified=post.modified,
+        )
+    words = caught.value.message
+    assert "did not answer in time" not in words
+    assert "answered the write with an error (HTTP 500)" in words
+
+
+def test_the_same_form_after_a_settled_lost_create_answers_with_the_sync_decision(
+    mirror, editor, monkeypatch
+) -> None:
+    """Before: the form's key kept repeating "we cannot tell yet" after the sync knew."""
+    message = Message.objects.filter(network="LinkedIn").first()
+    profile = two_linkedin_profiles()[0]
+    form = {
+        "user": editor,
+        "submit_key": "lost-then-settled",
+        "message": message,
+        "profile_ids": [profile.oktopost_id],
+        "start_at": timezone.now() + timedelta(days=1),
+    }
+    mirror.control("POST", "faults", {"after_write_delay_ms": 4000})
+    with pytest.raises(services.BeingChecked):
+        services.post_compose(**form)
+    mirror.control("POST", "faults", {})
+    deadline = time.monotonic() + 5
+    while creates(mirror) == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    monkeypatch.setattr(settle, "SETTLE_AFTER", timedelta(0))
+    sync.posts_sync()
+
+    post, created_now = services.post_compose(**form)
+
+    assert not created_now
+    assert post.message_id == message.oktopost_id
+    assert creates(mirror) == 1

@@ -50,7 +50,7 @@ def test_a_failing_sync_is_told_in_plain_words_and_escaped(editor_client: Client
         last_error_at=now,
     )
     html = editor_client.get("/posts/status/").content.decode()
-    assert "Oktopost could not be reached" in html
+    assert "The last sync failed at" in html
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;" in html
 

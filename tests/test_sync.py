@@ -146,7 +146,7 @@ def test_a_sync_that_keeps_failing_keeps_what_it_committed(oktopost) -> None:
         sync.posts_sync(full=True)
     state = SyncState.objects.get(name=sync.POSTS_LOCK)
     assert state.running_since is None
-    assert state.last_error.startswith("RetryableError: GET ")
+    assert state.last_error.startswith("Oktopost: RetryableError: GET ")
     assert state.last_error_at is not None
     assert Post.objects.filter(deleted_at__isnull=True).count() == world_posts(oktopost)
 

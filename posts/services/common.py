@@ -55,6 +55,19 @@ class ChangedMeanwhile(ServiceError):
 class BeingChecked(ServiceError):
     """Oktopost may have acted but its answer was lost; the next sync will tell."""
 
+    def __init__(self, message: str, *, activity: Activity | None = None) -> None:
+        super().__init__(message)
+        self.activity = activity  # the audit entry the sync will settle
+
+
+def lost_answer_words(exc: AmbiguousWriteError) -> str:
+    """Why we cannot tell what Oktopost did, in the user's words."""
+    if exc.status:
+        return f"Oktopost answered the write with an error (HTTP {exc.status}) after receiving it,"
+    if exc.timed_out:
+        return "Oktopost did not answer in time,"
+    return "Oktopost's answer was cut off,"
+
 
 def enqueue(task: Any, *args: Any) -> bool:
     """Queue a task once the caller's transaction commits (a worker must see its rows).
@@ -134,8 +147,8 @@ def write[T](
     try:
         return call()
     except AmbiguousWriteError as exc:
-        record(**audit, outcome=Activity.Outcome.CHECKING, answer=str(exc), bulk=bulk)
-        raise BeingChecked(checking) from exc
+        entry = record(**audit, outcome=Activity.Outcome.CHECKING, answer=str(exc), bulk=bulk)
+        raise BeingChecked(f"{lost_answer_words(exc)} {checking}", activity=entry) from exc
     except OktopostError as exc:
         record(**audit, outcome=Activity.Outcome.FAILED, answer=str(exc), bulk=bulk)
         raise ServiceError(words(exc), field=field_for(exc)) from exc

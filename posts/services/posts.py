@@ -68,9 +68,8 @@ def message_create(
         user=user,
         action=Activity.Action.MESSAGE_CREATE,
         after=after,
-        checking="Oktopost did not answer in time while creating the message; it may exist "
-        "now. Nothing else was done. Pick it from the existing messages after the next sync "
-        "instead of writing it again.",
+        checking="while creating the message, so it may exist now. Nothing else was done. Pick "
+        "it from the existing messages after the next sync instead of writing it again.",
     )
     with transaction.atomic():
         mirror.messages_upsert([item], now=timezone.now())
@@ -111,9 +110,9 @@ def post_create(
         user=user,
         action=Activity.Action.CREATE,
         after=after,
-        checking="Oktopost did not answer in time, so we cannot tell yet whether the post was "
-        "created. Do not create it again: the next sync (within a few minutes) checks, and the "
-        "activity log will say what happened.",
+        checking="so we cannot tell yet whether the post was created. Do not create it again: "
+        "the next sync (within a few minutes) checks, and the activity log will say what "
+        "happened.",
     )
     with transaction.atomic():
         post = mirror_post(item)
@@ -174,7 +173,7 @@ def post_compose(
             client=client,
         )
     except BeingChecked as exc:
-        submission_finish(row, error=exc.message, checking=True)
+        submission_finish(row, error=exc.message, checking=True, activity=exc.activity)
         raise
     except ServiceError as exc:
         submission_finish(row, error=exc.message)
@@ -284,8 +283,8 @@ def _update(
         before=before,
         after=wanted,
         bulk=bulk,
-        checking="Oktopost did not answer in time; the change may or may not have been made. "
-        "The next sync shows the post as it really is.",
+        checking="so the change may or may not have been made. The next sync shows the post "
+        "as it really is.",
     )
     with transaction.atomic():
         updated = mirror_post(item)
@@ -363,8 +362,8 @@ def _delete(*, client: OktopostClient, user: User, post: Post, bulk: BulkAction 
         post_id=post.oktopost_id,
         before=before,
         bulk=bulk,
-        checking="Oktopost did not answer in time; the post may or may not be cancelled. "
-        "The next sync checks and the activity log will say.",
+        checking="so the post may or may not be cancelled. The next sync checks and the "
+        "activity log will say.",
     )
     with transaction.atomic():
         Post.objects.filter(id=post.id).update(deleted_at=timezone.now())

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from posts.models import Post, Submission
+from posts.models import Activity, Post, Submission
 from posts.services.common import BeingChecked, ServiceError
 
 WAIT_FOR_FIRST = 20.0  # seconds a second request waits for the first to finish
@@ -47,10 +47,12 @@ def submission_claim(*, user: User, key: str) -> tuple[Submission, Post | None]:
     if row.post_oktopost_id:
         return row, Post.objects.get(oktopost_id=row.post_oktopost_id)
     if row.checking:
-        raise BeingChecked(row.error)
-    # Refused before: this corrected attempt may go ahead, unless another took it first.
+        settled = _settled(row)
+        if settled is not None:
+            return row, settled
+    # Refused before, or settled as not done: this attempt may go ahead.
     taken = Submission.objects.filter(id=row.id, finished=row.finished).update(
-        finished=None, error="", created=timezone.now()
+        finished=None, error="", checking=False, activity=None, created=timezone.now()
     )
     if not taken:
         return submission_claim(user=user, key=key)
@@ -58,16 +60,43 @@ def submission_claim(*, user: User, key: str) -> tuple[Submission, Post | None]:
     return row, None
 
 
+def _settled(row: Submission) -> Post | None:
+    """What the sync decided about this key's lost answer: the post it made, or None when
+    Oktopost did not act (the key may be used again). Raises while it is still open."""
+    entry = Activity.objects.filter(id=row.activity_id).first()
+    outcome = entry.outcome if entry else Activity.Outcome.CHECKING
+    if outcome == Activity.Outcome.OK and entry.action == Activity.Action.MESSAGE_CREATE:
+        # The message was made after all: go ahead with the post, using it.
+        Submission.objects.filter(id=row.id).update(message_oktopost_id=entry.after.get("id", ""))
+        return None
+    if outcome == Activity.Outcome.OK and entry.post_oktopost_id:
+        post = Post.objects.filter(oktopost_id=entry.post_oktopost_id).first()
+        if post is not None:
+            Submission.objects.filter(id=row.id).update(post_oktopost_id=post.oktopost_id)
+            return post
+    if outcome == Activity.Outcome.NOT_DONE:
+        return None
+    if outcome == Activity.Outcome.UNCLEAR:
+        raise BeingChecked(entry.answer.rpartition("Checked by the sync: ")[2] or row.error)
+    raise BeingChecked(row.error)
+
+
 def submission_message(row: Submission, message_id: str) -> None:
     Submission.objects.filter(id=row.id).update(message_oktopost_id=message_id)
 
 
 def submission_finish(
-    row: Submission, *, post: Post | None = None, error: str = "", checking: bool = False
+    row: Submission,
+    *,
+    post: Post | None = None,
+    error: str = "",
+    checking: bool = False,
+    activity: Activity | None = None,
 ) -> None:
     Submission.objects.filter(id=row.id).update(
         finished=timezone.now(),
         post_oktopost_id=post.oktopost_id if post else "",
         error=error,
         checking=checking,
+        activity=activity,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from oktopost.errors import OktopostError
+from posts.connection import limiter_where
 from posts.models import SyncState
 
 POSTS_LOCK = "posts"
@@ -114,6 +117,17 @@ def sync_lock(name: str) -> Iterator[Lock]:
     try:
         yield lock
     except BaseException as exc:
-        lock_release(name, token, error=f"{exc.__class__.__name__}: {exc}")
+        lock_release(name, token, error=failure_words(exc))
         raise
     lock_release(name, token, result=lock.result)
+
+
+def failure_words(exc: BaseException) -> str:
+    """What stopped a sync, saying whose fault it was: Oktopost's, or one of our own
+    services (the shared API budget lives in Redis or a file)."""
+    text = f"{exc.__class__.__name__}: {exc}"
+    if isinstance(exc, OktopostError):
+        return f"Oktopost: {text}"
+    if type(exc).__module__.startswith("redis") or isinstance(exc, sqlite3.Error):
+        return f"our shared API budget ({limiter_where()}) could not be used: {text}"
+    return text

@@ -149,6 +149,9 @@ def _settle_message_create(client: OktopostClient, entry: Activity) -> tuple[str
             "",
         )
     mirror.messages_upsert(candidates, now=timezone.now())
+    # Its id where a successful create keeps it, so the form that lost the answer can
+    # use the message instead of writing it again.
+    Activity.objects.filter(id=entry.id).update(after={**after, "id": candidates[0].id})
     return (
         Activity.Outcome.OK,
         f"Oktopost did create it, as message {candidates[0].id}.",
