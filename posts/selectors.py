@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -29,7 +31,7 @@ from posts.models import (
     web_url,
 )
 from posts.networks import NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
-from posts.queue import STUCK, Cursor, QueueFilters
+from posts.queue import MAX_TEXT, STUCK, Cursor, QueueFilters, search_words
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,44 @@ def sync_status() -> SyncStatus:
     )
 
 
+# --- searching messages' text ----------------------------------------------------------
+
+# The expression posts_message_text_search indexes (posts/migrations/0004_message_search.py):
+# PostgreSQL uses the index only for a query that repeats it exactly.
+SEARCH_VECTOR = "to_tsvector('simple'::regconfig, regexp_replace(text, '[^[:alnum:]]+', ' ', 'g'))"
+_SQLITE_MATCHING = (
+    "SELECT oktopost_id FROM posts_message WHERE id IN ("
+    "SELECT rowid FROM posts_message_fts WHERE posts_message_fts MATCH %s)"
+)
+_POSTGRESQL_MATCHING = (
+    "SELECT oktopost_id FROM posts_message"  # noqa: S608 (constants only)
+    f" WHERE {SEARCH_VECTOR} @@ to_tsquery('simple'::regconfig, %s)"
+)
+
+
+def messages_matching(words: list[str]) -> RawSQL | QuerySet[Message]:
+    """The `oktopost_id`s of messages whose text has, for each word, a word starting with
+    it (case-insensitive; see `posts.queue.search_words`), from the full-text index.
+
+    The words come from `search_words`, letters and digits only, and are still passed as
+    query parameters, each quoted as a term: nothing typed is ever read as FTS5 or
+    tsquery syntax (`NEAR`, `*`, `-`, `"`, `:`, `&`, `!`).
+    """
+    if connection.vendor == "sqlite":
+        # "word"* is a prefix query for one term; terms side by side must all match.
+        match = " ".join(f'"{word}"*' for word in words)
+        return RawSQL(_SQLITE_MATCHING, [match])  # noqa: S611 (words as a parameter)
+    if connection.vendor == "postgresql":
+        # 'word':* is a prefix match; to_tsquery lower-cases each the way to_tsvector
+        # lower-cased the text, whatever the database's locale.
+        query = " & ".join(f"'{word}':*" for word in words)
+        return RawSQL(_POSTGRESQL_MATCHING, [query])  # noqa: S611 (words as a parameter)
+    found = Message.objects.all()
+    for word in words:
+        found = found.filter(text__icontains=word)
+    return found.values("oktopost_id")
+
+
 # --- the queue ---------------------------------------------------------------------
 
 # Counting stops here: enough to tell "a few" from "many" at any table size.
@@ -153,8 +193,8 @@ def queue_queryset(filters: QueueFilters, *, now: datetime, zone) -> QuerySet[Po
         posts = posts.filter(start_at__gte=lo)
     if hi:
         posts = posts.filter(start_at__lt=hi)
-    if filters.q:
-        posts = posts.filter(message__text__icontains=filters.q)
+    if filters.q and (words := search_words(filters.q)):
+        posts = posts.filter(message_id__in=messages_matching(words))
     return posts
 
 
@@ -414,8 +454,8 @@ def create_checks(form, user) -> CreateChecks:
 
 def messages_search(q: str, campaign: str, network: str, limit: int = 20) -> list[Message]:
     found = Message.objects.select_related("campaign").order_by("-created")
-    if q.strip():
-        found = found.filter(text__icontains=q.strip()[:200])
+    if words := search_words(q[:MAX_TEXT]):
+        found = found.filter(oktopost_id__in=messages_matching(words))
     if campaign:
         found = found.filter(campaign_id=campaign[:32])
     if network:
