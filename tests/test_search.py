@@ -131,6 +131,21 @@ def test_the_queue_finds_posts_by_their_messages_words(editor_client: Client, po
     assert queue_ids(editor_client, "inar") == []
 
 
+def test_common_and_rare_words_alike_find_the_newest_posts_first(editor_client: Client) -> None:
+    # Two ways to the same rows on SQLite: a word in many messages walks the posts in
+    # order, a word in a few starts from them (posts_matching).
+    now = timezone.now()
+    rare = f.post(msg=f.message(text="Quarterly zeppelin report"), start_at=now)
+    common = [
+        f.post(msg=f.message(text=f"Webinar number {n}"), start_at=now - timedelta(hours=n))
+        for n in range(1, 120)
+    ]
+    assert queue_ids(editor_client, "zeppelin") == [rare.oktopost_id]
+    newest = [p.oktopost_id for p in common[:50]]
+    assert queue_ids(editor_client, "webinar") == newest
+    assert queue_ids(editor_client, "number webinar") == newest
+
+
 def test_a_search_without_letters_or_digits_is_ignored_with_a_note(
     editor_client: Client, posts
 ) -> None:
