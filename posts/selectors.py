@@ -104,9 +104,7 @@ def sync_status() -> SyncStatus:
 
 # --- searching messages' text ----------------------------------------------------------
 
-# The expression posts_message_text_search indexes (posts/migrations/0004_message_search.py):
-# PostgreSQL uses the index only for a query that repeats it exactly.
-SEARCH_VECTOR = "to_tsvector('simple'::regconfig, regexp_replace(text, '[^[:alnum:]]+', ' ', 'g'))"
+# The full-text index of each database: posts/migrations/0004_message_search.py.
 _SQLITE_MATCHING_IDS = "SELECT rowid FROM posts_message_fts WHERE posts_message_fts MATCH %s"
 _SQLITE_MATCHING = (
     "SELECT oktopost_id FROM posts_message"  # noqa: S608 (constants only)
@@ -122,8 +120,8 @@ _SQLITE_MANY = (
     f"{_SQLITE_MATCHING_IDS} LIMIT (SELECT coalesce(max(id), 0) / %s + 1 FROM posts_message))"
 )
 _POSTGRESQL_MATCHING = (
-    "SELECT oktopost_id FROM posts_message"  # noqa: S608 (constants only)
-    f" WHERE {SEARCH_VECTOR} @@ to_tsquery('simple'::regconfig, %s)"
+    "SELECT oktopost_id FROM posts_message"
+    " WHERE search_vector @@ to_tsquery('simple'::regconfig, %s)"
 )
 
 
