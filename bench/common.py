@@ -319,5 +319,18 @@ def load_average() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def wait_quiet(below: float = 1.0, timeout: float = 600.0, every: float = 10.0) -> float:
+    """Wait until the 1-minute load average is below `below` (at most `timeout` seconds)
+    and return the load then: on a shared machine, timings are only comparable when
+    they start on a quiet one, and the tables say how quiet it was."""
+    deadline = time.monotonic() + timeout
+    load = os.getloadavg()[0]
+    while load >= below and time.monotonic() < deadline:
+        print(f"... load {load:.2f}, waiting for < {below:.2f}", file=sys.stderr, flush=True)
+        time.sleep(every)
+        load = os.getloadavg()[0]
+    return load
+
+
 def pct(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "n/a"

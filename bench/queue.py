@@ -15,6 +15,15 @@ shown: server time inside the WSGI handler, no network), then requested once mor
 CaptureQueriesContext to count SQL queries and find the slowest. Every page is checked
 against the ORM: both must show exactly the 50 posts the filters select at that depth.
 
+Before any of that, the pages a user opens first are measured as a user gets them: the
+default queue page (/posts/, no filter) and searches (a common word, a rare word, a
+prefix, two words), each first requested cold (no warm-up of its own: right after
+seeding and whatever maintenance the product runs itself), then `--runs` times more.
+The benchmark gathers no planner statistics of its own (no ANALYZE, no VACUUM).
+
+Timed runs wait for the machine to be quiet (1-minute load average below --quiet-load,
+polled for up to --quiet-wait seconds) and report the load they started at.
+
 Each size runs in a child process (this module with --child) so every size starts from
 a fresh database and a fresh Django.
 """
@@ -33,10 +42,13 @@ import time
 from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from bench.common import ROOT, cleanup, django_start, prepare, table
+from bench.common import ROOT, cleanup, django_start, prepare, table, wait_quiet
 
 NEXT_LINK = re.compile(r'<a rel="next" href="([^"]+)"')
+ROW_ID = re.compile(r'<tr id="post-([0-9A-Za-z-]+)"')
+SHORT_CODE = re.compile(r"okt\.to/([A-Za-z0-9]{6})\b")
 SELECT_LIST = re.compile(r"^SELECT (?!COUNT).*? FROM ")
 PER_PAGE = 50
 STATUSES = ("complete", "incomplete")
@@ -95,6 +107,88 @@ def _expected_ids(campaign_id: str, page: int) -> list[str]:
     )
 
 
+def _rare_word() -> str:
+    """The short-link code in the message of the newest post that has one: a word of one
+    message's text only. (The newest message may be used by no post yet.)"""
+    from posts.models import Post
+
+    texts = (
+        Post.objects.filter(deleted_at__isnull=True, message__text__contains="okt.to/")
+        .order_by("-start_at")
+        .values_list("message__text", flat=True)[:50]
+    )
+    for text in texts:
+        if found := SHORT_CODE.search(text):
+            return found.group(1)
+    raise SystemExit("no post whose message has a short link to search for")
+
+
+def _user_pages(client: Any, runs: int, rare: str) -> dict[str, dict[str, Any]]:
+    """The default page and searches, each first requested cold, then `runs` times."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Template compilation and first-use imports are the process's, not the page's: an
+    # empty selection (a preset narrowed to a status outside it) renders the page without
+    # reading posts.
+    client.get("/posts/?preset=upcoming&status=complete")
+    connection.close()
+    searches = {
+        "search common": "webinar",
+        "search rare": rare,
+        "search prefix": "webin",
+        "search two words": "data pipeline",
+    }
+    pages: dict[str, dict[str, Any]] = {"default": {"url": "/posts/", "q": ""}}
+    for name, q in searches.items():
+        pages[name] = {"url": f"/posts/?{urlencode({'q': q})}", "q": q}
+    for page in pages.values():
+        began = time.perf_counter()
+        response = client.get(page["url"])
+        page["cold_ms"] = (time.perf_counter() - began) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{page['url']} answered {response.status_code}")
+    for page in pages.values():
+        times = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            client.get(page["url"])
+            times.append((time.perf_counter() - began) * 1000)
+        page["ms"] = statistics.median(times)
+        with CaptureQueriesContext(connection) as captured:
+            page["html"] = client.get(page["url"]).content.decode()
+        queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+        page["queries"] = len(queries)
+        page["sql_ms"] = sum(t for t, _ in queries)
+        page["slowest"] = [
+            {"ms": t, "sql": sql[:3000]} for t, sql in sorted(queries, reverse=True)[:3]
+        ]
+    return pages
+
+
+def _user_pages_check(pages: dict[str, dict[str, Any]]) -> None:
+    """Each page shows the first 50 posts its words select (a post matches when its
+    message's text contains every word, case-insensitively: for these words a whole-word
+    prefix match and a substring match select the same posts), newest first."""
+    from posts.models import Post
+
+    for name, page in pages.items():
+        posts = Post.objects.filter(deleted_at__isnull=True)
+        for word in page["q"].split():
+            posts = posts.filter(message__text__icontains=word)
+        expected = list(
+            posts.order_by("-start_at", "-id").values_list("oktopost_id", flat=True)[:PER_PAGE]
+        )
+        html = page.pop("html")
+        shown = ROW_ID.findall(html)
+        if shown != expected or not expected:
+            raise SystemExit(
+                f"{name} ({page['url']}): shows {len(shown)} posts, not the "
+                f"{len(expected)} expected (or not in their order)"
+            )
+        page["rows"] = len(shown)
+
+
 def _check(html: str, expected: list[str], label: str) -> None:
     missing = [i for i in expected if i not in html]
     if missing or not expected:
@@ -126,16 +220,18 @@ def _child_run(args: argparse.Namespace, label: str, postgres: bool) -> dict[str
     began = time.monotonic()
     call_command("seed_mirror", posts=args.size, seed=args.seed, stdout=sys.stderr)
     seed_seconds = time.monotonic() - began
-    if postgres:
-        # What autovacuum does a minute after a bulk load: planner statistics and the
-        # visibility map (index-only scans). SQLite is left as the app leaves it.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+    # Nothing more: the database is measured as the product leaves it after seeding
+    # (whatever planner statistics seed_mirror itself gathers, and none of our own).
 
     user = User.objects.create_superuser("bench", "bench@example.com", "bench-not-secret")
     user.groups.add(Group.objects.get_or_create(name=EDITOR)[0])
     client = Client()
     client.force_login(user)
+    rare = _rare_word()
+    connection.close()
+
+    load_before = wait_quiet(args.quiet_load, args.quiet_wait)
+    user_pages = _user_pages(client, args.runs, rare)
 
     # The campaign with the most posts, so that deep pages exist at every size.
     campaign_id = (
@@ -177,11 +273,14 @@ def _child_run(args: argparse.Namespace, label: str, postgres: bool) -> dict[str
     for name, result in results.items():
         page = depth if name.endswith("deep") else 1
         _check(result.pop("html"), _expected_ids(campaign_id, page), f"{name} ({urls[name]})")
+    _user_pages_check(user_pages)
     return {
         "size": args.size,
         "database": label,
         "postgres": postgres,
         "seed_seconds": seed_seconds,
+        "load_before": load_before,
+        "user_pages": user_pages,
         "matching": matching,
         "depth": depth,
         "urls": {
@@ -217,6 +316,10 @@ def run(args: argparse.Namespace) -> None:
             str(args.deep),
             "--seed",
             str(args.seed),
+            "--quiet-load",
+            str(args.quiet_load),
+            "--quiet-wait",
+            str(args.quiet_wait),
         ]
         if args.database_url:
             command += ["--database-url", args.database_url]
@@ -303,14 +406,56 @@ def report(outputs: list[dict[str, Any]], args: argparse.Namespace) -> None:
             details,
         )
     )
+    print(
+        "\nThe pages a user opens first, as the product leaves the database after seeding "
+        "(no ANALYZE or VACUUM by the benchmark): cold = the first request of each URL, "
+        f"then the median of {args.runs} more.\n"
+    )
+    rows = []
+    for o in outputs:
+        db = "PostgreSQL" if o["postgres"] else "SQLite"
+        for name, page in o["user_pages"].items():
+            rows.append(
+                [
+                    o["size"],
+                    db,
+                    name,
+                    f"q={page['q']}" if page["q"] else "(none)",
+                    page["rows"],
+                    page["cold_ms"],
+                    page["ms"],
+                    page["sql_ms"],
+                    page["queries"],
+                    f"{o['load_before']:.2f}",
+                ]
+            )
+    print(
+        table(
+            [
+                "posts",
+                "db",
+                "page",
+                "search",
+                "rows",
+                "cold ms",
+                "median ms",
+                "SQL ms",
+                "queries",
+                "load at start",
+            ],
+            rows,
+        )
+    )
     print("\nURLs:")
     for name, url in outputs[-1]["urls"].items():
         print(f"  {name}: {url}")
     print("\nSlowest query of each page (one captured request each; column lists elided):")
     for o in outputs:
         db = "PostgreSQL" if o["postgres"] else "SQLite"
-        for name in ("ours_first", "ours_deep", "admin_first", "admin_deep"):
-            top = o["results"][name]["slowest"][0]
+        slowest = {name: o["results"][name]["slowest"] for name in o["results"]}
+        slowest |= {name: page["slowest"] for name, page in o["user_pages"].items()}
+        for name, queries in slowest.items():
+            top = queries[0]
             sql = SELECT_LIST.sub("SELECT … FROM ", " ".join(top["sql"].split()), count=1)
             print(f"  {o['size']:,} {db} {name}: {top['ms']:.0f} ms  {sql[:600]}")
 
@@ -328,6 +473,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--deep", type=int, default=50, help="the deep page's number")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write every measurement (and slow SQL) here")
+    parser.add_argument(
+        "--quiet-load",
+        type=float,
+        default=1.0,
+        help="wait for the 1-minute load average to drop below this before timing",
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=600.0, help="wait at most this many seconds"
+    )
     # Internal: one size in a child process.
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)

@@ -268,6 +268,12 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"limit": 50},
         "options": {"expires": 55},
     },
+    # The database's own planner statistics (posts/maintenance.py), where they went stale.
+    "refresh-planner-stats": {
+        "task": "posts.tasks.refresh_planner_stats",
+        "schedule": 3600,
+        "options": {"expires": 3000},
+    },
 }
 
 # --- Oktopost --------------------------------------------------------------

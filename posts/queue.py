@@ -45,6 +45,12 @@ DEFAULT_SORT = "-start_at"
 SIZES = (25, 50, 100)
 DEFAULT_SIZE = 50
 MAX_TEXT = 200
+# A search matches posts whose message holds every one of these words.
+MAX_WORDS = 10
+# Runs of letters and digits: where both full-text indexes split a text into words
+# (posts/migrations/0004_message_search.py). Everything else, quotes and the full-text
+# query operators included, only separates words.
+_WORD = re.compile(r"[^\W_]+")
 _ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 _CURSOR_SALT = "posts.queue.cursor"
 
@@ -158,6 +164,21 @@ class QueueFilters:
         return lo, hi
 
 
+def search_words(text: str) -> list[str]:
+    """The words a search looks for, lower-cased, each once, at most MAX_WORDS.
+
+    The matching rule (posts.selectors): a message matches when, for every word, one of
+    its own words starts with it, ignoring case ("webin" finds "Webinar"); accents count
+    ("cafe" does not find "café"); words are compared whole from their start, so "inar"
+    does not find "webinar".
+    """
+    words: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if word not in words:
+            words.append(word)
+    return words[:MAX_WORDS]
+
+
 @dataclass
 class Parsed:
     filters: QueueFilters
@@ -241,6 +262,11 @@ def parse(
     if len(q) > MAX_TEXT:
         notes.append(f"Search text was cut to {MAX_TEXT} characters.")
         q = q[:MAX_TEXT].strip()
+    if q and not search_words(q):
+        notes.append(f"Ignored search “{q[:60]}”: it has no letters or digits to look for.")
+        q = ""
+    elif len(set(_WORD.findall(q.lower()))) > MAX_WORDS:
+        notes.append(f"Searched for the first {MAX_WORDS} words only.")
     default_sort = PRESETS[preset][2] if preset else DEFAULT_SORT
     sort = query.get("sort", "").strip() or default_sort
     if sort.lstrip("-") not in SORTS or sort.count("-") > 1:

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from oktodash.celery import app
 from oktopost.errors import RateLimited, RetryableError
-from posts import services, sync
+from posts import maintenance, services, sync
 from posts.heartbeat import worker_seen_note
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,13 @@ def refresh_stats(limit: int = 40) -> dict:
     except SoftTimeLimitExceeded:
         return {"stopped": "time limit"}
     return {"refreshed": result.refreshed, "calls": result.calls, "stopped": result.stopped}
+
+
+@app.task(soft_time_limit=300, time_limit=330, **COMMON)
+def refresh_planner_stats() -> dict:
+    """Planner statistics of tables that went stale (cheap when none did)."""
+    _seen()
+    return {"analyzed": maintenance.planner_stats_refresh()}
 
 
 @app.task(soft_time_limit=60, time_limit=90, **COMMON)

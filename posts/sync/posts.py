@@ -17,6 +17,7 @@ from oktopost.client import OktopostClient
 from oktopost.errors import RateLimited
 from posts import mirror
 from posts.connection import get_client
+from posts.maintenance import planner_stats_after_sync
 from posts.models import Campaign, Message, Post, Profile, Status, SyncState
 from posts.sync.locks import POSTS_LOCK, Lock, state_get, sync_lock
 from posts.sync.settle import activities_settle
@@ -72,6 +73,12 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
         _finish(client, result, started=started)
         result.calls = client.calls - calls_before
         lock.result = result.as_dict()
+    # Outside the lock: the next sync need not wait for ANALYZE.
+    if result.complete:
+        planner_stats_after_sync(
+            written=result.created + result.updated + result.deleted,
+            full=result.kind == "full",
+        )
     return result
 
 
