@@ -117,6 +117,10 @@ class Message(models.Model):
     raw = models.JSONField(default=dict)
     synced_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        # The create form lists messages newest first.
+        indexes = [models.Index(fields=["created", "id"], name="message_created_id")]
+
     def __str__(self) -> str:
         return self.text[:60]
 

@@ -485,7 +485,7 @@ def create_checks(form, user) -> CreateChecks:
 
 
 def messages_search(q: str, campaign: str, network: str, limit: int = 20) -> list[Message]:
-    found = Message.objects.select_related("campaign").order_by("-created")
+    found = Message.objects.select_related("campaign").order_by("-created", "-id")
     if words := search_words(q[:MAX_TEXT]):
         found = found.filter(oktopost_id__in=messages_matching(words))
     if campaign:
