@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -116,43 +117,79 @@ class QueuePage:
     first: bool
 
 
-def queue_queryset(filters: QueueFilters, *, now: datetime, zone) -> QuerySet[Post]:
-    """Every post the filters select, unordered."""
-    posts = Post.objects.all()
+class Unindexed(Func):
+    """The column's own value, written so that SQLite will not pick its index for it.
+
+    Without planner statistics SQLite takes any index with an equality-like condition
+    over the one that gives the page's order, and then sorts every match for 50 rows:
+    for `deleted_at IS NULL`, true of nearly every post, that is the whole table. SQLite's
+    documented way to say "not this index" is a unary `+`. PostgreSQL plans from its own
+    statistics and gets the plain column.
+    """
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+# The columns the queue's filters test directly (profiles go through an EXISTS).
+_FILTERED_COLUMNS = ("status", "start_at", "network", "campaign_id", "source", "created_by")
+
+
+def queue_queryset(
+    filters: QueueFilters, *, now: datetime, zone, walk_order: bool = False
+) -> QuerySet[Post]:
+    """Every post the filters select, unordered.
+
+    `walk_order`: no filter may use an index (on SQLite), so the page is read by walking
+    the sort's own (x, id) index and testing each post: right when many posts match,
+    wrong when few do (see `queue_page`)."""
+    # Never a reason to choose an index: almost every post is not deleted.
+    unindexed = {"deleted_at"}
+    if walk_order:
+        unindexed |= {*_FILTERED_COLUMNS} - {filters.sort_field}
+    posts = Post.objects.alias(**{f"{name}_unindexed": Unindexed(F(name)) for name in unindexed})
+
+    def col(name: str) -> str:
+        """The name to filter `name` by: the column, or its unindexed alias."""
+        return f"{name}_unindexed" if name in unindexed else name
+
     if not filters.deleted:
-        posts = posts.filter(deleted_at__isnull=True)
+        posts = posts.filter(**{f"{col('deleted_at')}__isnull": True})
     statuses = filters.effective_statuses()
     if filters.preset and not statuses:
         return posts.none()
     if statuses:
+        status, start_at = col("status"), col("start_at")
         plain = [s for s in statuses if s != STUCK]
-        match = Q(status__in=plain) if plain else Q(pk__in=[])
+        match = Q(**{f"{status}__in": plain}) if plain else Q(pk__in=[])
         if STUCK in statuses:
-            match |= Q(status__in=WAITING_STATUSES, start_at__lt=now - STUCK_AFTER)
+            match |= Q(**{f"{status}__in": WAITING_STATUSES, f"{start_at}__lt": now - STUCK_AFTER})
         elif set(plain) & set(WAITING_STATUSES) and filters.preset == "upcoming":
-            match &= Q(start_at__gte=now - STUCK_AFTER)
+            match &= Q(**{f"{start_at}__gte": now - STUCK_AFTER})
         posts = posts.filter(match)
         if set(statuses) <= {*SENT_STATUSES, STUCK}:
             # Sent and stuck posts all lie in the past: saying so lets the database
             # start its walk of the (start_at, id) index at now, not at the newest
             # scheduled post, skipping a month of future posts at every page.
-            posts = posts.filter(start_at__lte=now)
+            posts = posts.filter(**{f"{start_at}__lte": now})
     if filters.networks:
-        posts = posts.filter(network__in=filters.networks)
+        posts = posts.filter(**{f"{col('network')}__in": filters.networks})
     if filters.campaigns:
-        posts = posts.filter(campaign_id__in=filters.campaigns)
+        posts = posts.filter(**{f"{col('campaign_id')}__in": filters.campaigns})
     if filters.sources:
-        posts = posts.filter(source__in=filters.sources)
+        posts = posts.filter(**{f"{col('source')}__in": filters.sources})
     if filters.created_by:
-        posts = posts.filter(created_by__in=filters.created_by)
+        posts = posts.filter(**{f"{col('created_by')}__in": filters.created_by})
     if filters.profiles:
         targets = Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=filters.profiles)
         posts = posts.filter(Exists(targets))
     lo, hi = filters.start_range(zone)
     if lo:
-        posts = posts.filter(start_at__gte=lo)
+        posts = posts.filter(**{f"{col('start_at')}__gte": lo})
     if hi:
-        posts = posts.filter(start_at__lt=hi)
+        posts = posts.filter(**{f"{col('start_at')}__lt": hi})
     if filters.q:
         posts = posts.filter(message__text__icontains=filters.q)
     return posts
@@ -169,6 +206,15 @@ def queue_page(
     """One page by keyset on (sort field, id): the cost does not grow with depth."""
     field_name = filters.sort_field
     base = queue_queryset(filters, now=now, zone=zone)
+    # Counting first, through the filters' own indexes, costs at most COUNT_CAP index
+    # entries and tells how to read the page. Few matches: through those indexes, then
+    # sort them. Many: walk the sort's (x, id) index and keep what matches, which
+    # finds 50 within a few hundred posts, where sorting every match would read and sort
+    # up to all of them. PostgreSQL weighs this itself from its statistics; SQLite,
+    # without them, always takes the first way.
+    count = base.order_by()[: COUNT_CAP + 1].count()
+    if count > COUNT_CAP and connection.vendor == "sqlite":
+        base = queue_queryset(filters, now=now, zone=zone, walk_order=True)
     # Going backwards reads the keyset the other way round, then flips the rows.
     descending = filters.descending != bool(cursor and cursor.backwards)
     sign = "-" if descending else ""
@@ -198,7 +244,6 @@ def queue_page(
         has_next, has_prev = True, more
     else:
         has_next, has_prev = more, cursor is not None
-    count = base.order_by()[: COUNT_CAP + 1].count()
 
     def edge(post: Post, backwards: bool) -> Cursor:
         return Cursor(value=getattr(post, field_name), id=post.id, backwards=backwards)
