@@ -504,5 +504,6 @@ def post_history(post: Post) -> list[Activity]:
     )
 
 
-def profiles_of_network(network: str) -> list[Profile]:
-    return list(Profile.objects.filter(network=network).order_by("name"))
+def profiles_of_network(network: str, profiles: dict[str, Profile]) -> list[Profile]:
+    """Of `profiles_by_id()` (already read for the page), those of `network`, by name."""
+    return [p for p in profiles.values() if p.network == network]
