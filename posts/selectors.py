@@ -1,5 +1,6 @@
 """Reads for pages: everything here comes from the local mirror (and the shared budget)."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,6 +9,7 @@ from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from oktodash.infra import cache_get, cache_set, outages
 from oktopost.limiter import Budget
@@ -294,6 +296,14 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
             post.counters_label = f"as of {as_local(post.counters_at, zone):%H:%M} · {ago} ago"
         else:
             post.counters_label = ""
+        # The row's message link, as `text|default:"…"|truncatechars:120` made it.
+        message = post.message
+        post.text_preview = _truncated(
+            (message.text if message else "") or "(message not synced yet)", 120
+        )
+        post.link_title_preview = (
+            _truncated(message.link_title, 80) if message and message.link_title else ""
+        )
         post.targets = [
             Target(
                 profile_id=d.profile_id,
@@ -305,6 +315,14 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
             )
             for d in post.deliveries.all()
         ]
+
+
+def _truncated(text: str, length: int) -> str:
+    """Django's `truncatechars`, without walking each character of a text that is
+    already short: 50 rows of it were a noticeable part of rendering a page."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(length)
 
 
 def profiles_by_id() -> dict[str, Profile]:
