@@ -437,7 +437,11 @@ def run(args: argparse.Namespace) -> None:
             result["quiet"] = quiet
             result["load_after"] = os.getloadavg()[0]
             results.append(result)
-        kinds = per_kind(base, cookie, targets, args.per_kind) if args.per_kind else {}
+        kinds = {}
+        if args.per_kind:
+            # After the last level gunicorn may still be working off its backlog.
+            wait_for_quiet(args.max_load, args.load_wait)
+            kinds = per_kind(base, cookie, targets, args.per_kind)
         requests_file.unlink(missing_ok=True)
     finally:
         gunicorn.stop()
