@@ -24,7 +24,9 @@ What a run does:
    --duration and --max-requests, keep-alive as a browser. While it runs, the RSS of the
    gunicorn master and each worker is sampled from /proc every 0.5 s.
 6. Prints a table per concurrency: requests/s, p50/p90/p99/max latency, errors (socket
-   errors, timeouts and every non-2xx status), RSS per worker; then, sequentially (one
+   errors, timeouts and every non-2xx status), gunicorn's CPU per response (master and
+   workers, from /proc: what the machine's other load does not change much), RSS per
+   worker; then, sequentially (one
    user, python-requests), the median time of each kind of request.
 
 Only 127.0.0.1 is ever contacted; gunicorn is stopped by its pid at the end.
@@ -227,6 +229,18 @@ class Gunicorn:
                 self.process.wait(5)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (/proc/<pid>/stat, clock ticks)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -363,12 +377,18 @@ def run_wrk(
     }
     peak: dict[int, float] = defaultdict(float)
     master = gunicorn.process.pid if gunicorn.process else 0
+    served = [master, *gunicorn.workers()]
+    cpu_before = cpu_seconds(served)
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     while process.poll() is None:
         for pid in [master, *gunicorn.workers()]:
             peak[pid] = max(peak[pid], rss_mb(pid))
         time.sleep(0.5)
     text = process.stdout.read().decode() if process.stdout else ""
+    # Requests still queued when wrk stops are finished on CPU it does not count; a
+    # moment later they are done (or wrk's 30 s timeout counted them as errors).
+    time.sleep(1.0)
+    cpu = cpu_seconds(served) - cpu_before
     if process.returncode != 0 or not out.exists() or not out.stat().st_size:
         raise SystemExit(f"wrk failed ({process.returncode}):\n{text}")
     result = json.loads(out.read_text())
@@ -376,6 +396,7 @@ def run_wrk(
     result["rss_master_mb"] = peak.pop(master, 0.0)
     result["rss_workers_mb"] = sorted(peak.values())
     result["command"] = " ".join(shlex.quote(c) for c in command)
+    result["gunicorn_cpu_s"] = cpu
     return result
 
 
@@ -490,6 +511,7 @@ def report(
                 lat["p99"] / 1000,
                 lat["max"] / 1000,
                 errors,
+                r["gunicorn_cpu_s"] * 1000 / max(r["responses"], 1),
                 workers,
                 f"{r['rss_master_mb']:.0f}",
                 f"{r['load_before']:.2f}{'' if r['quiet'] else ' (busy)'}",
@@ -507,6 +529,7 @@ def report(
                 "p99 ms",
                 "max ms",
                 "errors",
+                "CPU ms/req",
                 "RSS per worker MB",
                 "master MB",
                 "load before",
