@@ -208,7 +208,7 @@ class Bench:
         """The status bar's banners, as an editor reads them."""
         from django.template.loader import render_to_string
 
-        from posts.selectors import sync_status
+        from posts.status import sync_status
 
         page = render_to_string("status_bar.html", {"sync_status": sync_status()})
         banners = re.findall(r'<p class="banner[^"]*"[^>]*>(.*?)</p>', page, flags=re.S)

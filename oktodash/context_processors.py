@@ -3,7 +3,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from posts.selectors import saved_views_for, sync_status
+from posts.selectors import saved_views_for
+from posts.status import sync_status
 
 
 def shell(request: HttpRequest) -> dict[str, object]:

@@ -17,7 +17,7 @@ from accounts.roles import role_required
 from oktodash import infra
 from oktodash.celery import app as celery_app
 from posts.connection import limiter_where
-from posts.selectors import sync_status
+from posts.status import sync_status
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,16 @@
 """Reads for pages: everything here comes from the local mirror (and the shared budget)."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.text import Truncator
 
-from oktodash.infra import cache_get, cache_set, outages
-from oktopost.limiter import Budget
-from posts.connection import get_limiter
-from posts.heartbeat import WORKER_QUIET_AFTER, worker_seen_at
+from oktodash.infra import cache_get, cache_set
 from posts.localtime import BadLocalTime, as_local, is_ambiguous, local_to_utc, parse_local
 from posts.models import (
     SENT_STATUSES,
@@ -27,150 +24,11 @@ from posts.models import (
     Post,
     Profile,
     SavedView,
-    SyncState,
     web_url,
 )
 from posts.networks import NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
 from posts.queue import MAX_TEXT, STUCK, Cursor, QueueFilters, search_words
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    last_sync: datetime | None
-    last_error: str
-    last_error_at: datetime | None
-    next_sync: datetime | None
-    budget: Budget | None
-    worker_seen: datetime | None
-    now: datetime
-    outages: list[str]  # the cache or task queue, down, in words
-
-    @property
-    def blocked_until(self) -> datetime | None:
-        until = self.budget.blocked_until_datetime if self.budget else None
-        return until if until and until > self.now else None
-
-    @property
-    def failing(self) -> bool:
-        """The latest sync attempt failed (Oktopost down, answering garbage...)."""
-        return bool(
-            self.last_error_at and (not self.last_sync or self.last_error_at > self.last_sync)
-        )
-
-    @property
-    def failing_for(self) -> timedelta | None:
-        """How long syncs have been failing: since the last success (or ever)."""
-        if not self.failing:
-            return None
-        return self.now - (self.last_sync or self.last_error_at)
-
-    @property
-    def failing_long(self) -> bool:
-        limit = timedelta(minutes=settings.SYNC_FAILING_AFTER_MINUTES)
-        return self.failing_for is not None and self.failing_for > limit
-
-    @property
-    def worker_quiet(self) -> bool:
-        return self.worker_seen is None or self.now - self.worker_seen > WORKER_QUIET_AFTER
-
-    @property
-    def budget_percent(self) -> int:
-        if not self.budget or not self.budget.limit_today:
-            return 0
-        return round(100 * self.budget.used_today / self.budget.limit_today)
-
-
-def sync_status() -> SyncStatus:
-    now = timezone.now()
-    state = SyncState.objects.filter(name="posts").first()
-    try:
-        budget = get_limiter().report()
-    except Exception:  # the status bar must render even when Redis is down
-        budget = None
-    last_sync = state.last_success if state else None
-    every = timedelta(seconds=settings.CELERY_BEAT_SCHEDULE["sync-posts"]["schedule"])
-    worker_seen = worker_seen_at()
-    return SyncStatus(
-        last_sync=last_sync,
-        last_error=state.last_error if state else "",
-        last_error_at=state.last_error_at if state else None,
-        next_sync=(last_sync + every) if last_sync else None,
-        budget=budget,
-        worker_seen=worker_seen,
-        now=now,
-        outages=outages(),
-    )
-
-
-# --- searching messages' text ----------------------------------------------------------
-
-# The full-text index of each database: posts/migrations/0004_message_search.py.
-_SQLITE_MATCHING_IDS = "SELECT rowid FROM posts_message_fts WHERE posts_message_fts MATCH %s"
-_SQLITE_MATCHING = (
-    "SELECT oktopost_id FROM posts_message"  # noqa: S608 (constants only)
-    f" WHERE id IN ({_SQLITE_MATCHING_IDS})"
-)
-# SQLite walks the posts in the page's order once 1 message in WALK_AFTER matches (the
-# two plans cost the same at about 1 in 70 at 1M posts, 1 in 30 at 200k). One query
-# answers it from the index, reading no more matches than that; the highest message id
-# stands for the number of messages.
-WALK_AFTER = 50
-_SQLITE_MANY = (
-    "SELECT count(*) >= (SELECT coalesce(max(id), 0) / %s + 1 FROM posts_message) FROM ("  # noqa: S608
-    f"{_SQLITE_MATCHING_IDS} LIMIT (SELECT coalesce(max(id), 0) / %s + 1 FROM posts_message))"
-)
-_POSTGRESQL_MATCHING = (
-    "SELECT oktopost_id FROM posts_message"
-    " WHERE search_vector @@ to_tsquery('simple'::regconfig, %s)"
-)
-
-
-def _sqlite_match(words: list[str]) -> str:
-    # "word"* is a prefix query for one term; terms side by side must all match.
-    return " ".join(f'"{word}"*' for word in words)
-
-
-def posts_matching(words: list[str]) -> Q | Exists:
-    """A filter of posts whose message matches `words` (see `messages_matching`).
-
-    FTS5 tells SQLite's planner nothing of how many messages match, so it always starts
-    from them and sorts every matching post: 1.1 s for "webinar" (one message in seven)
-    at 200k posts. When many match, walking the posts in the page's order and checking
-    each finds a page's worth sooner (7 ms); when few do, starting from them is the
-    fast way (under 1 ms for one message, where the walk reads the whole table).
-    PostgreSQL estimates matches from the index's statistics and chooses by itself.
-    """
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            match = _sqlite_match(words)
-            cursor.execute(_SQLITE_MANY, [WALK_AFTER, match, WALK_AFTER])
-            many = bool(cursor.fetchone()[0])
-        if many:
-            ids = RawSQL(_SQLITE_MATCHING_IDS, [match])  # noqa: S611 (words as a parameter)
-            return Exists(Message.objects.filter(oktopost_id=OuterRef("message_id"), id__in=ids))
-    return Q(message_id__in=messages_matching(words))
-
-
-def messages_matching(words: list[str]) -> RawSQL | QuerySet[Message]:
-    """The `oktopost_id`s of messages whose text has, for each word, a word starting with
-    it (case-insensitive; see `posts.queue.search_words`), from the full-text index.
-
-    The words come from `search_words`, letters and digits only, and are still passed as
-    query parameters, each quoted as a term: nothing typed is ever read as FTS5 or
-    tsquery syntax (`NEAR`, `*`, `-`, `"`, `:`, `&`, `!`).
-    """
-    if connection.vendor == "sqlite":
-        return RawSQL(_SQLITE_MATCHING, [_sqlite_match(words)])  # noqa: S611 (words as a parameter)
-    if connection.vendor == "postgresql":
-        # 'word':* is a prefix match; to_tsquery lower-cases each the way to_tsvector
-        # lower-cased the text, whatever the database's locale.
-        query = " & ".join(f"'{word}':*" for word in words)
-        return RawSQL(_POSTGRESQL_MATCHING, [query])  # noqa: S611 (words as a parameter)
-    found = Message.objects.all()
-    for word in words:
-        found = found.filter(text__icontains=word)
-    return found.values("oktopost_id")
-
+from posts.search import messages_matching, posts_matching
 
 # --- the queue ---------------------------------------------------------------------
 
@@ -188,46 +46,95 @@ class QueuePage:
     first: bool
 
 
-def queue_queryset(filters: QueueFilters, *, now: datetime, zone) -> QuerySet[Post]:
-    """Every post the filters select, unordered."""
-    posts = Post.objects.all()
+class Unindexed(Func):
+    """The column's own value, written so that SQLite will not pick its index for it.
+
+    Without planner statistics SQLite takes any index with an equality-like condition
+    over the one that gives the page's order, and then sorts every match for 50 rows:
+    for `deleted_at IS NULL`, true of nearly every post, that is the whole table. SQLite's
+    documented way to say "not this index" is a unary `+`. PostgreSQL plans from its own
+    statistics and gets the plain column.
+    """
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+# The columns the queue's filters test directly (profiles go through an EXISTS).
+_FILTERED_COLUMNS = ("status", "start_at", "network", "campaign_id", "source", "created_by")
+
+
+def queue_queryset(
+    filters: QueueFilters, *, now: datetime, zone, walk_order: bool = False
+) -> QuerySet[Post]:
+    """Every post the filters select, unordered.
+
+    `walk_order`: no filter may use an index (on SQLite), so the page is read by walking
+    the sort's own (x, id) index and testing each post: right when many posts match,
+    wrong when few do (see `queue_page`)."""
+    # Never a reason to choose an index: almost every post is not deleted.
+    unindexed = {"deleted_at"}
+    if walk_order:
+        unindexed |= {*_FILTERED_COLUMNS} - {filters.sort_field}
+    posts = Post.objects.alias(**{f"{name}_unindexed": Unindexed(F(name)) for name in unindexed})
+
+    def col(name: str) -> str:
+        """The name to filter `name` by: the column, or its unindexed alias."""
+        return f"{name}_unindexed" if name in unindexed else name
+
     if not filters.deleted:
-        posts = posts.filter(deleted_at__isnull=True)
+        posts = posts.filter(**{f"{col('deleted_at')}__isnull": True})
     statuses = filters.effective_statuses()
     if filters.preset and not statuses:
         return posts.none()
     if statuses:
+        status, start_at = col("status"), col("start_at")
         plain = [s for s in statuses if s != STUCK]
-        match = Q(status__in=plain) if plain else Q(pk__in=[])
+        match = Q(**{f"{status}__in": plain}) if plain else Q(pk__in=[])
         if STUCK in statuses:
-            match |= Q(status__in=WAITING_STATUSES, start_at__lt=now - STUCK_AFTER)
+            match |= Q(**{f"{status}__in": WAITING_STATUSES, f"{start_at}__lt": now - STUCK_AFTER})
         elif set(plain) & set(WAITING_STATUSES) and filters.preset == "upcoming":
-            match &= Q(start_at__gte=now - STUCK_AFTER)
+            match &= Q(**{f"{start_at}__gte": now - STUCK_AFTER})
         posts = posts.filter(match)
         if set(statuses) <= {*SENT_STATUSES, STUCK}:
             # Sent and stuck posts all lie in the past: saying so lets the database
             # start its walk of the (start_at, id) index at now, not at the newest
             # scheduled post, skipping a month of future posts at every page.
-            posts = posts.filter(start_at__lte=now)
+            posts = posts.filter(**{f"{start_at}__lte": now})
     if filters.networks:
-        posts = posts.filter(network__in=filters.networks)
+        posts = posts.filter(**{f"{col('network')}__in": filters.networks})
     if filters.campaigns:
-        posts = posts.filter(campaign_id__in=filters.campaigns)
+        posts = posts.filter(**{f"{col('campaign_id')}__in": filters.campaigns})
     if filters.sources:
-        posts = posts.filter(source__in=filters.sources)
+        posts = posts.filter(**{f"{col('source')}__in": filters.sources})
     if filters.created_by:
-        posts = posts.filter(created_by__in=filters.created_by)
+        posts = posts.filter(**{f"{col('created_by')}__in": filters.created_by})
     if filters.profiles:
         targets = Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=filters.profiles)
         posts = posts.filter(Exists(targets))
     lo, hi = filters.start_range(zone)
     if lo:
-        posts = posts.filter(start_at__gte=lo)
+        posts = posts.filter(**{f"{col('start_at')}__gte": lo})
     if hi:
-        posts = posts.filter(start_at__lt=hi)
+        posts = posts.filter(**{f"{col('start_at')}__lt": hi})
     if filters.q and (words := search_words(filters.q)):
         posts = posts.filter(posts_matching(words))
     return posts
+
+
+# What a queue row shows (templates/posts/queue.html#post-row) and every sort field a
+# cursor may hold; the rest of a post (its payload, the sync's bookkeeping) is left
+# unread: a row costs Django a conversion per column. tests/test_query_counts.py fails
+# if the row ever needs one of the others (a query per row).
+_ROW_FIELDS = (
+    *("oktopost_id", "status", "network", "source", "created_by", "deleted_at"),
+    *("start_at", "created", "modified", "synced_at", "counters_at", "stats_at"),
+    *("clicks", "conversions", "comments", "likes", "shares", "impressions"),
+    *("campaign", "campaign__name", "message", "message__text", "message__link_title"),
+)
+_TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
 
 
 def queue_page(
@@ -241,6 +148,15 @@ def queue_page(
     """One page by keyset on (sort field, id): the cost does not grow with depth."""
     field_name = filters.sort_field
     base = queue_queryset(filters, now=now, zone=zone)
+    # Counting first, through the filters' own indexes, costs at most COUNT_CAP index
+    # entries and tells how to read the page. Few matches: through those indexes, then
+    # sort them. Many: walk the sort's (x, id) index and keep what matches, which
+    # finds 50 within a few hundred posts, where sorting every match would read and sort
+    # up to all of them. PostgreSQL weighs this itself from its statistics; SQLite,
+    # without them, always takes the first way.
+    count = base.order_by()[: COUNT_CAP + 1].count()
+    if count > COUNT_CAP and connection.vendor == "sqlite":
+        base = queue_queryset(filters, now=now, zone=zone, walk_order=True)
     # Going backwards reads the keyset the other way round, then flips the rows.
     descending = filters.descending != bool(cursor and cursor.backwards)
     sign = "-" if descending else ""
@@ -255,12 +171,11 @@ def queue_page(
             | Q(**{field_name: cursor.value, f"id__{before}": cursor.id}),
         )
     size = filters.size
+    deliveries = Delivery.objects.order_by("id").only(*_TARGET_FIELDS)
     rows = list(
         page.select_related("campaign", "message")
-        .defer("raw", "campaign__raw", "message__raw")
-        .prefetch_related(Prefetch("deliveries", queryset=Delivery.objects.order_by("id")))[
-            : size + 1
-        ]
+        .only(*_ROW_FIELDS)
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))[: size + 1]
     )
     more = len(rows) > size
     rows = rows[:size]
@@ -270,7 +185,6 @@ def queue_page(
         has_next, has_prev = True, more
     else:
         has_next, has_prev = more, cursor is not None
-    count = base.order_by()[: COUNT_CAP + 1].count()
 
     def edge(post: Post, backwards: bool) -> Cursor:
         return Cursor(value=getattr(post, field_name), id=post.id, backwards=backwards)
@@ -321,6 +235,14 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
             post.counters_label = f"as of {as_local(post.counters_at, zone):%H:%M} · {ago} ago"
         else:
             post.counters_label = ""
+        # The row's message link, as `text|default:"…"|truncatechars:120` made it.
+        message = post.message
+        post.text_preview = _truncated(
+            (message.text if message else "") or "(message not synced yet)", 120
+        )
+        post.link_title_preview = (
+            _truncated(message.link_title, 80) if message and message.link_title else ""
+        )
         post.targets = [
             Target(
                 profile_id=d.profile_id,
@@ -332,6 +254,14 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
             )
             for d in post.deliveries.all()
         ]
+
+
+def _truncated(text: str, length: int) -> str:
+    """Django's `truncatechars`, without walking each character of a text that is
+    already short: 50 rows of it were a noticeable part of rendering a page."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(length)
 
 
 def profiles_by_id() -> dict[str, Profile]:
@@ -531,5 +461,6 @@ def post_history(post: Post) -> list[Activity]:
     )
 
 
-def profiles_of_network(network: str) -> list[Profile]:
-    return list(Profile.objects.filter(network=network).order_by("name"))
+def profiles_of_network(network: str, profiles: dict[str, Profile]) -> list[Profile]:
+    """Of `profiles_by_id()` (already read for the page), those of `network`, by name."""
+    return [p for p in profiles.values() if p.network == network]

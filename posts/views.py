@@ -89,13 +89,14 @@ def post_row(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 @viewer_required
 def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = selectors.post_for_view(oktopost_id)
-    selectors.targets_attach([post], selectors.profiles_by_id())
+    profiles = selectors.profiles_by_id()
+    selectors.targets_attach([post], profiles)
     context = {
         "post": post,
         "charts": selectors.stats_chart(post),
         "can_write": request.user.is_editor,
         "history": selectors.post_history(post),
-        "network_profiles": selectors.profiles_of_network(post.network),
+        "network_profiles": selectors.profiles_of_network(post.network, profiles),
     }
     return render_page_or_partial(request, "posts/detail.html", "post-detail", context)
 

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('posts', '0004_message_search'),
+        ("posts", "0004_message_search"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['created', 'id'], name='message_created_id'),
+            model_name="message",
+            index=models.Index(fields=["created", "id"], name="message_created_id"),
         ),
     ]

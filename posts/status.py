@@ -1,0 +1,81 @@
+"""The status bar's reads: the last sync, the shared budget, the worker, what is down."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from oktodash.infra import outages
+from oktopost.limiter import Budget
+from posts.connection import get_limiter
+from posts.heartbeat import WORKER_QUIET_AFTER, worker_seen_at
+from posts.models import SyncState
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    last_sync: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    next_sync: datetime | None
+    budget: Budget | None
+    worker_seen: datetime | None
+    now: datetime
+    outages: list[str]  # the cache or task queue, down, in words
+
+    @property
+    def blocked_until(self) -> datetime | None:
+        until = self.budget.blocked_until_datetime if self.budget else None
+        return until if until and until > self.now else None
+
+    @property
+    def failing(self) -> bool:
+        """The latest sync attempt failed (Oktopost down, answering garbage...)."""
+        return bool(
+            self.last_error_at and (not self.last_sync or self.last_error_at > self.last_sync)
+        )
+
+    @property
+    def failing_for(self) -> timedelta | None:
+        """How long syncs have been failing: since the last success (or ever)."""
+        if not self.failing:
+            return None
+        return self.now - (self.last_sync or self.last_error_at)
+
+    @property
+    def failing_long(self) -> bool:
+        limit = timedelta(minutes=settings.SYNC_FAILING_AFTER_MINUTES)
+        return self.failing_for is not None and self.failing_for > limit
+
+    @property
+    def worker_quiet(self) -> bool:
+        return self.worker_seen is None or self.now - self.worker_seen > WORKER_QUIET_AFTER
+
+    @property
+    def budget_percent(self) -> int:
+        if not self.budget or not self.budget.limit_today:
+            return 0
+        return round(100 * self.budget.used_today / self.budget.limit_today)
+
+
+def sync_status() -> SyncStatus:
+    now = timezone.now()
+    state = SyncState.objects.filter(name="posts").first()
+    try:
+        budget = get_limiter().report()
+    except Exception:  # the status bar must render even when Redis is down
+        budget = None
+    last_sync = state.last_success if state else None
+    every = timedelta(seconds=settings.CELERY_BEAT_SCHEDULE["sync-posts"]["schedule"])
+    worker_seen = worker_seen_at()
+    return SyncStatus(
+        last_sync=last_sync,
+        last_error=state.last_error if state else "",
+        last_error_at=state.last_error_at if state else None,
+        next_sync=(last_sync + every) if last_sync else None,
+        budget=budget,
+        worker_seen=worker_seen,
+        now=now,
+        outages=outages(),
+    )

@@ -1,0 +1,137 @@
+"""Queries per page for the pages bench/load.py drives, and the queue's two ways of reading
+a page (through the filters' indexes, or walking the sort's index) giving the same rows."""
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from posts import queue, selectors
+from tests import factories as f
+
+# What each page costs today (session, user, roles, then the page's own reads). A change
+# that adds a query per page must raise these on purpose; one per row fails at once.
+QUEUE_PAGE = 10  # + campaigns, profiles, count, rows, deliveries, saved views, sync state
+QUEUE_PARTIAL = 8  # the rows alone: no saved views, no status bar
+DRAWER = 8  # + post, deliveries, profiles, stats samples, history
+HEALTH = 2  # SELECT 1, sync state (no session for a monitor)
+
+
+@pytest.fixture
+def many(db):
+    """Enough posts, profiles and deliveries that a per-row query would show."""
+    now = timezone.now()
+    launch, brand = f.campaign("Launch"), f.campaign("Brand")
+    linkedin, twitter = f.profile("LinkedIn", "Acme LI"), f.profile("Twitter", "Acme X")
+    hello = f.message("Hello LinkedIn people", "LinkedIn", launch)
+    tweet = f.message("A tweet about a pipeline", "Twitter", brand)
+    statuses = ["complete", "pending", "error", "incomplete", "draft", "inqueue", "complete"]
+    posts = []
+    for i in range(60):
+        twitter_post = i % 3 == 0
+        posts.append(
+            f.post(
+                status=statuses[i % len(statuses)],
+                start_at=now + timedelta(hours=i - 30, minutes=i % 4),
+                network="Twitter" if twitter_post else "LinkedIn",
+                profiles=[twitter] if twitter_post else [linkedin, twitter],
+                msg=tweet if twitter_post else hello,
+                camp=brand if i % 2 else launch,
+                source="API" if i % 5 == 0 else "UI",
+                clicks=i % 11,
+                counters_at=now - timedelta(hours=1),
+            )
+        )
+    return {"posts": posts, "launch": launch, "brand": brand, "linkedin": linkedin}
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_the_queue_page_costs_a_fixed_number_of_queries(
+    viewer_client: Client, editor_client: Client, many, django_assert_max_num_queries, role
+) -> None:
+    client = viewer_client if role == "viewer" else editor_client
+    client.get("/posts/")  # first use of caches (filter choices)
+    with django_assert_max_num_queries(QUEUE_PAGE):
+        response = client.get("/posts/?preset=sent&network=LinkedIn")
+    assert response.status_code == 200
+    with django_assert_max_num_queries(QUEUE_PAGE):
+        assert len(client.get("/posts/").context["page"].rows) == 50
+
+
+def test_rows_read_every_field_a_sort_needs_for_its_cursor() -> None:
+    assert set(queue.SORTS) <= set(selectors._ROW_FIELDS)
+
+
+def test_the_htmx_rows_cost_a_fixed_number_of_queries(
+    viewer_client: Client, many, django_assert_max_num_queries
+) -> None:
+    viewer_client.get("/posts/")
+    with django_assert_max_num_queries(QUEUE_PARTIAL):
+        response = viewer_client.get("/posts/?sort=-clicks", headers={"HX-Request": "true"})
+    assert len(response.context["page"].rows) == 50
+
+
+def test_the_drawer_costs_a_fixed_number_of_queries(
+    viewer_client: Client, editor_client: Client, many, django_assert_max_num_queries
+) -> None:
+    post = many["posts"][0]
+    for client in (viewer_client, editor_client):
+        with django_assert_max_num_queries(DRAWER):
+            response = client.get(f"/posts/{post.oktopost_id}/", headers={"HX-Request": "true"})
+        assert response.status_code == 200
+
+
+def test_health_costs_a_fixed_number_of_queries(
+    client: Client, db, django_assert_max_num_queries
+) -> None:
+    with django_assert_max_num_queries(HEALTH):
+        assert client.get("/health/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"preset": "sent"},
+        {"preset": "upcoming"},
+        {"preset": "attention"},
+        {"preset": "drafts"},
+        {"status": ["complete", "incomplete"], "network": "LinkedIn"},
+        {"network": "Twitter", "sort": "start_at"},
+        {"campaign": "launch", "sort": "-clicks"},
+        {"preset": "sent", "sort": "clicks"},
+        {"source": "API", "sort": "-created"},
+        {"profile": "linkedin", "sort": "-modified"},
+        {"q": "pipeline"},
+    ],
+)
+def test_walking_the_sort_index_gives_the_same_pages(
+    viewer_client: Client, many, monkeypatch, query
+) -> None:
+    """More matches than the count cap switch how a page is read (on SQLite); every page,
+    forward and back, must be the same either way."""
+    params = {
+        **query,
+        **({"campaign": many["launch"].oktopost_id} if "campaign" in query else {}),
+        **({"profile": many["linkedin"].oktopost_id} if "profile" in query else {}),
+        "size": 25,
+    }
+
+    def walk() -> list[list[str]]:
+        pages = []
+        response = viewer_client.get("/posts/?" + urlencode(params, doseq=True))
+        pages.append([p.oktopost_id for p in response.context["page"].rows])
+        while response.context["next_query"]:
+            response = viewer_client.get("/posts/?" + response.context["next_query"])
+            pages.append([p.oktopost_id for p in response.context["page"].rows])
+        if response.context["prev_query"]:
+            back = viewer_client.get("/posts/?" + response.context["prev_query"])
+            pages.append([p.oktopost_id for p in back.context["page"].rows])
+        return pages
+
+    through_filters = walk()
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    assert walk() == through_filters
+    assert through_filters[0]
