@@ -137,9 +137,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exc, DatabaseError):
         what = "The database"
     elif _is_cache_error(exc):
-        # Redis may hold only the shared API budget (OKTOPOST_LIMITER_URL) and no cache.
-        from_redis = type(exc).__module__.startswith("redis")
-        name = limiter_where() if from_redis and not settings.REDIS_URL else infra.cache_name()
+        # The shared API budget (OKTOPOST_LIMITER_URL) may live in another Redis than the
+        # cache, or in one when the cache is a file: redis-py's error names its server.
+        budget = limiter_where()
+        from_budget = type(exc).__module__.startswith("redis") and (
+            not settings.REDIS_URL or budget.removeprefix("Redis at ") in str(exc)
+        )
+        name = budget if from_budget else infra.cache_name()
         what = name[0].upper() + name[1:]
     if what:
         page = loader.get_template("503.html").render({"what": what})
