@@ -173,7 +173,8 @@ def viewer_session() -> str:
 def procfile_web() -> str:
     for line in (ROOT / "Procfile").read_text().splitlines():
         if line.startswith("web:"):
-            return line.split(":", 1)[1].strip()
+            # The line may already `exec` its program (it does, for honcho's signals).
+            return line.split(":", 1)[1].strip().removeprefix("exec ")
     raise SystemExit("no web line in the Procfile")
 
 
