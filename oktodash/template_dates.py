@@ -20,28 +20,8 @@ register = template.Library()
 
 @register.filter(is_safe=False)
 def date(value: object, arg: str | None = None) -> str:
+    # Registered without `expects_localtime`, so the engine does not convert the value
+    # first; the built-in's own formatting keeps the zone the value already carries.
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = as_local(value, timezone.get_current_timezone())
-        # Already in the user's zone: the built-in must not convert it again.
-        value = _Local.wrap(value)
     return django_date(value, arg)
-
-
-class _Local(datetime):
-    """A datetime that Django's template_localtime leaves alone."""
-
-    convert_to_local_time = False
-
-    @classmethod
-    def wrap(cls, value: datetime) -> "_Local":
-        return cls(
-            value.year,
-            value.month,
-            value.day,
-            value.hour,
-            value.minute,
-            value.second,
-            value.microsecond,
-            value.tzinfo,
-            fold=value.fold,
-        )
