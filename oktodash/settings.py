@@ -244,24 +244,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("SYNC_EVERY_SECONDS", 120, minimum=10),
         "options": {"expires": 110},
     },
-    "sync-posts-full": {
-        "task": "posts.tasks.sync_posts",
-        "schedule": 6 * 3600,
-        "kwargs": {"full": True},
-        "options": {"expires": 3600},
+    # Counter walks and the full reconcile run when the day's plan says they are due
+    # (posts/plan.py): the counters tick walks a few pages a minute, the reconcile runs
+    # in slices after incremental passes. The plan itself is recomputed every 5 minutes.
+    "counters-tick": {
+        "task": "posts.tasks.counters_tick",
+        "schedule": 60,
+        "options": {"expires": 55},
     },
-    "sync-counters-48h": {
-        "task": "posts.tasks.sync_counters",
-        "schedule": 15 * 60,
-        "kwargs": {"hours": 48},
-        "options": {"expires": 600},
+    "plan-refresh": {
+        "task": "posts.tasks.plan_refresh",
+        "schedule": 300,
+        "options": {"expires": 290},
     },
-    "sync-counters-30d": {
-        "task": "posts.tasks.sync_counters",
-        "schedule": 6 * 3600,
-        "kwargs": {"hours": 30 * 24},
-        "options": {"expires": 3600},
-    },
+    # Paced by the limiter: each run takes what the pace allows for up to 50 s.
     "refresh-stats": {
         "task": "posts.tasks.refresh_stats",
         "schedule": 60,
@@ -303,6 +299,16 @@ OKTOPOST_LIMITER_URL = (
 OKTOPOST_LIMIT_PER_MINUTE = env_int("OKTOPOST_LIMIT_PER_MINUTE", 54, minimum=1)
 OKTOPOST_LIMIT_PER_5S = env_int("OKTOPOST_LIMIT_PER_5S", 100, minimum=1)
 OKTOPOST_LIMIT_PER_DAY = env_int("OKTOPOST_LIMIT_PER_DAY", 19_000, minimum=1)
+# Calls of every minute background work leaves free for editors (a burst of inline edits:
+# 15 reschedules in 10 s are 30 calls), and the size of the pacing bucket that spreads
+# background work over the whole UTC day (oktopost/limiter.py, docs/ARCHITECTURE.md).
+OKTOPOST_EDITOR_CALLS_PER_MINUTE = env_int("OKTOPOST_EDITOR_CALLS_PER_MINUTE", 30, minimum=0)
+OKTOPOST_BACKGROUND_BURST = env_int("OKTOPOST_BACKGROUND_BURST", 120, minimum=0)
+if OKTOPOST_EDITOR_CALLS_PER_MINUTE >= OKTOPOST_LIMIT_PER_MINUTE:
+    raise ImproperlyConfigured(
+        "OKTOPOST_EDITOR_CALLS_PER_MINUTE must be below OKTOPOST_LIMIT_PER_MINUTE "
+        "(background work needs at least one call a minute)"
+    )
 # Seconds every caller pauses after a 429 (Oktopost documents a 15-minute block).
 OKTOPOST_BLOCK_SECONDS = env_int("OKTOPOST_BLOCK_SECONDS", 900, minimum=1)
 OKTOPOST_TIMEOUT = (3.05, float(env_int("OKTOPOST_READ_TIMEOUT", 15, minimum=1)))

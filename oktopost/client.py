@@ -461,7 +461,10 @@ class OktopostClient:
         if status == 429:
             retry_at = time.time() + _retry_after(response, self.block_seconds)
             if self.limiter is not None:
+                # A 429 despite our pacing: someone else uses the key too. Pause, and run
+                # slower for the rest of the day.
                 self.limiter.block_until(retry_at)
+                self.limiter.slow_down()
             raise RateLimited(
                 "Oktopost rate limit hit; all calls paused",
                 retry_at=retry_at,

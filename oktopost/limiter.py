@@ -20,6 +20,21 @@ interactive caller that has to wait marks itself as waiting until its token free
 ``_WAITING_GRACE``), and background calls are refused meanwhile: the next free token is the
 editor's.
 
+Pacing: background calls also take a token from a bucket that refills at the rate that
+makes what background work may still use today last until midnight UTC (``left / seconds
+left``), holding at most ``burst`` tokens. So the day's share is never spent by breakfast:
+an idle hour is saved for later (the rate rises), a busy one slows what follows. Background
+kinds rank by how much of the bucket they must leave: ``sync`` (keeping the mirror correct)
+may empty it, ``counters`` must leave a quarter, ``stats`` half. When demand exceeds the
+day, per-post stats wait first, then counters; the sync keeps running.
+
+Editors' room: ``editor_minute`` calls of every minute stay free for interactive callers
+(a burst of inline edits), on top of the fractional reserve of the 5 s window and the day.
+
+A 429 despite all this (another tool using the same key) blocks every caller for the block
+and also lowers our own rate for the rest of the UTC day (``slow_down``): each 429 takes
+the minute and 5 s caps and the pacing rate down by a quarter, to at most a quarter.
+
 Clock: grants are stamped with the caller's ``time.time()``; hosts sharing one Redis need
 synchronised clocks (NTP), which they need anyway for the schedules they publish.
 """
@@ -34,7 +49,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -44,7 +59,13 @@ import redis
 
 from oktopost.errors import RateLimited
 
-Priority = Literal["background", "interactive"]
+Priority = Literal["interactive", "background", "sync", "counters", "stats"]
+# What each background kind must leave in the pacing bucket (a fraction of `burst`).
+# "background" is the sync's old name.
+KIND_FLOORS = {"sync": 0.0, "background": 0.0, "counters": 0.25, "stats": 0.5}
+PRIORITIES = ("interactive", *KIND_FLOORS)
+SLOW_DOWN_STEP = 0.75
+SLOW_DOWN_MIN = 0.25
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
@@ -56,36 +77,76 @@ _WAITING_GRACE = 0.5
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The budget; defaults leave a safety margin under Oktopost's 60/min, 120/5 s, 20,000/day."""
+    """The budget; defaults leave a safety margin under Oktopost's 60/min, 120/5 s, 20,000/day.
+
+    ``editor_minute``: calls of each minute background work leaves to editors (None: the
+    fractional reserve, as in the other windows). ``burst``: the pacing bucket's size for
+    background calls (0: no pacing).
+    """
 
     per_minute: int = 54
     per_5s: int = 100
     per_day: int = 19_000
     interactive_reserve: float = 0.10
+    editor_minute: int | None = None
+    burst: int = 120
 
     def __post_init__(self) -> None:
         if min(self.per_5s, self.per_minute, self.per_day) < 1:
             raise ValueError("every cap must allow at least one call")
         if not 0.0 <= self.interactive_reserve < 1.0:
             raise ValueError("interactive_reserve must be at least 0 and below 1")
+        if self.editor_minute is not None and self.editor_minute < 0:
+            raise ValueError("editor_minute must be at least 0")
+        if self.burst < 0:
+            raise ValueError("burst must be at least 0")
 
     def reserve(self, cap: int) -> int:
         """Calls of a window with this cap held back for interactive callers (< cap)."""
         # The epsilon keeps float products such as 100 * 0.29 = 28.999… from losing a call.
         return min(cap - 1, math.floor(cap * self.interactive_reserve + 1e-9))
 
+    def minute_reserve(self) -> int:
+        if self.editor_minute is None:
+            return self.reserve(self.per_minute)
+        return min(self.per_minute - 1, self.editor_minute)
+
     def rules(self, priority: Priority) -> tuple[_Rule, _Rule, _Rule]:
         """(5 s, minute, day) rules a call of this priority is checked against."""
-        if priority not in ("background", "interactive"):
+        if priority not in PRIORITIES:
             raise ValueError(f"unknown priority {priority!r}")
         caps = (self.per_5s, self.per_minute, self.per_day)
         if priority == "interactive":
             return tuple(_Rule(cap, 0) for cap in caps)  # type: ignore[return-value]
-        return tuple(_Rule(cap, self.reserve(cap)) for cap in caps)  # type: ignore[return-value]
+        return (
+            _Rule(self.per_5s, self.reserve(self.per_5s)),
+            _Rule(self.per_minute, self.minute_reserve()),
+            _Rule(self.per_day, self.reserve(self.per_day)),
+        )
 
     def background_cap(self, cap: int) -> int:
         """What background calls alone may use of a window with this cap (cap - reserve)."""
+        if cap == self.per_minute:
+            return cap - self.minute_reserve()
         return cap - self.reserve(cap)
+
+    def slowed(self, factor: float) -> Limits:
+        """These limits with the 5 s and minute caps (and editors' minute) times ``factor``."""
+        if factor >= 1.0:
+            return self
+        return replace(
+            self,
+            per_minute=max(1, math.floor(self.per_minute * factor)),
+            per_5s=max(1, math.floor(self.per_5s * factor)),
+            editor_minute=None
+            if self.editor_minute is None
+            else math.floor(self.editor_minute * factor),
+        )
+
+    def pace_rate(self, background_left: int, now: float, factor: float = 1.0) -> float:
+        """Tokens a second: what background work may still use today, spread to midnight."""
+        seconds = max(60.0, next_midnight(now) - now)
+        return max(0, background_left) / seconds * min(1.0, factor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +185,14 @@ class Budget:
     left_today: int
     used_last_minute: int
     blocked_until: float | None  # epoch seconds, None when not blocked
+    # Calls today by kind: "interactive", "sync", "counters", "stats".
+    by_kind: dict[str, int] = field(default_factory=dict)
+    # Below 1 after a 429 today: the share of our own limits we still use until midnight.
+    slowed: float = 1.0
+    slowed_at: float | None = None
+    # What background work may still use today, and the pace that spreads it to midnight.
+    background_left: int = 0
+    pace_per_hour: float = 0.0
 
     @property
     def blocked_until_datetime(self) -> datetime | None:
@@ -131,13 +200,40 @@ class Budget:
             return None
         return datetime.fromtimestamp(self.blocked_until, UTC)
 
+    @property
+    def slowed_at_datetime(self) -> datetime | None:
+        if self.slowed_at is None:
+            return None
+        return datetime.fromtimestamp(self.slowed_at, UTC)
+
 
 @dataclass(frozen=True, slots=True)
-class _Decision:
+class Decision:
     granted: bool
     # When not granted: the earliest epoch at which trying again can succeed.
     retry_at: float = 0.0
+    # "blocked", "window", "pace" or "day".
     reason: str = ""
+
+
+def kind_of(priority: Priority) -> str:
+    """The name a call is counted under: "interactive", "sync", "counters" or "stats"."""
+    return "sync" if priority == "background" else priority
+
+
+def pace(
+    tokens: float | None, at: float, now: float, rate: float, burst: int, floor: float
+) -> tuple[bool, float, float]:
+    """The pacing bucket: (granted, tokens left, retry_at). A missing bucket is full."""
+    if burst <= 0:
+        return True, 0.0, 0.0
+    level = float(burst) if tokens is None else min(float(burst), tokens + (now - at) * rate)
+    need = 1.0 + floor * burst
+    if level >= need:
+        return True, level - 1.0, 0.0
+    if rate <= 0.0:
+        return False, level, next_midnight(now)
+    return False, level, now + (need - level) / rate
 
 
 def day_key(now: float) -> str:
@@ -168,14 +264,13 @@ class Limiter(ABC):
         """Take one call from the budget, sleeping until one is free.
 
         Raises RateLimited at once when the daily budget is spent, and when the wait (for a
-        block to end or a window to free up) would exceed ``max_wait`` seconds.
+        block to end, a window to free up or the pace to allow a background call) would
+        exceed ``max_wait`` seconds.
         """
-        rules = self.limits.rules(priority)
-        interactive = priority == "interactive"
         deadline = self._clock() + max_wait
         while True:
             now = self._clock()
-            decision = self._try_acquire(now, rules, interactive=interactive, deadline=deadline)
+            decision = self.try_acquire(priority, now=now, deadline=deadline)
             if decision.granted:
                 return
             if decision.reason == "day" or decision.retry_at > deadline:
@@ -185,43 +280,54 @@ class Limiter(ABC):
             # A little jitter so processes woken by the same expiry do not all collide.
             self._sleep(max(decision.retry_at - now, 0.0) + random.uniform(0.0, 0.02))  # noqa: S311
 
+    def try_acquire(
+        self, priority: Priority = "background", *, now: float | None = None, deadline: float = 0.0
+    ) -> Decision:
+        """One attempt, never sleeping: grant and record a call, or say when to try again.
+        (``acquire`` loops on it; a simulation with its own clock calls it directly.)"""
+        self.limits.rules(priority)  # rejects an unknown priority
+        now = self._clock() if now is None else now
+        return self._try_acquire(now, priority, deadline=max(deadline, now))
+
     @abstractmethod
-    def _try_acquire(
-        self,
-        now: float,
-        rules: tuple[_Rule, _Rule, _Rule],
-        *,
-        interactive: bool,
-        deadline: float,
-    ) -> _Decision:
-        """Grant (and record, with its priority) one call if every rule admits it; refuse a
-        background call while an interactive one waits; an interactive call refused by a
-        window that frees up before ``deadline`` marks itself as waiting."""
+    def _try_acquire(self, now: float, priority: Priority, *, deadline: float) -> Decision:
+        """Grant (and record, with its priority and kind) one call if every rule admits it
+        and, for background kinds, the pacing bucket holds a token above the kind's floor;
+        refuse a background call while an interactive one waits; an interactive call
+        refused by a window that frees up before ``deadline`` marks itself as waiting."""
 
     @abstractmethod
     def block_until(self, until: float) -> None:
         """Pause every caller in every process until ``until`` (epoch seconds); never shortens."""
 
     @abstractmethod
+    def slow_down(self) -> float:
+        """After a 429 despite our pacing: lower our own rate until midnight UTC by a
+        quarter (to at most a quarter). Returns the share of our limits now used."""
+
+    @abstractmethod
     def report(self) -> Budget: ...
 
     @abstractmethod
     def reset(self) -> None:
-        """Forget all grants and blocks (tests, or an operator after a key change)."""
+        """Forget all grants, blocks, pacing and slow-downs (tests, or an operator)."""
 
 
 _REASONS = {
     "blocked": "Oktopost blocked the API key after a burst; waiting for the block to end",
     "window": "the shared per-minute/5-second budget is in use",
+    "pace": "background work is paced so that today's share of the budget lasts until midnight",
     "day": "the daily Oktopost call budget is spent",
 }
 
 
-# Sliding windows in one atomic step. KEYS: all grants zset (an interactive grant's member
-# starts with "i:"), interactive grants zset (for counting), block key, day counter, day
-# interactive counter, interactive-waiting key. ARGV: now, 1 if interactive, then cap and
-# reserve for 5 s, the minute and the day, the unique member, the exclusive lower bounds of
-# the 5 s and 60 s windows, the caller's deadline, the waiting grace.
+# Sliding windows and the pacing bucket in one atomic step. KEYS: all grants zset (an
+# interactive grant's member starts with "i:"), interactive grants zset (for counting), block
+# key, day counter, day interactive counter, interactive-waiting key, pacing bucket hash,
+# the day's calls-by-kind hash. ARGV: now, 1 if interactive, then cap and reserve for 5 s,
+# the minute and the day, the unique member, the exclusive lower bounds of the 5 s and 60 s
+# windows, the caller's deadline, the waiting grace, the kind, the bucket's size, the kind's
+# floor (a fraction of the size), the slow-down factor, the next UTC midnight.
 # Returns {"ok"} or {reason, retry_at-as-string} (strings keep the fractions Lua would drop).
 _ACQUIRE_LUA = """
 local now = tonumber(ARGV[1])
@@ -231,7 +337,7 @@ if blocked and tonumber(blocked) > now then return {'blocked', blocked} end
 local capd, resd = tonumber(ARGV[7]), tonumber(ARGV[8])
 local used = tonumber(redis.call('GET', KEYS[4]) or '0')
 local usedi = tonumber(redis.call('GET', KEYS[5]) or '0')
-if used - usedi + math.max(usedi, resd) >= capd then return {'day', '0'} end
+if used - usedi + math.max(usedi, resd) >= capd then return {'day', ARGV[18]} end
 if not interactive then
   local waiting = redis.call('GET', KEYS[6])
   if waiting and tonumber(waiting) > now then return {'window', waiting} end
@@ -268,10 +374,29 @@ if retry > 0 then
   end
   return {'window', string.format('%.17g', retry)}
 end
+local burst = tonumber(ARGV[15])
+if not interactive and burst > 0 then
+  local left = math.max(0, capd - used - math.max(0, resd - usedi))
+  local rate = left / math.max(60, tonumber(ARGV[18]) - now) * math.min(1, tonumber(ARGV[17]))
+  local bucket = redis.call('HMGET', KEYS[7], 'tokens', 'at')
+  local level = burst
+  if bucket[1] then
+    level = math.min(burst, tonumber(bucket[1]) + (now - tonumber(bucket[2])) * rate)
+  end
+  local need = 1 + tonumber(ARGV[16]) * burst
+  if level < need then
+    if rate <= 0 then return {'pace', ARGV[18]} end
+    return {'pace', string.format('%.17g', now + (need - level) / rate)}
+  end
+  redis.call('HSET', KEYS[7], 'tokens', string.format('%.17g', level - 1), 'at', ARGV[1])
+  redis.call('EXPIRE', KEYS[7], 172800)
+end
 redis.call('ZADD', KEYS[1], now, ARGV[9])
 redis.call('EXPIRE', KEYS[1], 61)
 redis.call('INCR', KEYS[4])
 redis.call('EXPIRE', KEYS[4], 172800)
+redis.call('HINCRBY', KEYS[8], ARGV[14], 1)
+redis.call('EXPIRE', KEYS[8], 172800)
 if interactive then
   redis.call('ZADD', KEYS[2], now, ARGV[9])
   redis.call('EXPIRE', KEYS[2], 61)
@@ -289,6 +414,15 @@ if untilv > current then
   redis.call('EXPIREAT', KEYS[1], math.ceil(untilv) + 1)
 end
 return 1
+"""
+
+# KEYS: the day's slow-down hash. ARGV: now, step, minimum. Returns the new factor.
+_SLOW_DOWN_LUA = """
+local factor = tonumber(redis.call('HGET', KEYS[1], 'factor') or '1')
+factor = math.max(tonumber(ARGV[3]), factor * tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'factor', string.format('%.17g', factor), 'at', ARGV[1])
+redis.call('EXPIRE', KEYS[1], 172800)
+return string.format('%.17g', factor)
 """
 
 
@@ -309,6 +443,7 @@ class RedisLimiter(Limiter):
         self._prefix = key_prefix
         self._acquire_script = self._redis.register_script(_ACQUIRE_LUA)
         self._block_script = self._redis.register_script(_BLOCK_LUA)
+        self._slow_script = self._redis.register_script(_SLOW_DOWN_LUA)
 
     def _keys(self, now: float) -> list[str]:
         p, day = self._prefix, day_key(now)
@@ -320,18 +455,25 @@ class RedisLimiter(Limiter):
             f"{p}:day:{day}",
             f"{p}:day-interactive:{day}",
             f"{p}:interactive-waiting",
+            f"{p}:pace",
+            f"{p}:kinds:{day}",
+            f"{p}:slowed:{day}",
         ]
 
-    def _try_acquire(
-        self,
-        now: float,
-        rules: tuple[_Rule, _Rule, _Rule],
-        *,
-        interactive: bool,
-        deadline: float,
-    ) -> _Decision:
+    def _slowed(self, now: float) -> tuple[float, float | None]:
+        raw = self._redis.hgetall(self._keys(now)[8])
+        if not raw:
+            return 1.0, None
+        values = {_text(k): float(_text(v)) for k, v in raw.items()}
+        return values.get("factor", 1.0), values.get("at")
+
+    def _try_acquire(self, now: float, priority: Priority, *, deadline: float) -> Decision:
+        interactive = priority == "interactive"
+        factor, _ = self._slowed(now)
+        limits = self.limits.slowed(factor)
+        short, minute, day = limits.rules(priority)
         member = f"{'i' if interactive else 'b'}:{now!r}:{os.getpid()}:{random.getrandbits(48):x}"
-        short, minute, day = rules
+        midnight = next_midnight(now)
         args = [
             repr(now),
             int(interactive),
@@ -346,26 +488,49 @@ class RedisLimiter(Limiter):
             repr(now - _MINUTE),
             repr(min(deadline, now + 86400.0)),
             repr(_WAITING_GRACE),
+            kind_of(priority),
+            limits.burst,
+            repr(KIND_FLOORS.get(priority, 0.0)),
+            repr(factor),
+            repr(midnight),
         ]
         result = self._acquire_script(keys=self._keys(now), args=args)
         reason = _text(result[0])
         if reason == "ok":
-            return _Decision(True)
-        retry_at = next_midnight(now) if reason == "day" else float(_text(result[1]))
-        return _Decision(False, retry_at, reason)
+            return Decision(True)
+        return Decision(False, float(_text(result[1])), reason)
 
     def block_until(self, until: float) -> None:
         self._block_script(keys=[self._keys(self._clock())[2]], args=[repr(float(until))])
 
+    def slow_down(self) -> float:
+        now = self._clock()
+        keys = [self._keys(now)[8]]
+        return float(
+            _text(self._slow_script(keys=keys, args=[repr(now), SLOW_DOWN_STEP, SLOW_DOWN_MIN]))
+        )
+
     def report(self) -> Budget:
         now = self._clock()
-        grants, _, block, day, *_ = self._keys(now)
+        keys = self._keys(now)
         pipe = self._redis.pipeline()
-        pipe.get(day)
-        pipe.zcount(grants, f"({now - _MINUTE!r}", "+inf")
-        pipe.get(block)
-        used_raw, minute, blocked_raw = pipe.execute()
-        return _budget(self.limits, now, int(used_raw or 0), int(minute), float(blocked_raw or 0))
+        pipe.get(keys[3])
+        pipe.get(keys[4])
+        pipe.zcount(keys[0], f"({now - _MINUTE!r}", "+inf")
+        pipe.get(keys[2])
+        pipe.hgetall(keys[7])
+        used_raw, used_i_raw, minute, blocked_raw, kinds = pipe.execute()
+        factor, slowed_at = self._slowed(now)
+        return _budget(
+            self.limits,
+            now,
+            used=int(used_raw or 0),
+            used_interactive=int(used_i_raw or 0),
+            minute=int(minute),
+            blocked=float(blocked_raw or 0),
+            by_kind={_text(k): int(v) for k, v in kinds.items()},
+            slowed=(factor, slowed_at),
+        )
 
     def reset(self) -> None:
         keys = list(self._redis.scan_iter(match=f"{self._prefix}:*"))
@@ -374,12 +539,16 @@ class RedisLimiter(Limiter):
 
 
 # `calls` replaces the `grants (ts)` table of earlier versions (left alone in an old file);
-# `days` counts every call of a day, as before, and `days_interactive` the interactive ones.
+# `days` counts every call of a day, as before, `days_interactive` the interactive ones and
+# `kinds` each kind's; `state` holds the block, the waiting mark, the pacing bucket and the
+# day's slow-down.
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS calls (ts REAL NOT NULL, interactive INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS calls_ts ON calls (ts)",
     "CREATE TABLE IF NOT EXISTS days (day TEXT PRIMARY KEY, used INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS days_interactive (day TEXT PRIMARY KEY, used INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS kinds (day TEXT NOT NULL, kind TEXT NOT NULL, "
+    "used INTEGER NOT NULL, PRIMARY KEY (day, kind))",
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value REAL NOT NULL)",
 )
 
@@ -419,30 +588,24 @@ class SqliteLimiter(Limiter):
     def _transaction(self) -> _SqliteTransaction:
         return _SqliteTransaction(self)
 
-    def _try_acquire(
-        self,
-        now: float,
-        rules: tuple[_Rule, _Rule, _Rule],
-        *,
-        interactive: bool,
-        deadline: float,
-    ) -> _Decision:
-        short, minute, day = rules
+    def _try_acquire(self, now: float, priority: Priority, *, deadline: float) -> Decision:
+        interactive = priority == "interactive"
         with self._transaction() as conn:
-            blocked = _scalar(conn, "SELECT value FROM state WHERE key = 'blocked_until'")
+            state = _state(conn)
+            blocked = state.get("blocked_until")
             if blocked is not None and blocked > now:
-                return _Decision(False, blocked, "blocked")
+                return Decision(False, blocked, "blocked")
+            factor = _slowed_today(state, now)[0]
+            limits = self.limits.slowed(factor)
+            short, minute, day = limits.rules(priority)
             today = day_key(now)
-            used = int(_scalar(conn, "SELECT used FROM days WHERE day = ?", today) or 0)
-            used_interactive = int(
-                _scalar(conn, "SELECT used FROM days_interactive WHERE day = ?", today) or 0
-            )
+            used, used_interactive = _day_used(conn, today)
             if not day.admits(used - used_interactive, used_interactive):
-                return _Decision(False, next_midnight(now), "day")
+                return Decision(False, next_midnight(now), "day")
             if not interactive:
-                waiting = _scalar(conn, "SELECT value FROM state WHERE key = 'interactive_waiting'")
+                waiting = state.get("interactive_waiting")
                 if waiting is not None and waiting > now:
-                    return _Decision(False, waiting, "window")
+                    return Decision(False, waiting, "window")
             conn.execute("DELETE FROM calls WHERE ts <= ?", (now - _MINUTE,))
             retry = 0.0
             for width, rule in ((_SHORT, short), (_MINUTE, minute)):
@@ -459,12 +622,22 @@ class SqliteLimiter(Limiter):
                     retry = max(retry, frees)
             if retry:
                 if interactive and retry <= deadline:
-                    conn.execute(
-                        "INSERT INTO state (key, value) VALUES ('interactive_waiting', ?) "
-                        "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
-                        (retry + _WAITING_GRACE,),
-                    )
-                return _Decision(False, retry, "window")
+                    _state_max(conn, "interactive_waiting", retry + _WAITING_GRACE)
+                return Decision(False, retry, "window")
+            if not interactive and limits.burst:
+                left = _background_left(limits, used, used_interactive)
+                granted, tokens, retry_at = pace(
+                    state.get("pace_tokens"),
+                    state.get("pace_at", now),
+                    now,
+                    limits.pace_rate(left, now, factor),
+                    limits.burst,
+                    KIND_FLOORS.get(priority, 0.0),
+                )
+                if not granted:
+                    return Decision(False, retry_at, "pace")
+                _state_set(conn, "pace_tokens", tokens)
+                _state_set(conn, "pace_at", now)
             conn.execute(
                 "INSERT INTO calls (ts, interactive) VALUES (?, ?)", (now, int(interactive))
             )
@@ -475,31 +648,87 @@ class SqliteLimiter(Limiter):
                     "ON CONFLICT (day) DO UPDATE SET used = used + 1",
                     (today,),
                 )
-                conn.execute(f"DELETE FROM {table} WHERE day < ?", (day_key(now - 2 * 86400),))  # noqa: S608
-            return _Decision(True)
+            conn.execute(
+                "INSERT INTO kinds (day, kind, used) VALUES (?, ?, 1) "
+                "ON CONFLICT (day, kind) DO UPDATE SET used = used + 1",
+                (today, kind_of(priority)),
+            )
+            if not state.get("swept") or state["swept"] < now - 3600:
+                old = day_key(now - 2 * 86400)
+                for table in ("days", "days_interactive", "kinds"):
+                    conn.execute(f"DELETE FROM {table} WHERE day < ?", (old,))  # noqa: S608
+                _state_set(conn, "swept", now)
+            return Decision(True)
 
     def block_until(self, until: float) -> None:
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO state (key, value) VALUES ('blocked_until', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
-                (float(until),),
-            )
+            _state_max(conn, "blocked_until", float(until))
+
+    def slow_down(self) -> float:
+        now = self._clock()
+        with self._transaction() as conn:
+            factor = max(SLOW_DOWN_MIN, _slowed_today(_state(conn), now)[0] * SLOW_DOWN_STEP)
+            _state_set(conn, "slowed_factor", factor)
+            _state_set(conn, "slowed_at", now)
+        return factor
 
     def report(self) -> Budget:
         now = self._clock()
+        today = day_key(now)
         with self._transaction() as conn:
-            used = _scalar(conn, "SELECT used FROM days WHERE day = ?", day_key(now)) or 0
+            used, used_interactive = _day_used(conn, today)
             minute = _scalar(conn, "SELECT COUNT(*) FROM calls WHERE ts > ?", now - _MINUTE)
-            blocked = _scalar(conn, "SELECT value FROM state WHERE key = 'blocked_until'")
-        return _budget(self.limits, now, int(used), int(minute or 0), float(blocked or 0))
+            state = _state(conn)
+            kinds = dict(conn.execute("SELECT kind, used FROM kinds WHERE day = ?", (today,)))
+        return _budget(
+            self.limits,
+            now,
+            used=used,
+            used_interactive=used_interactive,
+            minute=int(minute or 0),
+            blocked=float(state.get("blocked_until") or 0),
+            by_kind=kinds,
+            slowed=_slowed_today(state, now),
+        )
 
     def reset(self) -> None:
         with self._transaction() as conn:
-            conn.execute("DELETE FROM calls")
-            conn.execute("DELETE FROM days")
-            conn.execute("DELETE FROM days_interactive")
-            conn.execute("DELETE FROM state")
+            for table in ("calls", "days", "days_interactive", "kinds", "state"):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
+def _state(conn: sqlite3.Connection) -> dict[str, float]:
+    return dict(conn.execute("SELECT key, value FROM state"))
+
+
+def _state_set(conn: sqlite3.Connection, key: str, value: float) -> None:
+    conn.execute(
+        "INSERT INTO state (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def _state_max(conn: sqlite3.Connection, key: str, value: float) -> None:
+    conn.execute(
+        "INSERT INTO state (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+        (key, value),
+    )
+
+
+def _day_used(conn: sqlite3.Connection, today: str) -> tuple[int, int]:
+    used = _scalar(conn, "SELECT used FROM days WHERE day = ?", today) or 0
+    interactive = _scalar(conn, "SELECT used FROM days_interactive WHERE day = ?", today) or 0
+    return int(used), int(interactive)
+
+
+def _slowed_today(state: dict[str, float], now: float) -> tuple[float, float | None]:
+    """The slow-down factor of the UTC day of ``now`` (1.0 when there was no 429 today)."""
+    at = state.get("slowed_at")
+    if at is None or day_key(at) != day_key(now):
+        return 1.0, None
+    return state.get("slowed_factor", 1.0), at
 
 
 class _SqliteTransaction:
@@ -534,13 +763,36 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _budget(limits: Limits, now: float, used: int, minute: int, blocked: float) -> Budget:
+def _background_left(limits: Limits, used: int, used_interactive: int) -> int:
+    """Calls background work may still take today: all but the unused editors' reserve."""
+    reserve = limits.reserve(limits.per_day)
+    return max(0, limits.per_day - used - max(0, reserve - used_interactive))
+
+
+def _budget(
+    limits: Limits,
+    now: float,
+    *,
+    used: int,
+    used_interactive: int,
+    minute: int,
+    blocked: float,
+    by_kind: dict[str, int],
+    slowed: tuple[float, float | None],
+) -> Budget:
+    factor, slowed_at = slowed
+    left = _background_left(limits, used, used_interactive)
     return Budget(
         used_today=used,
         limit_today=limits.per_day,
         left_today=max(0, limits.per_day - used),
         used_last_minute=minute,
         blocked_until=blocked if blocked > now else None,
+        by_kind=by_kind,
+        slowed=factor,
+        slowed_at=slowed_at,
+        background_left=left,
+        pace_per_hour=limits.pace_rate(left, now, factor) * 3600 if limits.burst else 0.0,
     )
 
 

@@ -11,18 +11,23 @@ from oktopost.limiter import Limiter, Limits, Priority, limiter_from_url
 
 
 @cache
-def _limiter(url: str, per_minute: int, per_5s: int, per_day: int) -> Limiter:
-    limits = Limits(per_minute=per_minute, per_5s=per_5s, per_day=per_day)
+def _limiter(url: str, limits: Limits) -> Limiter:
     return limiter_from_url(url, limits)
 
 
-def get_limiter() -> Limiter:
-    return _limiter(
-        settings.OKTOPOST_LIMITER_URL,
-        settings.OKTOPOST_LIMIT_PER_MINUTE,
-        settings.OKTOPOST_LIMIT_PER_5S,
-        settings.OKTOPOST_LIMIT_PER_DAY,
+def get_limits() -> Limits:
+    """This installation's share of the API key, from settings."""
+    return Limits(
+        per_minute=settings.OKTOPOST_LIMIT_PER_MINUTE,
+        per_5s=settings.OKTOPOST_LIMIT_PER_5S,
+        per_day=settings.OKTOPOST_LIMIT_PER_DAY,
+        editor_minute=settings.OKTOPOST_EDITOR_CALLS_PER_MINUTE,
+        burst=settings.OKTOPOST_BACKGROUND_BURST,
     )
+
+
+def get_limiter() -> Limiter:
+    return _limiter(settings.OKTOPOST_LIMITER_URL, get_limits())
 
 
 def get_client(*, priority: Priority = "background", max_wait: float = 30.0) -> OktopostClient:

@@ -347,8 +347,11 @@ def profiles_upsert(profiles: Iterable[ok.Credential], *, now: datetime) -> None
 # --- stats ---------------------------------------------------------------------------
 
 
-def post_stats_apply(post: Post, item: ok.Post, *, now: datetime) -> None:
-    """Store one ?stats=1 answer: the post's fields, its six counters and a history point."""
+def post_stats_apply(
+    post: Post, item: ok.Post, *, now: datetime, interval: timedelta | None = None
+) -> None:
+    """Store one ?stats=1 answer: the post's fields, its six counters and a history point.
+    The next read falls due after `interval` (the day's plan), else the tier's default."""
     before = tuple(getattr(post, name) for name in COUNTERS)
     for name, value in post_values(item).items():
         setattr(post, name, value)
@@ -360,7 +363,8 @@ def post_stats_apply(post: Post, item: ok.Post, *, now: datetime) -> None:
         post.likes = stats.likes if stats.likes is not None else post.likes
         post.shares = stats.shares or 0
         post.impressions = stats.impressions_added or 0
-    interval, _ = stats_tier(post, now)
+    if interval is None:
+        interval, _ = stats_tier(post, now)
     post.stats_at = post.counters_at = post.synced_at = now
     post.stats_due_at = now + interval
     post.stats_requested_at = None

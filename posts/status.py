@@ -11,6 +11,9 @@ from oktopost.limiter import Budget
 from posts.connection import get_limiter
 from posts.heartbeat import WORKER_QUIET_AFTER, worker_seen_at
 from posts.models import SyncState
+from posts.plan import Plan
+
+PLAN_STATE = "plan"
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class SyncStatus:
     worker_seen: datetime | None
     now: datetime
     outages: list[str]  # the cache or task queue, down, in words
+    plan: Plan | None = None  # the day's budget plan (posts/plan.py), once computed
 
     @property
     def blocked_until(self) -> datetime | None:
@@ -53,6 +57,11 @@ class SyncStatus:
         return self.worker_seen is None or self.now - self.worker_seen > WORKER_QUIET_AFTER
 
     @property
+    def slowed(self) -> bool:
+        """Oktopost answered 429 today despite our pacing: we run slower until midnight."""
+        return bool(self.budget and self.budget.slowed < 1.0)
+
+    @property
     def budget_percent(self) -> int:
         if not self.budget or not self.budget.limit_today:
             return 0
@@ -78,4 +87,16 @@ def sync_status() -> SyncStatus:
         worker_seen=worker_seen,
         now=now,
         outages=outages(),
+        plan=budget_plan(),
     )
+
+
+def budget_plan() -> Plan | None:
+    """The day's plan as the workers last computed it (posts/sync/budget.py)."""
+    state = SyncState.objects.filter(name=PLAN_STATE).only("last_result").first()
+    if state is None or not state.last_result:
+        return None
+    try:
+        return Plan.from_dict(state.last_result)
+    except (KeyError, TypeError, ValueError):
+        return None

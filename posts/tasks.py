@@ -60,6 +60,7 @@ def sync_posts(self, full: bool = False) -> dict:
 
 @app.task(soft_time_limit=300, time_limit=330, **COMMON)
 def sync_counters(hours: int = 48) -> dict:
+    """One whole counter walk (operators; the beat runs `counters_tick`)."""
     _seen()
     try:
         return sync.counters_sync(since=timedelta(hours=hours)).as_dict()
@@ -68,6 +69,25 @@ def sync_counters(hours: int = 48) -> dict:
     except (RateLimited, SoftTimeLimitExceeded) as exc:
         log.warning("counters sync stopped early: %s", exc)
         return {"stopped": str(exc)}
+
+
+@app.task(soft_time_limit=120, time_limit=150, **COMMON)
+def counters_tick() -> dict:
+    """Recompute the day's plan when stale, and walk the counter windows it says are due."""
+    _seen()
+    try:
+        return sync.counters_tick()
+    except sync.SyncBusy:
+        return {"skipped": True}
+    except SoftTimeLimitExceeded:
+        return {"stopped": "time limit"}
+
+
+@app.task(soft_time_limit=60, time_limit=90, **COMMON)
+def plan_refresh() -> dict:
+    """The day's budget plan from the mirror and the budget left (posts/plan.py)."""
+    _seen()
+    return sync.plan_refresh().as_dict()
 
 
 @app.task(soft_time_limit=240, time_limit=270, **COMMON)

@@ -14,6 +14,7 @@ Reads from Oktopost happen here and nowhere else; the rows they produce are writ
 """
 
 from posts.mirror import STATS_TIERS, stats_tier
+from posts.sync.budget import plan_fresh, plan_refresh
 from posts.sync.locks import (
     POSTS_LOCK,
     SyncBusy,
@@ -32,7 +33,13 @@ from posts.sync.posts import (
     posts_sync,
 )
 from posts.sync.settle import activities_settle
-from posts.sync.stats import StatsResult, counters_sync, stats_queue, stats_refresh
+from posts.sync.stats import (
+    StatsResult,
+    counters_sync,
+    counters_tick,
+    stats_queue,
+    stats_refresh,
+)
 from posts.sync.walker import Window, walk
 
 __all__ = [
@@ -46,10 +53,13 @@ __all__ = [
     "activities_settle",
     "catalog_sync",
     "counters_sync",
+    "counters_tick",
     "lock_claim",
     "lock_heartbeat",
     "lock_held",
     "lock_release",
+    "plan_fresh",
+    "plan_refresh",
     "postlogs_fetch",
     "postlogs_pending",
     "posts_sync",

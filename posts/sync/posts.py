@@ -19,6 +19,7 @@ from posts import mirror
 from posts.connection import get_client
 from posts.maintenance import planner_stats_after_sync
 from posts.models import Campaign, Message, Post, Profile, Status, SyncState
+from posts.sync.budget import plan_fresh
 from posts.sync.locks import POSTS_LOCK, Lock, state_get, sync_lock
 from posts.sync.settle import activities_settle
 from posts.sync.walker import PAGE, Window, walk
@@ -26,7 +27,14 @@ from posts.sync.walker import PAGE, Window, walk
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 CATALOG_MAX_AGE = timedelta(minutes=30)
 POSTLOGS_PER_RUN = 20  # one batch
-POSTLOGS_MAX_PER_RUN = 200  # batches until none are pending, the budget says no, or this
+# At most this many postlogs a run (one call each), at the counters' rank in the pace, so a
+# backlog after an outage is worked off over several runs instead of flooding the budget.
+POSTLOGS_MAX_PER_RUN = 20
+# A full reconcile runs in slices of this many pages after incremental passes, so the
+# incremental keeps its two-minute pace (and the posts lock is never held for long).
+RECONCILE_PAGES_PER_RUN = 20
+# The incremental cursor is in doubt after this long without a successful pass.
+CURSOR_DOUBT_AFTER = timedelta(hours=24)
 # A sync waits this long for the shared budget before stopping (it resumes next tick).
 SYNC_MAX_WAIT = 90.0
 
@@ -69,7 +77,10 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
         if full:
             _full(client, lock, result)
         else:
+            in_doubt = _cursor_in_doubt(started)
             _incremental(client, lock, result)
+            if result.kind == "incremental" and (in_doubt or reconcile_due(started)):
+                _full(client, lock, result, max_pages=RECONCILE_PAGES_PER_RUN)
         _finish(client, result, started=started)
         result.calls = client.calls - calls_before
         lock.result = result.as_dict()
@@ -109,7 +120,27 @@ def _incremental(client: OktopostClient, lock: Lock, result: SyncResult) -> None
     result.complete = True
 
 
-def _full(client: OktopostClient, lock: Lock, result: SyncResult) -> None:
+def _cursor_in_doubt(now: datetime) -> bool:
+    state = state_get(POSTS_LOCK)
+    return bool(state.last_success and now - state.last_success > CURSOR_DOUBT_AFTER)
+
+
+def reconcile_due(now: datetime) -> bool:
+    """A full reconcile is half done, or the plan's interval since the last one has passed
+    (daily, or every few days when the whole list does not fit its share of a day)."""
+    full = state_get(FULL_STATE)
+    if full.run_started and full.window:
+        return True
+    if full.last_success is None:
+        return True
+    return now - full.last_success >= timedelta(days=plan_fresh(now).reconcile_days)
+
+
+def _full(
+    client: OktopostClient, lock: Lock, result: SyncResult, *, max_pages: int | None = None
+) -> None:
+    """Read every post (deletions show only here). With `max_pages`, one slice: the walk
+    stops after that many pages and the next run resumes from the saved window."""
     full_state = state_get(FULL_STATE)
     if full_state.run_started and full_state.window:
         window = Window.load(full_state.window)
@@ -118,11 +149,13 @@ def _full(client: OktopostClient, lock: Lock, result: SyncResult) -> None:
         window = Window(lo=EPOCH)
         run_started = timezone.now()
         SyncState.objects.filter(name=FULL_STATE).update(run_started=run_started, window=None)
-    for items in walk(client, window, order="created"):
+    for pages, items in enumerate(walk(client, window, order="created"), start=1):
         if items:
             page_apply(client, items, result, full_run=run_started)
         SyncState.objects.filter(name=FULL_STATE).update(window=window.dump())
         lock.heartbeat()
+        if max_pages is not None and pages >= max_pages:
+            return
     result.pending_messages |= messages_backfill_ids()
     with transaction.atomic():
         result.deleted = mirror.posts_gone(full_run=run_started)
@@ -171,7 +204,7 @@ def _finish(client: OktopostClient, result: SyncResult, *, started: datetime) ->
     # Never wait for budget here: what is not fetched now is fetched next run. Batch after
     # batch, so the backlog a full sync leaves is worked off while the budget allows, not
     # POSTLOGS_PER_RUN per run; bounded so one run stays short.
-    quick = client.with_priority(client.priority, max_wait=0.0)
+    quick = client.with_priority("counters", max_wait=0.0)
     fetched: set[int] = set()
     try:
         while len(fetched) < POSTLOGS_MAX_PER_RUN:

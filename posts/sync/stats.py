@@ -15,7 +15,8 @@ from oktopost.errors import NotFound, OktopostError, RateLimited
 from posts import mirror
 from posts.connection import get_client
 from posts.models import SENT_STATUSES, Post, SyncState
-from posts.sync.locks import POSTS_LOCK, lock_held, sync_lock
+from posts.sync.budget import plan_fresh, seconds
+from posts.sync.locks import POSTS_LOCK, lock_held, state_get, sync_lock
 from posts.sync.posts import SYNC_MAX_WAIT, SyncResult, messages_flush, page_apply
 from posts.sync.walker import ONE_SECOND, Window, walk
 
@@ -23,6 +24,14 @@ log = logging.getLogger(__name__)
 
 STATS_LEASE = timedelta(minutes=5)  # how long a claimed post stays off the stats queue
 STATS_STATE = "stats"
+# Background reads wait at most this long for the pace to allow a call, then stop and
+# leave the rest to the next tick (a worker is not held asleep).
+PACED_MAX_WAIT = 5.0
+STATS_RUN_SECONDS = 50  # one refresh run stops after this long (the beat runs it every minute)
+# The counter windows and how many list pages one tick reads (the walk resumes next tick,
+# so the posts lock is never held long and the incremental sync keeps its pace).
+COUNTER_WINDOWS = {"48h": timedelta(hours=48), "30d": timedelta(days=30)}
+COUNTERS_PAGES_PER_TICK = 10
 
 
 @dataclass
@@ -55,6 +64,59 @@ def counters_sync(*, since: timedelta, client: OktopostClient | None = None) -> 
     return result
 
 
+def counters_tick(*, client: OktopostClient | None = None) -> dict[str, object]:
+    """Walk each counter window that the day's plan says is due, a few pages a tick,
+    resuming where the last tick stopped. Returns what each window did."""
+    plan = plan_fresh()
+    done: dict[str, object] = {}
+    client = client or get_client(priority="counters", max_wait=PACED_MAX_WAIT)
+    for name, span in COUNTER_WINDOWS.items():
+        state = state_get(f"counters-{name}")
+        now = timezone.now()
+        due = state.last_started is None or now - state.last_started >= seconds(
+            plan.counters_interval(name)
+        )
+        if not state.window and not due:
+            continue
+        try:
+            done[name] = _counters_pages(client, state, span).as_dict()
+        except RateLimited as exc:
+            done[name] = {"stopped": str(exc)}
+            break  # the pace says wait: the 30 d window will not fare better
+    return done
+
+
+def _counters_pages(client: OktopostClient, state: SyncState, span: timedelta) -> SyncResult:
+    """Up to COUNTERS_PAGES_PER_TICK pages of one counter window, saving what is left."""
+    with sync_lock(POSTS_LOCK) as lock:
+        result = SyncResult(kind=f"counters {state.name}")
+        calls_before = client.calls
+        now = timezone.now()
+        if state.window:
+            window = Window.load(state.window)
+        else:
+            window = Window(lo=now - span, hi=now + ONE_SECOND)
+            SyncState.objects.filter(id=state.id).update(last_started=now)
+        try:
+            for items in walk(client, window, order="startDateTime"):
+                if items:
+                    page_apply(client, items, result)
+                SyncState.objects.filter(id=state.id).update(window=window.dump())
+                lock.heartbeat()
+                if result.pages >= COUNTERS_PAGES_PER_TICK:
+                    break
+            else:
+                result.complete = True
+            messages_flush(client, result, everything=True)
+        finally:
+            result.calls = client.calls - calls_before
+        if result.complete:
+            SyncState.objects.filter(id=state.id).update(
+                window=None, last_success=timezone.now(), last_result=result.as_dict()
+            )
+    return result
+
+
 def stats_queue(now: datetime, limit: int) -> list[Post]:
     """Posts whose shares and impressions are due: requested ones first, then most overdue."""
     alive = Post.objects.filter(deleted_at__isnull=True, status__in=SENT_STATUSES)
@@ -83,10 +145,16 @@ def stats_refresh(
 
     Stops early when the budget says wait (RateLimited); what was not reached stays due.
     """
-    client = client or get_client(priority=priority)
+    if client is None:
+        paced = priority != "interactive"
+        client = get_client(
+            priority="stats" if paced else priority, max_wait=PACED_MAX_WAIT if paced else 30.0
+        )
     result = StatsResult()
     calls_before = client.calls
     now = timezone.now()
+    plan = plan_fresh(now)
+    stop_at = now + timedelta(seconds=STATS_RUN_SECONDS)
     if post_ids is not None:
         posts = list(Post.objects.filter(id__in=post_ids, deleted_at__isnull=True))
     else:
@@ -95,6 +163,9 @@ def stats_refresh(
         if post_ids is None and number % 5 == 0 and lock_held(POSTS_LOCK):
             # Keeping the post list in step matters more than one more post's stats.
             result.stopped = "a sync is running; stats wait for it"
+            break
+        if post_ids is None and timezone.now() >= stop_at:
+            result.stopped = "this run's time is up; the next run goes on"
             break
         lease = stats_claim(post)
         if lease is None:
@@ -123,7 +194,9 @@ def stats_refresh(
         now = timezone.now()
         _, tier = mirror.stats_tier(post, now)
         with transaction.atomic():
-            mirror.post_stats_apply(post, item, now=now)
+            mirror.post_stats_apply(
+                post, item, now=now, interval=seconds(plan.stats_interval(tier))
+            )
         result.refreshed += 1
         result.by_tier[tier] = result.by_tier.get(tier, 0) + 1
     result.calls = client.calls - calls_before
