@@ -59,10 +59,21 @@ import redis
 
 from oktopost.errors import RateLimited
 
-Priority = Literal["interactive", "background", "sync", "counters", "stats"]
-# What each background kind must leave in the pacing bucket (a fraction of `burst`).
-# "background" is the sync's old name.
-KIND_FLOORS = {"sync": 0.0, "background": 0.0, "counters": 0.25, "stats": 0.5}
+Priority = Literal[
+    "interactive", "background", "sync", "reconcile", "postlogs", "counters", "stats"
+]
+# What each background kind must leave in the pacing bucket (a fraction of `burst`):
+# the incremental sync may empty it; a full reconcile's slices, failed posts' postlogs and
+# list counters leave a quarter for it; per-post stats leave half. "background" is the
+# sync's old name.
+KIND_FLOORS = {
+    "sync": 0.0,
+    "background": 0.0,
+    "reconcile": 0.25,
+    "postlogs": 0.25,
+    "counters": 0.25,
+    "stats": 0.5,
+}
 PRIORITIES = ("interactive", *KIND_FLOORS)
 SLOW_DOWN_STEP = 0.75
 SLOW_DOWN_MIN = 0.25
@@ -144,9 +155,11 @@ class Limits:
         )
 
     def pace_rate(self, background_left: int, now: float, factor: float = 1.0) -> float:
-        """Tokens a second: what background work may still use today, spread to midnight."""
+        """Tokens a second: what background work may still use today, spread to midnight.
+        The bucket may hold ``burst`` tokens on top, so that many are kept back: the day's
+        share then lasts until midnight even when the bucket is spent at the last minute."""
         seconds = max(60.0, next_midnight(now) - now)
-        return max(0, background_left) / seconds * min(1.0, factor)
+        return max(0, background_left - self.burst) / seconds * min(1.0, factor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +230,7 @@ class Decision:
 
 
 def kind_of(priority: Priority) -> str:
-    """The name a call is counted under: "interactive", "sync", "counters" or "stats"."""
+    """The name a call is counted under ("background" counts as "sync")."""
     return "sync" if priority == "background" else priority
 
 
@@ -376,7 +389,7 @@ if retry > 0 then
 end
 local burst = tonumber(ARGV[15])
 if not interactive and burst > 0 then
-  local left = math.max(0, capd - used - math.max(0, resd - usedi))
+  local left = math.max(0, capd - used - math.max(0, resd - usedi) - burst)
   local rate = left / math.max(60, tonumber(ARGV[18]) - now) * math.min(1, tonumber(ARGV[17]))
   local bucket = redis.call('HMGET', KEYS[7], 'tokens', 'at')
   local level = burst

@@ -70,7 +70,9 @@ class SyncStatus:
 
 def sync_status() -> SyncStatus:
     now = timezone.now()
-    state = SyncState.objects.filter(name="posts").first()
+    # The posts sync's state and the day's plan in one query.
+    states = {s.name: s for s in SyncState.objects.filter(name__in=("posts", PLAN_STATE))}
+    state = states.get("posts")
     try:
         budget = get_limiter().report()
     except Exception:  # the status bar must render even when Redis is down
@@ -87,13 +89,16 @@ def sync_status() -> SyncStatus:
         worker_seen=worker_seen,
         now=now,
         outages=outages(),
-        plan=budget_plan(),
+        plan=_plan(states.get(PLAN_STATE)),
     )
 
 
 def budget_plan() -> Plan | None:
     """The day's plan as the workers last computed it (posts/sync/budget.py)."""
-    state = SyncState.objects.filter(name=PLAN_STATE).only("last_result").first()
+    return _plan(SyncState.objects.filter(name=PLAN_STATE).first())
+
+
+def _plan(state: SyncState | None) -> Plan | None:
     if state is None or not state.last_result:
         return None
     try:

@@ -80,7 +80,12 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
             in_doubt = _cursor_in_doubt(started)
             _incremental(client, lock, result)
             if result.kind == "incremental" and (in_doubt or reconcile_due(started)):
-                _full(client, lock, result, max_pages=RECONCILE_PAGES_PER_RUN)
+                # Never waiting for the pace, and leaving the incremental its share of it.
+                try:
+                    slice_client = client.with_priority("reconcile", max_wait=0.0)
+                    _full(slice_client, lock, result, max_pages=RECONCILE_PAGES_PER_RUN)
+                except RateLimited:
+                    pass  # the window is saved; the next pass goes on
         _finish(client, result, started=started)
         result.calls = client.calls - calls_before
         lock.result = result.as_dict()
@@ -204,7 +209,7 @@ def _finish(client: OktopostClient, result: SyncResult, *, started: datetime) ->
     # Never wait for budget here: what is not fetched now is fetched next run. Batch after
     # batch, so the backlog a full sync leaves is worked off while the budget allows, not
     # POSTLOGS_PER_RUN per run; bounded so one run stays short.
-    quick = client.with_priority("counters", max_wait=0.0)
+    quick = client.with_priority("postlogs", max_wait=0.0)
     fetched: set[int] = set()
     try:
         while len(fetched) < POSTLOGS_MAX_PER_RUN:

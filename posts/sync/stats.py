@@ -103,7 +103,8 @@ def _counters_pages(client: OktopostClient, state: SyncState, span: timedelta) -
                     page_apply(client, items, result)
                 SyncState.objects.filter(id=state.id).update(window=window.dump())
                 lock.heartbeat()
-                if result.pages >= COUNTERS_PAGES_PER_TICK:
+                finished = window.hi is not None and window.lo >= window.hi
+                if result.pages >= COUNTERS_PAGES_PER_TICK and not finished:
                     break
             else:
                 result.complete = True
@@ -118,20 +119,21 @@ def _counters_pages(client: OktopostClient, state: SyncState, span: timedelta) -
 
 
 def stats_queue(now: datetime, limit: int) -> list[Post]:
-    """Posts whose shares and impressions are due: requested ones first, then most overdue."""
+    """Posts whose shares and impressions are due: requested ones first, then the most
+    overdue of those under 48 h old, then the most overdue of the rest (youngest first:
+    a backlog of old posts never holds the new ones back)."""
     alive = Post.objects.filter(deleted_at__isnull=True, status__in=SENT_STATUSES)
-    requested = list(
+    picked = list(
         alive.filter(stats_requested_at__isnull=False).order_by("stats_requested_at")[:limit]
     )
-    rest = limit - len(requested)
-    due: list[Post] = []
-    if rest > 0:
-        due = list(
-            alive.filter(stats_requested_at__isnull=True, stats_due_at__lte=now).order_by(
-                "stats_due_at"
-            )[:rest]
-        )
-    return requested + due
+    due = alive.filter(stats_requested_at__isnull=True, stats_due_at__lte=now)
+    young = now - mirror.STATS_TIERS[0][0]
+    for part in (due.filter(start_at__gt=young), due.exclude(start_at__gt=young)):
+        rest = limit - len(picked)
+        if rest <= 0:
+            break
+        picked += list(part.order_by("stats_due_at")[:rest])
+    return picked
 
 
 def stats_refresh(
