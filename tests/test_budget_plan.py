@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from oktopost.limiter import Limiter, Limits, RedisLimiter, SqliteLimiter
 from posts import sync
-from posts.models import Post, SyncState
+from posts.models import BulkAction, Post, SyncState
 from posts.plan import DAY, HOUR, MINUTE, Demand, plan_day, span
 from posts.status import budget_plan
 from posts.sync import stats as stats_sync
@@ -281,3 +281,55 @@ def test_a_due_reconcile_runs_in_slices_after_incremental_passes(mirror, monkeyp
             break
     full = SyncState.objects.get(name="posts-full")
     assert full.window is None and full.last_success > timezone.now() - timedelta(minutes=1)
+
+
+# --- editors' paths: a bulk reads with list calls; "refresh now" says where it stands --
+
+
+@pytest.mark.django_db
+def test_a_bulk_reads_its_posts_current_state_with_list_calls_then_writes(mirror, editor):
+    from posts import services
+    from posts.connection import get_client
+
+    posts = list(
+        Post.objects.filter(
+            status="pending", start_at__gt=timezone.now() + timedelta(days=1)
+        ).order_by("start_at")[:5]
+    )
+    assert len(posts) == 5
+    moved = posts[2]
+    # Someone moved one post in Oktopost; the mirror has not seen it yet.
+    elsewhere = moved.start_at + timedelta(hours=3)
+    get_client(priority="interactive").post_update(moved.oktopost_id, start_at=elsewhere)
+    ids = [p.oktopost_id for p in posts]
+    bulk = BulkAction.objects.create(
+        user=editor, kind="shift", post_ids=ids, params={"minutes": 60}
+    )
+    before = _calls(mirror)
+    done = services.bulk_run(bulk.id)
+    assert all(r["ok"] for r in done.results)
+    assert _calls(mirror) - before == 1 + 5  # one list read for all five, then the writes
+    moved.refresh_from_db()
+    assert moved.start_at == elsewhere + timedelta(minutes=60)
+
+
+@pytest.mark.django_db
+def test_refresh_now_tells_its_place_in_line_and_when_the_day_is_spent(mirror, editor, settings):
+    from posts import services
+    from posts.connection import get_limiter
+
+    sent = list(Post.objects.filter(status="complete")[:2])
+    sent[0].stats_requested_at = timezone.now()
+    Post.objects.filter(id=sent[0].id).update(stats_requested_at=timezone.now())
+    queued, words = services.post_stats_refresh_now(post=sent[1], user=editor)
+    assert queued and "2 in line (1 asked before it)" in words
+
+    other = Post.objects.filter(status="complete").exclude(id__in=[p.id for p in sent]).first()
+    settings.OKTOPOST_LIMIT_PER_DAY = 5  # a share this small is spent at once
+    limiter = get_limiter()
+    while limiter.try_acquire("interactive").granted:
+        pass
+    queued, words = services.post_stats_refresh_now(post=other, user=editor)
+    assert not queued
+    assert "Today's Oktopost call budget is spent" in words
+    assert Post.objects.get(id=other.id).stats_requested_at is None

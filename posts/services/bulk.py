@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from datetime import date, datetime, timedelta
 
+from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
 from oktopost.client import OktopostClient
-from posts import queue, selectors, tasks
+from oktopost.errors import OktopostError
+from posts import mirror, queue, selectors, tasks
 from posts.localtime import BadLocalTime, as_local, local_to_utc, within_reach
 from posts.models import Activity, BulkAction, Post
 from posts.services.common import ServiceError, enqueue, interactive_client, queue_down_words
@@ -76,11 +80,49 @@ def _bulk_target(bulk: BulkAction, post: Post) -> datetime:
     return target
 
 
+log = logging.getLogger(__name__)
+# Pages a bulk may read beyond one per 100 of its posts (other posts share its time span).
+BULK_READ_EXTRA_PAGES = 3
+
+
+def bulk_current(client: OktopostClient, post_ids: list[str]) -> int:
+    """Read the current state of these posts from Oktopost's list, 100 a call, into the
+    mirror, so a shift starts from where each post is now (one read per post would double
+    a bulk's calls). Posts outside the pages read keep the mirror's state. Returns calls."""
+    wanted = set(post_ids)
+    starts = list(
+        Post.objects.filter(
+            oktopost_id__in=wanted, deleted_at__isnull=True, start_at__isnull=False
+        ).values_list("start_at", flat=True)
+    )
+    if not starts:
+        return 0
+    lo, hi = min(starts), max(starts) + timedelta(seconds=1)
+    found = []
+    calls = 0
+    try:
+        for number in range(math.ceil(len(wanted) / 100) + BULK_READ_EXTRA_PAGES):
+            page = client.post_list(
+                page=number, count=100, order="startDateTime", after=lo, before=hi
+            )
+            calls += 1
+            found += [item for item in page.items if item.id in wanted]
+            if len(page.items) < 100:
+                break
+    except OktopostError as exc:
+        log.warning("bulk: reading current states failed (%s); using the mirror's", exc)
+    if found:
+        with transaction.atomic():
+            mirror.posts_upsert(found, now=timezone.now())
+    return calls
+
+
 def bulk_run(bulk_id: int, *, client: OktopostClient | None = None) -> BulkAction:
     """Apply a bulk action post by post, saving after each; a rerun skips what is done."""
     bulk = BulkAction.objects.select_related("user").get(id=bulk_id)
     client = client or interactive_client()
     done = {r["post"] for r in bulk.results}
+    bulk_current(client, [i for i in bulk.post_ids if i not in done])
     for oktopost_id in bulk.post_ids:
         if oktopost_id in done:
             continue

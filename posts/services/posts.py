@@ -7,6 +7,8 @@ current values instead of overwriting someone else's change.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -18,7 +20,9 @@ from accounts.models import User
 from oktodash import infra
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
+from oktopost.limiter import next_midnight
 from posts import mirror, tasks
+from posts.connection import get_limiter
 from posts.locks import LockBusy, write_lock
 from posts.models import Activity, BulkAction, Message, Post
 from posts.networks import CREATE_STATUSES
@@ -401,9 +405,31 @@ def post_stats_refresh_now(*, post: Post, user: User) -> tuple[bool, str]:
             f"{REFRESH_NOW_WINDOW // 60} minutes; the rest refresh on their own schedule. "
             "Try again in a few minutes."
         )
+    try:
+        budget = get_limiter().report()
+    except Exception:  # the budget's store is down: the worker's own call will say so
+        budget = None
+    if budget and budget.used_today >= budget.limit_today:
+        hours = math.ceil((next_midnight(time.time()) - time.time()) / 3600)
+        return False, (
+            "Today's Oktopost call budget is spent, so this post cannot be refreshed now. "
+            f"Its numbers refresh after midnight UTC (in about {hours} h)."
+        )
     mirror.post_stats_request(post)
     if not enqueue(tasks.refresh_post_stats, post.id):
         return False, queue_down_words(
             "the refresh waits at the head of the queue until the worker can take it."
         )
-    return True, "Stats refresh queued; the numbers update when Oktopost answers."
+    ahead = (
+        Post.objects.filter(stats_requested_at__isnull=False, deleted_at__isnull=True)
+        .exclude(id=post.id)
+        .count()
+    )
+    place = "next in line" if not ahead else f"{ahead + 1} in line ({ahead} asked before it)"
+    words = f"Stats refresh queued, {place}; the numbers update when Oktopost answers."
+    if budget and budget.blocked_until_datetime:
+        words += (
+            f" Oktopost is blocking our API key until {budget.blocked_until_datetime:%H:%M} UTC;"
+            " the refresh waits until then."
+        )
+    return True, words
