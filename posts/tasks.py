@@ -8,6 +8,7 @@ committed cursor), so acks_late is safe: a task lost with its worker runs again.
 """
 
 import logging
+import math
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -19,6 +20,7 @@ from posts import maintenance, services, sync
 from posts.heartbeat import worker_seen_note
 
 log = logging.getLogger(__name__)
+SYNC_BUSY_RETRY_SECONDS = 20
 
 COMMON = {
     "acks_late": True,
@@ -44,11 +46,13 @@ def sync_posts(self, full: bool = False) -> dict:
     try:
         return sync.posts_sync(full=full).as_dict()
     except sync.SyncBusy as exc:
-        # The holder may be a worker that died mid-run (this task may be its redelivery):
-        # look once more when its lock would have gone stale.
-        if self.request.retries == 0:
+        # Usually a counters tick's few pages: look again shortly, so the mirror's lag stays
+        # within minutes. The holder may also be a worker that died mid-run (this task may
+        # be its redelivery): the retries reach past the moment its lock goes stale.
+        retries = math.ceil((settings.SYNC_LOCK_STALE_SECONDS + 1) / SYNC_BUSY_RETRY_SECONDS)
+        if self.request.retries < retries:
             raise self.retry(
-                exc=exc, countdown=settings.SYNC_LOCK_STALE_SECONDS + 1, max_retries=1
+                exc=exc, countdown=SYNC_BUSY_RETRY_SECONDS, max_retries=retries
             ) from exc
         log.info("sync skipped: another sync is running")
         return {"skipped": True}

@@ -14,9 +14,10 @@ from accounts.models import User
 from oktopost.client import OktopostClient
 from oktopost.errors import OktopostError
 from posts import mirror, queue, selectors, tasks
+from posts.connection import get_client
 from posts.localtime import BadLocalTime, as_local, local_to_utc, within_reach
 from posts.models import Activity, BulkAction, Post
-from posts.services.common import ServiceError, enqueue, interactive_client, queue_down_words
+from posts.services.common import ServiceError, enqueue, queue_down_words
 from posts.services.posts import post_cancel, post_update
 
 
@@ -83,6 +84,7 @@ def _bulk_target(bulk: BulkAction, post: Post) -> datetime:
 log = logging.getLogger(__name__)
 # Pages a bulk may read beyond one per 100 of its posts (other posts share its time span).
 BULK_READ_EXTRA_PAGES = 3
+BULK_MAX_WAIT = 120.0
 
 
 def bulk_current(client: OktopostClient, post_ids: list[str]) -> int:
@@ -120,7 +122,9 @@ def bulk_current(client: OktopostClient, post_ids: list[str]) -> int:
 def bulk_run(bulk_id: int, *, client: OktopostClient | None = None) -> BulkAction:
     """Apply a bulk action post by post, saving after each; a rerun skips what is done."""
     bulk = BulkAction.objects.select_related("user").get(id=bulk_id)
-    client = client or interactive_client()
+    # A worker runs this, nobody waits on a page: each call may wait for its turn longer
+    # than an inline edit would (editors' calls still go first, background work yields).
+    client = client or get_client(priority="interactive", max_wait=BULK_MAX_WAIT)
     done = {r["post"] for r in bulk.results}
     bulk_current(client, [i for i in bulk.post_ids if i not in done])
     for oktopost_id in bulk.post_ids:
