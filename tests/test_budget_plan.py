@@ -333,3 +333,21 @@ def test_refresh_now_tells_its_place_in_line_and_when_the_day_is_spent(mirror, e
     assert not queued
     assert "Today's Oktopost call budget is spent" in words
     assert Post.objects.get(id=other.id).stats_requested_at is None
+
+
+@pytest.mark.django_db
+def test_a_429_despite_our_pacing_slows_us_down_and_the_status_bar_says_so(
+    mirror, editor_client
+):
+    from oktopost.errors import RateLimited
+    from posts.connection import get_client, get_limiter
+
+    mirror.control("POST", "block", {"seconds": 60})
+    with pytest.raises(RateLimited):
+        get_client().post_get(Post.objects.first().oktopost_id)
+    mirror.control("POST", "block", {"seconds": 0})
+    budget = get_limiter().report()
+    assert budget.slowed == pytest.approx(0.75)
+    html = editor_client.get("/posts/status/").content.decode()
+    assert "Oktopost refused a call at" in html
+    assert "we use 75% of our share" in html
