@@ -70,10 +70,11 @@ class World:
     failed: list[bool]
     counters_at: list[float]  # when our mirror last read its list counters
     stats_at: list[float]  # when our mirror last read ?stats=1 (shares, impressions)
-    # Heaps of (due, index): posts under 48 h old, then the rest (the stats queue serves
-    # the young tier first, as posts/sync/stats.py does).
+    # Heaps: posts under 48 h old as (read before, due, index), never-read ones first, then
+    # the rest as (due, index): the stats queue serves the young tier first, and in it the
+    # posts with no stats yet, as posts/sync/stats.py does.
     stats_due: list[tuple[float, int]] = field(default_factory=list)
-    young_due: list[tuple[float, int]] = field(default_factory=list)
+    young_due: list[tuple[int, float, int]] = field(default_factory=list)
 
     def sent_before(self, now: float) -> int:
         """Posts whose start time has passed (the start list is sorted)."""
@@ -148,7 +149,10 @@ class Sim:
             if s <= self.day0:
                 tier = tier_of(self.day0 - s)
                 due = w.stats_at[i] + self.plan.stats_interval(tier)
-                (w.young_due if tier == "48h" else w.stats_due).append((due, i))
+                if tier == "48h":
+                    w.young_due.append((1, due, i))
+                else:
+                    w.stats_due.append((due, i))
         heapq.heapify(w.stats_due)
         heapq.heapify(w.young_due)
         self.sent_seen = w.sent_before(self.day0)
@@ -218,7 +222,7 @@ class Sim:
         for i in range(self.sent_seen, sent_now):
             if w.failed[i]:
                 self.postlogs_pending.append(i)
-            heapq.heappush(w.young_due, (w.start[i], i))
+            heapq.heappush(w.young_due, (0, w.start[i], i))
             w.counters_at[i] = self.now
         self.sent_seen = sent_now
         due = self.now - self.catalog_last >= CATALOG_EVERY
@@ -277,22 +281,27 @@ class Sim:
         done = 0
         while done < 50 and self.now < stop:
             # Posts that left the young tier move to the other queue, keeping their due time.
-            while w.young_due and self.now - w.start[w.young_due[0][1]] >= 48 * HOUR:
-                heapq.heappush(w.stats_due, heapq.heappop(w.young_due))
-            if w.young_due and w.young_due[0][0] <= self.now:
-                queue = w.young_due
+            while w.young_due and self.now - w.start[w.young_due[0][2]] >= 48 * HOUR:
+                _, due, i = heapq.heappop(w.young_due)
+                heapq.heappush(w.stats_due, (due, i))
+            if w.young_due and w.young_due[0][1] <= self.now:
+                _, _, i = w.young_due[0]
+                queue: list = w.young_due
             elif w.stats_due and w.stats_due[0][0] <= self.now:
+                _, i = w.stats_due[0]
                 queue = w.stats_due
             else:
                 return
-            _, i = queue[0]
             if not self.call("stats", PACED_MAX_WAIT):
                 return
             heapq.heappop(queue)
             w.stats_at[i] = w.counters_at[i] = self.now
             tier = tier_of(self.now - w.start[i])
-            due = (self.now + self.plan.stats_interval(tier), i)
-            heapq.heappush(w.young_due if tier == "48h" else w.stats_due, due)
+            due = self.now + self.plan.stats_interval(tier)
+            if tier == "48h":
+                heapq.heappush(w.young_due, (1, due, i))
+            else:
+                heapq.heappush(w.stats_due, (due, i))
             done += 1
 
     def editor(self) -> None:

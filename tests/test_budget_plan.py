@@ -336,9 +336,7 @@ def test_refresh_now_tells_its_place_in_line_and_when_the_day_is_spent(mirror, e
 
 
 @pytest.mark.django_db
-def test_a_429_despite_our_pacing_slows_us_down_and_the_status_bar_says_so(
-    mirror, editor_client
-):
+def test_a_429_despite_our_pacing_slows_us_down_and_the_status_bar_says_so(mirror, editor_client):
     from oktopost.errors import RateLimited
     from posts.connection import get_client, get_limiter
 

@@ -119,16 +119,21 @@ def _counters_pages(client: OktopostClient, state: SyncState, span: timedelta) -
 
 
 def stats_queue(now: datetime, limit: int) -> list[Post]:
-    """Posts whose shares and impressions are due: requested ones first, then the most
-    overdue of those under 48 h old, then the most overdue of the rest (youngest first:
-    a backlog of old posts never holds the new ones back)."""
+    """Posts whose shares and impressions are due: requested ones first, then those under
+    48 h old that have none yet, then the rest under 48 h, then the rest; most overdue
+    first in each (a backlog of old posts never holds the new ones back)."""
     alive = Post.objects.filter(deleted_at__isnull=True, status__in=SENT_STATUSES)
     picked = list(
         alive.filter(stats_requested_at__isnull=False).order_by("stats_requested_at")[:limit]
     )
     due = alive.filter(stats_requested_at__isnull=True, stats_due_at__lte=now)
     young = now - mirror.STATS_TIERS[0][0]
-    for part in (due.filter(start_at__gt=young), due.exclude(start_at__gt=young)):
+    for part in (
+        # Young posts with no stats yet, the young ones due again, then everything else.
+        due.filter(start_at__gt=young, stats_at__isnull=True),
+        due.filter(start_at__gt=young, stats_at__isnull=False),
+        due.exclude(start_at__gt=young),
+    ):
         rest = limit - len(picked)
         if rest <= 0:
             break
