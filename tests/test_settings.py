@@ -35,6 +35,11 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"SECRET_KEY": "x", "OKTOPOST_ACCOUNT_ID": "001000000000009"}, "OKTOPOST_API_KEY"),
         ({"SECRET_KEY": "x", "CSRF_TRUSTED_ORIGINS": "example.com"}, "CSRF_TRUSTED_ORIGINS"),
         ({"SECRET_KEY": "x", "AXES_FAILURE_LIMIT": "five"}, "AXES_FAILURE_LIMIT"),
+        (
+            {"SECRET_KEY": "x", "OKTOPOST_EDITOR_CALLS_PER_MINUTE": "54"},
+            "OKTOPOST_EDITOR_CALLS_PER_MINUTE",
+        ),
+        ({"SECRET_KEY": "x", "OKTOPOST_BACKGROUND_BURST": "-1"}, "OKTOPOST_BACKGROUND_BURST"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(env: dict, named: str) -> None:
