@@ -302,7 +302,10 @@ OKTOPOST_LIMIT_PER_DAY = env_int("OKTOPOST_LIMIT_PER_DAY", 19_000, minimum=1)
 # Calls of every minute background work leaves free for editors (a burst of inline edits:
 # 15 reschedules in 10 s are 30 calls), and the size of the pacing bucket that spreads
 # background work over the whole UTC day (oktopost/limiter.py, docs/ARCHITECTURE.md).
-OKTOPOST_EDITOR_CALLS_PER_MINUTE = env_int("OKTOPOST_EDITOR_CALLS_PER_MINUTE", 30, minimum=0)
+# The default keeps the same part of a lowered share (30 of 54).
+OKTOPOST_EDITOR_CALLS_PER_MINUTE = env_int(
+    "OKTOPOST_EDITOR_CALLS_PER_MINUTE", OKTOPOST_LIMIT_PER_MINUTE * 5 // 9, minimum=0
+)
 OKTOPOST_BACKGROUND_BURST = env_int("OKTOPOST_BACKGROUND_BURST", 120, minimum=0)
 if OKTOPOST_EDITOR_CALLS_PER_MINUTE >= OKTOPOST_LIMIT_PER_MINUTE:
     raise ImproperlyConfigured(

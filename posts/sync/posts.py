@@ -33,6 +33,8 @@ POSTLOGS_MAX_PER_RUN = 20
 # A full reconcile runs in slices of this many pages after incremental passes, so the
 # incremental keeps its two-minute pace (and the posts lock is never held for long).
 RECONCILE_PAGES_PER_RUN = 20
+# How many calls of a first fill (an empty mirror) may take the editors' share too.
+FIRST_FILL_EDITOR_CALLS = 100
 # The incremental cursor is in doubt after this long without a successful pass.
 CURSOR_DOUBT_AFTER = timedelta(hours=24)
 # A sync waits this long for the shared budget before stopping (it resumes next tick).
@@ -70,6 +72,12 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
     """
     with sync_lock(POSTS_LOCK) as lock:
         client = client or get_client(max_wait=SYNC_MAX_WAIT)
+        if state_get(POSTS_LOCK).cursor is None:
+            # The first fill of an empty mirror: until it is done there is nothing for an
+            # editor to edit, so its first calls may use the editors' share of the minute
+            # too (a demo or a small team sees its queue within a minute); the rest of a
+            # big account's fill is background work, paced like any other.
+            client = client.with_priority("interactive", max_wait=SYNC_MAX_WAIT)
         result = SyncResult(kind="full" if full else "incremental")
         calls_before = client.calls
         started = timezone.now()
@@ -157,6 +165,8 @@ def _full(
     for pages, items in enumerate(walk(client, window, order="created"), start=1):
         if items:
             page_apply(client, items, result, full_run=run_started)
+        if client.priority == "interactive" and client.calls >= FIRST_FILL_EDITOR_CALLS:
+            client.priority = "sync"  # the rest of a first fill is paced background work
         SyncState.objects.filter(name=FULL_STATE).update(window=window.dump())
         lock.heartbeat()
         if max_pages is not None and pages >= max_pages:
