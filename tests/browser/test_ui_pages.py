@@ -6,7 +6,6 @@ var/screenshots/ for a person to look at.
 A page added later (stats, calendar, share links) is one more entry in PAGES."""
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -58,9 +57,23 @@ def open_drawer(page) -> None:
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
 
 
+def row_actions_by_keyboard(page) -> None:
+    """Tab from a row's message reaches its actions, which show on focus; Enter opens Move."""
+    row = page.locator("#post-rows tbody tr:has(.row-move)").first
+    row.locator(".col-message a").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Move", focused
+    assert row.locator(".row-actions").evaluate("e => getComputedStyle(e).opacity") == "1"
+    page.keyboard.press("Enter")
+    assert row.locator("input[name=when]").is_visible()
+    page.wait_for_timeout(50)
+
+
 PAGES = [
     Page("queue", lambda d: "/posts/"),
     Page("drawer", lambda d: "/posts/", then=open_drawer),
+    Page("row-actions", lambda d: "/posts/", roles=(EDITOR,), then=row_actions_by_keyboard),
     Page("detail", lambda d: f"/posts/{d['sent']}/"),
     Page("detail-pending", lambda d: f"/posts/{d['pending']}/"),
     Page("new-post", lambda d: "/posts/new/", roles=(EDITOR,)),
@@ -159,21 +172,23 @@ OFF_SCREEN = """
 (scrollers) => {
   const width = document.documentElement.clientWidth;
   const out = [];
-  for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")) {
-    const style = getComputedStyle(el);
-    if (style.visibility === "hidden" || el.closest("[hidden], .visually-hidden, .skip-link")) continue;
+  const where = (r) => " @" + Math.round(r.left) + ".." + Math.round(r.right);
+  const controls = "a[href], button, input:not([type=hidden]), select, textarea, summary";
+  for (const el of document.querySelectorAll(controls)) {
+    if (getComputedStyle(el).visibility === "hidden") continue;
+    if (el.closest("[hidden], .visually-hidden, .skip-link")) continue;
     // The content of a closed <details> is not shown (its own summary is).
     const closed = el.closest("details:not([open])");
     if (closed && el !== closed.querySelector(":scope > summary")) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
     if (scrollers.some((s) => el.closest(s))) continue;
-    if (r.left < -1 || r.right > width + 1) out.push(el.outerHTML.slice(0, 120) + " @" + Math.round(r.left) + ".." + Math.round(r.right));
+    if (r.left < -1 || r.right > width + 1) out.push(el.outerHTML.slice(0, 120) + where(r));
   }
   for (const s of scrollers) {
     for (const box of document.querySelectorAll(s)) {
       const r = box.getBoundingClientRect();
-      if (r.width && (r.left < -1 || r.right > width + 1)) out.push(s + " box @" + Math.round(r.left) + ".." + Math.round(r.right));
+      if (r.width && (r.left < -1 || r.right > width + 1)) out.push(s + " box" + where(r));
     }
   }
   return out;
@@ -190,12 +205,21 @@ ROWS_IN_VIEW = """
 AXE_RUN = """
 async () => {
   const result = await axe.run(document, { resultTypes: ["violations"] });
+  const node = (n) => n.target.join(" ") + " :: " + n.failureSummary.slice(0, 160);
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-                   nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ") + " :: " + n.failureSummary.slice(0, 160)) }));
+                   nodes: v.nodes.slice(0, 3).map(node) }));
 }
 """
+
+
+def watch_errors(page) -> list[str]:
+    """Script errors and console errors (a CSP violation is one too) of this page."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
 
 
 def check_page(page, label: str, spec: Page, problems: list[str], size: str) -> None:
@@ -237,9 +261,7 @@ def visit(chromium, live_server, user, pages: list[Page], data: dict, problems: 
                 context.add_cookies([session_cookie(user, live_server.url)])
             context.add_init_script(WATCH_CSP)
             page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            errors = watch_errors(page)
             for spec in pages:
                 if user is not None and role not in spec.roles:
                     continue
@@ -288,6 +310,11 @@ def test_every_page_at_both_sizes_in_light_and_dark_is_usable_and_accessible(
     visit(chromium, live_server, None, ANONYMOUS_PAGES, world, problems)
     print("queue rows in view at 1366x900:", ROWS_SEEN)
     assert not problems, "\n".join(problems)
-    shots = list(SCREENSHOTS.glob("*.png"))
-    assert len(shots) >= 2 * 2 * 2 * len(PAGES), len(shots)
-    assert all(re.match(r"[\w-]+\.png$", p.name) for p in shots)
+    expected = {
+        f"{spec.name}-{role}-{size}-{scheme}"
+        for spec in PAGES
+        for role in spec.roles
+        for size in SIZES
+        for scheme in SCHEMES
+    }
+    assert expected <= {p.stem for p in SCREENSHOTS.glob("*.png")}
