@@ -6,6 +6,7 @@ var/screenshots/ for a person to look at.
 A page added later (stats, calendar, share links) is one more entry in PAGES."""
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,6 +44,7 @@ class Page:
     then: Callable[[object], None] | None = None
     # Controls inside these may scroll within their box (wide tables).
     scrollers: tuple[str, ...] = field(default=(".table-scroll",))
+    status: int = 200
 
 
 def open_drawer(page) -> None:
@@ -81,6 +83,8 @@ PAGES = [
     Page("bulk", lambda d: f"/posts/bulk/{d['bulk']}/", roles=(EDITOR,)),
     Page("activity", lambda d: "/activity/"),
     Page("time-zone", lambda d: "/accounts/time-zone/"),
+    Page("not-found", lambda d: "/posts/004999999999999/", status=404),
+    Page("forbidden", lambda d: "/posts/new/", roles=(VIEWER,), status=403),
 ]
 ANONYMOUS_PAGES = [Page("login", lambda d: "/accounts/login/", roles=())]
 
@@ -217,7 +221,12 @@ async () => {
 def watch_errors(page) -> list[str]:
     """Script errors and console errors (a CSP violation is one too) of this page."""
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(f"{m.text} @ {m.location.get('url', '')}") if m.type == "error" else None
+        ),
+    )
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
 
@@ -267,14 +276,21 @@ def visit(chromium, live_server, user, pages: list[Page], data: dict, problems: 
                     continue
                 label = f"{spec.name}-{role}-{size}-{scheme}"
                 response = page.goto(spec.url(data))
-                assert response and response.status == 200, (
-                    f"{label}: {response and response.status}"
-                )
+                assert response and response.status == spec.status, label
                 if spec.then:
                     spec.then(page)
                 check_page(page, label, spec, problems, size)
             if user is not None:
                 check_menus(page, f"menu-{role}-{size}-{scheme}", size, problems)
+            # The error pages' own status is expected; anything else is not.
+            expected = tuple(
+                f"{live_server.url}{spec.url(data)}" for spec in pages if spec.status != 200
+            )
+            errors = [
+                e
+                for e in errors
+                if not (re.search(r"status of 40[34]\b", e) and e.endswith(expected))
+            ]
             if errors:
                 problems.append(f"{role}-{size}-{scheme}: console errors: {errors}")
             context.close()
