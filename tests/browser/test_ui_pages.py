@@ -19,7 +19,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from accounts.models import EDITOR, VIEWER
-from posts.models import Activity, BulkAction, Delivery, Post
+from posts.models import Activity, BulkAction, Delivery, Post, SavedView
 from tests import factories as f
 from tests.conftest import make_user
 
@@ -132,6 +132,10 @@ def world(transactional_db) -> dict:
         if sent and i % 6 == 0:
             Delivery.objects.filter(post=post).update(status="failed", error="Duplicate content")
         made.setdefault("sent" if sent else "pending", post.oktopost_id)
+    SavedView.objects.create(owner=editor, name="LinkedIn, next 7 days", query="network=LinkedIn")
+    SavedView.objects.create(
+        owner=viewer, name="Needs attention", query="preset=attention", shared=True
+    )
     cancelled = Post.objects.filter(status="pending").last()
     Post.objects.filter(id=cancelled.id).update(deleted_at=now)
     made["bulk"] = BulkAction.objects.create(
@@ -306,6 +310,13 @@ def check_menus(page, label: str, size: str, problems: list[str]) -> None:
     for name in ("Queue", "Calendar", "Stats", "Activity"):
         link = page.locator(f".nav-links a:has-text('{name}')")
         assert link.is_visible(), f"{label}: {name} is not visible"
+    page.click("#saved-views-menu summary")
+    assert page.locator("#saved-views-menu a:has-text('Needs attention')").is_visible()
+    off = page.evaluate(OFF_SCREEN, [])
+    if off:
+        problems.append(f"{label}: saved views off screen: {off[:4]}")
+    page.keyboard.press("Escape")
+    assert not page.locator("#saved-views-menu a:has-text('Needs attention')").is_visible()
     page.click("#user-menu summary")
     assert page.locator("#user-menu button:has-text('Log out')").is_visible()
     off = page.evaluate(OFF_SCREEN, [])
