@@ -256,9 +256,12 @@ def check_page(page, label: str, spec: Page, problems: list[str], size: str) -> 
     csp = page.evaluate("window.__csp")
     if csp:
         problems.append(f"{label}: CSP violations: {csp}")
-    page.screenshot(path=str(SCREENSHOTS / f"{label}.png"))
+    # The queue as the screen shows it (rows in view); other pages whole.
+    whole = spec.name not in VIEWPORT_ONLY
+    page.screenshot(path=str(SCREENSHOTS / f"{label}.png"), full_page=whole)
 
 
+VIEWPORT_ONLY = {"queue", "drawer", "row-actions"}
 ROWS_SEEN: dict[str, int] = {}
 
 
@@ -322,6 +325,7 @@ def check_menus(page, label: str, size: str, problems: list[str]) -> None:
     off = page.evaluate(OFF_SCREEN, [])
     if off:
         problems.append(f"{label}: menu items off screen: {off[:4]}")
+    page.wait_for_timeout(300)  # Pico fades the dropdown in
     page.screenshot(path=str(SCREENSHOTS / f"{label}.png"))
 
 
