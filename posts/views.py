@@ -182,7 +182,10 @@ def _instant(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value[:40])
     except ValueError:
         return None
-    return moment if timezone.is_aware(moment) else None
+    # A time from the future cannot be a request already made (it would poll forever).
+    if timezone.is_naive(moment) or moment > timezone.now():
+        return None
+    return moment
 
 
 @require_POST
