@@ -39,6 +39,7 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (drawer && drawer.id === "drawer") {
     drawer.classList.add("open");
     document.body.classList.add("drawer-open");
+    pageBehindDrawer(true);
     const heading = drawer.querySelector("h2");
     if (heading) {
       heading.setAttribute("tabindex", "-1");
@@ -46,7 +47,17 @@ document.addEventListener("htmx:afterSwap", (event) => {
     }
   }
 });
+// On a phone the drawer covers the page: what is behind it leaves the tab order.
+const phone = window.matchMedia("(max-width: 760px)");
+function pageBehindDrawer(inert) {
+  document
+    .querySelectorAll("body > header, body > footer, main > :not(#drawer)")
+    .forEach((el) => {
+      el.inert = inert && phone.matches;
+    });
+}
 function closeDrawer(drawer) {
+  pageBehindDrawer(false);
   drawer.classList.remove("open");
   drawer.replaceChildren();
   document.body.classList.remove("drawer-open");

@@ -57,6 +57,9 @@ def open_drawer(page) -> None:
     viewport = page.viewport_size
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    # Full-screen on a phone: the page behind it is out of the tab order.
+    behind = page.evaluate("document.querySelector('body > header').inert")
+    assert behind is (viewport["width"] <= 760)
 
 
 def open_new_post_drawer(page) -> None:
