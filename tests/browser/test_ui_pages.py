@@ -19,7 +19,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from accounts.models import EDITOR, VIEWER
-from posts.models import Activity, BulkAction, Delivery, Post, SavedView
+from posts.models import Activity, BulkAction, Delivery, Post, SavedView, StatsSample
 from tests import factories as f
 from tests.conftest import make_user
 
@@ -152,6 +152,15 @@ def world(transactional_db) -> dict:
     SavedView.objects.create(
         owner=viewer, name="Needs attention", query="preset=attention", shared=True
     )
+    sent = Post.objects.get(oktopost_id=made["sent"])
+    for hours, clicks, likes, impressions in ((30, 0, 0, 0), (20, 40, 3, 900), (2, 95, 11, 4200)):
+        StatsSample.objects.create(
+            post=sent,
+            at=now - timedelta(hours=hours),
+            clicks=clicks,
+            likes=likes,
+            impressions=impressions,
+        )
     cancelled = Post.objects.filter(status="pending").last()
     Post.objects.filter(id=cancelled.id).update(deleted_at=now)
     made["bulk"] = BulkAction.objects.create(
