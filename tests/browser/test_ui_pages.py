@@ -81,6 +81,8 @@ def row_actions_by_keyboard(page) -> None:
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent.trim()")
     assert focused == "Move", focused
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "no visible focus on the row action"
     assert row.locator(".row-actions").evaluate("e => getComputedStyle(e).opacity") == "1"
     page.keyboard.press("Enter")
     assert row.locator("input[name=when]").is_visible()
@@ -299,8 +301,14 @@ def visit(chromium, live_server, user, pages: list[Page], data: dict, problems: 
     role = "anonymous" if user is None else ("editor" if user.is_editor else "viewer")
     for size, viewport in SIZES.items():
         for scheme in SCHEMES:
+            # A phone is a touch screen: no hover, so row actions show in place.
+            touch = size == "phone"
             context = chromium.new_context(
-                base_url=live_server.url, viewport=viewport, color_scheme=scheme
+                base_url=live_server.url,
+                viewport=viewport,
+                color_scheme=scheme,
+                is_mobile=touch,
+                has_touch=touch,
             )
             context.set_default_timeout(10_000)
             if user is not None:
