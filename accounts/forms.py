@@ -15,3 +15,9 @@ class TimeZoneForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["time_zone"]
+
+
+class ThemeForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["theme"]

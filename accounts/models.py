@@ -19,12 +19,20 @@ def default_time_zone() -> str:
     return settings.TIME_ZONE
 
 
+class Theme(models.TextChoices):
+    # "auto" follows the browser's prefers-color-scheme.
+    AUTO = "auto", "Automatic (as the device)"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
 class User(AbstractUser):
     """A dashboard user; roles are the groups *editor* and *viewer*."""
 
     time_zone = models.CharField(
         max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.AUTO)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

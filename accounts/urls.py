@@ -13,4 +13,5 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("time-zone/", views.time_zone, name="time_zone"),
+    path("theme/", views.theme, name="theme"),
 ]

@@ -2,9 +2,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import TimeZoneForm
+from accounts.forms import ThemeForm, TimeZoneForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -21,3 +21,22 @@ def time_zone(request: HttpRequest) -> HttpResponse:
             target = "accounts:time_zone"
         return redirect(target)
     return render(request, "accounts/time_zone.html", {"form": form, "next": next_url})
+
+
+def _safe_next(request: HttpRequest, target: str, fallback: str) -> str:
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_POST
+def theme(request: HttpRequest) -> HttpResponse:
+    """Light, dark or as the device: kept per user, applied on every page."""
+    form = ThemeForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+    else:
+        messages.error(request, "That is not a theme oktodash has.")
+    return redirect(_safe_next(request, request.POST.get("next", ""), "home"))

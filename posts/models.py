@@ -224,11 +224,20 @@ class Post(models.Model):
         return self.status in WAITING_STATUSES and self.start_at < timezone.now() - STUCK_AFTER
 
     @property
+    def is_cancelled(self) -> bool:
+        """Deleted before it was sent (from here or in Oktopost): it will never go out."""
+        return self.deleted_at is not None and not self.is_sent
+
+    @property
     def status_key(self) -> str:
+        if self.is_cancelled:
+            return "cancelled"
         return "stuck" if self.is_stuck else self.status
 
     @property
     def status_label(self) -> str:
+        if self.is_cancelled:
+            return "Cancelled"
         return "Stuck" if self.is_stuck else self.get_status_display()
 
     @property

@@ -2,7 +2,7 @@
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
@@ -221,10 +221,13 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
     in Python (per-row template filters were most of a page's render time)."""
     zone = timezone.get_current_timezone()
     now = timezone.now()
+    this_year = as_local(now, zone).year
     for post in posts:
         local = as_local(post.start_at, zone)
         post.start_iso = local.isoformat()
-        post.start_label = f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+        # The zone is named once on the page; the year only when it is not this one.
+        year = "" if local.year == this_year else f" {local.year}"
+        post.start_label = f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
         post.start_input = f"{local:%Y-%m-%dT%H:%M}"
         # The version the page shows, for the conflict check of a change made from it.
         seen = post.modified or post.synced_at
@@ -243,6 +246,16 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
         post.link_title_preview = (
             _truncated(message.link_title, 80) if message and message.link_title else ""
         )
+        # Counters as the row shows them: never-fetched ones read "not yet", not 0.
+        lists = post.counters_at is not None
+        stats = post.stats_at is not None
+        post.counter_cells = [
+            (
+                name,
+                f"{getattr(post, name):,}" if (stats if name in _STATS_ONLY else lists) else "",
+            )
+            for name in _COUNTER_NAMES
+        ]
         post.targets = [
             Target(
                 profile_id=d.profile_id,
@@ -254,6 +267,12 @@ def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
             )
             for d in post.deliveries.all()
         ]
+        post.failed_count = sum(1 for t in post.targets if t.status == "failed")
+
+
+_COUNTER_NAMES = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
+# Shares and impressions come only from ?stats=1 (one call a post): unknown until then.
+_STATS_ONLY = ("shares", "impressions")
 
 
 def _truncated(text: str, length: int) -> str:
@@ -315,14 +334,23 @@ def stats_chart(post: Post) -> list[Chart]:
     span = max((end - start).total_seconds(), 1.0)
     charts = []
     for index, label in ((1, "Clicks"), (2, "Likes"), (3, "Impressions")):
-        values = [row[index] or 0 for row in samples]
+        rows = samples
+        if index == 3:
+            # Impressions come only from ?stats=1: the samples before its first answer
+            # hold 0 for "not fetched yet", not a count. The series starts at the first
+            # figure Oktopost gave.
+            known = next((n for n, row in enumerate(samples) if row[3]), None)
+            rows = samples[known:] if known is not None else []
+            if len(rows) < 2:
+                continue
+        values = [row[index] or 0 for row in rows]
         top = max(values) or 1
         points = " ".join(
             f"{(row[0] - start).total_seconds() / span * CHART_W:.1f},"
             f"{CHART_H - value / top * (CHART_H - 4) - 2:.1f}"
-            for row, value in zip(samples, values, strict=True)
+            for row, value in zip(rows, values, strict=True)
         )
-        charts.append(Chart(label, points, values[0], values[-1], start))
+        charts.append(Chart(label, points, values[0], values[-1], rows[0][0]))
     return charts
 
 
@@ -360,6 +388,8 @@ class CreateChecks:
     utc: datetime | None
     ambiguous: bool
     time_error: str
+    # When the local time happens twice: the second instant, which is not used.
+    utc_later: datetime | None = None
 
 
 def create_checks(form, user) -> CreateChecks:
@@ -381,12 +411,15 @@ def create_checks(form, user) -> CreateChecks:
         counters.append(Counter("Video title", len(data.get("title", "")), YOUTUBE_TITLE_LIMIT))
     local = utc = None
     ambiguous, time_error = False, ""
+    utc_later = None
     when = data.get("when", "")
     if when and not data.get("asap"):
         try:
             local = parse_local(when)
             utc = local_to_utc(local, user.zone)
             ambiguous = is_ambiguous(local, user.zone)
+            if ambiguous:
+                utc_later = local.replace(tzinfo=user.zone, fold=1).astimezone(UTC)
         except BadLocalTime as exc:
             time_error = str(exc)
     duplicates: list[Post] = []
@@ -411,6 +444,7 @@ def create_checks(form, user) -> CreateChecks:
         utc=utc,
         ambiguous=ambiguous,
         time_error=time_error,
+        utc_later=utc_later,
     )
 
 
@@ -464,3 +498,50 @@ def post_history(post: Post) -> list[Activity]:
 def profiles_of_network(network: str, profiles: dict[str, Profile]) -> list[Profile]:
     """Of `profiles_by_id()` (already read for the page), those of `network`, by name."""
     return [p for p in profiles.values() if p.network == network]
+
+
+def _local_label(value: object, zone) -> str:
+    """An ISO instant from an activity record, in the reader's zone ("—" when absent)."""
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    local = as_local(moment, zone)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+def activity_describe(entries: list[Activity], *, zone, profiles: dict[str, Profile]) -> None:
+    """Each entry's before → after in words: times in the reader's zone, profiles by name
+    (records keep Oktopost's ids and UTC instants, which is right for an audit trail)."""
+
+    def names(ids: object) -> str:
+        if not ids:
+            return "—"
+        return ", ".join(
+            profiles[i].label if i in profiles else str(i)
+            for i in (ids if isinstance(ids, list) else [ids])
+        )
+
+    statuses = dict(Post._meta.get_field("status").choices)
+    for entry in entries:
+        before, after = entry.before or {}, entry.after or {}
+        changes = []
+        if before.get("start_at") or after.get("start_at"):
+            changes.append(
+                f"Time: {_local_label(before.get('start_at'), zone)} → "
+                f"{_local_label(after.get('start_at'), zone)}"
+            )
+        if before.get("profiles") or after.get("profiles"):
+            changes.append(
+                f"Profiles: {names(before.get('profiles'))} → {names(after.get('profiles'))}"
+            )
+        if after.get("status"):
+            old = statuses.get(before.get("status"), before.get("status") or "—")
+            changes.append(f"Status: {old} → {statuses.get(after['status'], after['status'])}")
+        if after.get("deleted"):
+            changes.append("Cancelled (deleted in Oktopost)")
+        entry.changes = changes

@@ -1,5 +1,7 @@
 """Queue and post pages. They read only the local mirror; Oktopost is never waited for."""
 
+from datetime import datetime, timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,8 +43,12 @@ def _queue(
     page = selectors.queue_page(
         filters, parsed.cursor, now=now, zone=request.user.zone, profiles=choices["profiles"]
     )
+    # Chips name campaigns and profiles as the filter form does, not by Oktopost id.
+    names = {cid: name for cid, name in choices["campaigns"]}
+    names |= {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
     context = {
         "filters": filters,
+        "chips": [(names.get(label, label), rest) for label, rest in filters.chips()],
         "page": page,
         "notes": parsed.notes,
         "choices": choices,
@@ -91,11 +97,14 @@ def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = selectors.post_for_view(oktopost_id)
     profiles = selectors.profiles_by_id()
     selectors.targets_attach([post], profiles)
+    refresh, requested = _refresh_state(request, post)
     context = {
         "post": post,
         "charts": selectors.stats_chart(post),
+        "refresh": refresh,
+        "requested": requested,
         "can_write": request.user.is_editor,
-        "history": selectors.post_history(post),
+        "history": _described(request, selectors.post_history(post), profiles),
         "network_profiles": selectors.profiles_of_network(post.network, profiles),
     }
     return render_page_or_partial(request, "posts/detail.html", "post-detail", context)
@@ -119,18 +128,64 @@ def post_stats(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     return _stats_block(request, oktopost_id)
 
 
+# A worker normally answers a "refresh now" within seconds; past this, the block stops
+# waiting and says so (the post still refreshes on its own schedule).
+REFRESH_WAIT = timedelta(minutes=2)
+
+
 def _stats_block(request: HttpRequest, oktopost_id: str, *, note: str = "") -> HttpResponse:
-    """The stats block; it polls itself while a refresh is pending."""
+    """The stats block; it polls itself until the worker has written new numbers.
+
+    A worker takes the request off the post (stats_requested_at) before it calls
+    Oktopost, so "no longer requested" is not "done": the block keeps the time of the
+    request it is waiting for (sent back by each poll) and is done only when the post's
+    stats are at least that new."""
     post = selectors.post_for_view(oktopost_id)
+    refresh, requested = _refresh_state(request, post)
     response = render(
         request,
         "posts/detail.html#post-stats",
-        {"post": post, "charts": selectors.stats_chart(post), "stats_note": note},
+        {
+            "post": post,
+            "charts": selectors.stats_chart(post),
+            "stats_note": note,
+            "refresh": refresh,
+            "requested": requested,
+        },
     )
-    if request.htmx and post.stats_requested_at is None and request.GET.get("poll"):
-        # Done: show the new numbers and stop polling (htmx stops on 286).
+    if request.htmx and request.GET.get("poll") and refresh not in ("queued", "fetching"):
+        # Done (or given up, with the reason shown): htmx swaps this in and stops on 286.
         response.status_code = HttpResponseStopPolling.status_code
     return response
+
+
+def _refresh_state(request: HttpRequest, post: Post) -> tuple[str, datetime | None]:
+    """Where a "refresh now" of `post` stands, and when it was asked for."""
+    requested = _instant(request.GET.get("requested")) or post.stats_requested_at
+    if requested is None:
+        return "", None
+    if post.stats_at is not None and post.stats_at >= requested:
+        return ("done" if request.GET.get("poll") else ""), requested
+    if post.deleted_at is not None:
+        return "gone", requested
+    if post.stats_requested_at is not None:
+        return "queued", requested
+    if timezone.now() - requested > REFRESH_WAIT:
+        return "late", requested
+    return "fetching", requested
+
+
+def _instant(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value[:40])
+    except ValueError:
+        return None
+    # A time from the future cannot be a request already made (it would poll forever).
+    if timezone.is_naive(moment) or moment > timezone.now():
+        return None
+    return moment
 
 
 @require_POST
@@ -393,4 +448,10 @@ def activity(request: HttpRequest) -> HttpResponse:
     entries, filters = selectors.activity_list(
         username=request.GET.get("user", ""), post_id=request.GET.get("post", "")
     )
+    entries = _described(request, entries, selectors.profiles_by_id())
     return render(request, "posts/activity.html", {"entries": entries, "filters": filters})
+
+
+def _described(request: HttpRequest, entries: list, profiles: dict) -> list:
+    selectors.activity_describe(entries, zone=request.user.zone, profiles=profiles)
+    return entries

@@ -69,7 +69,18 @@ def detail(post: Post) -> str:
 
 def stats_row(*cells: object) -> str:
     """The stats table's row of numbers; assertInHTML compares it ignoring layout whitespace."""
-    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+    return "<tr>" + "".join(_stats_cell(cell) for cell in cells) + "</tr>"
+
+
+def _stats_cell(cell: object) -> str:
+    # A counter never fetched reads "not yet", not 0.
+    if cell == "not yet":
+        return '<td class="num muted">not yet</td>'
+    return (
+        f'<td class="num">{cell:,}</td>'
+        if isinstance(cell, int)
+        else f'<td class="num">{cell}</td>'
+    )
 
 
 def test_the_page_shows_every_field_of_the_post(editor_client: Client, sent: Post) -> None:
@@ -82,14 +93,15 @@ def test_the_page_shows_every_field_of_the_post(editor_client: Client, sent: Pos
         "Sent with errors",
         "Spring launch",
         "API (Feed)",
-        "by 00A000000000001",
-        "by 00A000000000002",
+        'title="Oktopost user 00A000000000001">00A000000000001</span>',
+        'title="Oktopost user 00A000000000002">00A000000000002</span>',
+        "Sent with errors",
         f'href="https://app.oktopost.com/post/{sent.oktopost_id}"',
         f'datetime="{sent.start_at.isoformat()}"',
     ):
         assert text in html, text
     assertInHTML("<dt>Queued</dt><dd>yes</dd>", html)
-    assertInHTML(f"<dt>Message</dt><dd>{sent.message_id}</dd>", html)
+    assertInHTML(f'<dt>Message</dt><dd><span class="muted">{sent.message_id}</span></dd>', html)
 
 
 def test_the_whole_message_and_its_link_preview_are_shown(
@@ -151,7 +163,7 @@ def test_each_profile_shows_its_outcome_with_the_networks_error_escaped(
 def test_the_stats_table_says_how_fresh_each_number_is(editor_client: Client, sent: Post) -> None:
     html = editor_client.get(detail(sent)).content.decode()
     # Shares and impressions are unknown until ?stats=1 has answered once.
-    assertInHTML(stats_row(12, 1, 2, 7, "—", "—"), html)
+    assertInHTML(stats_row(12, 1, 2, 7, "not yet", "not yet"), html)
     assert "Clicks to likes as of" in html and "Shares and impressions as of never" in html
     assert "A chart appears once the numbers have changed at least once." in html
     assert "<svg" not in html
@@ -178,9 +190,11 @@ def test_a_chart_appears_once_stats_samples_exist(editor_client: Client, sent: P
             post=sent, at=start + timedelta(minutes=minutes), clicks=clicks, likes=likes
         )
     html = editor_client.get(detail(sent)).content.decode()
-    assert html.count('<figure class="chart">') == 3
+    # Impressions were never fetched (0 in every sample): no chart pretends they grew.
+    assert html.count('<figure class="chart">') == 2
     assert "Clicks: 3 → 12 since" in html and "Likes: 1 → 7 since" in html
-    assert 'aria-label="Clicks over time"' in html
+    assert "Impressions:" not in html
+    assert 'aria-label="Clicks over time, from 3 to 12"' in html
     assert '<polyline points="0.0,' in html and " 300.0," in html
     assert "A chart appears once" not in html
 

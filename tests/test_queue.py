@@ -331,4 +331,4 @@ def test_failed_profiles_are_marked_in_the_row(editor_client: Client, world) -> 
         status="failed", error="Duplicate status"
     )
     html = editor_client.get(f"/posts/{world['partial'].oktopost_id}/row/").content.decode()
-    assert "✗ failed" in html and "Duplicate status" in html
+    assert "✗ 1 failed" in html and "Duplicate status" in html

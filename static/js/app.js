@@ -17,28 +17,74 @@ setInterval(() => {
   }
 }, 30000);
 
-// The post drawer: htmx loads a post into #drawer; show it, and close on × or Escape.
+// The phone menu (navigation and the user menu): a button that shows and hides it.
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-nav-toggle]");
+  if (!toggle) return;
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  toggle.closest(".shell-nav").classList.toggle("menu-open", open);
+});
+
+// The post drawer: htmx loads a post into #drawer; show it, move focus into it, and
+// close on ✕ or Escape, giving focus back to what opened it.
+let drawerOpener = null;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const target = event.detail.target;
+  if (target && target.id === "drawer") drawerOpener = event.detail.elt;
+});
 document.addEventListener("htmx:afterSwap", (event) => {
   // A history restore fires afterSwap without a target.
-  if (event.detail.target && event.detail.target.id === "drawer") {
-    event.detail.target.classList.add("open");
+  const drawer = event.detail.target;
+  if (drawer && drawer.id === "drawer") {
+    drawer.classList.add("open");
+    document.body.classList.add("drawer-open");
+    pageBehindDrawer(true);
+    const heading = drawer.querySelector("h2");
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
   }
 });
+// On a phone the drawer covers the page: what is behind it leaves the tab order.
+const phone = window.matchMedia("(max-width: 760px)");
+function pageBehindDrawer(inert) {
+  document
+    .querySelectorAll("body > header, body > footer, main > :not(#drawer)")
+    .forEach((el) => {
+      el.inert = inert && phone.matches;
+    });
+}
+function closeDrawer(drawer) {
+  pageBehindDrawer(false);
+  drawer.classList.remove("open");
+  drawer.replaceChildren();
+  document.body.classList.remove("drawer-open");
+  if (drawerOpener && document.contains(drawerOpener)) drawerOpener.focus();
+  drawerOpener = null;
+}
 document.addEventListener("click", (event) => {
   const close = event.target.closest("[data-drawer-close]");
   const drawer = document.getElementById("drawer");
   if (close && drawer && drawer.contains(close)) {
     event.preventDefault();
-    drawer.classList.remove("open");
-    drawer.replaceChildren();
+    closeDrawer(drawer);
   }
 });
 document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
   const drawer = document.getElementById("drawer");
-  if (event.key === "Escape" && drawer && drawer.classList.contains("open")) {
-    drawer.classList.remove("open");
-    drawer.replaceChildren();
+  if (drawer && drawer.classList.contains("open")) {
+    closeDrawer(drawer);
+    return;
   }
+  document.querySelectorAll("details[open]").forEach((menu) => {
+    if (menu.contains(document.activeElement)) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    }
+  });
 });
 
 // Live rows poll for changes; a hidden tab does not need them.

@@ -78,6 +78,8 @@ def test_filter_reload_next_page_and_the_drawer(page, queue) -> None:
     # The URL is the whole state: reloading it gives the same rows.
     page.reload()
     assert row_ids(page) == first
+    # The chips show active filters; the form stays folded until asked for.
+    open_details(page, "Filters and sort")
     assert page.locator("#queue-filters select[name=network] option:checked").inner_text() == (
         "Twitter"
     )
@@ -91,7 +93,7 @@ def test_filter_reload_next_page_and_the_drawer(page, queue) -> None:
     screenshot(page, "queue")
 
     with page.expect_response(lambda r: f"/posts/{second[0]}/" in r.url):
-        page.locator(".message-cell a").first.click()
+        page.locator(".col-message a").first.click()
     page.wait_for_selector("#drawer.open #post-detail")
     drawer = page.inner_text("#drawer")
     assert second[0] in drawer and "A tweet about the launch" in drawer

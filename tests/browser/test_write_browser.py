@@ -58,6 +58,8 @@ def test_create_from_a_new_message_for_two_profiles_then_reschedule_and_cancel(e
     assert row.is_visible()
 
     later = when + timedelta(hours=3)
+    # Row actions show on hover or focus; "Move" opens the row's time field.
+    row.locator("summary:has-text('Move')").click()
     row.locator("input[name=when]").fill(later.strftime("%Y-%m-%dT%H:%M"))
     row.locator("button:has-text('Move')").click()
     page.wait_for_selector(f"#post-{post.oktopost_id} .ok-note")

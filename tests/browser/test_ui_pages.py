@@ -1,0 +1,389 @@
+"""Every page, as editors and viewers see it, at 1366x900 and on a phone (390x844), in
+light and dark: no sideways scroll, no control off screen, 15+ queue rows on a laptop,
+zero serious or critical axe-core violations, zero CSP violations. Screenshots go to
+var/screenshots/ for a person to look at.
+
+A page added later (stats, calendar, share links) is one more entry in PAGES."""
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+
+from accounts.models import EDITOR, VIEWER
+from posts.models import Activity, BulkAction, Delivery, Post, SavedView, StatsSample
+from tests import factories as f
+from tests.conftest import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCREENSHOTS = ROOT / "var" / "screenshots"
+AXE = (ROOT / "tests" / "vendor" / "axe-4.14.1.min.js").read_text()
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+SCHEMES = ("light", "dark")
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: Callable[[dict], str]
+    roles: tuple[str, ...] = (EDITOR, VIEWER)
+    # Run after loading (open the drawer, ...); returns nothing, may assert.
+    then: Callable[[object], None] | None = None
+    # Controls inside these may scroll within their box (wide tables).
+    scrollers: tuple[str, ...] = field(default=(".table-scroll",))
+    status: int = 200
+
+
+def open_drawer(page) -> None:
+    page.locator("#post-rows .col-message a").first.click()
+    page.wait_for_selector("#drawer.open #post-detail")
+    page.wait_for_timeout(200)  # the slide-in transition
+    close = page.locator("#drawer .drawer-close")
+    assert close.is_visible()
+    box = close.bounding_box()
+    viewport = page.viewport_size
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    # Full-screen on a phone: the page behind it is out of the tab order.
+    behind = page.evaluate("document.querySelector('body > header').inert")
+    assert behind is (viewport["width"] <= 760)
+
+
+def open_new_post_drawer(page) -> None:
+    page.click("text=New post")
+    page.wait_for_selector("#drawer.open #post-form")
+    page.wait_for_timeout(200)
+    assert page.locator("#drawer .drawer-close").is_visible()
+    # Writing a new message: the list of existing ones stays out of the way.
+    assert not page.locator("#drawer #message-results").is_visible()
+    page.click("#drawer label:has-text('Use an existing message')")
+    assert page.locator("#drawer #message-results").is_visible()
+    assert not page.locator("#drawer textarea[name=text]").is_visible()
+
+
+def row_actions_by_keyboard(page) -> None:
+    """Tab from a row's message reaches its actions, which show on focus; Enter opens Move."""
+    row = page.locator("#post-rows tbody tr:has(.row-move)").first
+    row.locator(".col-message a").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Move", focused
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "no visible focus on the row action"
+    assert row.locator(".row-actions").evaluate("e => getComputedStyle(e).opacity") == "1"
+    page.keyboard.press("Enter")
+    assert row.locator("input[name=when]").is_visible()
+    page.wait_for_timeout(50)
+
+
+PAGES = [
+    Page("queue", lambda d: "/posts/"),
+    Page("drawer", lambda d: "/posts/", then=open_drawer),
+    Page("new-post-drawer", lambda d: "/posts/", roles=(EDITOR,), then=open_new_post_drawer),
+    Page("row-actions", lambda d: "/posts/", roles=(EDITOR,), then=row_actions_by_keyboard),
+    Page("detail", lambda d: f"/posts/{d['sent']}/"),
+    Page("detail-pending", lambda d: f"/posts/{d['pending']}/"),
+    Page("new-post", lambda d: "/posts/new/", roles=(EDITOR,)),
+    Page("cancel", lambda d: f"/posts/{d['pending']}/cancel/", roles=(EDITOR,)),
+    Page("bulk", lambda d: f"/posts/bulk/{d['bulk']}/", roles=(EDITOR,)),
+    Page("activity", lambda d: "/activity/"),
+    Page("time-zone", lambda d: "/accounts/time-zone/"),
+    Page("not-found", lambda d: "/posts/004999999999999/", status=404),
+    Page("forbidden", lambda d: "/posts/new/", roles=(VIEWER,), status=403),
+]
+ANONYMOUS_PAGES = [Page("login", lambda d: "/accounts/login/", roles=())]
+
+
+@pytest.fixture
+def world(transactional_db) -> dict:
+    """Enough posts to fill a laptop screen, in every state a row can be in."""
+    now = timezone.now()
+    editor, viewer = make_user("erin", EDITOR), make_user("vera", VIEWER)
+    editor.time_zone = viewer.time_zone = "Europe/Berlin"
+    editor.save()
+    viewer.save()
+    camps = [f.campaign(name) for name in ("Spring launch", "Hiring 2026", "Webinar series")]
+    profs = [
+        f.profile("LinkedIn", "Acme company page"),
+        f.profile("LinkedIn", "Acme careers"),
+        f.profile("Twitter", "Acme on X"),
+        f.profile("Facebook", "Acme Facebook"),
+    ]
+    texts = [
+        "Our spring launch is here: every detail of the new release, explained in full.",
+        "We are hiring engineers who like hard problems and kind colleagues.",
+        "Join the webinar on Thursday: how teams plan a quarter of social posts.",
+        "Five things we learned shipping a dashboard that social teams use every day.",
+    ]
+    made: dict[str, object] = {"editor": editor, "viewer": viewer}
+    for i in range(40):
+        sent = i % 2 == 0
+        prof = profs[i % len(profs)]
+        msg = f.message(texts[i % len(texts)], prof.network, camps[i % 3])
+        post = f.post(
+            status=("complete" if i % 6 else "incomplete") if sent else "pending",
+            network=prof.network,
+            start_at=now + timedelta(hours=(-3 - i) if sent else (5 + i)),
+            profiles=[prof, profs[(i + 1) % 2]] if prof.network == "LinkedIn" else [prof],
+            msg=msg,
+            camp=camps[i % 3],
+            created_by=f"00A00000000000{i % 4}",
+            counters_at=None if i == 2 else now - timedelta(minutes=20),
+            clicks=1234 * i if sent else 0,
+            likes=37 * i if sent else 0,
+            impressions=98765 * i if sent else 0,
+            stats_at=now - timedelta(hours=1) if sent and i % 4 == 0 else None,
+        )
+        if sent and i % 6 == 0:
+            Delivery.objects.filter(post=post).update(status="failed", error="Duplicate content")
+        made.setdefault("sent" if sent else "pending", post.oktopost_id)
+    SavedView.objects.create(owner=editor, name="LinkedIn, next 7 days", query="network=LinkedIn")
+    SavedView.objects.create(
+        owner=viewer, name="Needs attention", query="preset=attention", shared=True
+    )
+    sent = Post.objects.get(oktopost_id=made["sent"])
+    for hours, clicks, likes, impressions in ((30, 0, 0, 0), (20, 40, 3, 900), (2, 95, 11, 4200)):
+        StatsSample.objects.create(
+            post=sent,
+            at=now - timedelta(hours=hours),
+            clicks=clicks,
+            likes=likes,
+            impressions=impressions,
+        )
+    cancelled = Post.objects.filter(status="pending").last()
+    Post.objects.filter(id=cancelled.id).update(deleted_at=now)
+    made["bulk"] = BulkAction.objects.create(
+        user=editor,
+        kind="shift",
+        params={"minutes": 30},
+        post_ids=[made["pending"]],
+        results=[{"post": made["pending"], "ok": True, "message": "Moved by 30 minutes"}],
+        finished=now,
+    ).id
+    Activity.objects.create(
+        user=editor,
+        action="reschedule",
+        outcome="ok",
+        post_oktopost_id=made["pending"],
+        before={"start_at": (now + timedelta(hours=5)).isoformat(), "profiles": []},
+        after={"start_at": (now + timedelta(hours=6)).isoformat(), "profiles": []},
+        answer="OK",
+    )
+    return made
+
+
+def session_cookie(user, base_url: str) -> dict:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}
+
+
+# Runs in the page before its own scripts: records CSP violations.
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+# Visible controls whose box leaves the viewport sideways (outside a scrolling box).
+OFF_SCREEN = """
+(scrollers) => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  const where = (r) => " @" + Math.round(r.left) + ".." + Math.round(r.right);
+  const controls = "a[href], button, input:not([type=hidden]), select, textarea, summary";
+  for (const el of document.querySelectorAll(controls)) {
+    if (getComputedStyle(el).visibility === "hidden") continue;
+    if (el.closest("[hidden], .visually-hidden, .skip-link")) continue;
+    // The content of a closed <details> is not shown (its own summary is).
+    const closed = el.closest("details:not([open])");
+    if (closed && el !== closed.querySelector(":scope > summary")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (scrollers.some((s) => el.closest(s))) continue;
+    if (r.left < -1 || r.right > width + 1) out.push(el.outerHTML.slice(0, 120) + where(r));
+  }
+  for (const s of scrollers) {
+    for (const box of document.querySelectorAll(s)) {
+      const r = box.getBoundingClientRect();
+      if (r.width && (r.left < -1 || r.right > width + 1)) out.push(s + " box" + where(r));
+    }
+  }
+  return out;
+}
+"""
+
+ROWS_IN_VIEW = """
+() => [...document.querySelectorAll("#post-rows tbody tr")].filter((tr) => {
+  const r = tr.getBoundingClientRect();
+  return r.top >= 0 && r.bottom <= window.innerHeight;
+}).length
+"""
+
+AXE_RUN = """
+async (colourOnly) => {
+  const options = { resultTypes: ["violations"] };
+  if (colourOnly) {
+    options.runOnly = { type: "rule", values: ["color-contrast", "link-in-text-block"] };
+  }
+  const result = await axe.run(document, options);
+  const node = (n) => n.target.join(" ") + " :: " + n.failureSummary.slice(0, 160);
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                   nodes: v.nodes.slice(0, 3).map(node) }));
+}
+"""
+
+
+def watch_errors(page) -> list[str]:
+    """Script errors and console errors (a CSP violation is one too) of this page."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(f"{m.text} @ {m.location.get('url', '')}") if m.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+def check_page(page, label: str, spec: Page, problems: list[str], size: str, scheme: str) -> None:
+    scroll = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    if scroll[0] > scroll[1]:
+        problems.append(f"{label}: page scrolls sideways ({scroll[0]} px wide in {scroll[1]})")
+    off = page.evaluate(OFF_SCREEN, list(spec.scrollers))
+    if off:
+        problems.append(f"{label}: controls off screen: {off[:4]}")
+    if spec.name == "queue" and size == "desktop":
+        rows = page.evaluate(ROWS_IN_VIEW)
+        ROWS_SEEN[label] = rows
+        if rows < 15:
+            problems.append(f"{label}: only {rows} queue rows in the viewport")
+    page.evaluate(AXE)
+    # Dark differs from light only in colour: the other rules ran in light already.
+    violations = page.evaluate(AXE_RUN, scheme == "dark")
+    if violations:
+        problems.append(f"{label}: axe: {json.dumps(violations, indent=1)}")
+    csp = page.evaluate("window.__csp")
+    if csp:
+        problems.append(f"{label}: CSP violations: {csp}")
+    # The queue as the screen shows it (rows in view); other pages whole.
+    whole = spec.name not in VIEWPORT_ONLY
+    page.screenshot(path=str(SCREENSHOTS / f"{label}.png"), full_page=whole)
+
+
+VIEWPORT_ONLY = {"queue", "drawer", "new-post-drawer", "row-actions"}
+ROWS_SEEN: dict[str, int] = {}
+
+
+def visit(chromium, live_server, user, pages: list[Page], data: dict, problems: list[str]) -> None:
+    role = "anonymous" if user is None else ("editor" if user.is_editor else "viewer")
+    for size, viewport in SIZES.items():
+        for scheme in SCHEMES:
+            # A phone is a touch screen: no hover, so row actions show in place.
+            touch = size == "phone"
+            context = chromium.new_context(
+                base_url=live_server.url,
+                viewport=viewport,
+                color_scheme=scheme,
+                is_mobile=touch,
+                has_touch=touch,
+            )
+            context.set_default_timeout(10_000)
+            if user is not None:
+                context.add_cookies([session_cookie(user, live_server.url)])
+            context.add_init_script(WATCH_CSP)
+            page = context.new_page()
+            errors = watch_errors(page)
+            for spec in pages:
+                if user is not None and role not in spec.roles:
+                    continue
+                label = f"{spec.name}-{role}-{size}-{scheme}"
+                response = page.goto(spec.url(data))
+                assert response and response.status == spec.status, label
+                if spec.then:
+                    spec.then(page)
+                check_page(page, label, spec, problems, size, scheme)
+            if user is not None:
+                check_menus(page, f"menu-{role}-{size}-{scheme}", size, problems)
+            # The error pages' own status is expected; anything else is not.
+            expected = tuple(
+                f"{live_server.url}{spec.url(data)}" for spec in pages if spec.status != 200
+            )
+            errors = [
+                e
+                for e in errors
+                if not (re.search(r"status of 40[34]\b", e) and e.endswith(expected))
+            ]
+            if errors:
+                problems.append(f"{role}-{size}-{scheme}: console errors: {errors}")
+            context.close()
+
+
+def check_menus(page, label: str, size: str, problems: list[str]) -> None:
+    """The navigation and the user menu open and every item in them is on screen; on a
+    phone they sit behind a button."""
+    page.goto("/posts/")
+    if size == "phone":
+        assert not page.locator(".nav-links").is_visible()
+        page.click("[data-nav-toggle]")
+    for name in ("Queue", "Calendar", "Stats", "Activity"):
+        link = page.locator(f".nav-links a:has-text('{name}')")
+        assert link.is_visible(), f"{label}: {name} is not visible"
+    page.click("#saved-views-menu summary")
+    assert page.locator("#saved-views-menu a:has-text('Needs attention')").is_visible()
+    off = page.evaluate(OFF_SCREEN, [])
+    if off:
+        problems.append(f"{label}: saved views off screen: {off[:4]}")
+    page.keyboard.press("Escape")
+    assert not page.locator("#saved-views-menu a:has-text('Needs attention')").is_visible()
+    page.click("#user-menu summary")
+    assert page.locator("#user-menu button:has-text('Log out')").is_visible()
+    off = page.evaluate(OFF_SCREEN, [])
+    if off:
+        problems.append(f"{label}: menu items off screen: {off[:4]}")
+    page.wait_for_timeout(300)  # Pico fades the dropdown in
+    page.screenshot(path=str(SCREENSHOTS / f"{label}.png"))
+
+
+def test_every_page_at_both_sizes_in_light_and_dark_is_usable_and_accessible(
+    chromium, live_server, world
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    problems: list[str] = []
+    for user in (world["editor"], world["viewer"]):
+        visit(chromium, live_server, user, PAGES, world, problems)
+    visit(chromium, live_server, None, ANONYMOUS_PAGES, world, problems)
+    print("queue rows in view at 1366x900:", ROWS_SEEN)
+    assert not problems, "\n".join(problems)
+    expected = {
+        f"{spec.name}-{role}-{size}-{scheme}"
+        for spec in PAGES
+        for role in spec.roles
+        for size in SIZES
+        for scheme in SCHEMES
+    }
+    assert expected <= {p.stem for p in SCREENSHOTS.glob("*.png")}
