@@ -2,6 +2,9 @@
 
 import contextlib
 import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +14,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import EDITOR, VIEWER, User
+from oktopost.limiter import Limiter, Limits, RedisLimiter, SqliteLimiter
 from posts import sync
+from tests.limiters import FakeClock, MakeLimiter
 
 pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_browser"]
 
@@ -126,3 +131,24 @@ def redis_if_configured(settings) -> None:
     skip, or fail on CI, when nothing answers there."""
     if settings.REDIS_URL:
         redis_or_skip(settings.REDIS_URL, setting="REDIS_URL")
+
+
+@pytest.fixture(params=["redis", "sqlite"])
+def make_limiter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeLimiter]:
+    created: list[Limiter] = []
+    redis_url = request.getfixturevalue("redis_url") if request.param == "redis" else ""
+
+    def make(limits: Limits, clock: FakeClock | None = None) -> Limiter:
+        kwargs = {} if clock is None else {"clock": clock, "sleep": clock.sleep}
+        limiter: Limiter
+        if request.param == "redis":
+            prefix = f"test-limiter:{uuid.uuid4().hex}"
+            limiter = RedisLimiter(redis_url, prefix, limits, **kwargs)
+        else:
+            limiter = SqliteLimiter(tmp_path / f"{uuid.uuid4().hex}.db", limits, **kwargs)
+        created.append(limiter)
+        return limiter
+
+    yield make
+    for limiter in created:
+        limiter.reset()

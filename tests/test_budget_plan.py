@@ -5,44 +5,23 @@ and the costs the day simulation (bench/budget.py) assumes, checked on the sandb
 from __future__ import annotations
 
 import math
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from oktopost.limiter import Limiter, Limits, RedisLimiter, SqliteLimiter
+from oktopost.limiter import Limiter, Limits
 from posts import sync
 from posts.models import BulkAction, Post, SyncState
 from posts.plan import DAY, HOUR, MINUTE, Demand, plan_day, span
 from posts.status import budget_plan
 from posts.sync import stats as stats_sync
 from posts.sync.posts import RECONCILE_PAGES_PER_RUN
-from tests.test_limiter import FakeClock
+from tests.limiters import FakeClock
 
 PRODUCT = Limits(per_minute=54, per_5s=100, per_day=19_000, editor_minute=30, burst=120)
 MIDNIGHT = datetime(2031, 3, 5, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def make(request: pytest.FixtureRequest, tmp_path: Path):
-    made: list[Limiter] = []
-
-    def build(limits: Limits, clock: FakeClock) -> Limiter:
-        kwargs = {"clock": clock, "sleep": clock.sleep}
-        if request.param == "redis":
-            url = request.getfixturevalue("redis_url")
-            limiter: Limiter = RedisLimiter(url, f"test-plan:{uuid.uuid4().hex}", limits, **kwargs)
-        else:
-            limiter = SqliteLimiter(tmp_path / f"{uuid.uuid4().hex}.db", limits, **kwargs)
-        made.append(limiter)
-        return limiter
-
-    yield build
-    for limiter in made:
-        limiter.reset()
 
 
 def _greedy(limiter: Limiter, clock: FakeClock, kind: str, until: float) -> Counter[int]:
@@ -62,11 +41,13 @@ def _greedy(limiter: Limiter, clock: FakeClock, kind: str, until: float) -> Coun
     return grants
 
 
-def test_background_work_is_paced_to_last_the_whole_day_and_starts_again_after_midnight(make):
+def test_background_work_is_paced_to_last_the_whole_day_and_starts_again_after_midnight(
+    make_limiter,
+):
     # The whole share in one day through the real limiter: 100 calls/day keeps it quick.
     limits = Limits(per_minute=54, per_5s=100, per_day=1_000, editor_minute=30, burst=20)
     clock = FakeClock(MIDNIGHT)
-    limiter = make(limits, clock)
+    limiter = make_limiter(limits, clock)
     grants = _greedy(limiter, clock, "sync", MIDNIGHT + DAY + 2 * HOUR)
 
     assert -1 not in grants, "the day's share ran out before midnight"
@@ -83,18 +64,18 @@ def test_background_work_is_paced_to_last_the_whole_day_and_starts_again_after_m
     assert grants[24] <= per_hour * 1.2 + limits.burst
 
 
-def test_an_idle_morning_is_saved_for_later_in_the_day(make):
+def test_an_idle_morning_is_saved_for_later_in_the_day(make_limiter):
     limits = Limits(per_minute=54, per_5s=100, per_day=1_000, burst=10)
     clock = FakeClock(MIDNIGHT + 12 * HOUR)  # nothing was used before noon
-    limiter = make(limits, clock)
+    limiter = make_limiter(limits, clock)
     budget = limiter.report()
     # 890 calls left for background work, spread over the 12 hours to midnight.
     assert budget.pace_per_hour == pytest.approx((900 - 10) / 12, rel=0.01)
 
 
-def test_editors_burst_is_served_at_once_while_background_work_runs_flat_out(make):
+def test_editors_burst_is_served_at_once_while_background_work_runs_flat_out(make_limiter):
     clock = FakeClock(MIDNIGHT + 9 * HOUR)
-    limiter = make(PRODUCT, clock)
+    limiter = make_limiter(PRODUCT, clock)
     # Background work takes every token it may for two minutes.
     _greedy(limiter, clock, "sync", clock.now + 120)
     waited = []
@@ -107,10 +88,10 @@ def test_editors_burst_is_served_at_once_while_background_work_runs_flat_out(mak
     assert max(waited) == 0.0
 
 
-def test_stats_wait_below_half_the_bucket_while_the_sync_still_gets_calls(make):
+def test_stats_wait_below_half_the_bucket_while_the_sync_still_gets_calls(make_limiter):
     clock = FakeClock(MIDNIGHT + 10 * HOUR)
     limits = Limits(per_minute=1000, per_5s=1000, per_day=19_000, burst=40)
-    limiter = make(limits, clock)
+    limiter = make_limiter(limits, clock)
     granted = Counter()
     for kind in ("stats",) * 30:
         if limiter.try_acquire(kind, now=clock.now).granted:
@@ -124,9 +105,9 @@ def test_stats_wait_below_half_the_bucket_while_the_sync_still_gets_calls(make):
     assert kinds == {"stats": 20, "counters": 1, "sync": 1}
 
 
-def test_a_429_lowers_our_own_rate_until_midnight_and_says_so(make):
+def test_a_429_lowers_our_own_rate_until_midnight_and_says_so(make_limiter):
     clock = FakeClock(MIDNIGHT + 15 * HOUR)
-    limiter = make(PRODUCT, clock)
+    limiter = make_limiter(PRODUCT, clock)
     assert limiter.slow_down() == pytest.approx(0.75)
     budget = limiter.report()
     assert budget.slowed == pytest.approx(0.75)

@@ -6,7 +6,6 @@ import multiprocessing
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,53 +14,14 @@ import redis
 
 from oktopost.errors import RateLimited
 from oktopost.limiter import (
-    Limiter,
     Limits,
     RedisLimiter,
     SqliteLimiter,
     limiter_from_url,
 )
+from tests.limiters import FakeClock, MakeLimiter
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-class FakeClock:
-    """Time that only moves when the limiter sleeps (or the test says so)."""
-
-    def __init__(self, start: float) -> None:
-        self.now = start
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-MakeLimiter = Callable[..., Limiter]
-
-
-@pytest.fixture(params=["redis", "sqlite"])
-def make_limiter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeLimiter]:
-    created: list[Limiter] = []
-    redis_url = request.getfixturevalue("redis_url") if request.param == "redis" else ""
-
-    def make(limits: Limits, clock: FakeClock | None = None) -> Limiter:
-        kwargs = {} if clock is None else {"clock": clock, "sleep": clock.sleep}
-        limiter: Limiter
-        if request.param == "redis":
-            prefix = f"test-limiter:{uuid.uuid4().hex}"
-            limiter = RedisLimiter(redis_url, prefix, limits, **kwargs)
-        else:
-            limiter = SqliteLimiter(tmp_path / f"{uuid.uuid4().hex}.db", limits, **kwargs)
-        created.append(limiter)
-        return limiter
-
-    yield make
-    for limiter in created:
-        limiter.reset()
 
 
 def test_it_grants_the_5s_window_then_sleeps_until_the_oldest_grant_expires(
