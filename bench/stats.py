@@ -373,11 +373,13 @@ def report(
     limited_total = sandbox_calls["rate_limited"]
     refreshed = Counter[str]()
     stopped_by_budget = 0
+    stopped_why = Counter[str]()
     for n in workers:
         for b in results[n]["batches"]:
             refreshed.update(b["by_tier"])
             if b["stopped"] and "benchmark window over" not in b["stopped"]:
                 stopped_by_budget += 1
+                stopped_why[b["stopped"]] += 1
     fetched = [
         a[3] for n in workers for a in results[n]["answers"] if a[2] == 200 and "/post/" in a[3]
     ]
@@ -457,6 +459,7 @@ def report(
                     f"({len(fetched) - distinct:,} duplicate fetches)",
                 ],
                 ["worker batches cut short by a limiter wait > 30 s", stopped_by_budget],
+                ["why they stopped", dict(stopped_why.most_common(3))],
                 [
                     "web calls: ok / failed",
                     f"{len(web_calls) - sum(web_failed.values())} / "
