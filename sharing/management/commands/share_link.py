@@ -1,6 +1,6 @@
 """Share links for operators: create (prints the full URL), list, revoke.
 
-manage.py share_link create --page stats --query "range=last-month&network=LinkedIn" --days 30 --label Board
+manage.py share_link create --page stats --query "range=7d&network=LinkedIn" --days 30
 manage.py share_link list
 manage.py share_link revoke 12
 """
