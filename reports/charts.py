@@ -62,14 +62,19 @@ def _label(value: int) -> str:
 
 
 def line_chart(
-    current: list[int], previous: list[int], labels: list[str], titles: list[str]
+    current: list[int],
+    previous: list[int],
+    labels: list[str],
+    titles: list[str],
+    *,
+    height: int = HEIGHT,
 ) -> LineChart:
     """One value per day: this period as a line, the previous one as a faint line, and
     this period's values also as bars (each with its own title for hover)."""
     n = max(len(current), 1)
     top = _nice_top(max([*current, *previous, 0]))
     plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
+    plot_h = height - TOP - BOTTOM
     step = plot_w / n
     base = TOP + plot_h
 
@@ -89,10 +94,10 @@ def line_chart(
     ]
     y_ticks = [Tick(LEFT - 6, y(v), _label(v)) for v in (0, top // 2, top)]
     every = max(1, round(n / 6))
-    x_ticks = [Tick(x(i), HEIGHT - 6, labels[i]) for i in range(0, len(labels), every)]
+    x_ticks = [Tick(x(i), height - 6, labels[i]) for i in range(0, len(labels), every)]
     return LineChart(
         WIDTH,
-        HEIGHT,
+        height,
         points(current),
         points(previous),
         bars,

@@ -125,6 +125,7 @@ def stats_review(
         [d.before_posts for d in days],
         labels,
         [f"{d.day:%a %-d %b}: {d.posts} posts sent" for d in days],
+        height=110,
     )
     grid = heatmap(scope, now=now)
     top_cell = max((c.median or 0 for row in grid for c in row), default=0)
@@ -148,7 +149,7 @@ def stats_review(
         "totals": found_totals,
         "breakdown": found,
         "bars": bar_rows(sq, found),
-        "messages": bar_rows(sq, messages),
+        "message_rows": bar_rows(sq, messages),
         "dimensions": DIMENSIONS,
         "counters": COUNTERS,
         "status_counts": STATUS_COUNTS,
