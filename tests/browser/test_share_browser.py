@@ -4,6 +4,7 @@ login opens it, sees the numbers and downloads the CSV; a viewer cannot make one
 import csv
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -74,7 +75,7 @@ def test_an_editor_shares_stats_with_someone_who_has_no_login(
         screenshot(anon, "share-1366", full_page=True)
         with anon.expect_download() as info:
             anon.click("text=Download CSV")
-        text = open(info.value.path(), encoding="utf-8-sig").read()
+        text = Path(info.value.path()).read_text(encoding="utf-8-sig")
         rows = list(csv.reader(io.StringIO(text)))
         assert rows[0][0] == "Post" and len(rows) > 1
         assert {r[3] for r in rows[1:]} == {"LinkedIn"}
