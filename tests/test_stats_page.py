@@ -246,3 +246,13 @@ def test_the_page_has_no_inline_script_or_style(viewer_client: Client, data) -> 
 def test_previous_period_is_as_long_and_just_before() -> None:
     period = Period(date(2026, 3, 1), date(2026, 3, 31))
     assert period.previous() == Period(date(2026, 1, 29), date(2026, 2, 28))
+
+
+def test_the_demo_data_fills_the_page_after_the_first_sync(viewer_client: Client, mirror) -> None:
+    """What `make run` shows once its first sync is done: numbers, not an empty page."""
+    response = viewer_client.get("/stats/?range=30d")
+    totals = response.context["totals"].current
+    assert totals.sent > 0 and totals.clicks > 0
+    assert response.context["bars"] and response.context["heat_any"]
+    names = {bar.row.label for bar in viewer_client.get("/stats/?by=creator").context["bars"]}
+    assert not any(name.startswith("00A") for name in names)
