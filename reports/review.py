@@ -167,6 +167,8 @@ def stats_review(
         "heat_any": any(c.posts for row in grid for c in row),
         "oldest": as_local(oldest, zone) if oldest else None,
         "oldest_ago": _ago(now - oldest) if oldest else "",
+        "oldest_stats": as_local(cur.oldest_stats, zone) if cur.oldest_stats else None,
+        "oldest_stats_ago": _ago(now - cur.oldest_stats) if cur.oldest_stats else "",
         "stale": cur.stale(now),
         "zone": zone,
         "now": now,

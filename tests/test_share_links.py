@@ -266,3 +266,9 @@ def test_the_command_creates_lists_and_revokes(data) -> None:
 def test_the_service_refuses_a_query_too_long(db) -> None:
     with pytest.raises(services.ShareError):
         services.share_link_create(page="stats", query="q=" + "x" * 3000, label="x")
+
+
+def test_queue_links_say_how_fresh_each_rows_counters_are(editor_client: Client, data) -> None:
+    url = make(editor_client, page="queue", query="network=LinkedIn")
+    body = Client().get(url).content.decode()
+    assert "counters as of" in body
