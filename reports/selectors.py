@@ -12,29 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    Case,
     Count,
     F,
-    Func,
-    IntegerField,
     Min,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
 from posts.models import SENT_STATUSES, Delivery, Message, Post, Status
 from posts.queue import QueueFilters
 from posts.selectors import queue_queryset
+from reports.localsql import local_seconds
 from reports.ranges import Period
 
 COUNTERS: dict[str, str] = {
@@ -96,61 +92,6 @@ class Scope:
         """The previous period and this one, for queries that split them in SQL."""
         both = Period(self.period.previous().first, self.period.last)
         return self.posts(now=now, period=both)
-
-
-# --- local time in SQL -----------------------------------------------------------------
-
-
-class EpochSeconds(Func):
-    """Seconds since 1970 (UTC) of a datetime column, as an integer, on both databases."""
-
-    output_field = BigIntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django stores UTC datetimes as text; julianday reads them, to the millisecond.
-        template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400) AS INTEGER)"
-        return super().as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
-        return super().as_sql(compiler, connection, template=template, **extra)
-
-
-def offsets(lo: datetime, hi: datetime, zone: tzinfo) -> list[tuple[datetime, int]]:
-    """(from this instant, the zone's UTC offset in seconds), for [lo, hi): one entry,
-    plus one per clock change. Found by stepping hours and bisecting each change."""
-    start = lo.astimezone(UTC)
-    result = [(start, int(start.astimezone(zone).utcoffset().total_seconds()))]
-    step = start
-    end = hi.astimezone(UTC)
-    while step < end:
-        nxt = min(step + timedelta(hours=6), end)
-        offset = int(nxt.astimezone(zone).utcoffset().total_seconds())
-        if offset != result[-1][1]:
-            a, b = step, nxt
-            while b - a > timedelta(seconds=1):
-                mid = a + (b - a) / 2
-                if int(mid.astimezone(zone).utcoffset().total_seconds()) == offset:
-                    b = mid
-                else:
-                    a = mid
-            result.append((b.replace(microsecond=0), offset))
-        step = nxt
-    return result
-
-
-def local_seconds(period: Period, zone: tzinfo, column: str = "start_at") -> Func:
-    """`column` as seconds since 1970 on the wall clock of `zone`."""
-    lo, hi = period.bounds(zone)
-    changes = offsets(lo, hi, zone)
-    offset = Value(changes[-1][1])
-    if len(changes) > 1:
-        whens = [
-            When(**{f"{column}__lt": at}, then=Value(before))
-            for (at, _), (_, before) in zip(changes[1:], changes, strict=False)
-        ]
-        offset = Case(*whens, default=Value(changes[-1][1]), output_field=IntegerField())
-    return EpochSeconds(F(column)) + offset
 
 
 def _day_number(value: date) -> int:
