@@ -19,6 +19,7 @@ from reports.selectors import (
     WEEKDAYS,
     Breakdown,
     breakdown,
+    daily,
     heatmap,
     top_posts,
     totals,
@@ -104,14 +105,15 @@ def stats_review(
     names = names_for_page(choices)
     scope = sq.scope
     zone = scope.zone
-    found_totals = totals(scope, now=now)
+    by_day = daily(scope, now=now)
+    found_totals = totals(scope, now=now, days=by_day)
     found = breakdown(scope, sq.display.by, now=now, order=sq.display.order, names=names)
     messages = (
         found
         if sq.display.by == "message"
         else breakdown(scope, "message", now=now, order="engagement", names=names, limit=10)
     )
-    days = trend(scope, sq.display.counter, now=now)
+    days = trend(scope, sq.display.counter, now=now, days=by_day)
     labels = [f"{d.day.day} {d.day:%b}" for d in days]
     counter_label = TREND_COUNTERS[sq.display.counter]
     value_chart = charts.line_chart(

@@ -256,3 +256,13 @@ def test_the_demo_data_fills_the_page_after_the_first_sync(viewer_client: Client
     assert response.context["bars"] and response.context["heat_any"]
     names = {bar.row.label for bar in viewer_client.get("/stats/?by=creator").context["bars"]}
     assert not any(name.startswith("00A") for name in names)
+
+
+def test_the_trend_adds_up_to_the_totals(viewer_client: Client, data) -> None:
+    response = viewer_client.get("/stats/?range=30d&counter=likes")
+    days = response.context["days"]
+    current = response.context["totals"].current
+    previous = response.context["totals"].previous
+    assert sum(d.value for d in days) == current.likes
+    assert sum(d.before_value for d in days) == previous.likes
+    assert sum(d.posts for d in days) == current.outcomes
