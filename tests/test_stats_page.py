@@ -266,3 +266,22 @@ def test_the_trend_adds_up_to_the_totals(viewer_client: Client, data) -> None:
     assert sum(d.value for d in days) == current.likes
     assert sum(d.before_value for d in days) == previous.likes
     assert sum(d.posts for d in days) == current.outcomes
+
+
+def test_top_posts_are_the_five_best_sent_posts_of_the_range(viewer_client: Client, data) -> None:
+    response = viewer_client.get("/stats/?range=30d")
+    since = response.context["period"].bounds(response.context["zone"])[0]
+    sent = [
+        p
+        for p in data["posts"]
+        if p.status in ("complete", "incomplete", "error") and p.start_at >= since
+    ]
+    lists = {key: entries for key, _, entries in response.context["top_lists"]}
+    for key, value in (
+        ("clicks", lambda p: p.clicks),
+        ("conversions", lambda p: p.conversions),
+        ("engagement", lambda p: p.comments + p.likes + p.shares),
+    ):
+        expected = sorted(sent, key=lambda p, v=value: (-v(p), -p.id))[:5]
+        expected = [p.oktopost_id for p in expected if value(p)]
+        assert [p.oktopost_id for p, _ in lists[key]] == expected, key
