@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "posts",
+    "reports",
+    "sharing",
 ]
 
 MIDDLEWARE = [
@@ -147,7 +149,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "oktodash.context_processors.shell",
             ],
-            "builtins": ["oktodash.template_dates"],
+            "builtins": ["oktodash.template_dates", "posts.templatetags.oktopost_users"],
         },
     },
 ]

@@ -3,12 +3,16 @@ from django.urls import include, path
 
 from oktodash import views
 from posts import views as posts_views
+from reports import views as reports_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("calendar/", views.coming_soon, {"page": "Calendar"}, name="calendar"),
-    path("stats/", views.coming_soon, {"page": "Stats"}, name="stats"),
+    path("stats/", reports_views.stats_page, name="stats"),
+    path("stats/", include("reports.urls")),
+    path("share/", include("sharing.urls")),
+    path("s/", include("sharing.public_urls")),
     path("accounts/", include("accounts.urls")),
     path("posts/", include("posts.urls")),
     path("activity/", posts_views.activity, name="activity"),

@@ -53,6 +53,7 @@ from oktopost.types import (
     Page,
     Post,
     Postlog,
+    User,
     format_datetime,
 )
 
@@ -341,6 +342,23 @@ class OktopostClient:
             Credential.from_api(item, call=call, where=f"Items[{i}]")
             for i, item in enumerate(_list_member(body, "Items", call))
         ]
+
+    # -- users ---------------------------------------------------------------------------
+
+    def user_list(self, *, page: int = 0, count: int = 100) -> Page[User]:
+        """The account's users (``GET /user``, API notes "Other endpoints")."""
+        return self._page(
+            "GET /user", "/user", _paging(page, count), User.from_api, page=page, count=count
+        )
+
+    def users_iter(self) -> Iterator[User]:
+        """Every user of the account, 100 per call."""
+        return _iterate(lambda page: self.user_list(page=page, count=100))
+
+    def user_get(self, user_id: str) -> User:
+        call = "GET /user/{id}"
+        body = self._request("GET", f"/user/{_seg(user_id)}", call=call)
+        return User.from_api(_member(body, "User", call), call=call)
 
     # -- postlogs ------------------------------------------------------------------------
 

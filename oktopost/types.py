@@ -462,6 +462,39 @@ class Me:
 
 
 @dataclass(frozen=True, slots=True)
+class User:
+    """A user of the Oktopost account (``00A…``): who created or changed a post.
+
+    ``GET /user`` and ``GET /user/{id}`` (API notes §"Other endpoints", SDK users
+    resource): ``Id``, ``Name``, ``Email``, ``LastLogin``; newer answers split the name
+    into ``FirstName``/``LastName``, so either is accepted."""
+
+    id: str
+    name: str
+    email: str
+    last_login: datetime | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email or self.id
+
+    @classmethod
+    def from_api(cls, raw: Any, *, call: str, where: str = "User") -> User:
+        r = _Reader(raw, call=call, where=where)
+        name = r.text("Name") or " ".join(
+            part for part in (r.text("FirstName"), r.text("LastName")) if part
+        )
+        return cls(
+            id=r.text("Id", required=True),
+            name=name.strip(),
+            email=r.text("Email"),
+            last_login=r.when("LastLogin"),
+            raw=r.raw,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Page[T]:
     """One page of a list endpoint: ``Items`` plus the ``Total`` across all pages."""
 

@@ -7,11 +7,13 @@ Only models, `oktopost.types` and Django are imported: callers bring the data.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
@@ -19,9 +21,11 @@ from django.utils import timezone
 from oktopost import types as ok
 from posts.models import (
     SENT_STATUSES,
+    USER_NAMES_CACHE_KEY,
     Campaign,
     Delivery,
     Message,
+    OktopostUser,
     Post,
     Profile,
     StatsSample,
@@ -342,6 +346,29 @@ def profiles_upsert(profiles: Iterable[ok.Credential], *, now: datetime) -> None
         unique_fields=["oktopost_id"],
         update_fields=list(_PROFILE_FIELDS),
     )
+
+
+def users_upsert(users: Iterable[ok.User], *, now: datetime) -> None:
+    """Oktopost's users, for names in place of ids; the cached name map is dropped."""
+    OktopostUser.objects.bulk_create(
+        [
+            OktopostUser(
+                oktopost_id=u.id,
+                name=u.name[:255],
+                email=u.email[:255],
+                last_login=u.last_login,
+                raw=u.raw,
+                synced_at=now,
+            )
+            for u in users
+        ],
+        update_conflicts=True,
+        unique_fields=["oktopost_id"],
+        update_fields=["name", "email", "last_login", "raw", "synced_at"],
+    )
+    # A cache that is down has nothing stale to drop; pages read names from it.
+    with contextlib.suppress(Exception):
+        cache.delete(USER_NAMES_CACHE_KEY)
 
 
 # --- stats ---------------------------------------------------------------------------

@@ -92,6 +92,31 @@ class Profile(models.Model):
         return self.status == "valid"
 
 
+# The id → name map pages read (posts.selectors.user_names); the mirror writer drops it.
+USER_NAMES_CACHE_KEY = "users:names"
+
+
+class OktopostUser(models.Model):
+    """A user of the Oktopost account (00A…): pages show this name, never the id."""
+
+    oktopost_id = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    last_login = models.DateTimeField(null=True)
+    raw = models.JSONField(default=dict)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email or self.oktopost_id
+
+
 class Message(models.Model):
     """A reusable message template (005…); posts schedule it to profiles."""
 

@@ -64,6 +64,8 @@ class QueueFilters:
     campaigns: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     created_by: tuple[str, ...] = ()
+    # One message's posts (the stats page's per-message rollup links here).
+    messages: tuple[str, ...] = ()
     start_from: date | None = None
     start_to: date | None = None
     q: str = ""
@@ -90,6 +92,7 @@ class QueueFilters:
         pairs += [("campaign", c) for c in self.campaigns]
         pairs += [("source", s) for s in self.sources]
         pairs += [("created_by", u) for u in self.created_by]
+        pairs += [("message", m) for m in self.messages]
         if self.start_from:
             pairs.append(("from", self.start_from.isoformat()))
         if self.start_to:
@@ -137,6 +140,7 @@ class QueueFilters:
             ("campaigns", self.campaigns, {}),
             ("sources", self.sources, {}),
             ("created_by", self.created_by, {}),
+            ("messages", self.messages, {}),
         ):
             for value in values:
                 rest = tuple(v for v in values if v != value)
@@ -253,6 +257,7 @@ def parse(
     campaign_ids = _choices(query, "campaign", campaigns, "campaign", notes)
     sources = _choices(query, "source", set(Source.values), "source", notes)
     created_by = _choices(query, "created_by", None, "user", notes)
+    message_ids = _choices(query, "message", None, "message", notes)
     start_from = _date(query, "from", "start", notes)
     start_to = _date(query, "to", "end", notes)
     if start_from and start_to and start_from > start_to:
@@ -289,6 +294,7 @@ def parse(
         campaigns=campaign_ids,
         sources=sources,
         created_by=created_by,
+        messages=message_ids,
         start_from=start_from,
         start_to=start_to,
         q=q,

@@ -16,11 +16,13 @@ from posts.models import (
     SENT_STATUSES,
     STUCK_AFTER,
     UNSENT_STATUSES,
+    USER_NAMES_CACHE_KEY,
     WAITING_STATUSES,
     Activity,
     Campaign,
     Delivery,
     Message,
+    OktopostUser,
     Post,
     Profile,
     SavedView,
@@ -111,6 +113,8 @@ def queue_queryset(
         posts = posts.filter(**{f"{col('source')}__in": filters.sources})
     if filters.created_by:
         posts = posts.filter(**{f"{col('created_by')}__in": filters.created_by})
+    if filters.messages:
+        posts = posts.filter(message_id__in=filters.messages)
     if filters.profiles:
         targets = Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=filters.profiles)
         posts = posts.filter(Exists(targets))
@@ -545,3 +549,18 @@ def activity_describe(entries: list[Activity], *, zone, profiles: dict[str, Prof
         if after.get("deleted"):
             changes.append("Cancelled (deleted in Oktopost)")
         entry.changes = changes
+
+
+# --- Oktopost's users ----------------------------------------------------------------
+
+
+def user_names() -> dict[str, str]:
+    """Oktopost user id → name, from the cache (dropped by posts.mirror on every write)."""
+    names = cache_get(USER_NAMES_CACHE_KEY)
+    if names is None:
+        names = {
+            u.oktopost_id: u.label
+            for u in OktopostUser.objects.only("oktopost_id", "name", "email")
+        }
+        cache_set(USER_NAMES_CACHE_KEY, names, 3600)
+    return names

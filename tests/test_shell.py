@@ -71,4 +71,4 @@ def test_server_errors_get_a_500_page_without_a_traceback(editor) -> None:
 
 
 def test_coming_soon_pages_say_so(editor_client: Client) -> None:
-    assert b"not built yet" in editor_client.get("/stats/").content
+    assert b"not built yet" in editor_client.get("/calendar/").content

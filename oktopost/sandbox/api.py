@@ -61,6 +61,8 @@ class Api:
             ("GET", "credential", 2): self.credential_get,
             ("GET", "postlog", 1): self.postlog_list,
             ("GET", "postlog", 2): self.postlog_get,
+            ("GET", "user", 1): self.user_list,
+            ("GET", "user", 2): self.user_get,
         }
         handler = routes.get((method, parts[0], len(parts))) if parts else None
         if handler is None:
@@ -82,6 +84,17 @@ class Api:
             "User": dict(user),
             "Account": {"Id": self.world.account_id, "Name": self.world.account_name},
         }
+
+    def user_list(self, *, query: Params, **_: Any) -> Payload:
+        page, count = paging(query)
+        users = self.world.users[page * count : (page + 1) * count]
+        return {"Result": True, "Items": [dict(u) for u in users], "Total": len(self.world.users)}
+
+    def user_get(self, user_id: str, **_: Any) -> Payload:
+        for user in self.world.users:
+            if user["Id"] == user_id:
+                return {"Result": True, "User": dict(user)}
+        raise ApiError.api(404, "User not found")
 
     # --------------------------------------------------------------- posts
 

@@ -322,9 +322,11 @@ def catalog_sync(*, client: OktopostClient | None = None, force: bool = False) -
     client = client or get_client()
     campaigns = list(client.campaigns_iter())
     profiles = client.credential_list(include_invalid=True)
+    users = list(client.users_iter())
     with transaction.atomic():
         mirror.campaigns_upsert(campaigns, now=now)
         mirror.profiles_upsert(profiles, now=now)
+        mirror.users_upsert(users, now=now)
         SyncState.objects.filter(name=CATALOG_STATE).update(
             last_success=now, last_result={"campaigns": len(campaigns), "profiles": len(profiles)}
         )

@@ -1,0 +1,165 @@
+"""`python -m bench.stats_page`: /stats/ over 90 days and its CSV, beside the queue.
+
+One size per run: a scratch database (a SQLite file in a temporary VAR_DIR, or a
+scratch PostgreSQL database with --database-url, whose name must contain "bench") is
+migrated and filled by `seed_mirror --posts N` (60 days of past posts and 30 of
+scheduled ones), then, in-process through django.test.Client as a logged-in viewer:
+
+* /stats/?range=90d (the default breakdown), /stats/?range=90d&network=LinkedIn&by=message
+  and the queue's first page /posts/: each requested once to warm caches, then timed
+  `--runs` times (median server time inside the WSGI handler), then once more under
+  CaptureQueriesContext to count SQL queries and show the slowest;
+* /stats/export.csv over every past post (from the first seeded day to today):
+  rows per second, and the process's resident memory sampled every 10,000 rows (the
+  CSV is consumed as a client would, chunk by chunk, and thrown away).
+
+The machine may be shared: timed runs wait for the 1-minute load average to drop below
+--quiet-load (at most --quiet-wait seconds) and the report says the load they began at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+from bench.common import cleanup, django_start, load_average, prepare, table, wait_quiet
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * PAGE / 1e6
+
+
+def measure(client: Any, url: str, runs: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
+    return {
+        "url": url,
+        "median_ms": statistics.median(times),
+        "min_ms": min(times),
+        "queries": len(captured.captured_queries),
+        "slowest_ms": float(slowest["time"]) * 1000,
+        "slowest_sql": slowest["sql"][:160],
+        "slowest": f"{float(slowest['time']) * 1000:.0f}",
+        "all": [(round(float(q["time"]) * 1000), q["sql"][:90]) for q in captured.captured_queries],
+    }
+
+
+def export(client: Any, url: str) -> dict[str, Any]:
+    before = rss_mb()
+    peak = before
+    began = time.perf_counter()
+    response = client.get(url)
+    lines = 0
+    for _chunk in response.streaming_content:
+        lines += 1
+        if lines % 10_000 == 0:
+            peak = max(peak, rss_mb())
+    seconds = time.perf_counter() - began
+    rows = lines - 1
+    return {
+        "url": url,
+        "rows": rows,
+        "seconds": seconds,
+        "rows_per_s": rows / seconds if seconds else 0,
+        "rss_before_mb": before,
+        "rss_peak_mb": max(peak, rss_mb()),
+    }
+
+
+def run(args: argparse.Namespace) -> None:
+    extra = {"ALLOWED_HOSTS": "testserver,127.0.0.1,localhost", "LOG_LEVEL": "warning"}
+    scratch = prepare(args.database_url, extra)
+    try:
+        django_start(migrate=True)
+        from django.contrib.auth.models import Group
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test import Client
+        from django.utils import timezone
+
+        from accounts.models import VIEWER, User
+        from posts.models import Post
+
+        began = time.monotonic()
+        call_command("seed_mirror", posts=args.size, seed=args.seed, stdout=sys.stderr)
+        seed_s = time.monotonic() - began
+        user = User.objects.create_user("bench", time_zone="UTC")
+        user.groups.add(Group.objects.get_or_create(name=VIEWER)[0])
+        client = Client()
+        client.force_login(user)
+        first = Post.objects.order_by("start_at").values_list("start_at", flat=True).first()
+        today = timezone.now().date()
+        in_90 = Post.objects.filter(
+            start_at__gte=timezone.now() - timezone.timedelta(days=90),
+            start_at__lte=timezone.now(),
+        ).count()
+        connection.close()
+        load = wait_quiet(args.quiet_load, args.quiet_wait)
+        load_text = load_average()
+        pages = [
+            measure(client, "/stats/?range=90d", args.runs),
+            measure(client, "/stats/?range=90d&network=LinkedIn&by=message", args.runs),
+            measure(client, "/posts/", args.runs),
+        ]
+        csv = export(client, f"/stats/export.csv?from={first:%Y-%m-%d}&to={today:%Y-%m-%d}")
+    finally:
+        cleanup(scratch)
+    print(
+        f"\n{args.size:,} posts on {scratch.database_label}; {in_90:,} in the last 90 days; "
+        f"seeded in {seed_s:.0f} s; load at start {load:.2f} ({load_text})\n"
+    )
+    page_rows = [
+        [p["url"], f"{p['median_ms']:.0f}", f"{p['min_ms']:.0f}", p["queries"], p["slowest"]]
+        for p in pages
+    ]
+    print(table(["page", "median ms", "min ms", "queries", "slowest query ms"], page_rows))
+    print()
+    csv_row = [csv["url"].split("?")[0], f"{csv['rows']:,}", f"{csv['seconds']:.1f}"]
+    csv_row += [f"{csv['rows_per_s']:,.0f}", f"{csv['rss_before_mb']:.0f}"]
+    csv_row += [f"{csv['rss_peak_mb']:.0f}"]
+    headers = ["CSV", "rows", "seconds", "rows/s", "RSS before MB", "RSS peak MB"]
+    print(table(headers, [csv_row]))
+    if args.sql:
+        for p in pages:
+            print(f"\n{p['url']}:")
+            for ms, sql in p["all"]:
+                print(f"  {ms:6d} ms  {sql}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.stats_page", description=__doc__)
+    parser.add_argument("--size", type=int, default=100_000, help="posts to seed")
+    parser.add_argument("--database-url", help="scratch PostgreSQL database (name contains bench)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sql", action="store_true", help="also print each page's slowest SQL")
+    parser.add_argument("--quiet-load", type=float, default=1.5)
+    parser.add_argument("--quiet-wait", type=float, default=120.0)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

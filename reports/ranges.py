@@ -1,0 +1,136 @@
+"""The stats page's time range, parsed from the URL, never trusted.
+
+A range is whole local days in the viewer's zone (`range=7d|30d|90d|this-month|
+last-month`, or `from=YYYY-MM-DD&to=YYYY-MM-DD`); each bound is that day's local
+midnight, so a range across a DST change is exactly the days asked for (a day there is
+23 or 25 hours long). Bad parts are dropped or corrected with a note, as on the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+PRESETS: dict[str, str] = {
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "90d": "Last 90 days",
+    "this-month": "This month",
+    "last-month": "Last month",
+}
+DEFAULT_PRESET = "30d"
+# Longer ranges are typos or questions for a data warehouse (issue 12: "longer than 2 years").
+MAX_DAYS = 731
+# Dates outside these years are typos (the queue takes the same years, posts.queue.YEARS).
+YEARS = range(1970, 2200)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days `first` to `last`, both included."""
+
+    first: date
+    last: date
+    preset: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def label(self) -> str:
+        span = f"{self.first:%-d %b %Y} to {self.last:%-d %b %Y}"
+        return f"{PRESETS[self.preset]} ({span})" if self.preset else span
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        """[local midnight of `first`, local midnight after `last`) as instants."""
+        lo = datetime.combine(self.first, time.min, tzinfo=zone)
+        hi = datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=zone)
+        return lo, hi
+
+    def dates(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range(self.days)]
+
+    def items(self) -> list[tuple[str, str]]:
+        if self.preset:
+            return [] if self.preset == DEFAULT_PRESET else [("range", self.preset)]
+        return [("from", self.first.isoformat()), ("to", self.last.isoformat())]
+
+
+def preset_period(preset: str, today: date) -> Period:
+    if preset.endswith("d"):
+        days = int(preset[:-1])
+        return Period(today - timedelta(days=days - 1), today, preset)
+    month_start = today.replace(day=1)
+    if preset == "this-month":
+        return Period(month_start, today, preset)
+    last_end = month_start - timedelta(days=1)
+    return Period(last_end.replace(day=1), last_end, preset)
+
+
+def _date(raw: str, label: str, notes: list[str]) -> date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw[:40])
+    except ValueError:
+        notes.append(f"Ignored {label} date “{raw[:40]}”: use YYYY-MM-DD.")
+        return None
+    if value.year not in YEARS:
+        notes.append(f"Ignored {label} date “{raw[:40]}”: out of range.")
+        return None
+    return value
+
+
+def dst_changes(period: Period, zone: tzinfo) -> list[date]:
+    """The local days of `period` on which the clocks change in `zone`."""
+    changed = []
+    lo, _ = period.bounds(zone)
+    offset = lo.utcoffset()
+    for day in period.dates():
+        nxt = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        if nxt.astimezone(UTC).astimezone(zone).utcoffset() != offset:
+            changed.append(day)
+            offset = nxt.astimezone(UTC).astimezone(zone).utcoffset()
+    return changed
+
+
+def parse_range(
+    preset: str, raw_from: str, raw_to: str, *, today: date, zone: tzinfo, notes: list[str]
+) -> Period:
+    """The period the query asks for; a sensible one with a note when it asks badly."""
+    first = _date(raw_from, "start", notes)
+    last = _date(raw_to, "end", notes)
+    preset = preset.strip()
+    if first or last:
+        if preset:
+            notes.append("Used the dates given; ignored the preset range.")
+        if first and last and first > last:
+            notes.append("The range ended before it started: swapped its dates.")
+            first, last = last, first
+        if first is None:
+            first = last - timedelta(days=29)
+            notes.append("No start date: showing the 30 days up to the end date.")
+        if last is None:
+            last = max(first, today)
+            notes.append(f"No end date: showing up to {last:%-d %b %Y}.")
+        if (last - first).days + 1 > MAX_DAYS:
+            first = last - timedelta(days=MAX_DAYS - 1)
+            notes.append(f"Ranges are at most 2 years: showing from {first:%-d %b %Y}.")
+        period = Period(first, last)
+    elif preset and preset not in PRESETS:
+        notes.append(f"Ignored range “{preset[:40]}”: not a known range.")
+        period = preset_period(DEFAULT_PRESET, today)
+    else:
+        period = preset_period(preset or DEFAULT_PRESET, today)
+    for day in dst_changes(period, zone):
+        notes.append(
+            f"The clocks change on {day:%-d %b %Y} in {zone}: days are local days, "
+            "so that one is not 24 hours long."
+        )
+    return period

@@ -1,0 +1,180 @@
+"""Everything the stats page shows for one view, read once for the signed-in page and
+for a share link alike (they differ only in which links and controls they render)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from posts.localtime import as_local
+from posts.selectors import queue_choices, user_names
+from reports import charts
+from reports.query import TREND_COUNTERS, StatsQuery
+from reports.ranges import PRESETS
+from reports.selectors import (
+    COUNTERS,
+    DIMENSIONS,
+    STATUS_COUNTS,
+    TOP_BY,
+    WEEKDAYS,
+    Breakdown,
+    breakdown,
+    daily,
+    heatmap,
+    top_posts,
+    totals,
+    trend,
+)
+
+
+@dataclass(frozen=True)
+class BarRow:
+    row: object
+    value: int
+    percent: float
+    queue_query: str
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    day: str
+    cells: list[tuple[object, int, str]]
+
+
+def _ago(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} days"
+
+
+def names_for_page(choices: dict) -> dict[str, dict[str, str]]:
+    return {
+        "profile": {pid: p.label for pid, p in choices["profiles"].items()},
+        "campaign": dict(choices["campaigns"]),
+        "creator": user_names(),
+    }
+
+
+def _narrow(dimension: str, key: str) -> dict[str, tuple[str, ...]]:
+    field = {
+        "network": "networks",
+        "profile": "profiles",
+        "campaign": "campaigns",
+        "creator": "created_by",
+        "message": "messages",
+    }[dimension]
+    return {field: (key,)}
+
+
+def bar_rows(sq: StatsQuery, found: Breakdown) -> list[BarRow]:
+    top = found.top
+    rows = []
+    for row in found.rows:
+        value = (
+            row.figures.engagement
+            if found.order == "engagement"
+            else row.figures.value(found.order)
+        )
+        link = sq.queue_query(**_narrow(found.dimension, row.key)) if row.key else ""
+        rows.append(BarRow(row, value, charts.bar_percent(value, top), link))
+    return rows
+
+
+def view_links(sq: StatsQuery, *, shared: bool) -> dict:
+    """Query strings of the page's own links (templates cannot call with arguments).
+
+    On a share link only display choices travel in the URL: its scope is fixed."""
+    make = sq.display_query if shared else sq.query
+    return {
+        "by": [(key, label, make(by=key)) for key, label in DIMENSIONS.items()],
+        "order": {
+            key: make(order=key) for key in ("posts", "engagement", *COUNTERS, *STATUS_COUNTS)
+        },
+        "counter": [(key, label, make(counter=key)) for key, label in TREND_COUNTERS.items()],
+        "ranges": [(key, label, sq.with_range(range=key)) for key, label in PRESETS.items()],
+    }
+
+
+def stats_review(
+    sq: StatsQuery, *, now: datetime, choices: dict | None = None, shared: bool = False
+) -> dict:
+    choices = choices if choices is not None else queue_choices()
+    names = names_for_page(choices)
+    scope = sq.scope
+    zone = scope.zone
+    by_day = daily(scope, now=now)
+    found_totals = totals(scope, now=now, days=by_day)
+    found = breakdown(scope, sq.display.by, now=now, order=sq.display.order, names=names)
+    messages = (
+        found
+        if sq.display.by == "message"
+        else breakdown(scope, "message", now=now, order="engagement", names=names, limit=10)
+    )
+    days = trend(scope, sq.display.counter, now=now, days=by_day)
+    labels = [f"{d.day.day} {d.day:%b}" for d in days]
+    counter_label = TREND_COUNTERS[sq.display.counter]
+    value_chart = charts.line_chart(
+        [d.value for d in days],
+        [d.before_value for d in days],
+        labels,
+        [f"{d.day:%a %-d %b}: {d.value} {counter_label.lower()}" for d in days],
+    )
+    posts_chart = charts.line_chart(
+        [d.posts for d in days],
+        [d.before_posts for d in days],
+        labels,
+        [f"{d.day:%a %-d %b}: {d.posts} posts sent" for d in days],
+        height=110,
+    )
+    grid = heatmap(scope, now=now)
+    top_cell = max((c.median or 0 for row in grid for c in row), default=0)
+    heat_rows = [
+        HeatRow(
+            WEEKDAYS[wd],
+            [
+                (cell, charts.heat_level(cell.median, top_cell), f"{hour:02d}")
+                for hour, cell in enumerate(grid[wd])
+            ],
+        )
+        for wd in range(7)
+    ]
+    found_top = top_posts(scope, now=now)
+    cur = found_totals.current
+    oldest = cur.oldest
+    return {
+        "sq": sq,
+        "period": sq.period,
+        "previous": sq.period.previous(),
+        "totals": found_totals,
+        "breakdown": found,
+        "bars": bar_rows(sq, found),
+        "message_rows": bar_rows(sq, messages),
+        "dimensions": DIMENSIONS,
+        "counters": COUNTERS,
+        "status_counts": STATUS_COUNTS,
+        "trend_counters": TREND_COUNTERS,
+        "counter_label": counter_label,
+        "days": days,
+        "value_chart": value_chart,
+        "posts_chart": posts_chart,
+        "top_lists": [
+            (key, label, [(p, getattr(p, key)) for p in found_top[key]])
+            for key, label in TOP_BY.items()
+        ],
+        "heat_rows": heat_rows,
+        "hours": [f"{h:02d}" for h in range(24)],
+        "heat_any": any(c.posts for row in grid for c in row),
+        "oldest": as_local(oldest, zone) if oldest else None,
+        "oldest_ago": _ago(now - oldest) if oldest else "",
+        "oldest_stats": as_local(cur.oldest_stats, zone) if cur.oldest_stats else None,
+        "oldest_stats_ago": _ago(now - cur.oldest_stats) if cur.oldest_stats else "",
+        "stale": cur.stale(now),
+        "zone": zone,
+        "now": now,
+        "choices": choices,
+        "links": view_links(sq, shared=shared),
+        "shared": shared,
+    }

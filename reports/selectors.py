@@ -1,0 +1,512 @@
+"""Reads for the stats review: every aggregate is one SQL query over the mirror.
+
+Nothing here loads posts into Python to add them up: totals, breakdowns, the daily
+trend and the heatmap are GROUP BY queries, and only their (small) results come back.
+Local days and hours are computed in SQL from each row's UTC instant plus the zone's
+UTC offset at that instant (`local_seconds`): the offsets of the range come from
+zoneinfo, so days across a DST change are exact on SQLite and PostgreSQL alike, without
+a per-row time-zone function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    F,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from posts.models import SENT_STATUSES, Delivery, Message, Post, Status
+from posts.queue import QueueFilters
+from posts.selectors import queue_queryset
+from reports.localsql import local_seconds
+from reports.ranges import Period
+
+COUNTERS: dict[str, str] = {
+    "clicks": "Clicks",
+    "conversions": "Conversions",
+    "comments": "Comments",
+    "likes": "Likes",
+    "shares": "Shares",
+    "impressions": "Impressions",
+}
+# The list endpoint brings these with every page (counters_at); shares and impressions
+# need ?stats=1, one call a post (stats_at). Until then a counter is unknown, not 0.
+LIST_COUNTERS = ("clicks", "conversions", "comments", "likes")
+STATS_COUNTERS = ("shares", "impressions")
+ENGAGEMENT = ("comments", "likes", "shares")
+STATUS_COUNTS: dict[str, tuple[str, str]] = {
+    "sent": (Status.COMPLETE, "Sent"),
+    "partly": (Status.INCOMPLETE, "Partly failed"),
+    "failed": (Status.ERROR, "Failed"),
+}
+DIMENSIONS: dict[str, str] = {
+    "network": "Network",
+    "profile": "Profile",
+    "campaign": "Campaign",
+    "creator": "Creator",
+    "message": "Message",
+}
+ORDERS = ("posts", "engagement", *COUNTERS, *STATUS_COUNTS)
+# A breakdown shows its first rows in the page's order; the CSV has all of them.
+BREAKDOWN_ROWS = 25
+TOP_POSTS = 5
+# Rows whose oldest sent post's counters are older than this are marked stale: the stats
+# refresh reads every sent post at least daily (posts/sync/stats.py), so twice that
+# means it is not keeping up.
+STALE_AFTER = timedelta(days=2)
+_EPOCH = date(1970, 1, 1)
+DAY = 86_400
+
+
+# --- the scope -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which posts the page is about: the queue's filters (without their dates) and a
+    period of local days in `zone`."""
+
+    filters: QueueFilters
+    period: Period
+    zone: tzinfo
+
+    def posts(self, *, now: datetime, period: Period | None = None) -> QuerySet[Post]:
+        lo, hi = (period or self.period).bounds(self.zone)
+        return queue_queryset(self.filters, now=now, zone=self.zone).filter(
+            start_at__gte=lo, start_at__lt=hi
+        )
+
+
+# --- aggregates ------------------------------------------------------------------------
+
+
+def _aggregates(prefix: str = "", where: Q | None = None, suffix: str = "") -> dict:
+    """Counter sums, post counts by outcome and freshness, as aggregate expressions.
+
+    `where` limits every aggregate to part of the rows (one period of two)."""
+
+    def cond(extra: Q | None = None) -> Q | None:
+        parts = [q for q in (where, extra) if q is not None]
+        if not parts:
+            return None
+        result = parts[0]
+        for part in parts[1:]:
+            result &= part
+        return result
+
+    sent = Q(**{f"{prefix}status__in": SENT_STATUSES})
+    out: dict = {f"posts{suffix}": Count(f"{prefix}id", filter=cond())}
+    for name in COUNTERS:
+        out[f"{name}{suffix}"] = Coalesce(Sum(f"{prefix}{name}", filter=cond()), 0)
+    for name, (status, _) in STATUS_COUNTS.items():
+        out[f"{name}{suffix}"] = Count(f"{prefix}id", filter=cond(Q(**{f"{prefix}status": status})))
+    out[f"outcomes{suffix}"] = Count(f"{prefix}id", filter=cond(sent))
+    out[f"unfetched{suffix}"] = Count(
+        f"{prefix}id", filter=cond(sent & Q(**{f"{prefix}counters_at__isnull": True}))
+    )
+    out[f"unfetched_stats{suffix}"] = Count(
+        f"{prefix}id", filter=cond(sent & Q(**{f"{prefix}stats_at__isnull": True}))
+    )
+    out[f"oldest{suffix}"] = Min(f"{prefix}counters_at", filter=cond(sent))
+    out[f"oldest_stats{suffix}"] = Min(f"{prefix}stats_at", filter=cond(sent))
+    return out
+
+
+@dataclass
+class Figures:
+    """One set of numbers: a period's totals or a breakdown row."""
+
+    posts: int = 0
+    clicks: int = 0
+    conversions: int = 0
+    comments: int = 0
+    likes: int = 0
+    shares: int = 0
+    impressions: int = 0
+    sent: int = 0
+    partly: int = 0
+    failed: int = 0
+    outcomes: int = 0  # sent in any way: the posts that can have counters
+    unfetched: int = 0
+    unfetched_stats: int = 0
+    oldest: datetime | None = None
+    oldest_stats: datetime | None = None
+
+    @classmethod
+    def of(cls, row: dict, suffix: str = "") -> Figures:
+        return cls(
+            **{
+                name: row.get(f"{name}{suffix}") or cls.__dataclass_fields__[name].default
+                for name in cls.__dataclass_fields__
+            }
+        )
+
+    @property
+    def engagement(self) -> int:
+        return self.comments + self.likes + self.shares
+
+    def known(self, counter: str) -> bool:
+        """False when no sent post here has had this counter read yet ("not yet")."""
+        missing = self.unfetched_stats if counter in STATS_COUNTERS else self.unfetched
+        return not (self.outcomes and missing >= self.outcomes)
+
+    def missing(self, counter: str) -> int:
+        return self.unfetched_stats if counter in STATS_COUNTERS else self.unfetched
+
+    def stale(self, now: datetime) -> bool:
+        return bool(self.oldest and now - self.oldest > STALE_AFTER)
+
+    def value(self, name: str) -> int:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Delta:
+    label: str
+    key: str
+    now: int
+    before: int
+    known: bool
+    missing: int
+
+    @property
+    def change(self) -> int:
+        return self.now - self.before
+
+    @property
+    def percent(self) -> float | None:
+        return None if not self.before else self.change / self.before * 100
+
+    @property
+    def new(self) -> bool:
+        return not self.before and bool(self.now)
+
+
+@dataclass(frozen=True)
+class Totals:
+    current: Figures
+    previous: Figures
+    deltas: list[Delta]
+
+
+def daily(scope: Scope, *, now: datetime) -> dict[date, Figures]:
+    """Every figure per local day, over the previous period and this one, in one query:
+    the totals and the trend are both sums of these (a few hundred grouped rows)."""
+    both = Period(scope.period.previous().first, scope.period.last)
+    rows = (
+        scope.posts(now=now, period=both)
+        .annotate(day=local_seconds(both, scope.zone) / Value(DAY))
+        .values("day")
+        .annotate(**_aggregates())
+        .order_by()
+    )
+    return {_EPOCH + timedelta(days=int(r["day"])): Figures.of(r) for r in rows}
+
+
+def _sum(figures: list[Figures]) -> Figures:
+    total = Figures()
+    for f in figures:
+        for name in Figures.__dataclass_fields__:
+            value = getattr(f, name)
+            if name.startswith("oldest"):
+                if value is not None:
+                    current = getattr(total, name)
+                    setattr(total, name, value if current is None else min(current, value))
+            else:
+                setattr(total, name, getattr(total, name) + value)
+    return total
+
+
+def totals(scope: Scope, *, now: datetime, days: dict[date, Figures] | None = None) -> Totals:
+    """This period and the previous one (from `daily`, read here when not given)."""
+    days = daily(scope, now=now) if days is None else days
+    period, previous = scope.period, scope.period.previous()
+    cur = _sum([f for d, f in days.items() if period.first <= d <= period.last])
+    prev = _sum([f for d, f in days.items() if previous.first <= d <= previous.last])
+    deltas = [
+        Delta(label, key, cur.value(key), prev.value(key), cur.known(key), cur.missing(key))
+        for key, label in COUNTERS.items()
+    ]
+    deltas.append(Delta("Engagement", "engagement", cur.engagement, prev.engagement, True, 0))
+    deltas += [
+        Delta(label, key, cur.value(key), prev.value(key), True, 0)
+        for key, (_, label) in STATUS_COUNTS.items()
+    ]
+    return Totals(cur, prev, deltas)
+
+
+# --- breakdowns ------------------------------------------------------------------------
+
+
+@dataclass
+class BreakdownRow:
+    key: str  # the id the queue filters by ("" when there is none: no campaign)
+    label: str
+    figures: Figures
+    stale: bool = False
+
+
+@dataclass
+class Breakdown:
+    dimension: str
+    order: str
+    rows: list[BreakdownRow] = field(default_factory=list)
+    more: bool = False
+
+    @property
+    def label(self) -> str:
+        return DIMENSIONS[self.dimension]
+
+    @property
+    def top(self) -> int:
+        return max(
+            (
+                r.figures.value(self.order) if self.order != "engagement" else r.figures.engagement
+                for r in self.rows
+            ),
+            default=0,
+        )
+
+
+_GROUP = {
+    "network": "network",
+    "campaign": "campaign_id",
+    "creator": "created_by",
+    "message": "message_id",
+}
+
+
+def _ordered(rows: QuerySet, order: str, group: str) -> QuerySet:
+    if order == "engagement":
+        rows = rows.annotate(engagement=F("comments") + F("likes") + F("shares"))
+    return rows.order_by(f"-{order}", group)
+
+
+def breakdown_rows(
+    scope: Scope, dimension: str, *, now: datetime, order: str = "posts", limit: int | None
+) -> tuple[list[dict], bool]:
+    """Grouped figures, largest first by `order`; `limit` rows (None: all)."""
+    if dimension == "profile":
+        group = "profile_id"
+        rows = (
+            Delivery.objects.filter(post__in=scope.posts(now=now).values("pk"))
+            .values(group)
+            .annotate(**_aggregates(prefix="post__"))
+        )
+    else:
+        group = _GROUP[dimension]
+        rows = scope.posts(now=now).values(group).annotate(**_aggregates())
+    rows = _ordered(rows, order, group)
+    if limit is None:
+        found, more = list(rows), False
+    else:
+        found = list(rows[: limit + 1])
+        found, more = found[:limit], len(found) > limit
+    if dimension == "message":
+        # The texts of the rows shown only: one indexed read, not one per group.
+        ids = [r["message_id"] for r in found if r["message_id"]]
+        texts: dict[str, str] = {}
+        for start in range(0, len(ids), 500):  # the CSV asks for every message
+            chunk = Message.objects.filter(oktopost_id__in=ids[start : start + 500])
+            texts.update(chunk.values_list("oktopost_id", "text"))
+        for r in found:
+            r["text"] = texts.get(r["message_id"], "")
+    return found, more
+
+
+def breakdown(
+    scope: Scope,
+    dimension: str,
+    *,
+    now: datetime,
+    order: str,
+    names: dict[str, dict[str, str]],
+    limit: int | None = BREAKDOWN_ROWS,
+) -> Breakdown:
+    """`names`: per dimension, id → what a person reads (profiles, campaigns, users)."""
+    found, more = breakdown_rows(scope, dimension, now=now, order=order, limit=limit)
+    result = Breakdown(dimension, order, more=more)
+    for row in found:
+        key = row.get("profile_id") or row.get(_GROUP.get(dimension, ""), "") or ""
+        if dimension == "message":
+            label = (row.get("text") or "").strip() or (key or "(no message)")
+            label = label if len(label) <= 90 else label[:89] + "…"
+        elif dimension == "network":
+            label = key or "(none)"
+        else:
+            fallback = {"campaign": "(no campaign)", "creator": "(unknown)"}.get(dimension, "")
+            label = names.get(dimension, {}).get(key, key) or fallback
+        figures = Figures.of(row)
+        result.rows.append(BreakdownRow(key, label, figures, stale=figures.stale(now)))
+    return result
+
+
+# --- top posts -------------------------------------------------------------------------
+
+TOP_BY: dict[str, str] = {
+    "clicks": "Clicks",
+    "conversions": "Conversions",
+    "engagement": "Engagement (comments + likes + shares)",
+}
+
+
+def top_posts(scope: Scope, *, now: datetime, limit: int = TOP_POSTS) -> dict[str, list[Post]]:
+    """The top posts by each of TOP_BY, in one query and one pass over the range: a
+    row number per ranking (window functions), and the rows ranked within `limit` in
+    any of them; the ≤ 15 rows are sorted again here."""
+    eng = F("comments") + F("likes") + F("shares")
+    inner = (
+        scope.posts(now=now)
+        .filter(status__in=SENT_STATUSES)
+        .annotate(eng=eng)
+        .values("id", "clicks", "conversions", "eng")
+        .order_by()
+    )
+    sql, params = inner.query.sql_with_params()
+    ranked = (
+        "SELECT id FROM (SELECT id,"  # noqa: S608 (Django-compiled SQL, parameters apart)
+        " ROW_NUMBER() OVER (ORDER BY clicks DESC, id DESC) AS r1,"
+        " ROW_NUMBER() OVER (ORDER BY conversions DESC, id DESC) AS r2,"
+        " ROW_NUMBER() OVER (ORDER BY eng DESC, id DESC) AS r3"
+        f" FROM ({sql}) AS scoped) AS ranks WHERE r1 <= %s OR r2 <= %s OR r3 <= %s"
+    )
+    picks = Q(id__in=RawSQL(ranked, (*params, limit, limit, limit)))  # noqa: S611
+    rows = list(
+        Post.objects.filter(picks)
+        .annotate(engagement=eng)
+        .select_related("message")
+        .only(
+            "oktopost_id",
+            "network",
+            "status",
+            "start_at",
+            "counters_at",
+            "stats_at",
+            "message__text",
+            *COUNTERS,
+        )
+    )
+    result: dict[str, list[Post]] = {}
+    for key in TOP_BY:
+        ranked = sorted(rows, key=lambda p, k=key: (-getattr(p, k), -p.id))[:limit]
+        result[key] = [p for p in ranked if getattr(p, key)]
+    return result
+
+
+# --- the daily trend ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendDay:
+    day: date
+    posts: int
+    value: int
+    before_day: date
+    before_posts: int
+    before_value: int
+
+
+def trend(
+    scope: Scope, counter: str, *, now: datetime, days: dict[date, Figures] | None = None
+) -> list[TrendDay]:
+    """Per local day: posts sent (in any outcome) and the sum of `counter`, with the
+    previous period's day at the same position."""
+    days = daily(scope, now=now) if days is None else days
+    empty = Figures()
+
+    def value(f: Figures) -> int:
+        return f.engagement if counter == "engagement" else f.value(counter)
+
+    result = []
+    shift = scope.period.days
+    for day in scope.period.dates():
+        before = day - timedelta(days=shift)
+        cur, prev = days.get(day, empty), days.get(before, empty)
+        result.append(TrendDay(day, cur.outcomes, value(cur), before, prev.outcomes, value(prev)))
+    return result
+
+
+# --- when it works best ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    posts: int
+    median: float | None
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
+    """Weekday by local hour: the median engagement per sent post, and how many posts.
+
+    The median is taken in SQL with window functions (row number and count per cell,
+    then the middle one or two rows), so only 168 cells come back."""
+    seconds = local_seconds(scope.period, scope.zone)
+    inner = (
+        scope.posts(now=now)
+        .filter(status__in=SENT_STATUSES)
+        .annotate(
+            local_s=seconds,
+            eng=F("comments") + F("likes") + F("shares"),
+        )
+        .annotate(
+            # 1 Jan 1970 was a Thursday: day 0 is weekday 3 (Monday is 0).
+            wd=(F("local_s") / Value(DAY) + Value(3)) % Value(7),
+            hr=(F("local_s") % Value(DAY)) / Value(3600),
+        )
+        .values("wd", "hr", "eng")
+        .order_by()
+    )
+    sql, params = inner.query.sql_with_params()
+    query = (
+        "SELECT wd, hr, n, AVG(eng) FROM ("  # noqa: S608 (Django-compiled SQL, parameters apart)
+        "  SELECT wd, hr, eng,"
+        "    ROW_NUMBER() OVER (PARTITION BY wd, hr ORDER BY eng) AS rn,"
+        "    COUNT(*) OVER (PARTITION BY wd, hr) AS n"
+        f"  FROM ({sql}) cells"
+        ") ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY wd, hr, n"
+    )
+    grid = [[Cell(0, None) for _ in range(24)] for _ in range(7)]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for wd, hr, n, median in cursor.fetchall():
+            grid[int(wd)][int(hr)] = Cell(int(n), float(median))
+    return grid
+
+
+# --- the CSV ---------------------------------------------------------------------------
+
+CSV_FIELDS = (
+    "oktopost_id", "start_at", "status", "network", "source", "created_by",
+    "campaign_id", "campaign__name", "message_id", "message__text",
+    *COUNTERS, "counters_at", "stats_at",
+)  # fmt: skip
+
+
+def export_rows(scope: Scope, *, now: datetime) -> Iterator[tuple]:
+    """Every post in scope, oldest first, streamed from the database in chunks."""
+    posts = scope.posts(now=now).order_by("start_at", "id").values_list(*CSV_FIELDS)
+    return posts.iterator(chunk_size=2000)
+
+
+def queue_export_rows(filters: QueueFilters, *, zone: tzinfo, now: datetime) -> Iterator[tuple]:
+    """Every post of a queue view in the queue's order (its sort, then id)."""
+    sign = "-" if filters.descending else ""
+    posts = queue_queryset(filters, now=now, zone=zone).order_by(
+        f"{sign}{filters.sort_field}", f"{sign}id"
+    )
+    return posts.values_list(*CSV_FIELDS).iterator(chunk_size=2000)

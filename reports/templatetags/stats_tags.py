@@ -1,0 +1,20 @@
+"""Small lookups the stats templates need (a template cannot call with an argument)."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_link(links: dict, key: str) -> str:
+    return links.get(key, "")
+
+
+@register.filter
+def known(figures, counter: str) -> bool:
+    return figures.known(counter)
+
+
+@register.filter
+def figure(figures, counter: str) -> int:
+    return figures.value(counter)

@@ -1,0 +1,53 @@
+"""Read-only share links: a view of the stats or the queue for someone without an account."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ShareLink(models.Model):
+    """Only the token's SHA-256 is stored: the database alone cannot open a link.
+
+    The scope (`page` and its `query`) is fixed at creation; the share page parses it
+    and takes nothing but display choices from the visitor's URL."""
+
+    class Page(models.TextChoices):
+        STATS = "stats", "Stats"
+        QUEUE = "queue", "Queue"
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    page = models.CharField(max_length=8, choices=Page.choices)
+    query = models.CharField(max_length=2000, blank=True)
+    label = models.CharField(max_length=120)
+    # Times on the share page are in the zone of whoever made the link.
+    time_zone = models.CharField(max_length=64, default="UTC")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    use_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    def is_active(self, now=None) -> bool:
+        return not self.is_revoked and not self.is_expired(now)
+
+    @property
+    def state(self) -> str:
+        if self.is_revoked:
+            return "revoked"
+        return "expired" if self.is_expired() else "active"

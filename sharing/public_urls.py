@@ -1,0 +1,12 @@
+"""/s/<token>/: the pages a share link opens, without login."""
+
+from django.urls import path
+
+from sharing import views
+
+app_name = "share"
+
+urlpatterns = [
+    path("<str:token>/", views.share_page, name="page"),
+    path("<str:token>/export.csv", views.share_export, name="export"),
+]

@@ -1,0 +1,84 @@
+"""Creating, revoking and counting uses of share links."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import F
+from django.http import QueryDict
+from django.utils import timezone
+
+from sharing.models import ShareLink
+from sharing.tokens import token_hash, token_new
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 365
+MAX_QUERY = 2000
+
+
+class ShareError(ValueError):
+    """Why a link cannot be made, in words for the user."""
+
+
+@dataclass(frozen=True)
+class Created:
+    link: ShareLink
+    token: str  # shown once: only its hash is kept
+
+
+def share_link_create(
+    *,
+    page: str,
+    query: str,
+    label: str,
+    days: int = DEFAULT_DAYS,
+    time_zone: str = "UTC",
+    user=None,
+    now: datetime | None = None,
+) -> Created:
+    if page not in ShareLink.Page.values:
+        raise ShareError("Choose what to share: the stats or the queue.")
+    query = query.strip().lstrip("?")
+    if len(query) > MAX_QUERY:
+        raise ShareError("That view's address is too long to share.")
+    if "cursor" in QueryDict(query):
+        query = "&".join(p for p in query.split("&") if not p.startswith("cursor="))
+    label = label.strip()[:120]
+    if not label:
+        raise ShareError("Give the link a label, so you can tell it apart later.")
+    if not 1 <= days <= MAX_DAYS:
+        raise ShareError(f"A link lasts from 1 to {MAX_DAYS} days.")
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ShareError(f"{time_zone!r} is not a known time zone.") from None
+    now = now or timezone.now()
+    token = token_new()
+    link = ShareLink.objects.create(
+        token_hash=token_hash(token),
+        page=page,
+        query=query,
+        label=label,
+        time_zone=time_zone,
+        created_by=user if user is not None and user.is_authenticated else None,
+        created=now,
+        expires_at=now + timedelta(days=days),
+    )
+    return Created(link, token)
+
+
+def share_link_revoke(*, link_id: int, now: datetime | None = None) -> bool:
+    """Revoke for good (a revoked link never opens again); False if unknown or done."""
+    done = ShareLink.objects.filter(id=link_id, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
+    )
+    return bool(done)
+
+
+def share_link_used(link: ShareLink, *, now: datetime | None = None) -> None:
+    """One more visit, counted in the database (no read-modify-write race)."""
+    ShareLink.objects.filter(id=link.id).update(
+        use_count=F("use_count") + 1, last_used_at=now or timezone.now()
+    )

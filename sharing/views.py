@@ -1,0 +1,204 @@
+"""Share links: editors manage them; anyone holding one sees that one view, read-only.
+
+The pages under /s/ need no login and set no cookie: no session is read or written, no
+CSRF token is rendered, and the templates have no navigation or write control. Each
+address may open a limited number of them per minute, so tokens cannot be guessed in
+bulk (256 random bits make that hopeless anyway), and wrong, expired and revoked tokens
+get pages that say nothing about any other link.
+"""
+
+import zoneinfo
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.client_ip import client_ip
+from accounts.roles import editor_required
+from oktodash.infra import rate_take
+from posts.selectors import queue_choices, queue_page
+from reports.review import stats_review
+from reports.views import csv_response, queue_csv_response
+from sharing import scope, selectors, services
+from sharing.models import ShareLink
+
+# Share pages an address may open per minute (pages and CSVs together).
+SHARE_RATE_PER_MINUTE = 60
+
+
+def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every answer under /s/, errors included: no referrer (the token is in the URL),
+    not indexed, never cached by anyone."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    return wrapped
+
+
+def _refusal(request: HttpRequest, status: int) -> HttpResponse:
+    return render(request, "share/gone.html", {"status": status}, status=status)
+
+
+def _open(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
+    """The active link for `token`, counted as used; or the page refusing it."""
+    address = client_ip(request) or "unknown"
+    if not rate_take(f"share:{address}", limit=SHARE_RATE_PER_MINUTE, window=60):
+        response = _refusal(request, 429)
+        response["Retry-After"] = "60"
+        return response
+    link = selectors.share_link_for_token(token)
+    if link is None:
+        return _refusal(request, 404)
+    if not link.is_active():
+        return _refusal(request, 410)
+    services.share_link_used(link)
+    return link
+
+
+def _zone(link: ShareLink) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(link.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+@require_GET
+@login_not_required
+@share_headers
+def share_page(request: HttpRequest, token: str) -> HttpResponse:
+    link = _open(request, token)
+    if isinstance(link, HttpResponse):
+        return link
+    zone = _zone(link)
+    choices = queue_choices()
+    if not scope.still_valid(link.page, link.query, zone, choices):
+        return _refusal(request, 410)
+    base = reverse("share:page", args=[token])
+    with timezone.override(zone):
+        if link.page == ShareLink.Page.STATS:
+            sq = scope.stats_scope(link.query, zone, choices, display_from=request.GET)
+            context = stats_review(sq, now=timezone.now(), choices=choices, shared=True)
+            context |= {
+                "link": link,
+                "base": base,
+                "export_query": sq.display_query(),
+                "notes": [n for n in sq.notes if not n.startswith("The clocks")],
+            }
+            return render(request, "share/stats.html", context)
+        parsed = scope.queue_scope(link.query, choices, cursor=request.GET.get("cursor", ""))
+        filters = parsed.filters
+        page = queue_page(
+            filters,
+            parsed.cursor,
+            now=timezone.now(),
+            zone=zone,
+            profiles=choices["profiles"],
+        )
+        context = {
+            "link": link,
+            "base": base,
+            "filters": filters,
+            "page": page,
+            "zone": zone,
+            "next_cursor": page.next_cursor.sign(filters) if page.next_cursor else "",
+            "prev_cursor": page.prev_cursor.sign(filters) if page.prev_cursor else "",
+        }
+        return render(request, "share/queue.html", context)
+
+
+@require_GET
+@login_not_required
+@share_headers
+def share_export(request: HttpRequest, token: str) -> HttpResponse:
+    link = _open(request, token)
+    if isinstance(link, HttpResponse):
+        return link
+    zone = _zone(link)
+    choices = queue_choices()
+    if not scope.still_valid(link.page, link.query, zone, choices):
+        return _refusal(request, 410)
+    if link.page == ShareLink.Page.STATS:
+        sq = scope.stats_scope(link.query, zone, choices, display_from=request.GET)
+        return csv_response(
+            sq,
+            breakdown=request.GET.get("breakdown", ""),
+            choices=choices,
+            filename="oktodash-shared-stats",
+        )
+    parsed = scope.queue_scope(link.query, choices)
+    return queue_csv_response(parsed.filters, zone=zone, filename="oktodash-shared-queue")
+
+
+# --- managing links (editors) ----------------------------------------------------------
+
+
+def _links_page(request: HttpRequest, **extra: object) -> HttpResponse:
+    context = {
+        "links": selectors.share_links_list(),
+        "page_value": request.GET.get("page", "stats"),
+        "query_value": request.GET.get("query", ""),
+        "default_days": services.DEFAULT_DAYS,
+        "now": timezone.now(),
+        **extra,
+    }
+    return render(request, "share/links.html", context)
+
+
+@require_GET
+@editor_required
+def links(request: HttpRequest) -> HttpResponse:
+    return _links_page(request)
+
+
+@require_POST
+@editor_required
+def create(request: HttpRequest) -> HttpResponse:
+    """Make a link and show its URL once (only the token's hash is kept): rendered
+    here, not redirected, so the token never travels through a cookie or a log."""
+    page = request.POST.get("page", "")
+    query = request.POST.get("query", "")[: services.MAX_QUERY + 1]
+    errors: list[str] = []
+    try:
+        days = int(request.POST.get("days", services.DEFAULT_DAYS))
+    except ValueError:
+        days = 0
+    found = None
+    if page in ShareLink.Page.values:
+        found = scope.canonical(page, query, request.user.zone, queue_choices())
+        errors += [f"Could not share: {p}" for p in found.problems]
+    if not errors:
+        try:
+            created = services.share_link_create(
+                page=page,
+                query=found.query if found else query,
+                label=request.POST.get("label", ""),
+                days=days,
+                time_zone=request.user.time_zone,
+                user=request.user,
+            )
+        except services.ShareError as exc:
+            errors.append(str(exc))
+        else:
+            url = request.build_absolute_uri(reverse("share:page", args=[created.token]))
+            return _links_page(request, new_url=url, new_link=created.link)
+    return _links_page(request, errors=errors, form=request.POST)
+
+
+@require_POST
+@editor_required
+def revoke(request: HttpRequest, link_id: int) -> HttpResponse:
+    get_object_or_404(ShareLink, id=link_id)
+    services.share_link_revoke(link_id=link_id)
+    return redirect("sharing:links")

@@ -1,0 +1,104 @@
+"""Share links in real Chromium: an editor makes one from /stats/, a browser with no
+login opens it, sees the numbers and downloads the CSV; a viewer cannot make one."""
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import EDITOR, VIEWER
+from tests import factories as f
+from tests.conftest import PASSWORD, make_user
+from tests.fixtures_browser import log_in, open_details, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def stats(transactional_db) -> None:
+    make_user("erin", EDITOR)
+    make_user("vera", VIEWER)
+    now = timezone.now()
+    launch, brand = f.campaign("Launch"), f.campaign("Brand")
+    li, tw = f.profile("LinkedIn", "Acme LI"), f.profile("Twitter", "Acme X")
+    hello = f.message("Hello LinkedIn people", "LinkedIn", launch)
+    tweet = f.message("A tweet about the launch", "Twitter", brand)
+    for i in range(120):
+        twitter = i % 3 == 0
+        f.post(
+            status=("complete", "complete", "error", "incomplete")[i % 4],
+            start_at=now - timedelta(hours=9 * i + 1),
+            network="Twitter" if twitter else "LinkedIn",
+            profiles=[tw] if twitter else [li, tw],
+            msg=tweet if twitter else hello,
+            camp=brand if twitter else launch,
+            clicks=i % 13,
+            likes=(i * 7) % 11,
+            comments=i % 4,
+            shares=i % 3,
+            impressions=40 * (i % 9),
+            stats_at=now,
+        )
+
+
+def test_an_editor_shares_stats_with_someone_who_has_no_login(
+    chromium, page, live_server, stats
+) -> None:
+    log_in(page, "erin", PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/stats/?range=30d&network=LinkedIn")
+    assert page.locator(".stat-card").count() >= 6
+    screenshot(page, "stats-1366")
+    screenshot(page, "stats-1366-full", full_page=True)
+    open_details(page, "Share this view read-only")
+    page.fill(".share-create input[name=label]", "LinkedIn, last 30 days")
+    page.click(".share-create button[type=submit]")
+    url = page.input_value("#new-link-url")
+    assert "/s/" in url
+    assert page.console_errors == []
+
+    fresh = chromium.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    try:
+        anon = fresh.new_page()
+        errors: list[str] = []
+        anon.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        response = anon.goto(url)
+        assert response.status == 200
+        assert anon.locator("h1").inner_text() == "LinkedIn, last 30 days"
+        clicks = anon.locator(".stat-card", has_text="Clicks").locator(".stat-value")
+        assert clicks.inner_text().isdigit()
+        assert anon.locator("a[href*='/posts/'], form").count() == 0
+        assert fresh.cookies() == []
+        screenshot(anon, "share-1366", full_page=True)
+        with anon.expect_download() as info:
+            anon.click("text=Download CSV")
+        text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0][0] == "Post" and len(rows) > 1
+        assert {r[3] for r in rows[1:]} == {"LinkedIn"}
+        assert sum(int(r[rows[0].index("Clicks")]) for r in rows[1:]) == int(clicks.inner_text())
+        anon.set_viewport_size({"width": 390, "height": 844})
+        anon.goto(url)
+        screenshot(anon, "share-390", full_page=True)
+        width = anon.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the share page scrolls sideways on a phone ({width}px)"
+        assert errors == []
+    finally:
+        fresh.close()
+
+
+def test_a_viewer_sees_stats_but_cannot_share(page, stats) -> None:
+    log_in(page, "vera", PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/stats/")
+    assert page.locator(".stat-card").count() >= 6
+    assert page.locator("text=Share this view").count() == 0
+    screenshot(page, "stats-390", full_page=True)
+    # The page's own content; the shell's header is issue 13's phone layout.
+    width = page.evaluate("document.querySelector('main').scrollWidth")
+    assert width <= 390, f"/stats/ scrolls sideways on a phone ({width}px)"
+    assert page.console_errors == []
+    assert page.goto("/share/").status == 403
