@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from posts.localtime import as_local
 from posts.selectors import queue_choices, user_names
+from posts.status import budget_plan
 from reports import charts
 from reports.query import TREND_COUNTERS, StatsQuery
 from reports.ranges import PRESETS
@@ -172,6 +173,8 @@ def stats_review(
         "oldest_stats": as_local(cur.oldest_stats, zone) if cur.oldest_stats else None,
         "oldest_stats_ago": _ago(now - cur.oldest_stats) if cur.oldest_stats else "",
         "stale": cur.stale(now),
+        # How often the day's budget plan refreshes what (posts/plan.py).
+        "plan": budget_plan(),
         "zone": zone,
         "now": now,
         "choices": choices,

@@ -330,3 +330,10 @@ def test_a_429_despite_our_pacing_slows_us_down_and_the_status_bar_says_so(mirro
     html = editor_client.get("/posts/status/").content.decode()
     assert "Oktopost refused a call at" in html
     assert "we use 75% of our share" in html
+
+
+@pytest.mark.django_db
+def test_the_stats_page_says_how_often_each_tier_is_refreshed(mirror, viewer_client):
+    plan = sync.plan_refresh()
+    html = viewer_client.get("/stats/").content.decode()
+    assert plan.sentence() in html
