@@ -18,3 +18,11 @@ def known(figures, counter: str) -> bool:
 @register.filter
 def figure(figures, counter: str) -> int:
     return figures.value(counter)
+
+
+@register.filter
+def num(value: object) -> object:
+    """A whole number with thousands separators (12,345); anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    return f"{value:,}"

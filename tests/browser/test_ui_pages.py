@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import EDITOR, VIEWER
 from posts.models import Activity, BulkAction, Delivery, Post, SavedView, StatsSample
+from sharing.services import share_link_create
 from tests import factories as f
 from tests.conftest import make_user
 
@@ -101,10 +102,16 @@ PAGES = [
     Page("bulk", lambda d: f"/posts/bulk/{d['bulk']}/", roles=(EDITOR,)),
     Page("activity", lambda d: "/activity/"),
     Page("time-zone", lambda d: "/accounts/time-zone/"),
+    Page("stats", lambda d: "/stats/?range=30d"),
+    Page("share-links", lambda d: "/share/", roles=(EDITOR,)),
     Page("not-found", lambda d: "/posts/004999999999999/", status=404),
     Page("forbidden", lambda d: "/posts/new/", roles=(VIEWER,), status=403),
 ]
-ANONYMOUS_PAGES = [Page("login", lambda d: "/accounts/login/", roles=())]
+ANONYMOUS_PAGES = [
+    Page("login", lambda d: "/accounts/login/", roles=()),
+    Page("shared-stats", lambda d: f"/s/{d['share_stats']}/", roles=()),
+    Page("shared-queue", lambda d: f"/s/{d['share_queue']}/", roles=()),
+]
 
 
 @pytest.fixture
@@ -163,6 +170,10 @@ def world(transactional_db) -> dict:
             likes=likes,
             impressions=impressions,
         )
+    for page in ("stats", "queue"):
+        made[f"share_{page}"] = share_link_create(
+            page=page, query="network=LinkedIn", label=f"LinkedIn {page}", user=editor
+        ).token
     cancelled = Post.objects.filter(status="pending").last()
     Post.objects.filter(id=cancelled.id).update(deleted_at=now)
     made["bulk"] = BulkAction.objects.create(
