@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "posts",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oktodash.context_processors.shell",
+                "alerts.context_processors.bell",
             ],
             "builtins": ["oktodash.template_dates"],
         },
@@ -270,6 +272,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600,
         "options": {"expires": 3000},
     },
+    # Alerts (alerts/): what the mirror shows failed or stuck since the last look, then
+    # mail and webhooks that are due (new, retried with backoff, or after quiet hours);
+    # daily summaries and weekly digests at each user's hour in their zone.
+    "alerts-detect": {
+        "task": "alerts.tasks.alerts_detect",
+        "schedule": env_int("ALERTS_DETECT_EVERY_SECONDS", 60, minimum=10),
+        "options": {"expires": 55},
+    },
+    "alerts-send-due": {
+        "task": "alerts.tasks.dispatches_send_due",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
+    "alerts-summaries": {
+        "task": "alerts.tasks.summaries_send",
+        "schedule": 300,
+        "options": {"expires": 290},
+    },
 }
 
 # --- Oktopost --------------------------------------------------------------
@@ -319,6 +339,62 @@ OKTOPOST_TIMEOUT = (3.05, float(env_int("OKTOPOST_READ_TIMEOUT", 15, minimum=1))
 SYNC_LOCK_STALE_SECONDS = env_int("SYNC_LOCK_STALE_SECONDS", 180, minimum=1)
 # /health/ says "degraded" once syncs have failed for this long.
 SYNC_FAILING_AFTER_MINUTES = env_int("SYNC_FAILING_AFTER_MINUTES", 15, minimum=1)
+
+# --- Alerts and mail (alerts/) ---------------------------------------------------
+# EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS),
+# smtp+plain://host:25 (no TLS, local relays), file:///path, console://, or empty: files
+# under var/mail/ (one .log file per message), which `make run` names.
+EMAIL_URL = env_url(
+    "EMAIL_URL", ("smtp", "smtps", "smtp+plain", "smtp+tls", "file", "console", "locmem")
+)
+
+
+def _email_settings(url: str, var_dir: Path) -> dict[str, object]:
+    from urllib.parse import unquote
+
+    if not url:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(var_dir / "mail"),
+        }
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme == "file":
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": parts.path or str(var_dir / "mail"),
+        }
+    if scheme in ("console", "locmem"):
+        return {"EMAIL_BACKEND": f"django.core.mail.backends.{scheme}.EmailBackend"}
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number") from None
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp://user:pass@host:587")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or {"smtps": 465, "smtp+plain": 25}.get(scheme, 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": scheme == "smtps",
+        # smtp:// and smtp+tls:// use STARTTLS; smtp+plain:// is for a relay on localhost.
+        "EMAIL_USE_TLS": scheme in ("smtp", "smtp+tls"),
+    }
+
+
+globals().update(_email_settings(EMAIL_URL, VAR_DIR))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oktodash <oktodash@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in mail and webhook messages start with this (pages are served here).
+SITE_URL = env_url("SITE_URL", ("http", "https"), "http://127.0.0.1:8000").rstrip("/")
+# A post still waiting this long after its time is "stuck" for alerts (the queue's
+# badge uses posts.models.STUCK_AFTER, 10 minutes).
+ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)
+# Posts scheduled longer ago than this are history, not news: never alerted on.
+ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 7, minimum=1)
 
 # --- Auth, sessions, throttling ------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
