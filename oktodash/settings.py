@@ -349,23 +349,22 @@ EMAIL_URL = env_url(
 )
 
 
-def _email_settings(url: str, var_dir: Path) -> dict[str, object]:
+EMAIL_TIMEOUT_SECONDS = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+
+
+def _mailer(url: str, var_dir: Path, timeout: int = 10) -> dict[str, object]:
+    """Django 6.1's MAILERS["default"] from EMAIL_URL (the EMAIL_* settings are deprecated)."""
     from urllib.parse import unquote
 
-    if not url:
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(var_dir / "mail"),
-        }
     parts = urlsplit(url)
-    scheme = parts.scheme
-    if scheme == "file":
+    if not url or parts.scheme == "file":
+        path = (parts.path if url else "") or str(var_dir / "mail")
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": parts.path or str(var_dir / "mail"),
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": path},
         }
-    if scheme in ("console", "locmem"):
-        return {"EMAIL_BACKEND": f"django.core.mail.backends.{scheme}.EmailBackend"}
+    if parts.scheme in ("console", "locmem"):
+        return {"BACKEND": f"django.core.mail.backends.{parts.scheme}.EmailBackend"}
     try:
         port = parts.port
     except ValueError:
@@ -373,19 +372,21 @@ def _email_settings(url: str, var_dir: Path) -> dict[str, object]:
     if not parts.hostname:
         raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp://user:pass@host:587")
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname,
-        "EMAIL_PORT": port or {"smtps": 465, "smtp+plain": 25}.get(scheme, 587),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_SSL": scheme == "smtps",
-        # smtp:// and smtp+tls:// use STARTTLS; smtp+plain:// is for a relay on localhost.
-        "EMAIL_USE_TLS": scheme in ("smtp", "smtp+tls"),
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname,
+            "port": port or {"smtps": 465, "smtp+plain": 25}.get(parts.scheme, 587),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            # smtp:// and smtp+tls:// use STARTTLS; smtp+plain:// is for a local relay.
+            "use_tls": parts.scheme in ("smtp", "smtp+tls"),
+            "use_ssl": parts.scheme == "smtps",
+            "timeout": timeout,
+        },
     }
 
 
-globals().update(_email_settings(EMAIL_URL, VAR_DIR))
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+MAILERS = {"default": _mailer(EMAIL_URL, VAR_DIR, EMAIL_TIMEOUT_SECONDS)}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oktodash <oktodash@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in mail and webhook messages start with this (pages are served here).

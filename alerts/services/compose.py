@@ -15,6 +15,10 @@ def _when(alert: Alert, zone: tzinfo) -> str:
     return alert.created.astimezone(zone).strftime("%-d %b %Y, %H:%M %Z")
 
 
+def count(alerts: list) -> str:
+    return "1 alert" if len(alerts) == 1 else f"{len(alerts)} alerts"
+
+
 def alerts_subject(alerts: list[Alert]) -> str:
     if len(alerts) == 1:
         return f"[oktodash] {alerts[0].title}"

@@ -58,7 +58,7 @@ def _summary(user: User, pref: Preference, now: datetime) -> list[Dispatch]:
                 channel=Dispatch.Channel.EMAIL,
                 user=user,
                 kind="summary",
-                subject=f"[oktodash] Daily summary for {day:%-d %b}: {len(alerts)} alerts",
+                subject=f"[oktodash] Daily summary for {day:%-d %b}: {compose.count(alerts)}",
                 body=compose.alerts_text(
                     alerts,
                     user.zone,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -43,7 +43,7 @@ def email_address(user: User, pref: Preference) -> str:
     address = pref.email or user.email
     if address:
         return address
-    if "smtp" in settings.EMAIL_BACKEND:
+    if "smtp" in settings.MAILERS["default"].get("BACKEND", "smtp"):
         return ""
     return f"{user.get_username()}@localhost"
 
@@ -163,7 +163,6 @@ def _send_email(dispatch: Dispatch) -> None:
         body=dispatch.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
-        connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
     )
     try:
         message.send(fail_silently=False)
