@@ -1,9 +1,11 @@
 """Reads for alerts: the bell, preferences, who an alert concerns, the digest's figures."""
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import EDITOR, VIEWER, User
@@ -44,9 +46,25 @@ def preference_for(user: User) -> Preference:
     return Preference.objects.filter(user=user).first() or default_preference(user)
 
 
+BELL_TTL = 60  # seconds; new alerts and reads also clear it at once (bell_forget)
+
+
+def bell_key(user_id: int) -> str:
+    return f"alerts:unread:{user_id}"
+
+
 def bell_for(user: User) -> dict[str, object]:
-    """The bell in the user menu: the unread count (one query, on pages with the menu)."""
-    return {"unread": Notification.objects.filter(user=user, read_at__isnull=True).count()}
+    """The bell in the user menu: the unread count. Every page shows it, so it comes from
+    the cache (cleared when alerts arrive or are read) rather than a query per page."""
+    try:
+        unread = cache.get(bell_key(user.pk))
+    except Exception:  # the cache is down: count in the database
+        unread = None
+    if unread is None:
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        with contextlib.suppress(Exception):
+            cache.set(bell_key(user.pk), unread, BELL_TTL)
+    return {"unread": unread}
 
 
 def webhooks() -> QuerySet:

@@ -425,3 +425,27 @@ def test_email_url_is_parsed_strictly():
 
     with pytest.raises(ImproperlyConfigured):
         _mailer("smtp://h:notaport", Path("/v"))
+
+
+def test_local_slots_are_right_on_both_dst_changes():
+    from zoneinfo import ZoneInfo
+
+    from alerts.timing import last_weekly_slot, local_slot, quiet_until
+
+    berlin, new_york = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
+    # Autumn: Monday 26 Oct 2026 08:00 is CET again (07:00 UTC), a week after 06:00 UTC.
+    monday = datetime(2026, 10, 26, 7, 0, tzinfo=UTC)
+    assert last_weekly_slot(monday, 0, 8, berlin) == monday
+    before = last_weekly_slot(monday - timedelta(minutes=1), 0, 8, berlin)
+    assert before == datetime(2026, 10, 19, 6, 0, tzinfo=UTC)
+    # 01:00 happens twice in New York on 1 Nov 2026: the first one counts, once.
+    first = local_slot(datetime(2026, 11, 1).date(), 1, new_york)
+    assert first == datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
+    # 02:00 does not exist on 8 Mar 2026 in New York: the slot is when clocks jump (03:00).
+    jump = local_slot(datetime(2026, 3, 8).date(), 2, new_york)
+    assert jump == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+    # Quiet 22:00-07:00 across the autumn change ends at 07:00 CET (06:00 UTC).
+    night = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert quiet_until(night, time(22), time(7), berlin) == datetime(2026, 10, 25, 6, 0, tzinfo=UTC)
+    noon = datetime(2026, 10, 25, 11, 0, tzinfo=UTC)
+    assert quiet_until(noon, time(22), time(7), berlin) == noon

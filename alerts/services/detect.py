@@ -12,6 +12,7 @@ from django.utils import timezone
 from alerts import selectors
 from alerts.models import Alert, Dispatch, Kind, Mode, Notification, Webhook, event_of
 from alerts.services import compose
+from alerts.services.preferences import bell_forget
 from alerts.services.send import email_address, schedule_email
 from posts.models import Post
 from posts.status import sync_status
@@ -149,6 +150,7 @@ def alerts_fan_out(alerts: list[Alert], *, now: datetime) -> list[Dispatch]:
         [u.id for u, _ in people], [a.post_oktopost_id for a in alerts if a.post_oktopost_id]
     )
     dispatches = []
+    told = []
     with transaction.atomic():
         for user, pref in people:
             mine = [a for a in alerts if selectors.concerns(a, user, pref, creators)]
@@ -158,6 +160,7 @@ def alerts_fan_out(alerts: list[Alert], *, now: datetime) -> list[Dispatch]:
                 [Notification(user=user, alert=a, created=now) for a in mine],
                 ignore_conflicts=True,
             )
+            told.append(user.id)
             if pref.mode == Mode.IMMEDIATE and email_address(user, pref):
                 dispatches.append(schedule_email(user, pref, mine, now=now))
         for hook in Webhook.objects.filter(enabled=True):
@@ -175,5 +178,6 @@ def alerts_fan_out(alerts: list[Alert], *, now: datetime) -> list[Dispatch]:
                 dispatches.append(dispatch)
     from alerts.services.send import dispatches_queue
 
+    bell_forget(told)
     dispatches_queue([d.id for d in dispatches if d.due_at <= now])
     return dispatches

@@ -1,10 +1,13 @@
 """Saving alert preferences and the admins' webhooks; marking alerts read."""
 
+import contextlib
+
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import User
 from alerts.models import Notification, Preference, Webhook
-from alerts.selectors import preference_for
+from alerts.selectors import bell_key, preference_for
 
 
 def preference_save(*, user: User, data: dict) -> Preference:
@@ -38,4 +41,12 @@ def notifications_read(*, user: User, notification_id: int | None = None) -> int
     rows = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
         rows = rows.filter(id=notification_id)
-    return rows.update(read_at=timezone.now())
+    count = rows.update(read_at=timezone.now())
+    bell_forget([user.pk])
+    return count
+
+
+def bell_forget(user_ids: list[int]) -> None:
+    """New or read alerts: the bells of these users count again."""
+    with contextlib.suppress(Exception):  # the cache down: its entries expire in a minute
+        cache.delete_many([bell_key(i) for i in user_ids])

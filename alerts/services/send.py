@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from alerts.models import Alert, Attempt, Dispatch, Kind, Notification, Preference, Webhook
 from alerts.services import compose
+from alerts.services.preferences import bell_forget
 from alerts.timing import quiet_until
 from posts.services.common import enqueue
 
@@ -221,7 +222,8 @@ def _tell_admins(hook: Webhook, reason: str, now: datetime) -> None:
         path="/alerts/settings/#webhooks",
         created=now,
     )
-    admins = User.objects.filter(is_active=True, is_superuser=True)
+    admins = list(User.objects.filter(is_active=True, is_superuser=True))
+    transaction.on_commit(lambda: bell_forget([a.id for a in admins]))
     for admin in admins:
         Notification.objects.create(user=admin, alert=alert, created=now)
         pref = Preference.objects.filter(user=admin).first() or Preference(user=admin)
