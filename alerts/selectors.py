@@ -88,8 +88,14 @@ def notifications_for(user: User, *, limit: int = 50) -> list[Notification]:
 
 
 def recipients() -> list[tuple[User, Preference]]:
-    """Every active user with their preference (saved or default)."""
-    users = list(User.objects.filter(is_active=True).prefetch_related("groups"))
+    """Every active user who may see posts (a role, or an admin), with their preference
+    (saved or default)."""
+    users = list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=(EDITOR, VIEWER)))
+        .distinct()
+        .prefetch_related("groups")
+    )
     saved = {p.user_id: p for p in Preference.objects.filter(user__in=users)}
     out = []
     for user in users:

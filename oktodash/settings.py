@@ -392,8 +392,12 @@ MAILERS = {"default": _mailer(EMAIL_URL, VAR_DIR, EMAIL_TIMEOUT_SECONDS)}
 SILENCED_SYSTEM_CHECKS = [] if EMAIL_URL else ["mail.E001"]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oktodash <oktodash@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in mail and webhook messages start with this (pages are served here).
-SITE_URL = env_url("SITE_URL", ("http", "https"), "http://127.0.0.1:8000").rstrip("/")
+# Links in mail and webhook messages start with this (where pages are served).
+SITE_URL = env_url(
+    "SITE_URL",
+    ("http", "https"),
+    CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "http://127.0.0.1:8000",
+).rstrip("/")
 # A post still waiting this long after its time is "stuck" for alerts (the queue's
 # badge uses posts.models.STUCK_AFTER, 10 minutes).
 ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)

@@ -449,3 +449,11 @@ def test_local_slots_are_right_on_both_dst_changes():
     assert quiet_until(night, time(22), time(7), berlin) == datetime(2026, 10, 25, 6, 0, tzinfo=UTC)
     noon = datetime(2026, 10, 25, 11, 0, tzinfo=UTC)
     assert quiet_until(noon, time(22), time(7), berlin) == noon
+
+
+def test_users_without_a_role_get_no_alerts(alice, smtp):
+    make_user("olga", None)
+    failed_post()
+    run()
+    assert list(Notification.objects.values_list("user__username", flat=True)) == ["alice"]
+    assert [m["To"] for m in smtp.messages] == ["alice@example.com"]
