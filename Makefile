@@ -39,6 +39,7 @@ run: $(VENV)/.installed var/secret_key
 	@export SECRET_KEY="$$(cat var/secret_key)" HTTPS="$${HTTPS:-false}"; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py ensure_demo_users || exit; \
+	if [ -z "$$EMAIL_URL" ]; then echo "Mail (alerts, digests) is written to files under $${VAR_DIR:-var}/mail/ (set EMAIL_URL=smtp://user:pass@host:587 to send it)."; fi; \
 	if [ -z "$$OKTOPOST_ACCOUNT_ID" ]; then \
 		echo "No OKTOPOST_ACCOUNT_ID set: starting the local Oktopost sandbox with demo data."; \
 		$(VENV)/bin/honcho start -f Procfile; \

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "posts",
     "reports",
     "sharing",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oktodash.context_processors.shell",
+                "alerts.context_processors.bell",
             ],
             "builtins": ["oktodash.template_dates", "posts.templatetags.oktopost_users"],
         },
@@ -272,6 +274,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600,
         "options": {"expires": 3000},
     },
+    # Alerts (alerts/): what the mirror shows failed or stuck since the last look, then
+    # mail and webhooks that are due (new, retried with backoff, or after quiet hours);
+    # daily summaries and weekly digests at each user's hour in their zone.
+    "alerts-detect": {
+        "task": "alerts.tasks.alerts_detect",
+        "schedule": env_int("ALERTS_DETECT_EVERY_SECONDS", 60, minimum=10),
+        "options": {"expires": 55},
+    },
+    "alerts-send-due": {
+        "task": "alerts.tasks.dispatches_send_due",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
+    "alerts-summaries": {
+        "task": "alerts.tasks.summaries_send",
+        "schedule": 300,
+        "options": {"expires": 290},
+    },
 }
 
 # --- Oktopost --------------------------------------------------------------
@@ -321,6 +341,70 @@ OKTOPOST_TIMEOUT = (3.05, float(env_int("OKTOPOST_READ_TIMEOUT", 15, minimum=1))
 SYNC_LOCK_STALE_SECONDS = env_int("SYNC_LOCK_STALE_SECONDS", 180, minimum=1)
 # /health/ says "degraded" once syncs have failed for this long.
 SYNC_FAILING_AFTER_MINUTES = env_int("SYNC_FAILING_AFTER_MINUTES", 15, minimum=1)
+
+# --- Alerts and mail (alerts/) ---------------------------------------------------
+# EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS),
+# smtp+plain://host:25 (no TLS, local relays), file:///path, console://, or empty: files
+# under var/mail/ (one .log file per message), which `make run` names.
+EMAIL_URL = env_url(
+    "EMAIL_URL", ("smtp", "smtps", "smtp+plain", "smtp+tls", "file", "console", "locmem")
+)
+
+
+EMAIL_TIMEOUT_SECONDS = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+
+
+def _mailer(url: str, var_dir: Path, timeout: int = 10) -> dict[str, object]:
+    """Django 6.1's MAILERS["default"] from EMAIL_URL (the EMAIL_* settings are deprecated)."""
+    from urllib.parse import unquote
+
+    parts = urlsplit(url)
+    if not url or parts.scheme == "file":
+        path = (parts.path if url else "") or str(var_dir / "mail")
+        return {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": path},
+        }
+    if parts.scheme in ("console", "locmem"):
+        return {"BACKEND": f"django.core.mail.backends.{parts.scheme}.EmailBackend"}
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number") from None
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp://user:pass@host:587")
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname,
+            "port": port or {"smtps": 465, "smtp+plain": 25}.get(parts.scheme, 587),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            # smtp:// and smtp+tls:// use STARTTLS; smtp+plain:// is for a local relay.
+            "use_tls": parts.scheme in ("smtp", "smtp+tls"),
+            "use_ssl": parts.scheme == "smtps",
+            "timeout": timeout,
+        },
+    }
+
+
+MAILERS = {"default": _mailer(EMAIL_URL, VAR_DIR, EMAIL_TIMEOUT_SECONDS)}
+# Without EMAIL_URL mail goes to files on purpose (the embedded default: `make run` says
+# where, and every alert is in the bell too), so `check --deploy` does not call it an error.
+SILENCED_SYSTEM_CHECKS = [] if EMAIL_URL else ["mail.E001"]
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oktodash <oktodash@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in mail and webhook messages start with this (where pages are served).
+SITE_URL = env_url(
+    "SITE_URL",
+    ("http", "https"),
+    CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "http://127.0.0.1:8000",
+).rstrip("/")
+# A post still waiting this long after its time is "stuck" for alerts (the queue's
+# badge uses posts.models.STUCK_AFTER, 10 minutes).
+ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)
+# Posts scheduled longer ago than this are history, not news: never alerted on.
+ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 7, minimum=1)
 
 # --- Auth, sessions, throttling ------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("posts/", include("posts.urls")),
     path("activity/", posts_views.activity, name="activity"),
+    path("alerts/", include("alerts.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -19,6 +19,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from accounts.models import EDITOR, VIEWER
+from alerts.services import send as alert_send
+from alerts.services.detect import alerts_detect
 from posts.models import Activity, BulkAction, Delivery, Post, SavedView, StatsSample
 from sharing.services import share_link_create
 from tests import factories as f
@@ -104,6 +106,8 @@ PAGES = [
     Page("time-zone", lambda d: "/accounts/time-zone/"),
     Page("stats", lambda d: "/stats/?range=30d"),
     Page("share-links", lambda d: "/share/", roles=(EDITOR,)),
+    Page("alerts", lambda d: "/alerts/"),
+    Page("alert-settings", lambda d: "/alerts/settings/"),
     Page("not-found", lambda d: "/posts/004999999999999/", status=404),
     Page("forbidden", lambda d: "/posts/new/", roles=(VIEWER,), status=403),
 ]
@@ -115,7 +119,7 @@ ANONYMOUS_PAGES = [
 
 
 @pytest.fixture
-def world(transactional_db) -> dict:
+def world(transactional_db, monkeypatch) -> dict:
     """Enough posts to fill a laptop screen, in every state a row can be in."""
     now = timezone.now()
     editor, viewer = make_user("erin", EDITOR), make_user("vera", VIEWER)
@@ -193,6 +197,9 @@ def world(transactional_db) -> dict:
         after={"start_at": (now + timedelta(hours=6)).isoformat(), "profiles": []},
         answer="OK",
     )
+    # The partly failed posts above become alerts in both users' bells (nothing queued).
+    monkeypatch.setattr(alert_send, "enqueue", lambda *args: True)
+    alerts_detect()
     return made
 
 

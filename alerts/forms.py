@@ -1,0 +1,100 @@
+"""The alert settings page's forms: they only validate."""
+
+from urllib.parse import urlsplit
+
+from django import forms
+
+from alerts.models import WEEKDAYS, Event, Mode, Preference, Scope
+from posts.models import NETWORKS
+
+HOURS = [(h, f"{h:02d}:00") for h in range(24)]
+
+
+class PreferenceForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=Event.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    mode = forms.ChoiceField(choices=Mode.choices, widget=forms.RadioSelect, label="Email")
+    scope = forms.ChoiceField(choices=Scope.choices, widget=forms.RadioSelect, label="Posts")
+    campaigns = forms.MultipleChoiceField(
+        choices=[], required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    networks = forms.MultipleChoiceField(
+        choices=[(n, n) for n in NETWORKS], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    summary_hour = forms.TypedChoiceField(choices=HOURS, coerce=int, label="Daily summary at")
+    digest_weekday = forms.TypedChoiceField(
+        choices=[("", "No weekly digest"), *WEEKDAYS],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Weekly digest on",
+    )
+    digest_hour = forms.TypedChoiceField(choices=HOURS, coerce=int, label="at")
+
+    class Meta:
+        model = Preference
+        fields = [
+            "events",
+            "mode",
+            "scope",
+            "oktopost_user_id",
+            "campaigns",
+            "networks",
+            "email",
+            "quiet_start",
+            "quiet_end",
+            "summary_hour",
+            "digest_weekday",
+            "digest_hour",
+        ]
+        labels = {
+            "oktopost_user_id": "Your Oktopost user id (00A…)",
+            "email": "Send mail to",
+            "quiet_start": "Quiet from",
+            "quiet_end": "until",
+        }
+        help_texts = {
+            "email": "Empty: your account's address.",
+            "oktopost_user_id": "With it, “Posts I created” includes posts you made in Oktopost.",
+        }
+        widgets = {
+            "quiet_start": forms.TimeInput(attrs={"type": "time"}),
+            "quiet_end": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args: object, campaigns: list[tuple[str, str]] = (), **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.fields["campaigns"].choices = list(campaigns)
+        self.fields["campaigns"].help_text = "None chosen: every campaign."
+        self.fields["email"].error_messages["invalid"] = (
+            "That is not an email address we can send to (like name@example.com)."
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if bool(data.get("quiet_start")) != bool(data.get("quiet_end")):
+            raise forms.ValidationError("Quiet hours need both a start and an end.")
+        return data
+
+
+class WebhookForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    url = forms.URLField(
+        max_length=1000,
+        label="Incoming webhook URL",
+        help_text="Slack, Microsoft Teams or Mattermost. Kept secret: pages show only its host.",
+        widget=forms.PasswordInput(render_value=False),
+    )
+    events = forms.MultipleChoiceField(
+        choices=Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Event.FAILED, Event.PARTIAL, Event.STUCK, Event.INSTALLATION],
+    )
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise forms.ValidationError("The webhook URL must start with https:// (or http://).")
+        return url

@@ -1,0 +1,200 @@
+"""Alerts: what went wrong once (Alert), who was told (Notification, the bell), and each
+grouped message sent by mail or webhook (Dispatch) with its attempts."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Event(models.TextChoices):
+    FAILED = "failed", "Post failed"
+    PARTIAL = "partial", "Post partly failed"
+    STUCK = "stuck", "Post stuck"
+    INSTALLATION = "installation", "Installation problem"
+
+
+class Kind(models.TextChoices):
+    FAILED = "failed", "Failed"
+    PARTIAL = "partial", "Partly failed"
+    STUCK = "stuck", "Stuck"
+    BLOCKED = "blocked", "Oktopost blocked the key"
+    SYNC_FAILING = "sync_failing", "Syncs failing"
+    BUDGET_SPENT = "budget_spent", "Day's budget spent"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook disabled"
+
+
+POST_KINDS = (Kind.FAILED, Kind.PARTIAL, Kind.STUCK)
+
+
+def event_of(kind: str) -> str:
+    return kind if kind in POST_KINDS else Event.INSTALLATION
+
+
+class Alert(models.Model):
+    """One event, once: `key` ("failed:004…", "blocked:<until>") is unique, so a post
+    fails, partly fails or gets stuck at most once each in alerts, ever."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    title = models.CharField(max_length=300)
+    # Per-profile outcome lines ("LinkedIn · Acme: Token expired") and other details.
+    lines = models.JSONField(default=list, blank=True)
+    path = models.CharField(max_length=300)  # the page it links to (site-relative)
+    post_oktopost_id = models.CharField(max_length=32, blank=True, db_index=True)
+    campaign_id = models.CharField(max_length=32, blank=True)
+    network = models.CharField(max_length=32, blank=True)
+    created_by = models.CharField(max_length=32, blank=True)  # the post's Oktopost creator
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def event(self) -> str:
+        return event_of(self.kind)
+
+    @property
+    def url(self) -> str:
+        return settings.SITE_URL + self.path
+
+
+class Notification(models.Model):
+    """An alert in one user's bell."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_notifications"
+    )
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    created = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "alert"], name="notification_user_alert")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} for {self.user}"
+
+
+class Mode(models.TextChoices):
+    IMMEDIATE = "immediate", "At once (many at once come as one message)"
+    DAILY = "daily", "A daily summary"
+    OFF = "off", "Only in the bell"
+
+
+class Scope(models.TextChoices):
+    MINE = "mine", "Posts I created"
+    ALL = "all", "All posts"
+
+
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday")]
+WEEKDAYS += [(4, "Friday"), (5, "Saturday"), (6, "Sunday")]
+
+
+class Preference(models.Model):
+    """What one user wants to hear about, how, and when (alerts/defaults in services)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    events = models.JSONField(default=list)  # Event values
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.ALL)
+    # "Posts I created": in oktodash (the audit trail) or in Oktopost as this user.
+    oktopost_user_id = models.CharField(max_length=32, blank=True)
+    campaigns = models.JSONField(default=list, blank=True)  # Oktopost ids; empty: all
+    networks = models.JSONField(default=list, blank=True)  # empty: all
+    email = models.EmailField(blank=True)  # empty: the account's address
+    quiet_start = models.TimeField(null=True, blank=True)  # in the user's zone
+    quiet_end = models.TimeField(null=True, blank=True)
+    summary_hour = models.PositiveSmallIntegerField(default=8)  # daily summary, local
+    digest_weekday = models.PositiveSmallIntegerField(null=True, blank=True, choices=WEEKDAYS)
+    digest_hour = models.PositiveSmallIntegerField(default=8)
+    last_summary_at = models.DateTimeField(null=True, blank=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"alerts of {self.user}"
+
+
+class Webhook(models.Model):
+    """A Slack-compatible incoming webhook (Teams and Mattermost take the same JSON).
+    The URL is the secret: pages show only its host."""
+
+    name = models.CharField(max_length=80)
+    url = models.URLField(max_length=1000)
+    events = models.JSONField(default=list)
+    enabled = models.BooleanField(default=True)
+    client_errors = models.PositiveSmallIntegerField(default=0)  # 4xx answers in a row
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.url).hostname or "?"
+
+
+class Dispatch(models.Model):
+    """One message (mail to one user, or one webhook post) listing one or more alerts,
+    or a summary/digest; sent by a worker, retried with backoff, never lost."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        WEBHOOK = "webhook", "Webhook"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed, kept"
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=10, default="alerts")  # alerts, summary, digest
+    alerts = models.ManyToManyField(Alert, blank=True, related_name="dispatches")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()  # plain text; the webhook's "text"
+    html = models.TextField(blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(default=timezone.now, db_index=True)  # quiet hours, backoff
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["state", "due_at"], name="dispatch_state_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.subject} ({self.state})"
+
+
+class Attempt(models.Model):
+    """One try at sending a dispatch: sent, or failed with the reason (no secrets)."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="tries")
+    at = models.DateTimeField(default=timezone.now)
+    ok = models.BooleanField()
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}: {'sent' if self.ok else self.error}"

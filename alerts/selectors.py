@@ -1,0 +1,260 @@
+"""Reads for alerts: the bell, preferences, who an alert concerns, the digest's figures."""
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts.models import EDITOR, VIEWER, User
+from alerts.models import POST_KINDS, Alert, Event, Mode, Notification, Preference, Scope
+from posts.models import (
+    WAITING_STATUSES,
+    Activity,
+    Campaign,
+    Delivery,
+    Post,
+    Profile,
+    Status,
+)
+
+BELL_SIZE = 10
+
+
+def default_preference(user: User) -> Preference:
+    """What a user gets before choosing: editors hear at once about failed, partly failed
+    and stuck posts (theirs once they link their Oktopost user; until then all, since
+    silence is worse than one message too many); viewers get a daily summary of failures;
+    admins also hear about installation problems. Unsaved."""
+    events = [Event.FAILED, Event.PARTIAL, Event.STUCK]
+    if user.is_superuser or user.is_staff:
+        events.append(Event.INSTALLATION)
+    if user.is_superuser or user.has_role(EDITOR):
+        mode = Mode.IMMEDIATE
+    elif user.has_role(VIEWER):
+        mode = Mode.DAILY
+    else:
+        mode = Mode.OFF
+    # Managers (viewers) get the weekly digest on Monday at 08:00 their time.
+    weekday = 0 if mode == Mode.DAILY else None
+    return Preference(user=user, events=events, mode=mode, scope=Scope.ALL, digest_weekday=weekday)
+
+
+def preference_for(user: User) -> Preference:
+    return Preference.objects.filter(user=user).first() or default_preference(user)
+
+
+BELL_TTL = 60  # seconds; new alerts and reads also clear it at once (bell_forget)
+
+
+def bell_key(user_id: int) -> str:
+    return f"alerts:unread:{user_id}"
+
+
+def bell_for(user: User) -> dict[str, object]:
+    """The bell in the user menu: the unread count. Every page shows it, so it comes from
+    the cache (cleared when alerts arrive or are read) rather than a query per page."""
+    try:
+        unread = cache.get(bell_key(user.pk))
+    except Exception:  # the cache is down: count in the database
+        unread = None
+    if unread is None:
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        with contextlib.suppress(Exception):
+            cache.set(bell_key(user.pk), unread, BELL_TTL)
+    return {"unread": unread}
+
+
+def webhooks() -> QuerySet:
+    from alerts.models import Webhook
+
+    return Webhook.objects.order_by("name", "id")
+
+
+def deliveries_for(user: User, *, limit: int = 20) -> QuerySet:
+    from alerts.models import Dispatch
+
+    return Dispatch.objects.filter(user=user).order_by("-created", "-id")[:limit]
+
+
+def notifications_for(user: User, *, limit: int = 50) -> list[Notification]:
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("alert")
+        .order_by("-created", "-id")[:limit]
+    )
+
+
+def recipients() -> list[tuple[User, Preference]]:
+    """Every active user who may see posts (a role, or an admin), with their preference
+    (saved or default)."""
+    users = list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=(EDITOR, VIEWER)))
+        .distinct()
+        .prefetch_related("groups")
+    )
+    saved = {p.user_id: p for p in Preference.objects.filter(user__in=users)}
+    out = []
+    for user in users:
+        user._role_names = {g.name for g in user.groups.all()}
+        out.append((user, saved.get(user.id) or default_preference(user)))
+    return out
+
+
+def created_here_by(user_ids: list[int], post_ids: list[str]) -> dict[str, int]:
+    """Posts created through oktodash, by Oktopost id: who created them."""
+    rows = Activity.objects.filter(
+        action=Activity.Action.CREATE,
+        outcome=Activity.Outcome.OK,
+        user_id__in=user_ids,
+        post_oktopost_id__in=post_ids,
+    ).values_list("post_oktopost_id", "user_id")
+    return dict(rows)
+
+
+def concerns(alert: Alert, user: User, pref: Preference, creators: dict[str, int]) -> bool:
+    """Does the alert belong in this user's bell (and mail)?"""
+    if alert.event not in pref.events:
+        return False
+    if alert.kind not in POST_KINDS:
+        return True
+    if pref.campaigns and alert.campaign_id not in pref.campaigns:
+        return False
+    if pref.networks and alert.network not in pref.networks:
+        return False
+    if pref.scope == Scope.MINE:
+        mine_here = creators.get(alert.post_oktopost_id) == user.id
+        mine_there = bool(pref.oktopost_user_id) and alert.created_by == pref.oktopost_user_id
+        return mine_here or mine_there
+    return True
+
+
+# --- What the detector reads from the mirror -------------------------------------------
+
+
+def posts_gone_wrong(now: datetime) -> list[tuple[str, Post]]:
+    """(kind, post) for posts failed, partly failed or stuck within the look-back."""
+    since = now - timedelta(days=settings.ALERTS_LOOKBACK_DAYS)
+    stuck_before = now - timedelta(minutes=settings.ALERTS_STUCK_AFTER_MINUTES)
+    posts = (
+        Post.objects.filter(deleted_at__isnull=True, start_at__gte=since)
+        .filter(
+            Q(status__in=(Status.ERROR, Status.INCOMPLETE))
+            | Q(status__in=WAITING_STATUSES, start_at__lt=stuck_before)
+        )
+        .select_related("message", "campaign")
+        .order_by("start_at", "id")
+    )
+    found = []
+    for post in posts:
+        if post.status == Status.ERROR:
+            kind = "failed"
+        elif post.status == Status.INCOMPLETE:
+            kind = "partial"
+        else:
+            kind = "stuck"
+        found.append((kind, post))
+    return found
+
+
+def alert_keys(prefix_keys: list[str]) -> set[str]:
+    return set(Alert.objects.filter(key__in=prefix_keys).values_list("key", flat=True))
+
+
+def failed_deliveries(post_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Per post: (network, profile name, error text) of each profile that failed."""
+    rows = Delivery.objects.filter(post_id__in=post_ids, status="failed").values_list(
+        "post_id", "profile_id", "error"
+    )
+    profile_ids = {r[1] for r in rows}
+    profiles = {p.oktopost_id: p for p in Profile.objects.filter(oktopost_id__in=profile_ids)}
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    for post_id, profile_id, error in rows:
+        profile = profiles.get(profile_id)
+        name = profile.label if profile else profile_id
+        network = profile.network if profile else ""
+        out.setdefault(post_id, []).append((network, name, error or "no error text given"))
+    return out
+
+
+def campaign_names(ids: set[str]) -> dict[str, str]:
+    return dict(Campaign.objects.filter(oktopost_id__in=ids).values_list("oktopost_id", "name"))
+
+
+def alerts_since(since: datetime, kinds: tuple[str, ...] = POST_KINDS) -> QuerySet[Alert]:
+    return Alert.objects.filter(created__gte=since, kind__in=kinds).order_by("created", "id")
+
+
+# --- The weekly digest's figures (computed from the mirror; issue 12's stats view has
+# the full picture, linked when a share link can be made) --------------------------------
+
+COUNTERS = ("clicks", "likes", "comments", "shares", "impressions", "conversions")
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: int
+    before: int
+
+    @property
+    def change(self) -> str:
+        if not self.before:
+            return "new" if self.value else "±0"
+        pct = round(100 * (self.value - self.before) / self.before)
+        return f"{pct:+d}%"
+
+
+@dataclass(frozen=True)
+class DigestData:
+    start: datetime
+    end: datetime
+    figures: list[Figure]
+    top: list[Post]
+    failures: list[Post]
+    failures_total: int
+
+
+def digest_data(*, start: datetime, end: datetime, top: int = 5) -> DigestData:
+    """Posts sent in [start, end) against the week before: counts and counters (as they
+    stand now), the top posts by clicks and likes, the failures."""
+    length = end - start
+
+    def totals(a: datetime, b: datetime) -> dict[str, int]:
+        sent = Post.objects.filter(
+            deleted_at__isnull=True,
+            start_at__gte=a,
+            start_at__lt=b,
+            status__in=(Status.COMPLETE, Status.INCOMPLETE, Status.ERROR),
+        )
+        agg = sent.aggregate(
+            posts=Count("id"),
+            failed=Count("id", filter=Q(status__in=(Status.ERROR, Status.INCOMPLETE))),
+            **{c: Sum(c) for c in COUNTERS},
+        )
+        return {k: v or 0 for k, v in agg.items()}
+
+    now_t, before_t = totals(start, end), totals(start - length, start)
+    names = {"posts": "Posts sent", "failed": "Failed or partly failed"}
+    figures = [
+        Figure(names.get(k, k.capitalize()), now_t[k], before_t[k])
+        for k in ("posts", *COUNTERS, "failed")
+    ]
+    week = Post.objects.filter(deleted_at__isnull=True, start_at__gte=start, start_at__lt=end)
+    top_posts = list(
+        week.filter(status__in=(Status.COMPLETE, Status.INCOMPLETE))
+        .select_related("message")
+        .order_by("-clicks", "-likes", "-id")[:top]
+    )
+    failed = week.filter(status__in=(Status.ERROR, Status.INCOMPLETE))
+    return DigestData(
+        start=start,
+        end=end,
+        figures=figures,
+        top=top_posts,
+        failures=list(failed.select_related("message").order_by("-start_at")[:20]),
+        failures_total=failed.count(),
+    )

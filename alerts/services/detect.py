@@ -1,0 +1,183 @@
+"""Detection: what the mirror shows went wrong since the last look becomes alerts (one per
+post per event, ever: the alert's unique key decides), then bell entries, and one grouped
+message per user and per webhook."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from alerts import selectors
+from alerts.models import Alert, Dispatch, Kind, Mode, Notification, Webhook, event_of
+from alerts.services import compose
+from alerts.services.preferences import bell_forget
+from alerts.services.send import email_address, schedule_email
+from posts.models import Post
+from posts.status import sync_status
+
+log = logging.getLogger(__name__)
+# Failed posts' error texts come with postlogs, a pass or two after the status: wait for
+# them this long (from Oktopost's last change to the post) before alerting without them.
+POSTLOG_WAIT = timedelta(minutes=10)
+
+
+def alerts_detect(*, now: datetime | None = None) -> list[Alert]:
+    """Make the alerts due now and tell who wants to know. Safe to run concurrently: a
+    key another run created first is skipped."""
+    now = now or timezone.now()
+    made = _post_alerts(now) + _installation_alerts(now)
+    if made:
+        alerts_fan_out(made, now=now)
+    return made
+
+
+def _post_alerts(now: datetime) -> list[Alert]:
+    found = selectors.posts_gone_wrong(now)
+    if not found:
+        return []
+    known = selectors.alert_keys([f"{kind}:{post.oktopost_id}" for kind, post in found])
+    found = [(k, p) for k, p in found if f"{k}:{p.oktopost_id}" not in known]
+    errors = selectors.failed_deliveries([p.id for k, p in found if k != Kind.STUCK])
+    campaigns = selectors.campaign_names({p.campaign_id for _, p in found if p.campaign_id})
+    made = []
+    for kind, post in found:
+        lines = [f"{n} · {name}: {error}" for n, name, error in errors.get(post.id, [])]
+        if kind != Kind.STUCK and not lines:
+            if (post.modified or post.start_at) > now - POSTLOG_WAIT:
+                continue  # the error texts are probably a sync away
+            lines = [
+                "Oktopost has not given the networks' error text yet; the post's page will show it."
+            ]
+        if kind == Kind.STUCK:
+            lines = [f"Due {_utc(post.start_at)} and still {post.get_status_display().lower()}."]
+        alert = _create(
+            key=f"{kind}:{post.oktopost_id}",
+            kind=kind,
+            title=compose.kind_title(kind, _post_words(post, campaigns)),
+            lines=lines,
+            path=f"/posts/{post.oktopost_id}/",
+            post_oktopost_id=post.oktopost_id,
+            campaign_id=post.campaign_id or "",
+            network=post.network,
+            created_by=post.created_by,
+            created=now,
+        )
+        if alert:
+            made.append(alert)
+    return made
+
+
+def _post_words(post: Post, campaigns: dict[str, str]) -> str:
+    text = post.message.text if post.message_id and post.message else ""
+    text = " ".join(text.split())
+    text = (text[:60] + "…") if len(text) > 60 else text
+    campaign = campaigns.get(post.campaign_id or "", "")
+    where = f" in {campaign}" if campaign else ""
+    return f"{post.network} post “{text or post.oktopost_id}”{where}"
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC")
+
+
+def _installation_alerts(now: datetime) -> list[Alert]:
+    try:
+        status = sync_status()
+    except Exception:  # the status bar's reads; a cache or limiter outage is not ours
+        log.exception("alerts: the sync status could not be read")
+        return []
+    made = []
+    if status.blocked_until:
+        until = status.blocked_until
+        made.append(
+            _create(
+                key=f"blocked:{until:%Y%m%dT%H%M}",
+                kind=Kind.BLOCKED,
+                title=f"Oktopost is blocking our API key until {_utc(until)}",
+                lines=["Figures stay as they are until then; nothing is lost."],
+                path="/posts/",
+                created=now,
+            )
+        )
+    if status.failing_long:
+        since = status.last_sync
+        made.append(
+            _create(
+                key=f"sync_failing:{since:%Y%m%dT%H%M%S}" if since else "sync_failing:never",
+                kind=Kind.SYNC_FAILING,
+                title=(
+                    f"Syncs with Oktopost have failed for over "
+                    f"{settings.SYNC_FAILING_AFTER_MINUTES} minutes"
+                ),
+                lines=[f"Last error: {status.last_error[:300]}"] if status.last_error else [],
+                path="/posts/",
+                created=now,
+            )
+        )
+    budget = status.budget
+    if budget and budget.limit_today and budget.left_today <= 0:
+        made.append(
+            _create(
+                key=f"budget_spent:{now:%Y-%m-%d}",
+                kind=Kind.BUDGET_SPENT,
+                title="Today's Oktopost API budget is spent",
+                lines=[
+                    f"{budget.used_today} of {budget.limit_today} calls used; "
+                    "refreshes resume at midnight UTC."
+                ],
+                path="/posts/",
+                created=now,
+            )
+        )
+    return [a for a in made if a]
+
+
+def _create(**fields: object) -> Alert | None:
+    try:
+        with transaction.atomic():
+            return Alert.objects.create(**fields)
+    except IntegrityError:  # another run made it first: one alert per event, ever
+        return None
+
+
+def alerts_fan_out(alerts: list[Alert], *, now: datetime) -> list[Dispatch]:
+    """Bell entries for everyone concerned, then one message per user who wants mail at
+    once, and one per webhook: 200 failures make one message, not 200."""
+    people = selectors.recipients()
+    creators = selectors.created_here_by(
+        [u.id for u, _ in people], [a.post_oktopost_id for a in alerts if a.post_oktopost_id]
+    )
+    dispatches = []
+    told = []
+    with transaction.atomic():
+        for user, pref in people:
+            mine = [a for a in alerts if selectors.concerns(a, user, pref, creators)]
+            if not mine:
+                continue
+            Notification.objects.bulk_create(
+                [Notification(user=user, alert=a, created=now) for a in mine],
+                ignore_conflicts=True,
+            )
+            told.append(user.id)
+            if pref.mode == Mode.IMMEDIATE and email_address(user, pref):
+                dispatches.append(schedule_email(user, pref, mine, now=now))
+        for hook in Webhook.objects.filter(enabled=True):
+            theirs = [a for a in alerts if event_of(a.kind) in hook.events]
+            if theirs:
+                dispatch = Dispatch.objects.create(
+                    channel=Dispatch.Channel.WEBHOOK,
+                    webhook=hook,
+                    subject=compose.alerts_subject(theirs),
+                    body=compose.webhook_text(theirs),
+                    created=now,
+                    due_at=now,
+                )
+                dispatch.alerts.set(theirs)
+                dispatches.append(dispatch)
+    from alerts.services.send import dispatches_queue
+
+    bell_forget(told)
+    dispatches_queue([d.id for d in dispatches if d.due_at <= now])
+    return dispatches

@@ -1,0 +1,29 @@
+"""The digest's link to the full stats view: a read-only share link (issue 12's
+`sharing.services.share_link_create`) over the digest's local days, valid 30 days, so a
+manager can open it (and pass it on) without an account."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from accounts.models import User
+from sharing.services import share_link_create
+
+DIGEST_LINK_DAYS = 30
+
+
+def stats_share_link(*, user: User, start: datetime, end: datetime) -> str | None:
+    """A read-only link to the stats of [start, end) in the user's zone."""
+    zone = ZoneInfo(user.time_zone)
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    created = share_link_create(
+        page="stats",
+        query=f"from={first:%Y-%m-%d}&to={last:%Y-%m-%d}",
+        label=f"Weekly digest for {user.get_username()}, {first:%-d %b} to {last:%-d %b %Y}",
+        days=DIGEST_LINK_DAYS,
+        time_zone=user.time_zone,
+        user=user,
+    )
+    return f"{settings.SITE_URL}/s/{created.token}/"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from alerts import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("", views.alert_list, name="list"),
+    path("read/", views.alerts_read, name="read"),
+    path("<int:notification_id>/open/", views.alert_open, name="open"),
+    path("settings/", views.alert_settings, name="settings"),
+    path("webhooks/", views.webhook_add, name="webhook_add"),
+    path("webhooks/<int:webhook_id>/", views.webhook_change, name="webhook_change"),
+]
