@@ -158,6 +158,27 @@ class Message(models.Model):
         return web_url(self.image_url)
 
 
+# The columns of the stats review's aggregates, in index order (range column first).
+STATS_COVER = [
+    "start_at",
+    "deleted_at",
+    "status",
+    "network",
+    "campaign",
+    "created_by",
+    "source",
+    "message",
+    "clicks",
+    "conversions",
+    "comments",
+    "likes",
+    "shares",
+    "impressions",
+    "counters_at",
+    "stats_at",
+]
+
+
 class Post(models.Model):
     """One scheduling of a message to one or more profiles (004…)."""
 
@@ -235,6 +256,10 @@ class Post(models.Model):
             models.Index(fields=["impressions", "id"], name="post_impressions_id"),
             models.Index(fields=["status", "start_at"], name="post_status_start"),
             models.Index(fields=["network", "start_at"], name="post_network_start"),
+            # The stats review (reports/selectors.py) aggregates every post of a range:
+            # this index holds every column those queries read, so they never touch the
+            # wide rows (raw JSON) and read about a tenth of the bytes.
+            models.Index(fields=STATS_COVER, name="post_stats_cover"),
         ]
 
     def __str__(self) -> str:

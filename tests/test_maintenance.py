@@ -94,3 +94,14 @@ def test_the_hourly_task_refreshes_planner_statistics() -> None:
     forget_stats()
     call_command("seed_mirror", posts=50, stdout=io.StringIO())
     assert tasks.refresh_planner_stats.apply().get() == {"analyzed": []}
+
+
+@pytest.mark.skipif(SQLITE, reason="PostgreSQL's visibility map")
+@pytest.mark.django_db(transaction=True)
+def test_seeding_outside_a_transaction_vacuums_so_index_only_scans_work_at_once() -> None:
+    # The stats review reads its covering index alone only where the pages are marked
+    # all-visible, which VACUUM does (autovacuum may come much later, or be off).
+    call_command("seed_mirror", posts=300, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = 'posts_post'")
+        assert cursor.fetchone()[0] > 0

@@ -1,0 +1,191 @@
+"""The stats review's SQL equals sums, groups, rankings and medians computed here from the
+posts, on randomized data, in zones with 30- and 45-minute offsets and across DST.
+
+The aggregates read the covering index `post_stats_cover` with the other filter columns
+kept off their indexes, take the top posts as three bounded sorts and group by the plain
+column value (reports/selectors.py): these tests hold every such rewrite to what a
+plain reading of the posts gives."""
+
+import random
+import statistics
+import zoneinfo
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from posts.models import SENT_STATUSES, Post
+from posts.queue import QueueFilters
+from reports.ranges import Period
+from reports.selectors import (
+    COUNTERS,
+    STATUS_COUNTS,
+    Scope,
+    breakdown_rows,
+    daily,
+    heatmap,
+    top_posts,
+)
+from tests import factories as f
+
+# UTC; +5:30; +5:45; Lord Howe moves by 30 minutes at DST; St John's is -3:30 with DST;
+# Paris (DST); Chatham +12:45/+13:45.
+ZONES = (
+    "UTC",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Europe/Paris",
+    "Pacific/Chatham",
+)
+# Lord Howe changes on 4 Oct 2026, Paris on 25 Oct, St John's on 1 Nov, Chatham on
+# 27 Sep: the period and the one before it cross all of them.
+PERIOD = Period(date(2026, 10, 1), date(2026, 11, 10))
+STATUSES = ["complete"] * 6 + ["incomplete", "error", "pending", "draft"]
+NETWORKS = ["LinkedIn", "Twitter", "Facebook"]
+CREATORS = ["00A000000000001", "00A000000000002", "00A000000000003"]
+# Instants a few minutes either side of local midnights and of the clock changes.
+EDGES = [
+    datetime(2026, 10, 3, 15, 29, tzinfo=UTC),
+    datetime(2026, 10, 3, 15, 31, tzinfo=UTC),
+    datetime(2026, 10, 25, 0, 59, tzinfo=UTC),
+    datetime(2026, 10, 25, 1, 1, tzinfo=UTC),
+    datetime(2026, 11, 1, 3, 29, tzinfo=UTC),
+    datetime(2026, 11, 1, 3, 31, tzinfo=UTC),
+    datetime(2026, 9, 30, 18, 14, tzinfo=UTC),  # 30 Sep 23:59 in Kathmandu
+    datetime(2026, 9, 30, 18, 16, tzinfo=UTC),
+    datetime(2026, 11, 10, 18, 29, tzinfo=UTC),  # 10 Nov 23:59 in Kolkata
+    datetime(2026, 11, 10, 18, 31, tzinfo=UTC),
+]
+
+
+@pytest.fixture
+def posts(db) -> list[Post]:
+    rnd = random.Random(12)
+    camps = [f.campaign("A"), f.campaign("B"), None]
+    msgs = [f.message(f"text {n}", "LinkedIn", None) for n in range(6)]
+    lo = datetime(2026, 8, 15, tzinfo=UTC)
+    made = []
+    for n in range(260):
+        start = EDGES[n] if n < len(EDGES) else lo + timedelta(seconds=rnd.randrange(95 * 86_400))
+        made.append(
+            f.post(
+                status=rnd.choice(STATUSES),
+                start_at=start,
+                network=rnd.choice(NETWORKS),
+                msg=rnd.choice([*msgs, None]),
+                camp=rnd.choice(camps),
+                created_by=rnd.choice(CREATORS),
+                clicks=rnd.randrange(12),
+                conversions=rnd.choice([0, 0, 0, 1, 2]),
+                comments=rnd.randrange(5),
+                likes=rnd.randrange(9),
+                shares=rnd.randrange(4),
+                impressions=rnd.randrange(1000),
+                counters_at=None if rnd.random() < 0.1 else timezone.now(),
+                stats_at=None if rnd.random() < 0.2 else timezone.now(),
+                deleted_at=timezone.now() if rnd.random() < 0.05 else None,
+            )
+        )
+    return made
+
+
+def _in(posts: list[Post], period: Period, zone, **only) -> list[Post]:
+    lo, hi = period.bounds(zone)
+    return [
+        p
+        for p in posts
+        if lo <= p.start_at < hi
+        and p.deleted_at is None
+        and all(getattr(p, k) in v for k, v in only.items())
+    ]
+
+
+def _figures(chosen: list[Post]) -> dict[str, int]:
+    sent = [p for p in chosen if p.status in SENT_STATUSES]
+    out = {name: sum(getattr(p, name) for p in chosen) for name in COUNTERS}
+    out["posts"] = len(chosen)
+    out |= {k: sum(p.status == s for p in chosen) for k, (s, _) in STATUS_COUNTS.items()}
+    out["outcomes"] = len(sent)
+    out["unfetched"] = sum(p.counters_at is None for p in sent)
+    out["unfetched_stats"] = sum(p.stats_at is None for p in sent)
+    return out
+
+
+def _engagement(p: Post) -> int:
+    return p.comments + p.likes + p.shares
+
+
+FILTERS = [
+    ({}, {}),
+    ({"networks": ("Twitter",)}, {"network": {"Twitter"}}),
+    ({"statuses": ("complete", "error")}, {"status": {"complete", "error"}}),
+    (
+        {"created_by": ("00A000000000002",), "networks": ("LinkedIn", "Facebook")},
+        {"created_by": {"00A000000000002"}, "network": {"LinkedIn", "Facebook"}},
+    ),
+]
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+@pytest.mark.parametrize(("filters", "only"), FILTERS)
+def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> None:
+    zone = zoneinfo.ZoneInfo(zone_name)
+    now = timezone.now()
+    scope = Scope(QueueFilters(**filters), PERIOD, zone)
+    chosen = _in(posts, PERIOD, zone, **only)
+    assert chosen, "the data must reach the period"
+
+    # Every figure per local day, over this period and the previous one.
+    both = Period(PERIOD.previous().first, PERIOD.last)
+    by_day: dict[date, list[Post]] = defaultdict(list)
+    for p in _in(posts, both, zone, **only):
+        by_day[p.start_at.astimezone(zone).date()].append(p)
+    found = daily(scope, now=now)
+    assert set(found) == set(by_day)
+    for day, day_posts in by_day.items():
+        got = found[day]
+        assert {k: getattr(got, k) for k in _figures(day_posts)} == _figures(day_posts), day
+
+    # Breakdowns: every group, with its figures.
+    for dimension, attr in (
+        ("network", "network"),
+        ("campaign", "campaign_id"),
+        ("creator", "created_by"),
+        ("message", "message_id"),
+    ):
+        groups: dict[str | None, list[Post]] = defaultdict(list)
+        for p in chosen:
+            groups[getattr(p, attr)].append(p)
+        rows, more = breakdown_rows(scope, dimension, now=now, order="clicks", limit=None)
+        assert not more
+        got = {r[attr]: {k: r[k] for k in _figures([])} for r in rows}
+        assert got == {k: _figures(v) for k, v in groups.items()}, dimension
+        clicks = [r["clicks"] for r in rows]
+        assert clicks == sorted(clicks, reverse=True)
+
+    # Top posts: the first five sent posts by each ranking (ties: the newest id first).
+    sent = [p for p in chosen if p.status in SENT_STATUSES]
+    top = top_posts(scope, now=now)
+    for key, value in (
+        ("clicks", lambda p: p.clicks),
+        ("conversions", lambda p: p.conversions),
+        ("engagement", _engagement),
+    ):
+        expected = sorted(sent, key=lambda p, v=value: (-v(p), -p.id))[:5]
+        assert [p.id for p in top[key]] == [p.id for p in expected if value(p)], key
+
+    # The heatmap: local weekday and hour, the median engagement and the count.
+    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for p in sent:
+        local = p.start_at.astimezone(zone)
+        cells[(local.weekday(), local.hour)].append(_engagement(p))
+    grid = heatmap(scope, now=now)
+    for wd in range(7):
+        for hr in range(24):
+            values = cells.get((wd, hr), [])
+            cell = grid[wd][hr]
+            assert cell.posts == len(values), (wd, hr)
+            assert cell.median == (statistics.median(values) if values else None), (wd, hr)
