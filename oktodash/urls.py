@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from oktodash import views
+from planner import views as planner_views
 from posts import views as posts_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("calendar/", views.coming_soon, {"page": "Calendar"}, name="calendar"),
+    path("calendar/", planner_views.calendar_view, name="calendar"),
+    path("calendar/", include("planner.urls")),
     path("stats/", views.coming_soon, {"page": "Stats"}, name="stats"),
     path("accounts/", include("accounts.urls")),
     path("posts/", include("posts.urls")),
