@@ -163,7 +163,7 @@ STATUS_ICONS = {
     "complete": "✓",
     "incomplete": "◐",
     "error": "✗",
-    "stuck": "⏳",
+    "stuck": "‼",
     "cancelled": "⊘",
 }
 NETWORK_SHORT = {"Twitter": "X", "LinkedIn": "in", "Facebook": "fb", "Instagram": "ig"}

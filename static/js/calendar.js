@@ -68,10 +68,10 @@
     if (zone.dataset.dropHour !== undefined) form.set("hour", zone.dataset.dropHour);
     form.set("expected_modified", chip.dataset.modified || "");
     // Show the chip where it was dropped while Oktopost answers; put it back if refused.
-    let list = zone.querySelector("ul.chips");
+    let list = zone.querySelector("ul.cal-chips");
     if (!list) {
       list = document.createElement("ul");
-      list.className = "chips";
+      list.className = "cal-chips";
       zone.appendChild(list);
     }
     const item = document.createElement("li");

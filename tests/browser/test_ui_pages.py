@@ -89,6 +89,13 @@ def row_actions_by_keyboard(page) -> None:
     page.wait_for_timeout(50)
 
 
+def open_calendar_drawer(page) -> None:
+    page.locator("#calendar-body .chip").first.click()
+    page.wait_for_selector("#drawer.open #calendar-drawer")
+    page.wait_for_timeout(200)  # the slide-in transition
+    assert page.locator("#drawer .drawer-close").is_visible()
+
+
 PAGES = [
     Page("queue", lambda d: "/posts/"),
     Page("drawer", lambda d: "/posts/", then=open_drawer),
@@ -100,6 +107,9 @@ PAGES = [
     Page("cancel", lambda d: f"/posts/{d['pending']}/cancel/", roles=(EDITOR,)),
     Page("bulk", lambda d: f"/posts/bulk/{d['bulk']}/", roles=(EDITOR,)),
     Page("activity", lambda d: "/activity/"),
+    Page("calendar-week", lambda d: "/calendar/"),
+    Page("calendar-month", lambda d: "/calendar/?view=month"),
+    Page("calendar-drawer", lambda d: "/calendar/", then=open_calendar_drawer),
     Page("time-zone", lambda d: "/accounts/time-zone/"),
     Page("not-found", lambda d: "/posts/004999999999999/", status=404),
     Page("forbidden", lambda d: "/posts/new/", roles=(VIEWER,), status=403),
