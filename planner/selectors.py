@@ -127,8 +127,12 @@ def first_posts(base: QuerySet[Post], days: list[date], zone: tzinfo, limit: int
     )
 
 
+def clash_minutes() -> int:
+    return settings.CALENDAR_CLASH_MINUTES
+
+
 def clash_window() -> timedelta:
-    return timedelta(minutes=settings.CALENDAR_CLASH_MINUTES)
+    return timedelta(minutes=clash_minutes())
 
 
 def clashes_mark(posts: list[Post], window: timedelta) -> None:
@@ -152,6 +156,9 @@ def clashes_mark(posts: list[Post], window: timedelta) -> None:
                 if other.oktopost_id not in post.clashes:
                     post.clashes.append(other.oktopost_id)
                     other.clashes.append(post.oktopost_id)
+    for post in posts:
+        if post.clashes:
+            post.chip_title += " · clashes with " + ", ".join(post.clashes)
 
 
 # Status told by an icon and words, never by colour alone (the legend names each icon).
@@ -179,6 +186,8 @@ def chips_describe(posts: list[Post], zone: tzinfo) -> None:
         post.local_hour = local.hour
         post.time_label = f"{local:%H:%M}"
         post.can_drag = not post.deleted_at and post.status not in SENT_STATUSES
+        names = ", ".join(t.label for t in post.targets)
+        post.chip_title = f"{post.status_label} · {post.network}" + (f": {names}" if names else "")
         text = (post.message.text if post.message else "") or "(message not synced yet)"
         words = text.split()
         post.first_words = " ".join(words[:8]) + ("…" if len(words) > 8 else "")

@@ -5,6 +5,8 @@ reschedule service (posts.services.post_reschedule): the same conflict check aga
 Oktopost, the same per-post lock, the same audit trail.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -52,6 +54,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     )
     for day in calendar.days:
         day.queue_query = scope.day_queue_query(day.day)
+    _chip_links([p for d in calendar.days for p in d.posts], scope)
     nav = {
         "prev": scope.query(anchor=scope.prev),
         "today": scope.query(anchor=scope.today),
@@ -64,6 +67,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "calendar": calendar,
         "nav": nav,
+        "clash_minutes": calendar.clash_minutes,
         "views": scopes.VIEWS,
         "hours": range(24),
         "chips": [(names.get(label, label), rest) for label, rest in scope.filters.chips()],
@@ -87,10 +91,12 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     day = selectors.day_posts(
         scope.filters, day=scope.anchor, now=timezone.now(), zone=request.user.zone
     )
+    _chip_links(day.posts, scope)
     context = {
         "day": day,
         "scope": scope,
         "queue_query": scope.day_queue_query(day.day),
+        "clash_minutes": selectors.clash_minutes(),
         "can_write": request.user.is_editor,
     }
     return render(request, "calendar/day.html", context)
@@ -107,6 +113,16 @@ def calendar_post(request: HttpRequest, oktopost_id: str) -> HttpResponse:
         "back": _back(request.GET.get("back", "")),
     }
     return render_page_or_partial(request, "calendar/drawer.html", "calendar-drawer", context)
+
+
+def _chip_links(posts: list, scope: scopes.Scope) -> None:
+    """Each chip's two addresses, reversed once a page rather than twice a chip."""
+    detail = reverse("posts:detail", args=["-"]).removesuffix("-/")
+    drawer = reverse("planner:post", args=["-"]).removesuffix("-/")
+    back = urlencode({"back": scope.query()})
+    for post in posts:
+        post.detail_url = f"{detail}{post.oktopost_id}/"
+        post.drawer_url = f"{drawer}{post.oktopost_id}/?{back}"
 
 
 def _back(raw: str) -> str:
