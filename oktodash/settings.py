@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "reports",
     "sharing",
     "alerts",
+    "planner",
 ]
 
 MIDDLEWARE = [
@@ -318,6 +319,9 @@ if OKTOPOST_SANDBOX:
 OKTOPOST_LIMITER_URL = (
     env_str("OKTOPOST_LIMITER_URL") or REDIS_URL or str(VAR_DIR / "ratelimit.sqlite3")
 )
+# The calendar flags two posts to one profile closer than this (minutes) as a clash.
+CALENDAR_CLASH_MINUTES = env_int("CALENDAR_CLASH_MINUTES", 60, minimum=1)
+
 OKTOPOST_LIMIT_PER_MINUTE = env_int("OKTOPOST_LIMIT_PER_MINUTE", 54, minimum=1)
 OKTOPOST_LIMIT_PER_5S = env_int("OKTOPOST_LIMIT_PER_5S", 100, minimum=1)
 OKTOPOST_LIMIT_PER_DAY = env_int("OKTOPOST_LIMIT_PER_DAY", 19_000, minimum=1)

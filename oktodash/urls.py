@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from oktodash import views
+from planner import views as planner_views
 from posts import views as posts_views
 from reports import views as reports_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("calendar/", views.coming_soon, {"page": "Calendar"}, name="calendar"),
+    path("calendar/", planner_views.calendar_view, name="calendar"),
+    path("calendar/", include("planner.urls")),
     path("stats/", reports_views.stats_page, name="stats"),
     path("stats/", include("reports.urls")),
     path("share/", include("sharing.urls")),

@@ -92,6 +92,15 @@ def row_actions_by_keyboard(page) -> None:
     page.wait_for_timeout(50)
 
 
+def open_calendar_drawer(page) -> None:
+    # An editor's drawer shows "Move to…" for an unsent post; a viewer's has none.
+    movable = page.locator('#calendar-body .chip[draggable="true"]')
+    (movable if movable.count() else page.locator("#calendar-body .chip")).first.click()
+    page.wait_for_selector("#drawer.open #calendar-drawer")
+    page.wait_for_timeout(200)  # the slide-in transition
+    assert page.locator("#drawer .drawer-close").is_visible()
+
+
 PAGES = [
     Page("queue", lambda d: "/posts/"),
     Page("drawer", lambda d: "/posts/", then=open_drawer),
@@ -103,6 +112,9 @@ PAGES = [
     Page("cancel", lambda d: f"/posts/{d['pending']}/cancel/", roles=(EDITOR,)),
     Page("bulk", lambda d: f"/posts/bulk/{d['bulk']}/", roles=(EDITOR,)),
     Page("activity", lambda d: "/activity/"),
+    Page("calendar-week", lambda d: "/calendar/"),
+    Page("calendar-month", lambda d: "/calendar/?view=month"),
+    Page("calendar-drawer", lambda d: "/calendar/", then=open_calendar_drawer),
     Page("time-zone", lambda d: "/accounts/time-zone/"),
     Page("stats", lambda d: "/stats/?range=30d"),
     Page("share-links", lambda d: "/share/", roles=(EDITOR,)),
@@ -311,7 +323,7 @@ def check_page(page, label: str, spec: Page, problems: list[str], size: str, sch
     page.screenshot(path=str(SCREENSHOTS / f"{label}.png"), full_page=whole)
 
 
-VIEWPORT_ONLY = {"queue", "drawer", "new-post-drawer", "row-actions"}
+VIEWPORT_ONLY = {"queue", "drawer", "new-post-drawer", "row-actions", "calendar-drawer"}
 ROWS_SEEN: dict[str, int] = {}
 
 

@@ -1,0 +1,295 @@
+"""Reads for the calendar: only the visible days, a few queries whatever the filters.
+
+A day can hold thousands of posts (a big installation, or a wide filter), so a page never
+reads every post of its range: it reads each day's first few posts in time order and a
+count per day capped at COUNT_CAP, each through the queue's own filters and the
+(start_at, id) index. Both are single statements built from one bounded subquery per
+day, so a month costs the same handful of queries as a week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
+
+from posts.localtime import as_local
+from posts.models import SENT_STATUSES, Delivery, Post, Profile
+from posts.queue import QueueFilters
+from posts.selectors import (
+    post_for_view,
+    profiles_by_id,
+    queue_choices,
+    queue_queryset,
+    targets_attach,
+)
+
+# Counting a day stops here: "+96+ more" says enough.
+COUNT_CAP = 100
+# Chips a day shows before "+N more".
+PER_DAY = {"week": 12, "month": 4}
+# What a day expanded by "+N more" shows, at most.
+EXPANDED = 60
+
+_CHIP_FIELDS = (
+    *("oktopost_id", "status", "network", "created_by", "deleted_at"),
+    *("start_at", "modified", "synced_at", "counters_at", "stats_at", "campaign_id"),
+    *("message", "message__text", "message__link_title"),
+    # targets_attach (shared with the queue) formats the counters too.
+    *("clicks", "conversions", "comments", "likes", "shares", "impressions"),
+)
+_TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
+
+
+@dataclass
+class Day:
+    day: date
+    posts: list[Post] = field(default_factory=list)
+    count: int = 0
+    in_month: bool = True
+    is_today: bool = False
+    is_past: bool = False
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.posts), 0)
+
+    @property
+    def more_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    @property
+    def by_hour(self) -> list[tuple[int, list[Post]]]:
+        """The day's chips in its 24 local hours (the week view's rows)."""
+        hours: list[list[Post]] = [[] for _ in range(24)]
+        for post in self.posts:
+            hours[post.local_hour].append(post)
+        return list(enumerate(hours))
+
+    @property
+    def gap(self) -> bool:
+        """Nothing planned on a day still ahead: what a planner looks for."""
+        return self.count == 0 and not self.is_past
+
+
+def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """A local day as instants, midnight to midnight (23 or 25 hours at a DST change)."""
+    return (
+        datetime.combine(day, time.min, tzinfo=zone),
+        datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+# Stand-ins for a day's bounds: the per-day subquery is compiled once with these, then
+# each day's bounds take their places among the parameters (compiling the queue's
+# filters 42 times was most of a month page's time).
+_LO = datetime(1971, 1, 1, 0, 0, 1, tzinfo=UTC)
+_HI = datetime(1971, 1, 1, 0, 0, 2, tzinfo=UTC)
+
+
+def _per_day_sql(
+    base: QuerySet[Post], days: list[date], zone: tzinfo, limit: int, *, count: bool
+) -> tuple[list[str], list[object]]:
+    """One bounded subquery per day: its first `limit` ids in time order, or (count) at
+    most `limit` ids to count. Compiled by the ORM, so the queue's filters apply as is."""
+    ids = base.filter(start_at__gte=_LO, start_at__lt=_HI)
+    ids = ids.order_by() if count else ids.order_by("start_at", "id")
+    sql, template = ids.values("id")[:limit].query.sql_with_params()
+    adapt = connection.ops.adapt_datetimefield_value
+    lo_marks = [n for n, value in enumerate(template) if value == adapt(_LO)]
+    hi_marks = [n for n, value in enumerate(template) if value == adapt(_HI)]
+    if len(lo_marks) != 1 or len(hi_marks) != 1:
+        raise RuntimeError("the day's bounds are not where the calendar expects them")
+    # Only ORM-compiled SQL and our own words go into the string; values stay params.
+    what = "COUNT(*)" if count else "id"
+    parts: list[str] = []
+    params: list[object] = []
+    for n, day in enumerate(days):
+        lo, hi = day_bounds(day, zone)
+        day_params = list(template)
+        day_params[lo_marks[0]] = adapt(lo)
+        day_params[hi_marks[0]] = adapt(hi)
+        parts.append(f"SELECT {what} FROM ({sql}) AS day{n}")  # noqa: S608
+        params += day_params
+    return parts, params
+
+
+def day_counts(base: QuerySet[Post], days: list[date], zone: tzinfo) -> list[int]:
+    parts, params = _per_day_sql(base, days, zone, COUNT_CAP + 1, count=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"({p})" for p in parts), params)
+        return list(cursor.fetchone())
+
+
+def first_posts(base: QuerySet[Post], days: list[date], zone: tzinfo, limit: int) -> list[Post]:
+    """Each day's first `limit` posts, with what a chip shows, in one query (and one for
+    their deliveries)."""
+    if not days:
+        return []
+    parts, params = _per_day_sql(base, days, zone, limit, count=False)
+    ids = RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611 (ORM-compiled, params kept)
+    deliveries = Delivery.objects.order_by("id").only(*_TARGET_FIELDS)
+    return list(
+        Post.objects.filter(id__in=ids)
+        .select_related("message")
+        .only(*_CHIP_FIELDS)
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
+        .order_by("start_at", "id")
+    )
+
+
+def clash_minutes() -> int:
+    return settings.CALENDAR_CLASH_MINUTES
+
+
+def clash_window() -> timedelta:
+    return timedelta(minutes=clash_minutes())
+
+
+def clashes_mark(posts: list[Post], window: timedelta) -> None:
+    """Flag posts going to the same profile within `window` of each other, on both
+    chips (post.clashes: the other posts' ids). Sent and cancelled posts count too:
+    a post an hour after one that already went out still crowds that profile."""
+    for post in posts:
+        post.clashes = []
+    by_profile: dict[str, list[Post]] = {}
+    for post in posts:
+        if post.deleted_at:
+            continue
+        for target in post.targets:
+            by_profile.setdefault(target.profile_id, []).append(post)
+    for profile_posts in by_profile.values():
+        profile_posts.sort(key=lambda p: p.start_at)
+        for n, post in enumerate(profile_posts):
+            for other in profile_posts[n + 1 :]:
+                if other.start_at - post.start_at >= window:
+                    break
+                if other.oktopost_id not in post.clashes:
+                    post.clashes.append(other.oktopost_id)
+                    other.clashes.append(post.oktopost_id)
+    for post in posts:
+        if post.clashes:
+            post.chip_title += " · clashes with " + ", ".join(post.clashes)
+
+
+# Status told by an icon and words, never by colour alone (the legend names each icon).
+STATUS_ICONS = {
+    "pending": "◷",
+    "inqueue": "◷",
+    "draft": "✎",
+    "inqueue-draft": "✎",
+    "complete": "✓",
+    "incomplete": "◐",
+    "error": "✗",
+    "stuck": "‼",
+    "cancelled": "⊘",
+}
+NETWORK_SHORT = {"Twitter": "X", "LinkedIn": "in", "Facebook": "fb", "Instagram": "ig"}
+NETWORK_SHORT["YouTube"] = "yt"
+
+
+def chips_describe(posts: list[Post], zone: tzinfo) -> None:
+    for post in posts:
+        post.status_icon = STATUS_ICONS.get(post.status_key, "•")
+        post.network_short = NETWORK_SHORT.get(post.network, post.network[:2])
+        local = as_local(post.start_at, zone)
+        post.local_day = local.date()
+        post.local_hour = local.hour
+        post.time_label = f"{local:%H:%M}"
+        post.can_drag = not post.deleted_at and post.status not in SENT_STATUSES
+        names = ", ".join(t.label for t in post.targets)
+        post.chip_title = f"{post.status_label} · {post.network}" + (f": {names}" if names else "")
+        text = (post.message.text if post.message else "") or "(message not synced yet)"
+        words = text.split()
+        post.first_words = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+
+
+@dataclass
+class Calendar:
+    days: list[Day]
+    profiles: dict[str, Profile]
+    choices: dict[str, object]
+    clash_minutes: int
+
+    @property
+    def weeks(self) -> list[list[Day]]:
+        return [self.days[n : n + 7] for n in range(0, len(self.days), 7)]
+
+    @property
+    def overflowing(self) -> bool:
+        return any(d.more for d in self.days)
+
+
+def calendar_read(
+    filters: QueueFilters,
+    *,
+    view: str,
+    days: list[date],
+    month: int | None,
+    today: date,
+    now: datetime,
+    zone: tzinfo,
+    choices: dict[str, object] | None = None,
+) -> Calendar:
+    choices = choices or queue_choices()
+    profiles = choices["profiles"]
+    base = queue_queryset(filters, now=now, zone=zone)
+    counts = day_counts(base, days, zone)
+    posts = first_posts(
+        base, [d for d, c in zip(days, counts, strict=True) if c], zone, PER_DAY[view]
+    )
+    targets_attach(posts, profiles)
+    chips_describe(posts, zone)
+    window = clash_window()
+    clashes_mark(posts, window)
+    by_day: dict[date, list[Post]] = {}
+    for post in posts:
+        by_day.setdefault(post.local_day, []).append(post)
+    result = [
+        Day(
+            day=d,
+            posts=by_day.get(d, []),
+            count=c,
+            in_month=month is None or d.month == month,
+            is_today=d == today,
+            is_past=d < today,
+        )
+        for d, c in zip(days, counts, strict=True)
+    ]
+    return Calendar(
+        days=result,
+        profiles=profiles,
+        choices=choices,
+        clash_minutes=int(window.total_seconds() // 60),
+    )
+
+
+def day_posts(filters: QueueFilters, *, day: date, now: datetime, zone: tzinfo) -> Day:
+    """One day expanded ("+N more"): its first EXPANDED posts and its count."""
+    base = queue_queryset(filters, now=now, zone=zone)
+    count = day_counts(base, [day], zone)[0]
+    posts = first_posts(base, [day], zone, EXPANDED) if count else []
+    targets_attach(posts, profiles_by_id())
+    chips_describe(posts, zone)
+    clashes_mark(posts, clash_window())
+    return Day(day=day, posts=posts, count=count)
+
+
+def chip_post(oktopost_id: str, *, zone: tzinfo) -> Post:
+    """A post as the calendar's drawer shows it, or Http404."""
+    post = post_for_view(oktopost_id)
+    targets_attach([post], profiles_by_id())
+    chips_describe([post], zone)
+    local = as_local(post.start_at, zone)
+    post.local_date_input = f"{local:%Y-%m-%d}"
+    post.local_time_input = f"{local:%H:%M}"
+    return post
+
+
+def editable_post(oktopost_id: str) -> Post | None:
+    """The post to move, if it exists and is not cancelled."""
+    return Post.objects.filter(oktopost_id=oktopost_id[:64], deleted_at__isnull=True).first()

@@ -1,0 +1,196 @@
+"""The calendar: week and month views of the mirror, and moving a post by drag or form.
+
+Reads come from the mirror only (planner.selectors); a move goes through the queue's own
+reschedule service (posts.services.post_reschedule): the same conflict check against
+Oktopost, the same per-post lock, the same audit trail.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.roles import editor_required, role_required
+from oktodash.rendering import render_page_or_partial
+from planner import scope as scopes
+from planner import selectors
+from planner.forms import MoveForm
+from planner.moves import drop_target
+from posts import queue, services
+from posts.localtime import BadLocalTime, within_reach
+from posts.models import NETWORKS, Source
+
+viewer_required = role_required("viewer")
+
+
+def _scope(request: HttpRequest, choices: dict) -> scopes.Scope:
+    zone = request.user.zone
+    return scopes.parse(
+        request.GET,
+        today=timezone.now().astimezone(zone).date(),
+        profiles=set(choices["profiles"]),
+        campaigns={cid for cid, _ in choices["campaigns"]},
+    )
+
+
+@require_GET
+@viewer_required
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    choices = selectors.queue_choices()
+    scope = _scope(request, choices)
+    calendar = selectors.calendar_read(
+        scope.filters,
+        view=scope.view,
+        days=scope.days,
+        month=scope.anchor.month if scope.view == "month" else None,
+        today=scope.today,
+        now=timezone.now(),
+        zone=request.user.zone,
+        choices=choices,
+    )
+    for day in calendar.days:
+        day.queue_query = scope.day_queue_query(day.day)
+    _chip_links([p for d in calendar.days for p in d.posts], scope)
+    nav = {
+        "prev": scope.query(anchor=scope.prev),
+        "today": scope.query(anchor=scope.today),
+        "next": scope.query(anchor=scope.next),
+        "views": [(key, label, scope.query(view=key)) for key, label in scopes.VIEWS.items()],
+    }
+    names = {cid: name for cid, name in choices["campaigns"]}
+    names |= {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
+    context = {
+        "scope": scope,
+        "calendar": calendar,
+        "nav": nav,
+        "clash_minutes": calendar.clash_minutes,
+        "views": scopes.VIEWS,
+        "hours": range(24),
+        "chips": [(names.get(label, label), rest) for label, rest in scope.filters.chips()],
+        "notes": scope.notes,
+        "choices": choices,
+        "statuses": queue.STATUS_LABELS,
+        "networks": NETWORKS,
+        "sources": Source.values,
+        "can_write": request.user.is_editor,
+        "post_url": reverse("planner:post", args=["-"]).removesuffix("-/"),
+    }
+    return render_page_or_partial(request, "calendar/calendar.html", "calendar-body", context)
+
+
+@require_GET
+@viewer_required
+def calendar_day(request: HttpRequest) -> HttpResponse:
+    """A day's posts beyond what fits ("+N more"), for htmx to expand in place."""
+    choices = selectors.queue_choices()
+    scope = _scope(request, choices)
+    day = selectors.day_posts(
+        scope.filters, day=scope.anchor, now=timezone.now(), zone=request.user.zone
+    )
+    _chip_links(day.posts, scope)
+    context = {
+        "day": day,
+        "scope": scope,
+        "queue_query": scope.day_queue_query(day.day),
+        "clash_minutes": selectors.clash_minutes(),
+        "can_write": request.user.is_editor,
+    }
+    return render(request, "calendar/day.html", context)
+
+
+@require_GET
+@viewer_required
+def calendar_post(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    """The drawer a chip opens: the post in short, and "Move to…" for editors."""
+    post = selectors.chip_post(oktopost_id, zone=request.user.zone)
+    context = {
+        "post": post,
+        "can_write": request.user.is_editor,
+        "back": _back(request.GET.get("back", "")),
+    }
+    return render_page_or_partial(request, "calendar/drawer.html", "calendar-drawer", context)
+
+
+def _chip_links(posts: list, scope: scopes.Scope) -> None:
+    """Each chip's two addresses, reversed once a page rather than twice a chip."""
+    detail = reverse("posts:detail", args=["-"]).removesuffix("-/")
+    drawer = reverse("planner:post", args=["-"]).removesuffix("-/")
+    back = urlencode({"back": scope.query()})
+    for post in posts:
+        post.detail_url = f"{detail}{post.oktopost_id}/"
+        post.drawer_url = f"{drawer}{post.oktopost_id}/?{back}"
+
+
+def _back(raw: str) -> str:
+    """A calendar query to return to; anything else is dropped (no open redirect)."""
+    raw = raw.lstrip("?")
+    return raw if len(raw) <= 2000 and "\n" not in raw and "://" not in raw else ""
+
+
+def _calendar_url(back: str) -> str:
+    return reverse("calendar") + (f"?{back}" if back else "")
+
+
+@require_POST
+@editor_required
+def calendar_move(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    """Move a post to a day (keeping its local time), an hour, or a date and time.
+
+    Dragging sends JSON-accepting fetches and gets {"ok", "message"} back; the "Move to…"
+    form gets the calendar again with the outcome as a message."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    form = MoveForm(request.POST)
+    post = None
+    ok, words, status = False, "", 400
+    if not form.is_valid():
+        words = "Not moved: " + " ".join(e for errs in form.errors.values() for e in errs)
+    else:
+        data = form.cleaned_data
+        post = selectors.editable_post(oktopost_id)
+        if post is None:
+            words, status = "Not moved: this post no longer exists or was cancelled.", 404
+        else:
+            ok, words, status = _move(request, post, data)
+    if wants_json:
+        return JsonResponse({"ok": ok, "message": words}, status=200 if ok else status)
+    (messages.success if ok else messages.error)(request, words)
+    back = _back(form.data.get("back", ""))
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = _calendar_url(back)
+        return response
+    return redirect(_calendar_url(back))
+
+
+def _move(request: HttpRequest, post, data: dict) -> tuple[bool, str, int]:
+    zone = request.user.zone
+    if post.is_sent:
+        return False, "Not moved: this post was already sent.", 409
+    try:
+        when = drop_target(
+            post.start_at, zone, day=data["date"], hour=data.get("hour"), at=data.get("time")
+        )
+        now = timezone.now()
+        within_reach(when, now=now)
+    except BadLocalTime as exc:
+        return False, f"Not moved: {exc}", 400
+    if when < now:
+        local = when.astimezone(zone)
+        return False, f"Not moved: {local:%a %d %b %Y %H:%M} is in the past.", 400
+    if when == post.start_at:
+        return True, "Already at that time.", 200
+    try:
+        moved = services.post_reschedule(
+            user=request.user,
+            post=post,
+            start_at=when,
+            expected_modified=data["expected_modified"],
+        )
+    except services.ServiceError as exc:
+        return False, f"Not moved: {exc.message}", 409
+    local = moved.start_at.astimezone(zone)
+    return True, f"Moved to {local:%a %d %b %Y, %H:%M} ({zone}).", 200
