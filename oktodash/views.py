@@ -12,8 +12,6 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.models import VIEWER
-from accounts.roles import role_required
 from oktodash import infra
 from oktodash.celery import app as celery_app
 from posts.connection import limiter_where
@@ -26,11 +24,6 @@ log = logging.getLogger(__name__)
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("posts:queue")
 
-
-@require_GET
-@role_required(VIEWER)
-def coming_soon(request: HttpRequest, page: str) -> HttpResponse:
-    return render(request, "coming_soon.html", {"page": page})
 
 
 def _check(name: str, probe, where: str = "") -> dict[str, object]:

@@ -70,5 +70,8 @@ def test_server_errors_get_a_500_page_without_a_traceback(editor) -> None:
     assert b"Traceback" not in response.content
 
 
-def test_coming_soon_pages_say_so(editor_client: Client) -> None:
-    assert b"not built yet" in editor_client.get("/calendar/").content
+def test_every_page_in_the_navigation_is_built(editor_client: Client) -> None:
+    for url in ("/posts/", "/calendar/", "/stats/", "/activity/"):
+        response = editor_client.get(url)
+        assert response.status_code == 200, url
+        assert b"not built yet" not in response.content, url
