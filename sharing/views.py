@@ -9,6 +9,7 @@ get pages that say nothing about any other link.
 
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
@@ -51,8 +52,16 @@ def _refusal(request: HttpRequest, status: int) -> HttpResponse:
     return render(request, "share/gone.html", {"status": status}, status=status)
 
 
-def _open(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
-    """The active link for `token`, counted as used; or the page refusing it."""
+@dataclass(frozen=True)
+class Opened:
+    link: ShareLink
+    zone: zoneinfo.ZoneInfo
+    choices: dict
+
+
+def _open(request: HttpRequest, token: str) -> Opened | HttpResponse:
+    """The active link for `token` whose scope still parses, counted as used, with its zone
+    and the filter choices; or the page refusing it."""
     address = client_ip(request) or "unknown"
     if not rate_take(f"share:{address}", limit=SHARE_RATE_PER_MINUTE, window=60):
         response = _refusal(request, 429)
@@ -63,8 +72,12 @@ def _open(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
         return _refusal(request, 404)
     if not link.is_active():
         return _refusal(request, 410)
+    zone = _zone(link)
+    choices = queue_choices()
+    if not scope.still_valid(link.page, link.query, zone, choices):
+        return _refusal(request, 410)
     services.share_link_used(link)
-    return link
+    return Opened(link, zone, choices)
 
 
 def _zone(link: ShareLink) -> zoneinfo.ZoneInfo:
@@ -78,13 +91,10 @@ def _zone(link: ShareLink) -> zoneinfo.ZoneInfo:
 @login_not_required
 @share_headers
 def share_page(request: HttpRequest, token: str) -> HttpResponse:
-    link = _open(request, token)
-    if isinstance(link, HttpResponse):
-        return link
-    zone = _zone(link)
-    choices = queue_choices()
-    if not scope.still_valid(link.page, link.query, zone, choices):
-        return _refusal(request, 410)
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    link, zone, choices = opened.link, opened.zone, opened.choices
     base = reverse("share:page", args=[token])
     with timezone.override(zone):
         if link.page == ShareLink.Page.STATS:
@@ -122,13 +132,10 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
 @login_not_required
 @share_headers
 def share_export(request: HttpRequest, token: str) -> HttpResponse:
-    link = _open(request, token)
-    if isinstance(link, HttpResponse):
-        return link
-    zone = _zone(link)
-    choices = queue_choices()
-    if not scope.still_valid(link.page, link.query, zone, choices):
-        return _refusal(request, 410)
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    link, zone, choices = opened.link, opened.zone, opened.choices
     if link.page == ShareLink.Page.STATS:
         sq = scope.stats_scope(link.query, zone, choices, display_from=request.GET)
         return csv_response(
