@@ -25,7 +25,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("posts:queue")
 
 
-
 def _check(name: str, probe, where: str = "") -> dict[str, object]:
     try:
         probe()
