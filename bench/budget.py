@@ -38,22 +38,32 @@ from pathlib import Path
 
 from bench.common import table
 from oktopost.limiter import Limits, SqliteLimiter
-from posts.plan import DAY, HOUR, MINUTE, PAGE, Demand, Plan, plan_day, tier_of
+from posts.plan import (
+    CATALOG_EVERY,
+    COUNTERS_PAGES_PER_TICK,
+    DAY,
+    FAILED_SHARE,
+    HOUR,
+    MINUTE,
+    PACED_MAX_WAIT,
+    PAGE,
+    POSTLOGS_MAX_PER_RUN,
+    RECONCILE_PAGES_PER_RUN,
+    STATS_RUN_SECONDS,
+    SYNC_EVERY,
+    SYNC_MAX_WAIT,
+    Demand,
+    Plan,
+    plan_day,
+    tier_of,
+)
 
-# The product's schedule and costs (settings.CELERY_BEAT_SCHEDULE, posts/sync/*).
-SYNC_EVERY = 120
+# The beat's ticks the plan module does not hold (settings.CELERY_BEAT_SCHEDULE); the
+# workers' own numbers come from posts.plan, as the product's do.
 COUNTERS_EVERY = 60
 STATS_EVERY = 60
 PLAN_EVERY = 300
-CATALOG_EVERY = 30 * MINUTE
-SYNC_MAX_WAIT = 90.0
-PACED_MAX_WAIT = 5.0
-STATS_RUN_SECONDS = 50
-COUNTERS_PAGES_PER_TICK = 10
-RECONCILE_PAGES_PER_RUN = 20
-POSTLOGS_MAX_PER_RUN = 20
 HISTORY_DAYS = 90
-FAILED_SHARE = 0.03
 EDITOR_WRITES_PER_DAY = 400
 KINDS = ("interactive", "sync", "reconcile", "postlogs", "counters", "stats")
 

@@ -42,6 +42,22 @@ RECONCILE_SHARE = 0.15  # a full reconcile may take this share of the day's back
 CHANGES_PER_POST = 3.0  # created, sent, and one edit or status change on average
 FAILED_SHARE = 0.03  # posts that fail or partly fail, each costing one postlog read
 
+# How the workers take their share (posts/sync/*), kept here so the plan, the workers and
+# the day simulation (bench/budget.py) use the same numbers.
+SYNC_MAX_WAIT = 90.0  # a sync waits this long for the budget, then resumes next tick
+# Background reads wait at most this long for the pace, then stop and leave the rest to
+# the next tick (a worker is not held asleep).
+PACED_MAX_WAIT = 5.0
+STATS_RUN_SECONDS = 50  # one stats refresh run stops after this long (beat: every minute)
+# List pages one counters tick reads; the walk resumes next tick, so the posts lock is
+# never held long and the incremental sync keeps its pace.
+COUNTERS_PAGES_PER_TICK = 10
+# A full reconcile runs in slices of this many pages after incremental passes.
+RECONCILE_PAGES_PER_RUN = 20
+# At most this many postlogs a pass (one call each), so a backlog after an outage is
+# worked off over several passes instead of flooding the budget.
+POSTLOGS_MAX_PER_RUN = 20
+
 
 @dataclass(frozen=True, slots=True)
 class Item:

@@ -17,7 +17,6 @@ from posts.models import BulkAction, Post, SyncState
 from posts.plan import DAY, HOUR, MINUTE, Demand, plan_day, span
 from posts.status import budget_plan
 from posts.sync import stats as stats_sync
-from posts.sync.posts import RECONCILE_PAGES_PER_RUN
 from tests.limiters import FakeClock
 
 PRODUCT = Limits(per_minute=54, per_5s=100, per_day=19_000, editor_minute=30, burst=120)
@@ -255,7 +254,6 @@ def test_a_due_reconcile_runs_in_slices_after_incremental_passes(mirror, monkeyp
     assert result.kind == "incremental"
     assert _calls(mirror) - before == 1 + 1  # the pass, then one reconcile page
     assert SyncState.objects.get(name="posts-full").window is not None
-    assert RECONCILE_PAGES_PER_RUN == 20
     for _ in range(10):
         sync.posts_sync()
         if SyncState.objects.get(name="posts-full").window is None:

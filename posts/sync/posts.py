@@ -19,6 +19,7 @@ from posts import mirror
 from posts.connection import get_client
 from posts.maintenance import planner_stats_after_sync
 from posts.models import Campaign, Message, Post, Profile, Status, SyncState
+from posts.plan import POSTLOGS_MAX_PER_RUN, RECONCILE_PAGES_PER_RUN, SYNC_MAX_WAIT
 from posts.sync.budget import plan_fresh
 from posts.sync.locks import POSTS_LOCK, Lock, state_get, sync_lock
 from posts.sync.settle import activities_settle
@@ -27,18 +28,10 @@ from posts.sync.walker import PAGE, Window, walk
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 CATALOG_MAX_AGE = timedelta(minutes=30)
 POSTLOGS_PER_RUN = 20  # one batch
-# At most this many postlogs a run (one call each), at the counters' rank in the pace, so a
-# backlog after an outage is worked off over several runs instead of flooding the budget.
-POSTLOGS_MAX_PER_RUN = 20
-# A full reconcile runs in slices of this many pages after incremental passes, so the
-# incremental keeps its two-minute pace (and the posts lock is never held for long).
-RECONCILE_PAGES_PER_RUN = 20
 # How many calls of a first fill (an empty mirror) may take the editors' share too.
 FIRST_FILL_EDITOR_CALLS = 100
 # The incremental cursor is in doubt after this long without a successful pass.
 CURSOR_DOUBT_AFTER = timedelta(hours=24)
-# A sync waits this long for the shared budget before stopping (it resumes next tick).
-SYNC_MAX_WAIT = 90.0
 
 FULL_STATE = "posts-full"
 CATALOG_STATE = "catalog"

@@ -15,23 +15,23 @@ from oktopost.errors import NotFound, OktopostError, RateLimited
 from posts import mirror
 from posts.connection import get_client
 from posts.models import SENT_STATUSES, Post, SyncState
+from posts.plan import (
+    COUNTERS_PAGES_PER_TICK,
+    PACED_MAX_WAIT,
+    STATS_RUN_SECONDS,
+    SYNC_MAX_WAIT,
+)
 from posts.sync.budget import plan_fresh, seconds
 from posts.sync.locks import POSTS_LOCK, lock_held, state_get, sync_lock
-from posts.sync.posts import SYNC_MAX_WAIT, SyncResult, messages_flush, page_apply
+from posts.sync.posts import SyncResult, messages_flush, page_apply
 from posts.sync.walker import ONE_SECOND, Window, walk
 
 log = logging.getLogger(__name__)
 
 STATS_LEASE = timedelta(minutes=5)  # how long a claimed post stays off the stats queue
 STATS_STATE = "stats"
-# Background reads wait at most this long for the pace to allow a call, then stop and
-# leave the rest to the next tick (a worker is not held asleep).
-PACED_MAX_WAIT = 5.0
-STATS_RUN_SECONDS = 50  # one refresh run stops after this long (the beat runs it every minute)
-# The counter windows and how many list pages one tick reads (the walk resumes next tick,
-# so the posts lock is never held long and the incremental sync keeps its pace).
+# The counter windows a counters tick walks.
 COUNTER_WINDOWS = {"48h": timedelta(hours=48), "30d": timedelta(days=30)}
-COUNTERS_PAGES_PER_TICK = 10
 
 
 @dataclass
