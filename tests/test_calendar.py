@@ -266,3 +266,14 @@ def test_the_week_view_page_shows_a_dst_week_in_the_users_zone(editor_client, ed
     slot = html.rfind('data-drop-hour="', 0, html.index(f'id="chip-{post.oktopost_id}"'))
     assert html[slot : slot + 19] == 'data-drop-hour="1">'
     assert 'data-drop-date="2027-11-07"' in html[slot - 40 : slot]
+
+
+def test_creators_are_named_in_the_filter_and_its_chip(editor_client: Client) -> None:
+    from posts.models import OktopostUser
+
+    OktopostUser.objects.create(oktopost_id="00A000000000042", name="Grace Hopper")
+    f.post(created_by="00A000000000042", start_at=timezone.now() + timedelta(days=1))
+    html = editor_client.get("/calendar/?created_by=00A000000000042").content.decode()
+    assert '<option value="00A000000000042" selected>Grace Hopper</option>' in html
+    assert "Grace Hopper ✕" in html
+    assert ">00A000000000042<" not in html
