@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "sharing",
     "alerts",
     "planner",
+    "attachments",
 ]
 
 MIDDLEWARE = [
@@ -404,6 +405,11 @@ SITE_URL = env_url(
     ("http", "https"),
     CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "http://127.0.0.1:8000",
 ).rstrip("/")
+# Attached files (attachments/): the largest file accepted from a computer, and whether
+# pasted image URLs and thumbnails may come from private or loopback addresses (only
+# for a closed installation or tests; see attachments/fetch.py).
+ATTACHMENTS_MAX_MB = env_int("ATTACHMENTS_MAX_MB", 200, minimum=1)
+ATTACHMENTS_FETCH_PRIVATE = False
 # A post still waiting this long after its time is "stuck" for alerts (the queue's
 # badge uses posts.models.STUCK_AFTER, 10 minutes).
 ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)

@@ -17,7 +17,11 @@ from posts.models import (
     SavedView,
     Submission,
 )
+from attachments import selectors as attachment_selectors
+from oktopost.types import FirstCommentInput
+from posts import media_rules
 from posts.networks import CREATE_STATUSES, NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
+from posts.selectors import media_items
 
 
 class SavedViewForm(forms.Form):
@@ -106,6 +110,17 @@ class PostCreateForm(WhenMixin, forms.Form):
         },
     )
     confirm_duplicate = forms.BooleanField(required=False, label="Create it anyway")
+    # Media: Oktopost media ids (026…) ready to attach, and our own files Oktopost is
+    # still processing (attachments.LocalFile ids; checked again when the form is sent).
+    media = forms.MultipleChoiceField(required=False)
+    upload = forms.MultipleChoiceField(required=False)
+    first_comment_text = forms.CharField(
+        required=False,
+        max_length=media_rules.FIRST_COMMENT_LIMIT,
+        label="First comment",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    first_comment_media = forms.CharField(required=False, max_length=32, label="Comment image")
 
     def __init__(self, *args, zone: tzinfo, **kwargs) -> None:
         kwargs.setdefault("initial", {}).setdefault("submit_key", secrets.token_urlsafe(16))
@@ -121,6 +136,41 @@ class PostCreateForm(WhenMixin, forms.Form):
             (p.oktopost_id, f"{p.network}: {p.label}") for p in self.profile_rows
         ]
         self.message_obj: Message | None = None
+        # Any posted value is a choice here; clean() checks each against what we know.
+        posted = self.data if self.is_bound else {}
+        for name in ("media", "upload"):
+            values = posted.getlist(name) if hasattr(posted, "getlist") else []
+            self.fields[name].choices = [(v, v) for v in values[:50]]
+        self.media_verdict: media_rules.Verdict | None = None
+
+    def clean_media(self) -> list[str]:
+        ids = list(dict.fromkeys(self.cleaned_data["media"]))
+        known = {m.id for m in attachment_selectors.preview_media(ids)}
+        if set(ids) - known:
+            raise forms.ValidationError(
+                "One of the attached media is not known here; attach it again."
+            )
+        return ids
+
+    def clean_upload(self) -> list[int]:
+        values = self.cleaned_data["upload"]
+        if not all(v.isdigit() for v in values):
+            raise forms.ValidationError("One of the attached files is not known; attach it again.")
+        ids = list(dict.fromkeys(int(v) for v in values))
+        if len(attachment_selectors.files_of(ids)) != len(ids):
+            raise forms.ValidationError(
+                "One of the attached files is no longer here; attach it again."
+            )
+        return ids
+
+    def clean_first_comment_media(self) -> str:
+        media_id = self.cleaned_data["first_comment_media"].strip()
+        if not media_id:
+            return ""
+        found = attachment_selectors.preview_media([media_id])
+        if not found or found[0].kind != "image":
+            raise forms.ValidationError("The first comment's picture must be an attached image.")
+        return media_id
 
     def clean_when(self) -> str:
         return self.cleaned_data.get("when", "").strip()
@@ -133,6 +183,8 @@ class PostCreateForm(WhenMixin, forms.Form):
             self._clean_new(data)
         self._clean_profiles(data)
         self._clean_time(data)
+        self._clean_media(data)
+        self._clean_first_comment(data)
         if not self.errors:
             self._clean_identical(data)
         return data
@@ -159,6 +211,39 @@ class PostCreateForm(WhenMixin, forms.Form):
                 f"Post {self.identical.oktopost_id} already sends this message to these "
                 "profiles at this time. Tick “Create it anyway” to make a second one.",
             )
+
+    def _clean_media(self, data: dict) -> None:
+        """The network's limits, before anything is sent to Oktopost."""
+        media_ids, upload_ids = data.get("media") or [], data.get("upload") or []
+        network = data.get("network")
+        if data.get("source") == "existing":
+            if media_ids or upload_ids:
+                self.add_error(
+                    "media",
+                    "Media go with a new message; an existing message keeps its own media.",
+                )
+            return
+        if not network or "media" in self.errors or "upload" in self.errors:
+            return
+        self.media_verdict = media_rules.check(network, media_items(media_ids, upload_ids))
+        for error in self.media_verdict.errors:
+            self.add_error("media", error)
+
+    def _clean_first_comment(self, data: dict) -> None:
+        text = data.get("first_comment_text", "").strip()
+        data["first_comment_text"] = text
+        if not text and not data.get("first_comment_media"):
+            return
+        known = {p.oktopost_id: p for p in self.profile_rows}
+        chosen = [known[pid] for pid in data.get("profiles") or [] if pid in known]
+        if not any(p.network == "LinkedIn" for p in chosen):
+            self.add_error(
+                "first_comment_text",
+                "A first comment can only go with a LinkedIn profile: pick one, or clear the "
+                "comment.",
+            )
+        elif not text:
+            self.add_error("first_comment_text", "Write the comment's text to go with its picture.")
 
     def _clean_existing(self, data: dict) -> None:
         message_id = data.get("message", "").strip()
@@ -218,6 +303,43 @@ class PostCreateForm(WhenMixin, forms.Form):
             data["start_at"] = self.clean_when_value(data["when"])
         except forms.ValidationError as exc:
             self.add_error("when", exc)
+
+
+def first_comment_of(data: dict) -> FirstCommentInput | None:
+    """The create form's first comment, as the service takes it (None: no comment)."""
+    if not data.get("first_comment_text"):
+        return None
+    return FirstCommentInput(data["first_comment_text"], data.get("first_comment_media") or None)
+
+
+class FirstCommentForm(forms.Form):
+    """A post's LinkedIn first comment; both empty removes it."""
+
+    text = forms.CharField(
+        required=False,
+        max_length=media_rules.FIRST_COMMENT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": f"A first comment is at most {media_rules.FIRST_COMMENT_LIMIT} "
+            "characters."
+        },
+    )
+    media_id = forms.CharField(required=False, max_length=32)
+    expected_modified = forms.DateTimeField(widget=forms.HiddenInput, error_messages=STALE_PAGE)
+
+    def clean_media_id(self) -> str:
+        media_id = self.cleaned_data["media_id"].strip()
+        if media_id:
+            found = attachment_selectors.preview_media([media_id])
+            if not found or found[0].kind != "image":
+                raise forms.ValidationError("The comment's picture must be an image.")
+        return media_id
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("media_id") and not data.get("text", "").strip():
+            self.add_error("text", "Write the comment's text to go with its picture.")
+        return data
 
 
 class RescheduleForm(WhenMixin, forms.Form):

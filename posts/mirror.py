@@ -24,12 +24,15 @@ from posts.models import (
     USER_NAMES_CACHE_KEY,
     Campaign,
     Delivery,
+    MediaItem,
+    MediaKind,
     Message,
     OktopostUser,
     Post,
     Profile,
     StatsSample,
     Status,
+    media_kind_of,
 )
 
 # How often a sent post's shares and impressions are worth one call each, by the age of
@@ -59,6 +62,7 @@ POST_FIELDS = (
     "flag",
     "utm",
     "raw",
+    "first_comment",
     "clicks",
     "conversions",
     "comments",
@@ -76,6 +80,8 @@ _MESSAGE_FIELDS = (
     "link_title",
     "description",
     "image_url",
+    "media",
+    "media_kind",
     "created",
     "modified",
     "raw",
@@ -118,6 +124,7 @@ def post_values(item: ok.Post) -> dict[str, object]:
         "flag": item.flag,
         "utm": item.utm,
         "raw": item.raw,
+        "first_comment": first_comment_values(item.raw.get("FirstComment")),
         # -1 means "not available for this network" (API reference §4).
         "clicks": max(item.clicks, 0),
         "conversions": max(item.converts, 0),
@@ -138,10 +145,58 @@ def message_values(message: ok.Message, *, now: datetime) -> dict[str, object]:
         "link_title": message.link_title[:500],
         "description": message.description,
         "image_url": message.image_url[:2000],
+        "media": (media := media_list(message.raw.get("Media"))),
+        "media_kind": media_kind(media),
         "created": message.created,
         "modified": message.modified,
         "raw": message.raw,
         "synced_at": now,
+    }
+
+
+def media_list(raw: object) -> list[dict[str, object]]:
+    """A message's Media as the mirror keeps it: [{id, type, name, resource, size}].
+
+    Read from the message's raw answer (kept whole by oktopost.types) so the mirror keeps
+    exactly what Oktopost sent, in its order; items without an id are skipped."""
+    items: list[dict[str, object]] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict) or not item.get("Id"):
+            continue
+        size = item.get("Size")
+        items.append(
+            {
+                "id": str(item["Id"])[:32],
+                "type": str(item.get("Type") or "")[:16],
+                "name": str(item.get("Name") or "")[:255],
+                "resource": str(item.get("Resource") or "")[:2000],
+                "size": int(size) if str(size).isdigit() else None,
+            }
+        )
+    return items
+
+
+def media_kind(media: list[dict[str, object]]) -> str:
+    """The one word for a list of media: a video wins, then an image, then a PDF."""
+    kinds = {media_kind_of(str(item.get("type", ""))) for item in media}
+    for kind in (MediaKind.VIDEO, MediaKind.IMAGE, MediaKind.PDF):
+        if kind in kinds:
+            return kind
+    return MediaKind.NONE
+
+
+def first_comment_values(raw: object) -> dict[str, object]:
+    """A LinkedIn post's FirstComment (API reference, posts: `FirstComment {Id, Text,
+    Status, Media[]}`) as {text, media_id, status}; {} when there is none."""
+    if not isinstance(raw, dict) or not (raw.get("Text") or raw.get("Media")):
+        return {}
+    media = raw.get("Media")
+    first = media[0] if isinstance(media, list) and media else media
+    media_id = first.get("Id", "") if isinstance(first, dict) else (first or "")
+    return {
+        "text": str(raw.get("Text") or ""),
+        "media_id": str(media_id)[:32],
+        "status": str(raw.get("Status") or ""),
     }
 
 
@@ -218,8 +273,14 @@ def posts_upsert(
     changed: list[Post] = []
     samples: list[StatsSample] = []
     unchanged = 0
+    kinds = dict(
+        Message.objects.filter(oktopost_id__in={i.message_id for i in items if i.message_id})
+        .exclude(media_kind="")
+        .values_list("oktopost_id", "media_kind")
+    )
     for item in items:
         values = post_values(item)
+        values["media_kind"] = kinds.get(item.message_id, MediaKind.NONE)
         post = existing.get(item.id)
         if post is None:
             post = Post(oktopost_id=item.id, **values)
@@ -253,6 +314,7 @@ def posts_upsert(
         changed,
         [
             *POST_FIELDS,
+            "media_kind",
             "counters_at",
             "synced_at",
             "seen_in_full_sync",
@@ -322,12 +384,56 @@ def deliveries_from_postlogs(post: Post, logs: Iterable[ok.Postlog]) -> None:
 
 
 def messages_upsert(messages: Iterable[ok.Message], *, now: datetime) -> None:
+    rows = [Message(**message_values(m, now=now)) for m in messages]
     Message.objects.bulk_create(
-        [Message(**message_values(m, now=now)) for m in messages],
+        rows,
         update_conflicts=True,
         unique_fields=["oktopost_id"],
         update_fields=list(_MESSAGE_FIELDS),
     )
+    # Posts copy their message's media kind (an indexed column for the queue): one
+    # UPDATE per kind, touching only posts whose kind is different.
+    by_kind: dict[str, list[str]] = {}
+    for row in rows:
+        by_kind.setdefault(row.media_kind, []).append(row.oktopost_id)
+    for kind, ids in by_kind.items():
+        Post.objects.filter(message_id__in=ids).exclude(media_kind=kind).update(media_kind=kind)
+    media_upsert_raw([item for m in messages for item in m.raw.get("Media") or []], now=now)
+
+
+def media_upsert_raw(raw_items: Iterable[object], *, now: datetime) -> None:
+    """Media records from Oktopost's answers (a message's Media, the library's list, an
+    upload's media): what thumbnails may be fetched from."""
+    rows = {}
+    for raw in raw_items:
+        if not isinstance(raw, dict) or not raw.get("Id"):
+            continue
+        size = raw.get("Size")
+        created = raw.get("Created")
+        rows[str(raw["Id"])] = MediaItem(
+            oktopost_id=str(raw["Id"])[:32],
+            type=str(raw.get("Type") or "")[:16],
+            name=str(raw.get("Name") or "")[:255],
+            resource=str(raw.get("Resource") or "")[:2000],
+            size=int(size) if str(size).isdigit() else None,
+            status=str(raw.get("Status") or "")[:32],
+            created=ok.parse_datetime(created) if _is_datetime(created) else None,
+            synced_at=now,
+        )
+    if rows:
+        MediaItem.objects.bulk_create(
+            list(rows.values()),
+            update_conflicts=True,
+            unique_fields=["oktopost_id"],
+            update_fields=["type", "name", "resource", "size", "status", "created", "synced_at"],
+        )
+
+
+def _is_datetime(value: object) -> bool:
+    try:
+        return isinstance(value, str) and ok.parse_datetime(value) is not None
+    except ValueError:
+        return False
 
 
 def campaigns_upsert(campaigns: Iterable[ok.Campaign], *, now: datetime) -> None:

@@ -137,6 +137,10 @@ class Message(models.Model):
     link_title = models.CharField(max_length=500, blank=True)
     description = models.TextField(blank=True)
     image_url = models.URLField(max_length=2000, blank=True)
+    # The message's attached media as Oktopost lists them: [{id, type, name, resource,
+    # size}] (posts.mirror.media_list), and the one word the queue filters by.
+    media = models.JSONField(default=list, blank=True)
+    media_kind = models.CharField(max_length=8, blank=True, default="")
     created = models.DateTimeField(null=True)
     modified = models.DateTimeField(null=True)
     raw = models.JSONField(default=dict)
@@ -156,6 +160,49 @@ class Message(models.Model):
     @property
     def image_src(self) -> str:
         return web_url(self.image_url)
+
+
+class MediaKind(models.TextChoices):
+    NONE = "", "Text only"
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+    PDF = "pdf", "PDF"
+
+
+class MediaItem(models.Model):
+    """A media record in Oktopost's library (026…), as last seen in an answer: a
+    message's Media, the library's list, an upload or an added image URL. Thumbnails
+    are fetched only from a record's `resource` (attachments.fetch)."""
+
+    oktopost_id = models.CharField(max_length=32, unique=True)
+    type = models.CharField(max_length=16, blank=True)  # Image, Video, ImageUrl, PDF
+    name = models.CharField(max_length=255, blank=True)
+    resource = models.URLField(max_length=2000, blank=True)
+    size = models.BigIntegerField(null=True)
+    status = models.CharField(max_length=32, blank=True)
+    created = models.DateTimeField(null=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name or self.oktopost_id
+
+    @property
+    def kind(self) -> str:
+        return media_kind_of(self.type)
+
+    @property
+    def kind_label(self) -> str:
+        return MediaKind(self.kind).label
+
+
+def media_kind_of(oktopost_type: str) -> str:
+    """Oktopost's media Type (Image, ImageUrl, Video, PDF) as a MediaKind value."""
+    word = oktopost_type.lower()
+    if word.startswith("video"):
+        return MediaKind.VIDEO
+    if word == "pdf":
+        return MediaKind.PDF
+    return MediaKind.IMAGE if word.startswith("image") else MediaKind.NONE
 
 
 # The columns of the stats review's aggregates, in index order (range column first).
@@ -215,6 +262,11 @@ class Post(models.Model):
     flag = models.CharField(max_length=32, blank=True)
     utm = models.CharField(max_length=500, blank=True)
     raw = models.JSONField(default=dict)
+    # Copied from the message's media by the mirror, so "with image / with video / text
+    # only" is an indexed column for the queue and the stats pages.
+    media_kind = models.CharField(max_length=8, blank=True, default="", choices=MediaKind.choices)
+    # LinkedIn's first comment as Oktopost returns it: {text, media_id, status}, or {}.
+    first_comment = models.JSONField(default=dict, blank=True)
 
     # Counters. The first four come with every list page (cheap); shares and
     # impressions only from GET /post/{id}?stats=1 (one call per post).
@@ -256,6 +308,7 @@ class Post(models.Model):
             models.Index(fields=["impressions", "id"], name="post_impressions_id"),
             models.Index(fields=["status", "start_at"], name="post_status_start"),
             models.Index(fields=["network", "start_at"], name="post_network_start"),
+            models.Index(fields=["media_kind", "start_at"], name="post_media_start"),
             # The stats review (reports/selectors.py) aggregates every post of a range:
             # this index holds every column those queries read, so they never touch the
             # wide rows (raw JSON) and read about a tenth of the bytes.
@@ -419,6 +472,9 @@ class Activity(models.Model):
         RESCHEDULE = "reschedule", "Rescheduled"
         CHANGE_PROFILES = "profiles", "Changed profiles"
         CANCEL = "cancel", "Cancelled"
+        FIRST_COMMENT = "first_comment", "Changed first comment"
+        MEDIA_UPLOAD = "media_upload", "Uploaded media"
+        MEDIA_ADD = "media_add", "Added media by address"
         BULK_SHIFT = "bulk_shift", "Bulk shift"
         BULK_MOVE = "bulk_move", "Bulk move"
 

@@ -30,6 +30,14 @@ PRESETS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "drafts": ("Drafts", (Status.DRAFT, Status.INQUEUE_DRAFT), "-modified"),
 }
 
+# media=: what the post carries (Post.media_kind, copied from its message by the mirror).
+MEDIA_FILTERS: dict[str, str] = {
+    "image": "With image",
+    "video": "With video",
+    "pdf": "With PDF",
+    "none": "Text only",
+}
+
 SORTS: dict[str, str] = {
     "start_at": "Scheduled time",
     "created": "Created",
@@ -66,6 +74,7 @@ class QueueFilters:
     created_by: tuple[str, ...] = ()
     # One message's posts (the stats page's per-message rollup links here).
     messages: tuple[str, ...] = ()
+    media: str = ""  # a key of MEDIA_FILTERS
     start_from: date | None = None
     start_to: date | None = None
     q: str = ""
@@ -93,6 +102,8 @@ class QueueFilters:
         pairs += [("source", s) for s in self.sources]
         pairs += [("created_by", u) for u in self.created_by]
         pairs += [("message", m) for m in self.messages]
+        if self.media:
+            pairs.append(("media", self.media))
         if self.start_from:
             pairs.append(("from", self.start_from.isoformat()))
         if self.start_to:
@@ -145,6 +156,8 @@ class QueueFilters:
             for value in values:
                 rest = tuple(v for v in values if v != value)
                 chips.append((str(labels.get(value, value)), self.query(**{name: rest})))
+        if self.media:
+            chips.append((MEDIA_FILTERS[self.media], self.query(media="")))
         if self.start_from:
             chips.append((f"from {self.start_from:%d %b %Y}", self.query(start_from=None)))
         if self.start_to:
@@ -258,6 +271,10 @@ def parse(
     sources = _choices(query, "source", set(Source.values), "source", notes)
     created_by = _choices(query, "created_by", None, "user", notes)
     message_ids = _choices(query, "message", None, "message", notes)
+    media = query.get("media", "").strip()
+    if media and media not in MEDIA_FILTERS:
+        notes.append(f"Ignored media “{media[:40]}”: use image, video, pdf or none.")
+        media = ""
     start_from = _date(query, "from", "start", notes)
     start_to = _date(query, "to", "end", notes)
     if start_from and start_to and start_from > start_to:
@@ -295,6 +312,7 @@ def parse(
         sources=sources,
         created_by=created_by,
         messages=message_ids,
+        media=media,
         start_from=start_from,
         start_to=start_to,
         q=q,

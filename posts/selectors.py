@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from oktodash.infra import cache_get, cache_set
+from attachments import selectors as attachment_selectors
+from posts import media_rules
 from posts.localtime import BadLocalTime, as_local, is_ambiguous, local_to_utc, parse_local
 from posts.models import (
     SENT_STATUSES,
@@ -26,6 +28,7 @@ from posts.models import (
     Post,
     Profile,
     SavedView,
+    media_kind_of,
     web_url,
 )
 from posts.networks import NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
@@ -65,7 +68,9 @@ class Unindexed(Func):
 
 
 # The columns the queue's filters test directly (profiles go through an EXISTS).
-_FILTERED_COLUMNS = ("status", "start_at", "network", "campaign_id", "source", "created_by")
+_FILTERED_COLUMNS = (
+    *("status", "start_at", "network", "campaign_id", "source", "created_by", "media_kind"),
+)
 
 
 def queue_queryset(
@@ -115,6 +120,9 @@ def queue_queryset(
         posts = posts.filter(**{f"{col('created_by')}__in": filters.created_by})
     if filters.messages:
         posts = posts.filter(message_id__in=filters.messages)
+    if filters.media:
+        kind = "" if filters.media == "none" else filters.media
+        posts = posts.filter(**{col("media_kind"): kind})
     if filters.profiles:
         targets = Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=filters.profiles)
         posts = posts.filter(Exists(targets))
@@ -137,6 +145,7 @@ _ROW_FIELDS = (
     *("start_at", "created", "modified", "synced_at", "counters_at", "stats_at"),
     *("clicks", "conversions", "comments", "likes", "shares", "impressions"),
     *("campaign", "campaign__name", "message", "message__text", "message__link_title"),
+    *("media_kind", "message__media"),
 )
 _TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
 
@@ -394,6 +403,85 @@ class CreateChecks:
     time_error: str
     # When the local time happens twice: the second instant, which is not used.
     utc_later: datetime | None = None
+    media: media_rules.Verdict | None = None
+    first_comment_left: int | None = None
+
+
+def media_items(media_ids: list[str], upload_ids: list[int]) -> list[media_rules.Item]:
+    """What the network limits are checked against: attached library media (their size
+    as Oktopost lists it) and our own files, ready or still being processed."""
+    items = [
+        media_rules.Item(m.kind, m.name, m.size, m.duration)
+        for m in attachment_selectors.preview_media(media_ids)
+    ]
+    ready = {m for m in media_ids}
+    for local in attachment_selectors.files_of(upload_ids):
+        if local.media_id not in ready:
+            items.append(media_rules.Item(local.media_kind, local.name, local.size, local.duration))
+    return items
+
+
+@dataclass(frozen=True)
+class ShownMedia:
+    id: str
+    kind: str
+    name: str
+    size: int | None
+    thumbnail_url: str  # oktodash's cached copy, images only
+    href: str  # Oktopost's own address of the file (http(s) only), for videos and PDFs
+
+
+def post_media(post: Post) -> dict[str, object]:
+    """A post's message media and its first comment, for the detail page and drawer."""
+    items = post.message.media if post.message_id and post.message else []
+    shown = []
+    for item in items if isinstance(items, list) else []:
+        kind = media_kind_of(str(item.get("type", "")))
+        media_id = str(item.get("id", ""))
+        shown.append(
+            ShownMedia(
+                id=media_id,
+                kind=kind,
+                name=str(item.get("name") or media_id),
+                size=item.get("size"),
+                thumbnail_url=attachment_selectors.thumbnail_url(media_id)
+                if kind == "image" and attachment_selectors.MEDIA_ID.match(media_id)
+                else "",
+                href=web_url(str(item.get("resource") or "")),
+            )
+        )
+    comment = post.first_comment or {}
+    comment_media = attachment_selectors.preview_media([comment.get("media_id", "")])
+    return {
+        "media": shown,
+        "first_comment": comment,
+        "comment_media": comment_media[0] if comment_media else None,
+        # Pictures the comment may take: the message's own images.
+        "comment_choices": [
+            m for m in shown if m.kind == "image" and m.id != comment.get("media_id")
+        ],
+        "takes_first_comment": post.network == "LinkedIn",
+    }
+
+
+def compose_media(data) -> dict[str, object]:
+    """What the create form had attached, to show again when it comes back with errors."""
+    if data is None or not hasattr(data, "getlist"):
+        return {"attached_media": [], "attached_files": [], "comment_media": None}
+    upload_ids = _ints(data.getlist("upload"))
+    files = attachment_selectors.files_of(upload_ids)
+    from_files = {f.media_id for f in files if f.media_id}
+    media_ids = [m for m in data.getlist("media")[:50] if m not in from_files]
+    comment = attachment_selectors.preview_media([data.get("first_comment_media", "")])
+    return {
+        "attached_media": attachment_selectors.preview_media(media_ids),
+        "attached_files": files,
+        "comment_media": comment[0] if comment else None,
+    }
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()][:50]
 
 
 def create_checks(form, user) -> CreateChecks:
@@ -440,7 +528,15 @@ def create_checks(form, user) -> CreateChecks:
             .filter(Exists(Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=profiles)))
             .order_by("start_at")[:5]
         )
+    verdict = None
+    getlist = data.getlist if hasattr(data, "getlist") else (lambda _: [])
+    media_ids, upload_ids = getlist("media")[:50], _ints(getlist("upload"))
+    if network and not message:
+        verdict = media_rules.check(network, media_items(media_ids, upload_ids))
+    comment = data.get("first_comment_text", "")
     return CreateChecks(
+        media=verdict,
+        first_comment_left=media_rules.FIRST_COMMENT_LIMIT - len(comment) if comment else None,
         counters=counters,
         duplicates=duplicates,
         past=bool(utc and utc < timezone.now()),

@@ -23,4 +23,5 @@ urlpatterns = [
     path("<str:oktopost_id>/reschedule/", views.post_reschedule, name="reschedule"),
     path("<str:oktopost_id>/profiles/", views.post_profiles, name="profiles"),
     path("<str:oktopost_id>/cancel/", views.post_cancel, name="cancel"),
+    path("<str:oktopost_id>/first-comment/", views.post_first_comment, name="first_comment"),
 ]

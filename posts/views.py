@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from accounts.roles import editor_required, role_required
 from oktodash.rendering import full_page, render_page_or_partial
 from posts import forms, queue, selectors, services
+from posts.services import posts as post_services
 from posts.models import NETWORKS, BulkAction, Post, Source
 
 viewer_required = role_required("viewer")
@@ -57,6 +58,7 @@ def _queue(
         "statuses": queue.STATUS_LABELS,
         "networks": NETWORKS,
         "sources": Source.values,
+        "media_filters": queue.MEDIA_FILTERS,
         "next_query": filters.query() + "&cursor=" + page.next_cursor.sign(filters)
         if page.next_cursor
         else "",
@@ -106,6 +108,7 @@ def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
         "can_write": request.user.is_editor,
         "history": _described(request, selectors.post_history(post), profiles),
         "network_profiles": selectors.profiles_of_network(post.network, profiles),
+        **selectors.post_media(post),
     }
     return render_page_or_partial(request, "posts/detail.html", "post-detail", context)
 
@@ -246,6 +249,9 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 text=data["text"],
                 link_url=data["link_url"],
                 title=data["title"],
+                media_ids=data["media"],
+                upload_ids=data["upload"],
+                first_comment=forms.first_comment_of(data),
             )
         except services.BeingChecked as exc:
             messages.warning(request, exc.message)
@@ -266,6 +272,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
         "checks": selectors.create_checks(form, request.user),
         "found": selectors.messages_search("", "", "", limit=10),
         "chosen": form["message"].value() or "",
+        **selectors.compose_media(form.data if form.is_bound else None),
     }
     return render_page_or_partial(request, "posts/new.html", "post-form", context)
 
@@ -379,6 +386,31 @@ def _after_write(request: HttpRequest, post: Post, error: str, done: str) -> Htt
     else:
         messages.success(request, done)
     return _go(request, reverse("posts:detail", args=[post.oktopost_id]))
+
+
+@require_POST
+@editor_required
+def post_first_comment(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    """Set, change or (empty text and no picture) remove a LinkedIn first comment."""
+    post = _editable_post(oktopost_id)
+    form = forms.FirstCommentForm(request.POST)
+    remove = request.POST.get("remove") == "1"
+    if remove:
+        form.data = form.data.copy()
+        form.data["text"], form.data["media_id"] = "", ""
+    return _change(
+        request,
+        post,
+        form,
+        lambda data: post_services.post_first_comment_change(
+            user=request.user,
+            post=post,
+            text=data["text"],
+            media_id=data["media_id"],
+            expected_modified=data["expected_modified"],
+        ),
+        done="First comment removed." if remove else "First comment saved.",
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,7 +22,7 @@ from reports.selectors import COUNTERS, DIMENSIONS, ORDERS, Scope
 # The queue's filter parameters; its sort, size, page and cursor mean nothing here.
 FILTER_KEYS = (
     *("preset", "status", "network", "profile", "campaign", "source", "created_by"),
-    *("message", "q", "deleted"),
+    *("message", "q", "deleted", "media"),
 )
 DISPLAY_KEYS = ("by", "order", "counter")
 DEFAULT_BY = "network"

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from attachments import services as attachment_services
 from oktodash import infra
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
@@ -24,7 +25,8 @@ from oktopost.limiter import next_midnight
 from posts import mirror, tasks
 from posts.connection import get_limiter
 from posts.locks import LockBusy, write_lock
-from posts.models import Activity, BulkAction, Message, Post
+from oktopost.types import FirstCommentInput
+from posts.models import Activity, BulkAction, Message, Post, Profile
 from posts.networks import CREATE_STATUSES
 from posts.services.common import (
     BeingChecked,
@@ -56,11 +58,14 @@ def message_create(
     text: str,
     link_url: str = "",
     title: str = "",
+    media_ids: list[str] | None = None,
     client: OktopostClient | None = None,
 ) -> Message:
-    """Create a reusable message in Oktopost and mirror it."""
+    """Create a reusable message in Oktopost (with its media, 026… ids) and mirror it."""
     client = client or interactive_client()
     after = {"network": network, "campaign": campaign_id, "text": text, "link_url": link_url}
+    if media_ids:
+        after["media"] = list(media_ids)
     item = write(
         lambda: client.message_create(
             network=network,
@@ -68,6 +73,7 @@ def message_create(
             text=text,
             link_url=link_url or None,
             title=title or None,
+            media_ids=media_ids or None,
         ),
         user=user,
         action=Activity.Action.MESSAGE_CREATE,
@@ -95,11 +101,15 @@ def post_create(
     profile_ids: list[str],
     start_at: datetime | None,
     status: str = "pending",
+    first_comment: FirstCommentInput | None = None,
     client: OktopostClient | None = None,
 ) -> Post:
-    """Schedule a message to profiles. A lost answer is never retried (no duplicates)."""
+    """Schedule a message to profiles. A lost answer is never retried (no duplicates).
+    `first_comment`: LinkedIn only (checked here too: Oktopost refuses it otherwise)."""
     if status not in CREATE_STATUSES:
         raise ServiceError(f"Unknown status {status!r}.", field="status")
+    if first_comment is not None:
+        _first_comment_allowed(profile_ids)
     client = client or interactive_client()
     after = {
         "message": message_id,
@@ -107,9 +117,15 @@ def post_create(
         "start_at": start_at.isoformat() if start_at else "as soon as possible",
         "status": status,
     }
+    if first_comment is not None:
+        after["first_comment"] = {"text": first_comment.text, "media": first_comment.media_id}
     item = write(
         lambda: client.post_create(
-            message_id=message_id, credential_ids=profile_ids, start_at=start_at, status=status
+            message_id=message_id,
+            credential_ids=profile_ids,
+            start_at=start_at,
+            status=status,
+            first_comment=first_comment,
         ),
         user=user,
         action=Activity.Action.CREATE,
@@ -132,6 +148,16 @@ def post_create(
     return post
 
 
+def _first_comment_allowed(profile_ids: list[str]) -> None:
+    """LinkedIn's first comment needs a LinkedIn profile among the targets (API
+    reference, posts: firstComment is "rejected if no LinkedIn credential is included")."""
+    if not Profile.objects.filter(oktopost_id__in=profile_ids, network="LinkedIn").exists():
+        raise ServiceError(
+            "A first comment can only go with a LinkedIn profile; nothing was created.",
+            field="first_comment_text",
+        )
+    
+
 def post_compose(
     *,
     user: User,
@@ -145,15 +171,27 @@ def post_compose(
     text: str = "",
     link_url: str = "",
     title: str = "",
+    media_ids: list[str] | None = None,
+    upload_ids: list[int] | None = None,
+    first_comment: FirstCommentInput | None = None,
 ) -> tuple[Post, bool]:
     """The create form's one step: an existing message, or a new one written first, then
     the post. Returns (the post, whether this request created it): the same `submit_key`
     again answers with the first request's post and creates nothing. If the message is
-    created but the post refused, the corrected form reuses that message."""
+    created but the post refused, the corrected form reuses that message.
+
+    Files still being processed by Oktopost (`upload_ids`) are asked about first: unless
+    every one is complete (and a video passed Oktopost's check), nothing is created."""
     row, earlier = submission_claim(user=user, key=submit_key)
     if earlier is not None:
         return earlier, False
     try:
+        media_ids = list(media_ids or [])
+        if upload_ids:
+            ready = attachment_services.uploads_resolve(local_ids=upload_ids, user=user)
+            media_ids += [f.media_id for f in ready if f.media_id not in media_ids]
+        if first_comment is not None:
+            _first_comment_allowed(profile_ids)
         client = interactive_client()
         if message is None and row.message_oktopost_id:
             message = Message.objects.filter(oktopost_id=row.message_oktopost_id).first()
@@ -165,6 +203,7 @@ def post_compose(
                 text=text,
                 link_url=link_url,
                 title=title,
+                media_ids=media_ids,
                 client=client,
             )
             submission_message(row, message.oktopost_id)
@@ -174,6 +213,7 @@ def post_compose(
             profile_ids=profile_ids,
             start_at=start_at,
             status=status,
+            first_comment=first_comment,
             client=client,
         )
     except BeingChecked as exc:
@@ -243,6 +283,8 @@ def post_update(
     expected_modified: datetime | None,
     start_at: datetime | None = None,
     profile_ids: list[str] | None = None,
+    first_comment: FirstCommentInput | None = None,
+    remove_first_comment: bool = False,
     bulk: BulkAction | None = None,
     client: OktopostClient | None = None,
 ) -> Post:
@@ -256,6 +298,8 @@ def post_update(
             action=action,
             start_at=start_at,
             profile_ids=profile_ids,
+            first_comment=first_comment,
+            remove_first_comment=remove_first_comment,
             bulk=bulk,
         )
 
@@ -269,6 +313,8 @@ def _update(
     start_at: datetime | None,
     profile_ids: list[str] | None,
     bulk: BulkAction | None,
+    first_comment: FirstCommentInput | None = None,
+    remove_first_comment: bool = False,
 ) -> Post:
     before = snapshot(post)
     wanted = {
@@ -279,8 +325,21 @@ def _update(
         }.items()
         if v is not None
     }
+    if first_comment is not None or remove_first_comment:
+        before["first_comment"] = post.first_comment
+        wanted["first_comment"] = (
+            {"text": first_comment.text, "media_id": first_comment.media_id or ""}
+            if first_comment is not None
+            else {}
+        )
     item = write(
-        lambda: client.post_update(post.oktopost_id, start_at=start_at, credential_ids=profile_ids),
+        lambda: client.post_update(
+            post.oktopost_id,
+            start_at=start_at,
+            credential_ids=profile_ids,
+            first_comment=first_comment,
+            remove_first_comment=remove_first_comment,
+        ),
         user=user,
         action=action,
         post_id=post.oktopost_id,
@@ -337,6 +396,37 @@ def post_profiles_change(
         action=Activity.Action.CHANGE_PROFILES,
         expected_modified=expected_modified,
         profile_ids=profile_ids,
+        client=client,
+    )
+
+
+def post_first_comment_change(
+    *,
+    user: User,
+    post: Post,
+    text: str,
+    media_id: str,
+    expected_modified: datetime,
+    client: OktopostClient | None = None,
+) -> Post:
+    """Set (or replace) the LinkedIn first comment of an unsent post; an empty text and
+    no picture removes it (`firstComment=null`)."""
+    if post.is_sent or post.deleted_at:
+        raise ServiceError("This post was already sent or cancelled; its comment stays as it is.")
+    if post.network != "LinkedIn" and not Profile.objects.filter(
+        oktopost_id__in=post.credential_ids, network="LinkedIn"
+    ).exists():
+        raise ServiceError("A first comment can only go with a LinkedIn profile.")
+    remove = not text.strip() and not media_id
+    if remove and not post.first_comment:
+        raise ServiceError("This post has no first comment to remove.")
+    return post_update(
+        user=user,
+        post=post,
+        action=Activity.Action.FIRST_COMMENT,
+        expected_modified=expected_modified,
+        first_comment=None if remove else FirstCommentInput(text.strip(), media_id or None),
+        remove_first_comment=remove,
         client=client,
     )
 

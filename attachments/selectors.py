@@ -1,0 +1,81 @@
+"""Reads about attached media, for the compose form, its previews and the queue."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from attachments.models import LocalFile
+from posts.models import MediaItem
+
+MEDIA_ID = re.compile(r"^026[0-9A-Za-z]{1,29}$")
+
+
+@dataclass(frozen=True)
+class PreviewMedia:
+    """What a preview or the form shows of one media item."""
+
+    id: str
+    kind: str  # "image", "video", "pdf"
+    thumbnail_url: str  # a logged-in oktodash URL; "" when there is no picture to show
+    name: str
+    width: int | None = None
+    height: int | None = None
+    size: int | None = None  # bytes, when known
+    duration: float | None = None  # seconds, videos we uploaded
+
+
+def thumbnail_url(media_id: str) -> str:
+    return reverse("attachments:thumbnail", kwargs={"media_id": media_id})
+
+
+def preview_media(ids: list[str]) -> list[PreviewMedia]:
+    """The media with these Oktopost ids (026…), in the order given, for previews and
+    limit checks; unknown or malformed ids are left out."""
+    wanted = [i for i in dict.fromkeys(ids) if MEDIA_ID.match(i)]
+    if not wanted:
+        return []
+    items = {m.oktopost_id: m for m in MediaItem.objects.filter(oktopost_id__in=wanted)}
+    files: dict[str, LocalFile] = {}
+    for local in LocalFile.objects.filter(media_id__in=wanted).order_by("id"):
+        files[local.media_id] = local
+    out = []
+    for media_id in wanted:
+        local, item = files.get(media_id), items.get(media_id)
+        if local is None and item is None:
+            continue
+        kind = local.media_kind if local else item.kind
+        if not kind:
+            continue
+        out.append(
+            PreviewMedia(
+                id=media_id,
+                kind=kind,
+                thumbnail_url=thumbnail_url(media_id) if kind == "image" else "",
+                name=(local.name if local else item.name) or media_id,
+                width=local.width if local else None,
+                height=local.height if local else None,
+                size=local.size if local else item.size,
+                duration=local.duration if local else None,
+            )
+        )
+    return out
+
+
+def files_of(ids: list[int]) -> list[LocalFile]:
+    return list(LocalFile.objects.filter(id__in=ids).order_by("id"))
+
+
+def file_for(file_id: int) -> LocalFile | None:
+    return LocalFile.objects.filter(id=file_id).first()
+
+
+def file_by_token(token: str) -> LocalFile | None:
+    try:
+        value = uuid.UUID(token)
+    except ValueError:
+        return None
+    return LocalFile.objects.filter(token=value).first()
