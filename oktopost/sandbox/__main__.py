@@ -29,6 +29,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--limit-status", type=int, default=429, help="HTTP status of rate-limit refusals"
     )
     parser.add_argument(
+        "--upload-delay",
+        type=float,
+        default=None,
+        help="seconds an upload stays pending at least (default: $OKTOPOST_SANDBOX_UPLOAD_DELAY "
+        "or 3)",
+    )
+    parser.add_argument(
         "--order",
         choices=("desc", "asc"),
         default="desc",
@@ -55,6 +62,10 @@ def main(argv: list[str] | None = None) -> None:
         descending=args.order == "desc",
         state_path=args.state,
     )
+    if args.upload_delay is not None:
+        if args.upload_delay < 0:
+            raise SystemExit("--upload-delay must not be negative")
+        config.upload_delay = args.upload_delay
     # Handlers first: a stop asked for while the world is still being built or loaded
     # ends the same quiet way as a later one (no KeyboardInterrupt traceback).
     stop = threading.Event()
