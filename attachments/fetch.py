@@ -68,8 +68,7 @@ def check_address(url: str, *, trust_oktopost: bool = False) -> None:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global and not private_ok:
             raise FetchRefused(
-                f"{host} is an address inside a private network; only public addresses "
-                "are fetched."
+                f"{host} is an address inside a private network; only public addresses are fetched."
             )
 
 
@@ -90,7 +89,9 @@ def fetch(url: str, *, limit: int, trust_oktopost: bool = False) -> tuple[bytes,
                     f"That address redirects to {where}; paste the final address instead."
                 )
             if response.status_code != 200:
-                raise FetchRefused(f"That address answered with an error (HTTP {response.status_code}).")
+                raise FetchRefused(
+                    f"That address answered with an error (HTTP {response.status_code})."
+                )
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise FetchRefused(f"That file is larger than {limit // 1_000_000} MB.")

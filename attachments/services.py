@@ -143,7 +143,11 @@ def file_refresh(*, local: LocalFile, client: OktopostClient | None = None) -> L
     """Ask Oktopost how a pending upload is doing (GET /upload/{id}); a complete video
     is then checked (GET /video-validate/{mediaId})."""
     if local.state != LocalFile.State.PENDING or not local.upload_id:
-        if local.state == LocalFile.State.COMPLETE and local.kind == "mp4" and local.video_ok is None:
+        if (
+            local.state == LocalFile.State.COMPLETE
+            and local.kind == "mp4"
+            and local.video_ok is None
+        ):
             return _video_check(local, client or interactive_client())
         return local
     client = client or interactive_client()
@@ -218,7 +222,9 @@ def uploads_resolve(*, local_ids: list[int], user: User) -> list[LocalFile]:
     client = None
     for local in files:
         if local.state == LocalFile.State.STORED:
-            problems.append(f"{local.name} was not sent to Oktopost yet: {local.reason or 'send it again.'}")
+            problems.append(
+                f"{local.name} was not sent to Oktopost yet: {local.reason or 'send it again.'}"
+            )
             continue
         client = client or interactive_client()
         local = file_refresh(local=local, client=client)

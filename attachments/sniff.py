@@ -42,7 +42,7 @@ class Sniffed:
 
     @property
     def media_kind(self) -> str:
-        """"image", "video" or "pdf": what the post shows."""
+        """ "image", "video" or "pdf": what the post shows."""
         if self.kind in IMAGE_KINDS:
             return "image"
         return "video" if self.kind == "mp4" else "pdf"
@@ -143,8 +143,8 @@ def _jpeg(stream: BinaryIO, size: int) -> Sniffed:
 
 
 def _mp4(stream: BinaryIO, size: int) -> Sniffed:
-    """Top-level boxes must tile the file exactly, and a `moov` (the index) must exist:
-    a copy cut short fails the first, a random file with `ftyp` at 4 the second."""
+    """Top-level boxes must tile the file exactly, and both the index (`moov`) and the
+    media data (`mdat`) must be there: a copy cut short fails one or the other."""
     offset, seen, duration = 0, set(), None
     while offset < size:
         stream.seek(offset)
@@ -167,7 +167,7 @@ def _mp4(stream: BinaryIO, size: int) -> Sniffed:
         if box_type == b"moov":
             duration = _mvhd_duration(stream, offset + header_len, offset + box_size)
         offset += box_size
-    if b"moov" not in seen:
+    if b"moov" not in seen or b"mdat" not in seen:
         raise _broken("MP4 video")
     return Sniffed("mp4", duration=duration)
 

@@ -22,7 +22,9 @@ from posts.services.common import ServiceError
 viewer_required = role_required("viewer")
 
 
-def _file_partial(request: HttpRequest, local: LocalFile | None, *, error: str = "") -> HttpResponse:
+def _file_partial(
+    request: HttpRequest, local: LocalFile | None, *, error: str = ""
+) -> HttpResponse:
     return render(
         request, "attachments/file.html", {"file": local, "error": error, "can_write": True}
     )

@@ -6,6 +6,9 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
+from attachments import selectors as attachment_selectors
+from oktopost.types import FirstCommentInput
+from posts import media_rules
 from posts.localtime import FURTHEST_AHEAD, BadLocalTime, local_to_utc, parse_local, within_reach
 from posts.models import (
     NETWORKS,
@@ -17,9 +20,6 @@ from posts.models import (
     SavedView,
     Submission,
 )
-from attachments import selectors as attachment_selectors
-from oktopost.types import FirstCommentInput
-from posts import media_rules
 from posts.networks import CREATE_STATUSES, NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
 from posts.selectors import media_items
 

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from oktodash.infra import cache_get, cache_set
 from attachments import selectors as attachment_selectors
+from oktodash.infra import cache_get, cache_set
 from posts import media_rules
 from posts.localtime import BadLocalTime, as_local, is_ambiguous, local_to_utc, parse_local
 from posts.models import (

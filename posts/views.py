@@ -13,8 +13,8 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from accounts.roles import editor_required, role_required
 from oktodash.rendering import full_page, render_page_or_partial
 from posts import forms, queue, selectors, services
-from posts.services import posts as post_services
 from posts.models import NETWORKS, BulkAction, Post, Source
+from posts.services import posts as post_services
 
 viewer_required = role_required("viewer")
 

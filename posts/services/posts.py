@@ -22,10 +22,10 @@ from oktodash import infra
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
 from oktopost.limiter import next_midnight
+from oktopost.types import FirstCommentInput
 from posts import mirror, tasks
 from posts.connection import get_limiter
 from posts.locks import LockBusy, write_lock
-from oktopost.types import FirstCommentInput
 from posts.models import Activity, BulkAction, Message, Post, Profile
 from posts.networks import CREATE_STATUSES
 from posts.services.common import (
@@ -156,7 +156,7 @@ def _first_comment_allowed(profile_ids: list[str]) -> None:
             "A first comment can only go with a LinkedIn profile; nothing was created.",
             field="first_comment_text",
         )
-    
+
 
 def post_compose(
     *,
@@ -413,9 +413,12 @@ def post_first_comment_change(
     no picture removes it (`firstComment=null`)."""
     if post.is_sent or post.deleted_at:
         raise ServiceError("This post was already sent or cancelled; its comment stays as it is.")
-    if post.network != "LinkedIn" and not Profile.objects.filter(
-        oktopost_id__in=post.credential_ids, network="LinkedIn"
-    ).exists():
+    if (
+        post.network != "LinkedIn"
+        and not Profile.objects.filter(
+            oktopost_id__in=post.credential_ids, network="LinkedIn"
+        ).exists()
+    ):
         raise ServiceError("A first comment can only go with a LinkedIn profile.")
     remove = not text.strip() and not media_id
     if remove and not post.first_comment:
