@@ -10,6 +10,7 @@ are fetched from.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -353,7 +354,8 @@ def thumbnail(media_id: str) -> tuple[Path, str] | None:
         log.info("thumbnail of %s not fetched: %s", media_id, exc)
         return None
     cached = storage.cache_path(f"{item.oktopost_id}.{sniff.EXTENSIONS[kind]}")
-    partial = cached.with_name(f".{cached.name}.part")
+    # A name of its own per request: two readers filling the cache never mix their bytes.
+    partial = cached.with_name(f".{cached.name}.{uuid.uuid4().hex}.part")
     partial.write_bytes(body)
     partial.replace(cached)
     return cached, sniff.KINDS[kind][0]

@@ -298,3 +298,28 @@ def test_an_upload_oktopost_cannot_fetch_fails_with_its_reason_and_the_file_is_k
     assert "Oktopost could not take this file" in html
     assert "Send again" in html
     assert storage.upload_path(local.disk_name).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/attachments/files/{id}/"),
+        ("post", "/attachments/files/{id}/retry/"),
+        ("get", "/attachments/library/"),
+        ("post", "/attachments/by-address/"),
+    ],
+)
+def test_viewers_get_403_on_every_other_attachment_write(
+    viewer_client, editor, method, url
+) -> None:
+    local = stored(editor)
+    response = getattr(viewer_client, method)(url.format(id=local.id))
+    assert response.status_code == 403
+    assert LocalFile.objects.get(id=local.id).state == "stored"
+
+
+def test_every_attachment_post_needs_the_csrf_token(editor) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    for url in ("/attachments/upload/", "/attachments/by-address/"):
+        assert client.post(url, {"image_url": "https://example.com/a.png"}).status_code == 403

@@ -345,3 +345,29 @@ def test_the_queue_filter_by_media_and_its_notes(db, editor_client) -> None:
     page = editor_client.get("/posts/?media=sound").content.decode()
     assert "Ignored media" in page
     assert "With image" in editor_client.get("/posts/?media=image").content.decode()
+
+
+def test_the_stats_page_takes_the_media_filter(db, editor_client) -> None:
+    f.post(status="complete", media_kind="image", start_at=timezone.now() - timedelta(days=1))
+    html = editor_client.get("/stats/?media=image").content.decode()
+    assert "With image" in html
+    assert "Ignored media" not in html
+
+
+def test_preview_media_describes_attached_media_in_the_order_given(db, editor) -> None:
+    from attachments import services
+    from attachments.selectors import preview_media
+
+    ids = library_images(2)
+    mirror_writer.media_upsert_raw(
+        [{"Id": "026video0000001", "Type": "Video", "Name": "film.mp4", "Size": 9}],
+        now=timezone.now(),
+    )
+    file = services.file_store(user=editor, upload=SimpleUploadedFile("own.png", PNG))
+    LocalFile.objects.filter(id=file.id).update(media_id="026own000000001", state="complete")
+    found = preview_media([ids[1], "026video0000001", "026own000000001", "026unknown", "bad"])
+    assert [m.id for m in found] == [ids[1], "026video0000001", "026own000000001"]
+    assert [m.kind for m in found] == ["image", "video", "image"]
+    assert found[0].thumbnail_url == f"/attachments/thumb/{ids[1]}/"
+    assert found[1].thumbnail_url == ""
+    assert (found[2].name, found[2].width, found[2].height) == ("own.png", 40, 30)
