@@ -323,3 +323,31 @@ def test_every_attachment_post_needs_the_csrf_token(editor) -> None:
     client.force_login(editor)
     for url in ("/attachments/upload/", "/attachments/by-address/"):
         assert client.post(url, {"image_url": "https://example.com/a.png"}).status_code == 403
+
+
+# --- the networks' media limits (posts.media_rules, pure) -------------------------------
+
+
+def test_media_rules_refuse_what_a_network_cannot_take_and_name_what_is_unknown() -> None:
+    from posts.media_rules import Item, check
+
+    video = Item("video", "clip.mp4", size=10_000_000, seconds=200)
+    assert (
+        "clip.mp4 lasts 200 s; Twitter takes videos up to 140 s."
+        in check("Twitter", [video]).errors
+    )
+    assert check("Twitter", [Item("video", "short.mp4", 1000, 30)]).errors == ()
+    mixed = check("LinkedIn", [Item("image", "a.png", 10), Item("video", "b.mp4", 10, 5)])
+    assert "Attach images, a video or a document, not a mix of them." in mixed.errors
+    assert (
+        "Facebook does not take PDF documents; only LinkedIn does."
+        in check("Facebook", [Item("pdf", "deck.pdf", 10)]).errors
+    )
+    assert check("Instagram", []).errors == ("Instagram posts need an image or a video.",)
+    facebook_video = check("Facebook", [Item("video", "v.mp4", 10, 5)])
+    assert facebook_video.errors == ()
+    assert "Facebook's video length limit is unknown." in facebook_video.unknown
+    assert check("Twitter", [Item("image", "x.png", None)]).unknown == (
+        "The size of x.png is unknown.",
+    )
+    assert check("LinkedIn", []).errors == () and check("LinkedIn", []).unknown == ()
