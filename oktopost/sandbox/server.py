@@ -172,11 +172,13 @@ class Sandbox:
         except Exception as error:  # a sandbox bug: fail the upload loudly, not silently
             traceback.print_exc()
             data, problem = None, f"Sandbox internal error: {type(error).__name__}"
-        with self.lock:
-            delay = self.config.upload_delay
-        remaining = started + delay - time.monotonic()
-        if remaining > 0:
-            time.sleep(remaining)
+        while True:
+            # Re-read each turn: POST /_sandbox/options may shorten or lengthen the wait.
+            with self.lock:
+                remaining = started + self.config.upload_delay - time.monotonic()
+            if remaining <= 0:
+                break
+            time.sleep(min(remaining, 0.05))
         with self.lock:
             if world is not self.world:
                 return  # the world was reset meanwhile
