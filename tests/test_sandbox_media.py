@@ -562,3 +562,25 @@ def test_media_uploads_and_comments_survive_the_state_file() -> None:
     assert again.posts[post.id].first_comment == post.first_comment
     assert again.uploads == world.uploads
     assert again.counters["media"] == world.counters["media"] == len(world.media)
+
+
+def test_a_state_file_from_before_media_gets_the_demo_library() -> None:
+    world = World.generate(seed=3, posts=60, account_id="001000000000001", now=time.time())
+    state = json.loads(json.dumps(world.to_state()))
+    for key in ("media", "blobs", "uploads"):
+        del state[key]
+    for row in state["messages"]:
+        row.pop()  # media_ids, the last Message field
+    for row in state["posts"]:
+        row.pop()  # first_comment, the last Post field
+    for key in ("media", "upload", "comment"):
+        del state["counters"][key]
+
+    again = World.from_state(state)
+
+    assert again.media.keys() == world.media.keys()
+    assert again.blobs == world.blobs
+    assert {m.id: m.media_ids for m in again.messages.values()} == {
+        m.id: m.media_ids for m in world.messages.values()
+    }
+    assert all(p.first_comment is None for p in again.posts.values())

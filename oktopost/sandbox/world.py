@@ -933,6 +933,10 @@ class World:
         world.media = {m["Id"]: m for m in state.get("media", [])}
         world.blobs = {k: base64.b64decode(v) for k, v in state.get("blobs", {}).items()}
         world.uploads = {u["Id"]: u for u in state.get("uploads", [])}
+        if "media" not in state:
+            # Saved before the sandbox knew media: give it the demo library, so a `make run`
+            # with an old state file shows pictures too.
+            world._generate_media()
         world.rebuild_indexes()
         return world
 
