@@ -600,6 +600,10 @@ class Handler(BaseHTTPRequestHandler):
             fault = sandbox.faults.take()
             delay_ms = sandbox.faults.latency_ms
             after_write_ms = sandbox.faults.after_write_delay_ms
+            # A request belongs to the call log of the moment it arrived: one still being
+            # answered (slow, after-write delay) when the sandbox is reset must not show up
+            # in the fresh log.
+            calls = sandbox.calls
         if fault and fault.startswith("slow:"):
             delay_ms += int(fault[5:])
             fault = None
@@ -608,7 +612,7 @@ class Handler(BaseHTTPRequestHandler):
 
         def record(status: int) -> None:
             with sandbox.lock:
-                sandbox.calls.record(method, path, query, status, fault)
+                calls.record(method, path, query, status, fault)
 
         if fault == "drop":
             record(0)
