@@ -172,11 +172,13 @@ class Sandbox:
         except Exception as error:  # a sandbox bug: fail the upload loudly, not silently
             traceback.print_exc()
             data, problem = None, f"Sandbox internal error: {type(error).__name__}"
-        with self.lock:
-            delay = self.config.upload_delay
-        remaining = started + delay - time.monotonic()
-        if remaining > 0:
-            time.sleep(remaining)
+        while True:
+            # Re-read each turn: POST /_sandbox/options may shorten or lengthen the wait.
+            with self.lock:
+                remaining = started + self.config.upload_delay - time.monotonic()
+            if remaining <= 0:
+                break
+            time.sleep(min(remaining, 0.05))
         with self.lock:
             if world is not self.world:
                 return  # the world was reset meanwhile
@@ -598,6 +600,10 @@ class Handler(BaseHTTPRequestHandler):
             fault = sandbox.faults.take()
             delay_ms = sandbox.faults.latency_ms
             after_write_ms = sandbox.faults.after_write_delay_ms
+            # A request belongs to the call log of the moment it arrived: one still being
+            # answered (slow, after-write delay) when the sandbox is reset must not show up
+            # in the fresh log.
+            calls = sandbox.calls
         if fault and fault.startswith("slow:"):
             delay_ms += int(fault[5:])
             fault = None
@@ -606,7 +612,7 @@ class Handler(BaseHTTPRequestHandler):
 
         def record(status: int) -> None:
             with sandbox.lock:
-                sandbox.calls.record(method, path, query, status, fault)
+                calls.record(method, path, query, status, fault)
 
         if fault == "drop":
             record(0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import functools
 import hashlib
 import itertools
 import math
@@ -467,12 +468,9 @@ class World:
 
         Picked by hashing ids, not by the generator's random stream, so adding media
         left every other generated value as it was."""
-        from oktopost.sandbox import media as files
-
-        width, height = DEMO_IMAGE_SIZE
         ids = []
         for number, (name, top, bottom) in enumerate(DEMO_IMAGES, start=1):
-            data = files.png(width, height, top, bottom)
+            data = _demo_png(top, bottom)
             created = self.anchor - (120 - number * 5) * DAY
             author = self.users[number % len(self.users)]["Id"]
             item = self.add_media(
@@ -933,8 +931,20 @@ class World:
         world.media = {m["Id"]: m for m in state.get("media", [])}
         world.blobs = {k: base64.b64decode(v) for k, v in state.get("blobs", {}).items()}
         world.uploads = {u["Id"]: u for u in state.get("uploads", [])}
+        if "media" not in state:
+            # Saved before the sandbox knew media: give it the demo library, so a `make run`
+            # with an old state file shows pictures too.
+            world._generate_media()
         world.rebuild_indexes()
         return world
+
+
+@functools.cache
+def _demo_png(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> bytes:
+    """Made once per process: a sandbox reset regenerates the world and should stay quick."""
+    from oktopost.sandbox import media as files
+
+    return files.png(*DEMO_IMAGE_SIZE, top, bottom)
 
 
 def _sorted_remove(index: list[tuple[int, str]], key: tuple[int, str]) -> None:
