@@ -644,6 +644,12 @@ def activity_describe(entries: list[Activity], *, zone, profiles: dict[str, Prof
             changes.append(f"Status: {old} → {statuses.get(after['status'], after['status'])}")
         if after.get("deleted"):
             changes.append("Cancelled (deleted in Oktopost)")
+        if "first_comment" in before or "first_comment" in after:
+            old_text = (before.get("first_comment") or {}).get("text") or "none"
+            new_text = (after.get("first_comment") or {}).get("text") or "removed"
+            changes.append(f"First comment: {old_text[:80]} → {new_text[:80]}")
+        if after.get("media"):
+            changes.append(f"Media: {len(after['media'])} attached")
         entry.changes = changes
 
 

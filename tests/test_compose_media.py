@@ -197,6 +197,9 @@ def test_a_linkedin_post_keeps_its_first_comment_and_it_can_be_changed_and_remov
         )
     )
     assert len(actions) == 2
+    activity = editor_client.get("/activity/").content.decode()
+    assert "First comment: Link in the first comment → A better comment" in activity
+    assert "First comment: A better comment → removed" in activity
 
 
 def test_a_first_comment_over_3000_characters_is_refused(mirror, editor_client) -> None:

@@ -351,13 +351,16 @@ def _update(
     )
     with transaction.atomic():
         updated = mirror_post(item)
+        after = snapshot(updated)
+        if "first_comment" in before:
+            after["first_comment"] = updated.first_comment
         record(
             user=user,
             action=action,
             outcome=Activity.Outcome.OK,
             post_id=post.oktopost_id,
             before=before,
-            after=snapshot(updated),
+            after=after,
             answer=f"Post {post.oktopost_id} updated",
             bulk=bulk,
         )

@@ -69,4 +69,15 @@ def test_attach_an_image_schedule_it_and_see_the_thumbnail_in_the_queue(
     thumb.wait_for()
     assert thumb.evaluate("img => img.complete && img.naturalWidth") > 0
     screenshot(page, "queue-with-thumbnail")
+    # The drawer shows the whole picture and the first comment, which can be removed.
+    page.locator(f"#post-{post.oktopost_id} .col-message a").click()
+    drawer = page.locator("#drawer.open")
+    drawer.locator(".media-full img").wait_for()
+    assert drawer.locator(".media-full img").evaluate("img => img.naturalWidth") == 120
+    assert "Full story in the link below" in drawer.locator(".first-comment").inner_text()
+    screenshot(page, "drawer-with-media")
+    drawer.locator("button:has-text('Remove first comment')").click()
+    page.wait_for_selector("#messages:has-text('First comment removed.')")
+    post.refresh_from_db()
+    assert post.first_comment == {}
     assert [e for e in page.console_errors if "ERR_NAME_NOT_RESOLVED" not in e] == []
