@@ -68,6 +68,13 @@ class LocalFile(models.Model):
         return f"{self.token}.{EXTENSIONS.get(self.kind, 'bin')}"
 
     @property
+    def poll_seconds(self) -> int:
+        """How long the page waits before asking again: each ask is one Oktopost call
+        from the editors' share, so a long processing is asked about less often."""
+        age = (timezone.now() - self.created).total_seconds()
+        return 1 if age < 15 else 3 if age < 60 else 10
+
+    @property
     def usable(self) -> bool:
         """Complete in Oktopost and, for a video, accepted by its video check."""
         if self.state != self.State.COMPLETE or not self.media_id:
