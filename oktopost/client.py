@@ -46,14 +46,21 @@ from oktopost.errors import (
 )
 from oktopost.limiter import Limiter, Priority
 from oktopost.types import (
+    MEDIA_TYPES,
+    UPLOAD_MIME_TYPES,
+    UPLOAD_STATUSES,
     Campaign,
     Credential,
+    FirstCommentInput,
     Me,
+    Media,
     Message,
     Page,
     Post,
     Postlog,
+    Upload,
     User,
+    VideoCheck,
     format_datetime,
 )
 
@@ -77,6 +84,8 @@ _WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 _BACKOFF_CAP = 30.0
 
 PostOrder = Literal["created", "modified", "startDateTime"]
+# A LinkedIn first comment's text limit (API reference §2 "Create params").
+FIRST_COMMENT_MAX = 3000
 
 
 class OktopostClient:
@@ -206,15 +215,19 @@ class OktopostClient:
         credential_ids: Sequence[str],
         start_at: datetime | None = None,
         status: str | None = None,
+        first_comment: FirstCommentInput | None = None,
     ) -> Post:
         """Schedule ``message_id`` on the profiles. Raises AmbiguousWriteError if the answer
-        was lost: check ``post_list(message_id=...)`` before creating again."""
+        was lost: check ``post_list(message_id=...)`` before creating again.
+
+        ``first_comment`` is LinkedIn only: Oktopost refuses it when no profile is LinkedIn."""
         data = _drop_none(
             messageId=message_id,
             credentialIds=_join_ids(credential_ids, "credential_ids", required=True),
             startDateTime=None if start_at is None else _epoch(start_at),
             status=status,
         )
+        data |= _first_comment_fields(first_comment)
         call = "POST /post"
         return Post.from_api(
             _member(self._request("POST", "/post", call=call, data=data), "Post", call), call=call
@@ -228,8 +241,15 @@ class OktopostClient:
         credential_ids: Sequence[str] | None = None,
         message_id: str | None = None,
         status: str | None = None,
+        first_comment: FirstCommentInput | None = None,
+        remove_first_comment: bool = False,
     ) -> Post:
-        """Change an unsent post; only the arguments given are sent."""
+        """Change an unsent post; only the arguments given are sent.
+
+        ``first_comment`` sets (replaces) the LinkedIn first comment; ``remove_first_comment``
+        sends ``firstComment=null``, which removes it. The two cannot go together."""
+        if first_comment is not None and remove_first_comment:
+            raise ValueError("give first_comment or remove_first_comment, not both")
         data = _drop_none(
             startDateTime=None if start_at is None else _epoch(start_at),
             credentialIds=None
@@ -238,6 +258,9 @@ class OktopostClient:
             messageId=message_id,
             status=status,
         )
+        data |= _first_comment_fields(first_comment)
+        if remove_first_comment:
+            data["firstComment"] = "null"
         if not data:
             raise ValueError("post_update needs at least one field to change")
         call = "POST /post/{id}"
@@ -292,8 +315,11 @@ class OktopostClient:
         description: str | None = None,
         image_url: str | None = None,
         title: str | None = None,
+        media_ids: Sequence[str] | None = None,
     ) -> Message:
-        """Create a message. Raises AmbiguousWriteError if the answer was lost."""
+        """Create a message. Raises AmbiguousWriteError if the answer was lost.
+
+        ``media_ids`` are media library items (``026…``) sent as ``media``, comma-joined."""
         data = _drop_none(
             network=network,
             campaignId=campaign_id,
@@ -303,10 +329,79 @@ class OktopostClient:
             description=description,
             imageUrl=image_url,
             title=title,
+            media=None if not media_ids else _join_ids(media_ids, "media_ids"),
         )
         call = "POST /message"
         body = self._request("POST", "/message", call=call, data=data)
         return Message.from_api(_member(body, "Message", call), call=call)
+
+    # -- media library -------------------------------------------------------------------
+
+    def media_create(self, *, resource: str, name: str | None = None) -> Media:
+        """Add an image by its public URL (``POST /media``); Oktopost checks that it answers.
+        Raises AmbiguousWriteError if the answer was lost."""
+        if not resource.strip():
+            raise ValueError("resource must be an image URL")
+        call = "POST /media"
+        data = _drop_none(resource=resource.strip(), name=name)
+        body = self._request("POST", "/media", call=call, data=data)
+        return Media.from_api(_member(body, "Media", call), call=call)
+
+    def media_list(
+        self,
+        *,
+        q: str | None = None,
+        type: str | None = None,
+        page: int = 0,
+        count: int = 100,
+    ) -> Page[Media]:
+        """One page of the media library; ``q`` matches names, ``type`` is in MEDIA_TYPES."""
+        if type is not None and type not in MEDIA_TYPES:
+            raise ValueError(f"type must be one of {MEDIA_TYPES}, got {type!r}")
+        params = _paging(page, count) | _drop_none(q=q or None, type=type)
+        return self._page("GET /media", "/media", params, Media.from_api, page=page, count=count)
+
+    def media_get(self, media_id: str) -> Media:
+        call = "GET /media/{id}"
+        body = self._request("GET", f"/media/{_seg(media_id)}", call=call)
+        return Media.from_api(_member(body, "Media", call), call=call)
+
+    def media_delete(self, media_id: str) -> None:
+        self._request("DELETE", f"/media/{_seg(media_id)}", call="DELETE /media/{id}")
+
+    # -- uploads ---------------------------------------------------------------------------
+
+    def upload_create(self, *, source: str, name: str, mime_type: str) -> Upload:
+        """Ask Oktopost to fetch a file (``POST /upload``). ``source`` must answer HEAD and
+        ranged GETs; the upload starts ``pending``: poll ``upload_get`` until it is
+        ``complete`` (then ``media_id`` is set) or ``failed`` (``reason`` says why)."""
+        if mime_type not in UPLOAD_MIME_TYPES:
+            raise ValueError(f"mime_type must be one of {UPLOAD_MIME_TYPES}, got {mime_type!r}")
+        if not source.strip() or not name.strip():
+            raise ValueError("upload_create needs a source URL and a name")
+        call = "POST /upload"
+        data = {"source": source.strip(), "name": name.strip(), "mimeType": mime_type}
+        body = self._request("POST", "/upload", call=call, data=data)
+        return Upload.from_api(_member(body, "Upload", call), call=call)
+
+    def upload_get(self, upload_id: str) -> Upload:
+        call = "GET /upload/{id}"
+        body = self._request("GET", f"/upload/{_seg(upload_id)}", call=call)
+        return Upload.from_api(_member(body, "Upload", call), call=call)
+
+    def upload_list(
+        self, *, status: str | None = None, page: int = 0, count: int = 100
+    ) -> Page[Upload]:
+        if status is not None and status not in UPLOAD_STATUSES:
+            raise ValueError(f"status must be one of {UPLOAD_STATUSES}, got {status!r}")
+        params = _paging(page, count) | _drop_none(status=status)
+        return self._page("GET /upload", "/upload", params, Upload.from_api, page=page, count=count)
+
+    def video_validate(self, media_id: str) -> VideoCheck:
+        """Whether a video media item can be published (``GET /video-validate/{mediaId}``)."""
+        call = "GET /video-validate/{id}"
+        body = self._request("GET", f"/video-validate/{_seg(media_id)}", call=call)
+        return VideoCheck.from_api(body, call=call)
 
     # -- campaigns -----------------------------------------------------------------------
 
@@ -642,6 +737,23 @@ def _join_ids(ids: Sequence[str] | str, name: str, *, required: bool = False) ->
     if required and not joined:
         raise ValueError(f"{name} must not be empty")
     return joined
+
+
+def _first_comment_fields(first_comment: FirstCommentInput | None) -> dict[str, str]:
+    """PHP bracket notation, as the SDK sends objects (API reference §1 "Arrays/objects")."""
+    if first_comment is None:
+        return {}
+    text = first_comment.text or ""
+    if not text.strip() and not first_comment.media_id:
+        raise ValueError("a first comment needs text or an image")
+    if len(text) > FIRST_COMMENT_MAX:
+        raise ValueError(
+            f"a first comment has at most {FIRST_COMMENT_MAX} characters, got {len(text)}"
+        )
+    fields = {"firstComment[text]": text}
+    if first_comment.media_id:
+        fields["firstComment[media]"] = first_comment.media_id
+    return fields
 
 
 def _epoch(value: datetime) -> int:

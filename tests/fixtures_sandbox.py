@@ -9,9 +9,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +118,89 @@ def sandbox_server() -> Iterator[SandboxProcess]:
 def sandbox(sandbox_server: SandboxProcess) -> SandboxProcess:
     sandbox_server.control("POST", "reset")
     return sandbox_server
+
+
+@dataclass
+class Source:
+    """What the `file_source` server answers for one path."""
+
+    body: bytes
+    content_type: str = "application/octet-stream"
+    status: int = 200
+    ranges: bool = True  # answer Range requests with 206 (False: ignore them, answer 200)
+    declared_size: int | None = None  # Content-Length to claim on HEAD, if not len(body)
+
+
+class FileSource:
+    """A small HTTP server on loopback serving files the way a CDN does (HEAD, Range),
+    so the sandbox has real sources to fetch for POST /media and POST /upload."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, Source] = {}
+        self.requests: list[tuple[str, str, str]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_HEAD(self) -> None:
+                self.answer(head=True)
+
+            def do_GET(self) -> None:
+                self.answer(head=False)
+
+            def answer(self, *, head: bool) -> None:
+                owner.requests.append((self.command, self.path, self.headers.get("Range", "")))
+                source = owner.files.get(self.path)
+                if source is None:
+                    source = Source(b"not found\n", "text/plain", status=404)
+                body, status, extra = source.body, source.status, {}
+                wanted = self.headers.get("Range", "")
+                if not head and status == 200 and wanted.startswith("bytes=") and source.ranges:
+                    first, _, last = wanted[6:].partition("-")
+                    start, end = int(first), min(int(last), len(body) - 1)
+                    extra["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+                    body, status = body[start : end + 1], 206
+                size = source.declared_size if head and source.declared_size else len(body)
+                self.send_response(status)
+                self.send_header("Content-Type", source.content_type)
+                self.send_header("Content-Length", str(size))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def add(self, path: str, body: bytes, content_type: str, **options: Any) -> str:
+        self.files[path] = Source(body, content_type, **options)
+        return self.url(path)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def file_source() -> Iterator[FileSource]:
+    server = FileSource()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def quick_uploads(sandbox: SandboxProcess) -> SandboxProcess:
+    """The sandbox with uploads settling after 0.2 s (reset restores the default)."""
+    sandbox.control("POST", "options", {"upload_delay": 0.2})
+    return sandbox

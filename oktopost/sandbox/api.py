@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from oktopost.sandbox import content
+from oktopost.sandbox import media as files
 from oktopost.sandbox.world import (
     FILTER_FIELDS,
     ORDER_FIELDS,
@@ -33,14 +35,28 @@ PAGE_SIZES = (25, 50, 100)
 MAX_MESSAGE_IDS = 100
 DEFAULT_DELAY = 60  # startDateTime default: "+1 minute" (Posts API page)
 NETWORK_ALIASES = {n.lower(): n for n in content.NETWORKS}
+MEDIA_TYPES = ("Image", "Video", "ImageUrl", "PDF")
+UPLOAD_STATUSES = ("pending", "failed", "complete")
+FIRST_COMMENT_MAX = 3000  # characters (SDK-1.1 FirstCommentInput)
 
 
 class Api:
     """Routes one authenticated /v2 request to the world; the caller holds the lock."""
 
-    def __init__(self, world: World, *, descending: bool) -> None:
+    def __init__(
+        self,
+        world: World,
+        *,
+        descending: bool,
+        files_root: str = "",
+        start_upload: Callable[[str], None] | None = None,
+    ) -> None:
         self.world = world
         self.descending = descending
+        # Where /files/... is served (the sandbox's own root URL), for media Resource.
+        self.files_root = files_root
+        # Starts the background fetch of a new upload (the server's thread).
+        self.start_upload = start_upload
 
     def handle(self, method: str, path: str, query: Params, form: Params) -> tuple[int, Payload]:
         parts = [p for p in path.split("/") if p]
@@ -63,6 +79,13 @@ class Api:
             ("GET", "postlog", 2): self.postlog_get,
             ("GET", "user", 1): self.user_list,
             ("GET", "user", 2): self.user_get,
+            ("GET", "media", 1): self.media_list,
+            ("GET", "media", 2): self.media_get,
+            ("DELETE", "media", 2): self.media_delete,
+            ("GET", "upload", 1): self.upload_list,
+            ("POST", "upload", 1): self.upload_create,
+            ("GET", "upload", 2): self.upload_get,
+            ("GET", "video-validate", 2): self.video_validate,
         }
         handler = routes.get((method, parts[0], len(parts))) if parts else None
         if handler is None:
@@ -152,6 +175,7 @@ class Api:
             start=values.get("start", self.world.now() + DEFAULT_DELAY),
             status=values.get("status", "pending"),
             user_id=self.world.api_user_id,
+            first_comment=values.get("first_comment"),
         )
         return {"Result": True, "Post": self.render_post(post, self.world.now())}
 
@@ -207,9 +231,68 @@ class Api:
             else:
                 options = ", ".join(WRITABLE_STATUSES)
                 errors["status"] = f"Status {params['status']} is not valid. Options: {options}."
+        self.first_comment_values(params, post, values, errors)
         if errors:
             raise ApiError.fields(errors)
         return values
+
+    def first_comment_values(
+        self, params: Params, post: Post | None, values: dict[str, Any], errors: dict[str, str]
+    ) -> None:
+        """`firstComment[text]`/`firstComment[media]` set it, `firstComment=null` removes it;
+        LinkedIn only (SDK-1.1 CreatePostParams, MCPREF)."""
+        keys = [k for k in params if k == "firstComment" or k.startswith("firstComment[")]
+        if not keys:
+            comment = post.first_comment if post else None
+        elif params.get("firstComment") == "null" and keys == ["firstComment"]:
+            values["first_comment"] = comment = None
+        elif set(keys) - {"firstComment[text]", "firstComment[media]"}:
+            errors["firstComment"] = (
+                "Send firstComment[text] and/or firstComment[media], "
+                "or firstComment=null to remove the first comment."
+            )
+            return
+        else:
+            text = params.get("firstComment[text]", "")
+            media_id = params.get("firstComment[media]", "").strip()
+            if not text.strip() and not media_id:
+                errors["firstComment"] = "A first comment needs text or an image."
+            if len(text) > FIRST_COMMENT_MAX:
+                errors["firstComment[text]"] = (
+                    f"The first comment is too long: {len(text)}/{FIRST_COMMENT_MAX} characters."
+                )
+            if media_id:
+                item = self.world.media.get(media_id)
+                if item is None:
+                    errors["firstComment[media]"] = f"Media {media_id} was not found."
+                elif item["Type"] not in ("Image", "ImageUrl"):
+                    errors["firstComment[media]"] = (
+                        f"A first comment takes one image; media {media_id} is a {item['Type']}."
+                    )
+            old = post.first_comment if post else None
+            comment = {
+                "Id": old["Id"] if old else self.world.next_id("comment", "029"),
+                "Text": text,
+                "Media": media_id,
+            }
+            values["first_comment"] = comment
+        if comment is None:
+            return
+        credentials = values.get("credentials") or (post.credentials if post else ())
+        networks = sorted(
+            {
+                self.world.credentials[c]["Network"]
+                for c in credentials
+                if c in self.world.credentials
+            }
+        )
+        if credentials and "LinkedIn" not in networks:
+            where = ", ".join(networks) or "unknown"
+            errors["firstComment"] = (
+                "A first comment is for LinkedIn posts only; none of the post's profiles is "
+                f"LinkedIn ({where})."
+                + (" Remove it with firstComment=null first." if keys == [] else "")
+            )
 
     def credential_problem(self, ids: tuple[str, ...], message: Message | None) -> str:
         for cred_id in ids:
@@ -265,6 +348,29 @@ class Api:
             "Likes": stats["Likes"],
             "Utm": post.utm,
             "Credentials": ",".join(post.credentials),
+        } | ({"FirstComment": self.render_first_comment(post)} if post.first_comment else {})
+
+    def render_first_comment(self, post: Post) -> Payload:
+        comment = post.first_comment or {}
+        if post.status not in SENT:
+            status = "pending"
+        else:
+            logs = [self.world.postlogs[i] for i in post.logs if i in self.world.postlogs]
+            sent = any(log.status == "success" and log.network == "LinkedIn" for log in logs)
+            status = "complete" if sent else "failed"
+        media_id = comment.get("Media") or ""
+        return {
+            "Id": comment.get("Id", ""),
+            "Network": "LinkedIn",
+            "Status": status,
+            "ScheduledAt": post.start,
+            "Text": comment.get("Text", ""),
+            "CampaignId": post.campaign_id,
+            "Media": [
+                self.render_media(self.world.media[media_id], short=True)
+                for media_id in [media_id]
+                if media_id in self.world.media
+            ],
         }
 
     # ------------------------------------------------------------ messages
@@ -365,6 +471,12 @@ class Api:
                 values[attr] = params[key]
         if "title" in params:
             values["subject"] = params["title"]
+        if "media" in params:
+            ids = list(dict.fromkeys(i.strip() for i in params["media"].split(",") if i.strip()))
+            missing = [i for i in ids if i not in self.world.media]
+            if missing:
+                errors["media"] = f"Media {', '.join(missing)} was not found."
+            values["media_ids"] = ids
         if errors:
             raise ApiError.fields(errors)
         return values
@@ -410,10 +522,245 @@ class Api:
             # A numeric string, as the Messages page example shows it.
             "Picture": "1" if message.image_url else "0",
             "IsBoardMessage": 0,
-            "Media": [],
+            "Media": [
+                self.render_media(self.world.media[i], short=True)
+                for i in message.media_ids
+                if i in self.world.media
+            ],
         }
         if with_tags:
             payload["Tags"] = list(self.world.campaign_tags.get(message.campaign_id, []))
+        return payload
+
+    # --------------------------------------------------------------- media
+
+    def render_media(
+        self, item: dict[str, Any], *, short: bool = False, listed: bool = False
+    ) -> Payload:
+        """SDK MediaItem; `short` is a message's MessageMedia (no FolderId), `listed` a
+        MediaListItem (adds MimeType, VideoId, VideoPreview)."""
+        resource = item["Resource"] or self.file_url(item)
+        payload: Payload = {
+            "Id": item["Id"],
+            "Created": fmt(item["Created"]),
+            "Modified": fmt(item["Modified"]),
+            "AccountId": self.world.account_id,
+            "Status": "active",
+            "FolderId": None,
+            "CreatedBy": item["CreatedBy"],
+            "ModifiedBy": item["CreatedBy"],
+            "Type": item["Type"],
+            "Size": item["Size"],
+            "Resource": resource,
+            "Name": item["Name"],
+            "Description": item["Description"],
+        }
+        if short:
+            del payload["FolderId"]
+        if listed:
+            payload |= {"MimeType": item["MimeType"], "VideoId": None, "VideoPreview": None}
+        return payload
+
+    def file_url(self, item: dict[str, Any]) -> str:
+        return f"{self.files_root}/files/{item['Id']}/{quote(item['Name'], safe='')}"
+
+    def find_media(self, media_id: str) -> dict[str, Any]:
+        item = self.world.media.get(media_id)
+        if item is None:
+            raise ApiError.api(404, "Media not found")
+        return item
+
+    def media_list(self, *, query: Params, **_: Any) -> Payload:
+        page, count = paging(query)
+        kind = query.get("type", "").strip()
+        if kind and kind not in MEDIA_TYPES:
+            options = ", ".join(MEDIA_TYPES)
+            raise ApiError.fields({"type": f"Type {kind} is not valid. Options: {options}."})
+        needle = query.get("q", "").strip().lower()
+        # The sandbox has no folders: every item sits at the root of the library.
+        folder = query.get("folderId", "").strip()
+        found = [
+            m
+            for m in self.world.media.values()
+            if (not kind or m["Type"] == kind)
+            and (not needle or needle in m["Name"].lower())
+            and not folder
+        ]
+        found.sort(key=lambda m: (m["Created"], m["Id"]), reverse=self.descending)
+        chosen = found[page * count : (page + 1) * count]
+        return {
+            "Result": True,
+            "Items": [self.render_media(m, listed=True) for m in chosen],
+            "Total": len(found),
+        }
+
+    def media_get(self, media_id: str, **_: Any) -> Payload:
+        return {"Result": True, "Media": self.render_media(self.find_media(media_id))}
+
+    def media_delete(self, media_id: str, **_: Any) -> Payload:
+        self.find_media(media_id)
+        self.world.delete_media(media_id)
+        return {"Result": True}
+
+    def media_check(self, params: Params) -> str:
+        """Validate POST /media before the sandbox looks at the URL; returns the URL."""
+        resource = params.get("resource", "").strip()
+        if not resource:
+            raise ApiError.fields({"resource": "resource is required."})
+        if not resource.lower().startswith(("http://", "https://")):
+            raise ApiError.fields({"resource": f"resource {resource} is not an http(s) URL."})
+        return resource
+
+    def media_create(self, params: Params, found: files.Head | str) -> Payload:
+        """POST /media once the URL was looked at: `found` is its HEAD or why it failed."""
+        resource = self.media_check(params)
+        if isinstance(found, str):
+            raise ApiError.fields({"resource": f"{resource} cannot be used: {found}"})
+        if found.status != 200:
+            problem = files.describe_status(found.status, "HEAD")
+            raise ApiError.fields({"resource": f"{resource} cannot be used: {problem}"})
+        if not found.content_type.startswith("image/"):
+            shown = found.content_type or "no Content-Type"
+            raise ApiError.fields(
+                {"resource": f"{resource} is not an image: it answers with {shown}."}
+            )
+        name = (
+            params.get("name", "").strip() or resource.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+        )
+        item = self.world.add_media(
+            kind="ImageUrl",
+            name=name or "image",
+            mime_type=found.content_type,
+            size=found.size or 0,
+            user_id=self.world.api_user_id,
+            resource=resource,
+        )
+        return {"Result": True, "Media": self.render_media(item)}
+
+    # ------------------------------------------------------------- uploads
+
+    def render_upload(self, upload: dict[str, Any]) -> Payload:
+        payload = dict(upload)
+        payload["Created"] = fmt(upload["Created"])
+        payload["Modified"] = fmt(upload["Modified"])
+        return payload
+
+    def upload_list(self, *, query: Params, **_: Any) -> Payload:
+        page, count = paging(query)
+        status = query.get("status", "").strip()
+        if status and status not in UPLOAD_STATUSES:
+            options = ", ".join(UPLOAD_STATUSES)
+            raise ApiError.fields({"status": f"Status {status} is not valid. Options: {options}."})
+        source = query.get("source", "").strip()
+        found = [
+            u
+            for u in self.world.uploads.values()
+            if (not status or u["Status"] == status) and (not source or u["Source"] == source)
+        ]
+        found.sort(key=lambda u: (u["Created"], u["Id"]), reverse=self.descending)
+        chosen = found[page * count : (page + 1) * count]
+        return {
+            "Result": True,
+            "Items": [self.render_upload(u) for u in chosen],
+            "Total": len(found),
+        }
+
+    def upload_get(self, upload_id: str, **_: Any) -> Payload:
+        upload = self.world.uploads.get(upload_id)
+        if upload is None:
+            raise ApiError.api(404, "Upload not found")
+        return {"Result": True, "Upload": self.render_upload(upload)}
+
+    def upload_create(self, *, params: Params, **_: Any) -> Payload:
+        errors: dict[str, str] = {}
+        source = params.get("source", "").strip()
+        if not source:
+            errors["source"] = "source is required."
+        elif not source.lower().startswith(("http://", "https://")):
+            errors["source"] = f"source {source} is not an http(s) URL."
+        name = params.get("name", "").strip()
+        if not name and source:
+            name = source.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+        if not name:
+            errors["name"] = "name is required."
+        mime = params.get("mimeType", "").strip().lower()
+        if mime not in files.UPLOAD_TYPES:
+            options = ", ".join(files.UPLOAD_TYPES)
+            shown = f"MIME type {mime}" if mime else "mimeType is required and"
+            errors["mimeType"] = f"{shown} is not one Oktopost accepts. Options: {options}."
+        if errors:
+            raise ApiError.fields(errors)
+        now = self.world.now()
+        upload = {
+            "Id": self.world.next_id("upload", "027"),
+            "Created": now,
+            "Modified": now,
+            "CreatedBy": self.world.api_user_id,
+            "Status": "pending",
+            "Name": name,
+            "MimeType": mime,
+            "TotalSize": 0,
+            "Downloaded": 0,
+            "Source": source,
+            "LastError": None,
+            "Attempts": 1,
+            "MediaId": None,
+        }
+        self.world.uploads[upload["Id"]] = upload
+        self.world.version += 1
+        if self.start_upload is not None:
+            self.start_upload(upload["Id"])
+        return {"Result": True, "Upload": self.render_upload(upload)}
+
+    def finish_upload(self, upload_id: str, data: bytes | None, problem: str) -> None:
+        """The background fetch is done: create the media, or record why it failed."""
+        upload = self.world.uploads.get(upload_id)
+        if upload is None or upload["Status"] != "pending":
+            return
+        upload["Modified"] = self.world.now()
+        if data is None:
+            upload["Status"] = "failed"
+            upload["LastError"] = problem
+        else:
+            kind = files.UPLOAD_TYPES[upload["MimeType"]][0]
+            mime = "image/jpeg" if upload["MimeType"] == "image/jpg" else upload["MimeType"]
+            item = self.world.add_media(
+                kind=kind,
+                name=upload["Name"],
+                mime_type=mime,
+                size=len(data),
+                user_id=upload["CreatedBy"],
+                data=data,
+            )
+            upload["Status"] = "complete"
+            upload["MediaId"] = item["Id"]
+        self.world.version += 1
+
+    def video_validate(self, media_id: str, **_: Any) -> Payload:
+        """SDK VideoValidation `{isValid, errors}`; the sandbox adds `Duration` (seconds)."""
+        item = self.find_media(media_id)
+        if item["Type"] != "Video":
+            raise ApiError.fields(
+                {"mediaId": f"Media {media_id} is a {item['Type']}, not a video."}
+            )
+        problems: list[str] = []
+        duration: float | None = None
+        data = self.world.blobs.get(media_id)
+        if data is None:
+            problems.append("The video file is missing.")
+        else:
+            try:
+                duration = files.mp4_duration(data)
+            except files.FileProblem as problem:
+                problems.append(str(problem))
+            if duration is not None and duration <= 0:
+                problems.append("The video has no length (its duration is 0).")
+            limit = files.SIZE_LIMITS["Video"]
+            if len(data) > limit:
+                problems.append(f"The video is larger than {limit // files.MB} MB.")
+        payload: Payload = {"Result": True, "isValid": not problems, "errors": problems}
+        if duration is not None:
+            payload["Duration"] = round(duration, 3)
         return payload
 
     # ----------------------------------------------------------- campaigns

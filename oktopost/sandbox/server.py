@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from oktopost.sandbox import DEMO_ACCOUNT_ID, DEMO_API_KEY
+from oktopost.sandbox import media as files
 from oktopost.sandbox.api import Api
 from oktopost.sandbox.faults import AFTER, GARBAGE, HTML_502, Faults
 from oktopost.sandbox.limits import LimitSettings, RateLimiter
@@ -38,6 +39,23 @@ from oktopost.sandbox.world import (
 
 JSON_TYPE = "application/json; charset=utf-8"
 RECENT_CALLS = 2000
+# Seconds an upload stays pending at least (pending -> complete/failed); the env var
+# sets the default, `--upload-delay` and POST /_sandbox/options change it.
+UPLOAD_DELAY_ENV = "OKTOPOST_SANDBOX_UPLOAD_DELAY"
+DEFAULT_UPLOAD_DELAY = 3.0
+
+
+def default_upload_delay() -> float:
+    raw = os.environ.get(UPLOAD_DELAY_ENV, "").strip()
+    if not raw:
+        return DEFAULT_UPLOAD_DELAY
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{UPLOAD_DELAY_ENV}={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise ValueError(f"{UPLOAD_DELAY_ENV} must not be negative")
+    return value
 
 
 @dataclass
@@ -51,6 +69,7 @@ class SandboxConfig:
     descending: bool = True
     state_path: str | None = None
     save_interval: float = 10.0
+    upload_delay: float = field(default_factory=default_upload_delay)
 
 
 @dataclass
@@ -86,13 +105,84 @@ class Sandbox:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.default_descending = config.descending
+        self.default_upload_delay = config.upload_delay
         self.lock = threading.RLock()
+        # Set by `serve` once bound: the base of media Resource URLs (/files/...).
+        self.root_url = ""
         self.world = self._load_or_generate()
         self.limiter = RateLimiter(self._default_limits())
         self.faults = Faults()
         self.calls = CallLog()
-        self.api = Api(self.world, descending=config.descending)
+        self.api = self._make_api()
         self.saved_version = -1 if config.state_path else self.world.version
+
+    def _make_api(self) -> Api:
+        return Api(
+            self.world,
+            descending=self.config.descending,
+            files_root=self.root_url,
+            start_upload=self._start_upload,
+        )
+
+    def resume_uploads(self) -> None:
+        """Fetch again the uploads a saved world left pending."""
+        with self.lock:
+            pending = [u["Id"] for u in self.world.uploads.values() if u["Status"] == "pending"]
+        for upload_id in pending:
+            self._start_upload(upload_id)
+
+    def set_root_url(self, root: str) -> None:
+        with self.lock:
+            self.root_url = root
+            self.api.files_root = root
+
+    # ------------------------------------------------------------- uploads
+
+    def _start_upload(self, upload_id: str) -> None:
+        world = self.world
+        upload = world.uploads[upload_id]
+        worker = threading.Thread(
+            target=self._run_upload,
+            args=(world, upload_id, upload["Source"], upload["MimeType"], time.monotonic()),
+            name=f"sandbox-upload-{upload_id}",
+            daemon=True,
+        )
+        worker.start()
+
+    def _run_upload(
+        self, world: World, upload_id: str, source: str, mime: str, started: float
+    ) -> None:
+        """Fetch and check an upload's source off the lock, then settle it after the delay."""
+        kind, expected = files.UPLOAD_TYPES[mime]
+
+        def progress(total: int, done: int) -> None:
+            with self.lock:
+                upload = world.uploads.get(upload_id)
+                if upload is not None:
+                    upload["TotalSize"] = total
+                    upload["Downloaded"] = done
+
+        data: bytes | None = None
+        problem = ""
+        try:
+            data = files.fetch(source, limit=files.SIZE_LIMITS[kind], progress=progress)
+            files.inspect(data, expected)
+        except files.FileProblem as error:
+            data, problem = None, str(error)
+        except Exception as error:  # a sandbox bug: fail the upload loudly, not silently
+            traceback.print_exc()
+            data, problem = None, f"Sandbox internal error: {type(error).__name__}"
+        while True:
+            # Re-read each turn: POST /_sandbox/options may shorten or lengthen the wait.
+            with self.lock:
+                remaining = started + self.config.upload_delay - time.monotonic()
+            if remaining <= 0:
+                break
+            time.sleep(min(remaining, 0.05))
+        with self.lock:
+            if world is not self.world:
+                return  # the world was reset meanwhile
+            self.api.finish_upload(upload_id, data, problem)
 
     def _default_limits(self) -> LimitSettings:
         return LimitSettings(
@@ -117,8 +207,9 @@ class Sandbox:
     def reset(self) -> None:
         with self.lock:
             self.config.descending = self.default_descending
+            self.config.upload_delay = self.default_upload_delay
             self.world = self._generate()
-            self.api = Api(self.world, descending=self.config.descending)
+            self.api = self._make_api()
             self.limiter = RateLimiter(self._default_limits())
             self.faults = Faults()
             self.calls = CallLog()
@@ -161,7 +252,34 @@ class Sandbox:
             if refused:
                 status = self.limiter.settings.status
                 return status, {"Result": False, "Errors": {"API": {"Error": refused}}}
-            return self.api.handle(method, path.removeprefix("/v2"), query, form)
+            path = path.removeprefix("/v2")
+            if method != "POST" or path.strip("/") != "media":
+                return self.api.handle(method, path, query, form)
+            try:
+                resource = self.api.media_check(form)
+            except ApiError as error:
+                return error.status, {"Result": False, "Errors": error.errors}
+        # POST /media looks at the URL with HEAD outside the lock: the URL may be this
+        # sandbox's own /files, and a slow host must not stall every other call.
+        found: files.Head | str
+        try:
+            found = files.head(resource)
+        except files.FileProblem as problem:
+            found = str(problem)
+        with self.lock:
+            try:
+                return 200, self.api.media_create(form, found)
+            except ApiError as error:
+                return error.status, {"Result": False, "Errors": error.errors}
+
+    def file(self, media_id: str) -> tuple[bytes, str] | None:
+        """The bytes and Content-Type of a stored media file, for /files."""
+        with self.lock:
+            data = self.world.blobs.get(media_id)
+            item = self.world.media.get(media_id)
+            if data is None or item is None:
+                return None
+            return data, item["MimeType"] or "application/octet-stream"
 
     def _authorised(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
@@ -233,10 +351,17 @@ class Sandbox:
         if key == ("GET", "options"):
             return self._options()
         if key == ("POST", "options"):
+            unknown = set(body) - {"order", "upload_delay"}
+            if unknown:
+                raise ControlError(400, f"unknown options: {sorted(unknown)}")
             order = body.get("order", "desc" if self.config.descending else "asc")
             if order not in ("asc", "desc"):
                 raise ControlError(400, "order must be asc or desc")
+            delay = body.get("upload_delay", self.config.upload_delay)
+            if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+                raise ControlError(400, "upload_delay must be a number of seconds >= 0")
             self.config.descending = self.api.descending = order == "desc"
+            self.config.upload_delay = float(delay)
             return self._options()
         if key == ("POST", "crowd"):
             return self._crowd(body)
@@ -259,6 +384,8 @@ class Sandbox:
                 "postlogs": len(world.postlogs),
                 "users": len(world.users),
                 "unsent_scheduled": len(world.unsent),
+                "media": len(world.media),
+                "uploads": len(world.uploads),
             },
             "clock": self._clock(),
             "limits": self.limiter.snapshot(world.now()),
@@ -269,7 +396,10 @@ class Sandbox:
         }
 
     def _options(self) -> dict[str, Any]:
-        return {"order": "desc" if self.config.descending else "asc"}
+        return {
+            "order": "desc" if self.config.descending else "asc",
+            "upload_delay": self.config.upload_delay,
+        }
 
     def _clock(self) -> dict[str, Any]:
         now = self.world.now()
@@ -425,6 +555,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self.dispatch("PATCH")
 
+    def do_HEAD(self) -> None:
+        self.dispatch("HEAD")
+
     def log_message(self, format: str, *args: Any) -> None:
         # The call log (/_sandbox/calls) replaces per-request stderr noise.
         return
@@ -444,7 +577,11 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         sandbox = self.server.sandbox
-        if url.path == "/_sandbox" or url.path.startswith("/_sandbox/"):
+        if url.path.startswith("/files/"):
+            self.serve_file(method, url.path)
+        elif method == "HEAD":
+            self.send_bytes(405, b"", "text/plain", {"Allow": "GET, POST, DELETE, PUT, PATCH"})
+        elif url.path == "/_sandbox" or url.path.startswith("/_sandbox/"):
             try:
                 body = json.loads(raw) if raw.strip() else {}
             except ValueError:
@@ -463,6 +600,10 @@ class Handler(BaseHTTPRequestHandler):
             fault = sandbox.faults.take()
             delay_ms = sandbox.faults.latency_ms
             after_write_ms = sandbox.faults.after_write_delay_ms
+            # A request belongs to the call log of the moment it arrived: one still being
+            # answered (slow, after-write delay) when the sandbox is reset must not show up
+            # in the fresh log.
+            calls = sandbox.calls
         if fault and fault.startswith("slow:"):
             delay_ms += int(fault[5:])
             fault = None
@@ -471,7 +612,7 @@ class Handler(BaseHTTPRequestHandler):
 
         def record(status: int) -> None:
             with sandbox.lock:
-                sandbox.calls.record(method, path, query, status, fault)
+                calls.record(method, path, query, status, fault)
 
         if fault == "drop":
             record(0)
@@ -500,11 +641,45 @@ class Handler(BaseHTTPRequestHandler):
         extra = {"WWW-Authenticate": 'Basic realm="Oktopost API"'} if status == 401 else {}
         self.send_bytes(status, body, JSON_TYPE, extra)
 
+    def serve_file(self, method: str, path: str) -> None:
+        """/files/<mediaId>/<name>: a stored media file, like a CDN (no auth, Range ok)."""
+        parts = [p for p in path.split("/") if p]
+        found = self.server.sandbox.file(parts[1]) if len(parts) >= 2 else None
+        if method not in ("GET", "HEAD"):
+            self.send_bytes(405, b"Use GET or HEAD.\n", "text/plain", {"Allow": "GET, HEAD"})
+            return
+        if found is None:
+            self.send_bytes(404, b"No such file.\n", "text/plain", head=method == "HEAD")
+            return
+        data, content_type = found
+        headers = {
+            "Accept-Ranges": "bytes",
+            "Cache-Control": "public, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+        }
+        wanted = self.headers.get("Range")
+        if wanted:
+            span = byte_range(wanted, len(data))
+            if span is None:
+                headers["Content-Range"] = f"bytes */{len(data)}"
+                self.send_bytes(416, b"", "text/plain", headers, head=method == "HEAD")
+                return
+            start, end = span
+            headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+            self.send_bytes(206, data[start : end + 1], content_type, headers, method == "HEAD")
+            return
+        self.send_bytes(200, data, content_type, headers, head=method == "HEAD")
+
     def send_json(self, status: int, payload: Any) -> None:
         self.send_bytes(status, json.dumps(payload).encode(), JSON_TYPE)
 
     def send_bytes(
-        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        head: bool = False,
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -512,7 +687,27 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if not head:
+            self.wfile.write(body)
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """One `bytes=a-b` / `bytes=a-` / `bytes=-n` range as inclusive (start, end); None if
+    it cannot be satisfied (several ranges are not supported)."""
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec or size == 0:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    if not dash or not (first.isdigit() or last.isdigit()):
+        return None
+    if not first:
+        count = int(last)
+        return (max(0, size - count), size - 1) if count else None
+    start = int(first)
+    end = min(int(last), size - 1) if last.isdigit() else size - 1
+    if start >= size or end < start:
+        return None
+    return start, end
 
 
 def single(query: str) -> dict[str, str]:
@@ -548,6 +743,8 @@ def serve(config: SandboxConfig, *, host: str = "127.0.0.1", port: int = 8765) -
     server = SandboxHTTPServer((host, port), sandbox)
     bound_host, bound_port = server.server_address[:2]
     root = f"http://{bound_host}:{bound_port}"
+    sandbox.set_root_url(root)
+    sandbox.resume_uploads()
     thread = threading.Thread(target=server.serve_forever, name="oktopost-sandbox", daemon=True)
     thread.start()
     stopping = threading.Event()

@@ -7,7 +7,9 @@ the scheduled posts whose StartDateTime has passed, in start order.
 
 from __future__ import annotations
 
+import base64
 import calendar
+import functools
 import hashlib
 import itertools
 import math
@@ -57,6 +59,23 @@ ZERO_DATE = "0000-00-00 00:00:00"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Above this many changed rows a full re-sort beats one insort per row.
 BULK_REINDEX = 256
+COUNTERS = ("post", "message", "postlog", "link", "media", "upload", "comment")
+# Demo media library: (name, top colour, bottom colour) of generated PNG pictures.
+DEMO_IMAGES: tuple[tuple[str, tuple[int, int, int], tuple[int, int, int]], ...] = (
+    ("launch-hero", (31, 64, 175), (96, 165, 250)),
+    ("team-offsite", (180, 83, 9), (251, 191, 36)),
+    ("dashboard-screenshot", (15, 118, 110), (94, 234, 212)),
+    ("customer-quote", (126, 34, 206), (216, 180, 254)),
+    ("webinar-card", (190, 18, 60), (253, 164, 175)),
+    ("hiring-banner", (21, 128, 61), (134, 239, 172)),
+    ("product-detail", (30, 41, 59), (148, 163, 184)),
+    ("event-photo", (194, 65, 12), (253, 186, 116)),
+    ("chart-q3", (3, 105, 161), (125, 211, 252)),
+    ("office-view", (77, 124, 15), (190, 242, 100)),
+    ("blog-cover", (159, 18, 57), (251, 113, 133)),
+    ("case-study", (67, 56, 202), (165, 180, 252)),
+)
+DEMO_IMAGE_SIZE = (320, 180)
 
 
 class ApiError(Exception):
@@ -113,6 +132,8 @@ class Post:
     stuck: bool = False
     flag: str = "discussion"
     utm: str = ""
+    # LinkedIn first comment: {"Id", "Text", "Media"} (a media id or ""), or None.
+    first_comment: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -147,6 +168,8 @@ class Message:
     description: str = ""
     image_url: str = ""
     url: str = ""
+    # Media library ids (026…) attached to the message, in order.
+    media_ids: list[str] = field(default_factory=list)
 
 
 POST_FIELDS = tuple(f.name for f in fields(Post))
@@ -169,7 +192,7 @@ class World:
         self.offset = 0.0
         # Real time stands still while frozen, so tests can compare growing stats.
         self.frozen_at: float | None = None
-        self.counters: dict[str, int] = {"post": 0, "message": 0, "postlog": 0, "link": 0}
+        self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
         self.account_name = content.ACCOUNT_NAME
         self.users: list[dict[str, Any]] = []
         self.campaigns: dict[str, dict[str, Any]] = {}
@@ -183,6 +206,11 @@ class World:
         self.order_index: dict[str, list[tuple[int, str]]] = {a: [] for a in ORDER_FIELDS.values()}
         self.field_index: dict[str, dict[str, set[str]]] = {a: {} for a in FILTER_FIELDS.values()}
         self.messages_by_campaign: dict[str, list[str]] = {}
+        # Media library (026…) as API-shaped dicts minus rendering, their bytes (files
+        # the sandbox stores and serves at /files), and uploads (027…).
+        self.media: dict[str, dict[str, Any]] = {}
+        self.blobs: dict[str, bytes] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}
         # (StartDateTime, id) of posts that will go out when due, oldest first.
         self.unsent: list[tuple[int, str]] = []
         # Per-postlog stat ceilings; computing them hashes, and campaign totals need many.
@@ -218,6 +246,7 @@ class World:
         world._generate_campaigns(rng)
         world._generate_credentials(rng)
         world._generate_content(rng, posts)
+        world._generate_media()
         world.version = 0
         return world
 
@@ -433,6 +462,72 @@ class World:
         for post in due:
             self._deliver(post, post.start)
         self.rebuild_indexes()
+
+    def _generate_media(self) -> None:
+        """A small library of real PNG pictures; about a third of messages carry one.
+
+        Picked by hashing ids, not by the generator's random stream, so adding media
+        left every other generated value as it was."""
+        ids = []
+        for number, (name, top, bottom) in enumerate(DEMO_IMAGES, start=1):
+            data = _demo_png(top, bottom)
+            created = self.anchor - (120 - number * 5) * DAY
+            author = self.users[number % len(self.users)]["Id"]
+            item = self.add_media(
+                kind="Image",
+                name=f"{name}.png",
+                mime_type="image/png",
+                size=len(data),
+                user_id=author,
+                at=created,
+                data=data,
+            )
+            ids.append(item["Id"])
+        for message in self.messages.values():
+            digest = self.digest("media", message.id)
+            if digest % 3 == 0:
+                message.media_ids = [ids[(digest >> 8) % len(ids)]]
+
+    # ---------------------------------------------------------------- media
+
+    def add_media(
+        self,
+        *,
+        kind: str,
+        name: str,
+        mime_type: str,
+        size: int,
+        user_id: str,
+        at: int | None = None,
+        data: bytes | None = None,
+        resource: str = "",
+    ) -> dict[str, Any]:
+        """A new media library item. Stored files keep their bytes in `blobs`; an
+        ImageUrl item points at `resource` instead."""
+        now = self.now() if at is None else at
+        media_id = self.next_id("media", "026")
+        item = {
+            "Id": media_id,
+            "Created": now,
+            "Modified": now,
+            "CreatedBy": user_id,
+            "Type": kind,
+            "Size": size,
+            "Name": name,
+            "Description": "",
+            "MimeType": mime_type,
+            "Resource": resource,
+        }
+        self.media[media_id] = item
+        if data is not None:
+            self.blobs[media_id] = data
+        self.version += 1
+        return item
+
+    def delete_media(self, media_id: str) -> None:
+        self.media.pop(media_id, None)
+        self.blobs.pop(media_id, None)
+        self.version += 1
 
     # -------------------------------------------------------------- indexes
 
@@ -673,6 +768,7 @@ class World:
         status: str,
         user_id: str,
         source: str = "API",
+        first_comment: dict[str, Any] | None = None,
     ) -> Post:
         message = self.messages[message_id]
         now = self.now()
@@ -690,6 +786,7 @@ class World:
             network=message.network,
             start=start,
             credentials=credentials,
+            first_comment=first_comment,
         )
         self.posts[post.id] = post
         self._index_add(post)
@@ -802,6 +899,9 @@ class World:
             "messages": [[getattr(m, f) for f in MESSAGE_FIELDS] for m in self.messages.values()],
             "posts": [[getattr(p, f) for f in POST_FIELDS] for p in self.posts.values()],
             "postlogs": [[getattr(p, f) for f in POSTLOG_FIELDS] for p in self.postlogs.values()],
+            "media": list(self.media.values()),
+            "blobs": {k: base64.b64encode(v).decode("ascii") for k, v in self.blobs.items()},
+            "uploads": list(self.uploads.values()),
         }
 
     @classmethod
@@ -810,7 +910,7 @@ class World:
             raise ValueError("unknown sandbox state format")
         world = cls(seed=state["seed"], account_id=state["account_id"], anchor=state["anchor"])
         world.offset = state["offset"]
-        world.counters = state["counters"]
+        world.counters = dict.fromkeys(COUNTERS, 0) | state["counters"]
         world.users = state["users"]
         world.campaigns = {c["Id"]: c for c in state["campaigns"]}
         world.campaign_tags = state["campaign_tags"]
@@ -828,8 +928,23 @@ class World:
         for row in state["postlogs"]:
             log = Postlog(*row)
             world.postlogs[log.id] = log
+        world.media = {m["Id"]: m for m in state.get("media", [])}
+        world.blobs = {k: base64.b64decode(v) for k, v in state.get("blobs", {}).items()}
+        world.uploads = {u["Id"]: u for u in state.get("uploads", [])}
+        if "media" not in state:
+            # Saved before the sandbox knew media: give it the demo library, so a `make run`
+            # with an old state file shows pictures too.
+            world._generate_media()
         world.rebuild_indexes()
         return world
+
+
+@functools.cache
+def _demo_png(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> bytes:
+    """Made once per process: a sandbox reset regenerates the world and should stay quick."""
+    from oktopost.sandbox import media as files
+
+    return files.png(*DEMO_IMAGE_SIZE, top, bottom)
 
 
 def _sorted_remove(index: list[tuple[int, str]], key: tuple[int, str]) -> None:
