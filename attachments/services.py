@@ -252,18 +252,18 @@ def media_from_url(*, user: User, url: str, client: OktopostClient | None = None
     try:
         body, content_type = fetch.fetch(url, limit=IMAGE_FETCH_LIMIT)
     except fetch.FetchRefused as exc:
-        raise ServiceError(str(exc), field="image_url") from None
+        raise ServiceError(str(exc), field="media_url") from None
     kind = sniff.kind_of(body[:64])
     if kind not in sniff.IMAGE_KINDS:
         raise ServiceError(
             "That address does not answer with an image (PNG, JPEG or GIF); "
             f"it sent {content_type.split(';')[0] or 'something else'}.",
-            field="image_url",
+            field="media_url",
         )
     try:
         sniff.sniff(BytesIO(body), size=len(body))
     except sniff.Refused as exc:
-        raise ServiceError(f"That image: {exc}", field="image_url") from None
+        raise ServiceError(f"That image: {exc}", field="media_url") from None
     client = client or interactive_client()
     name = _clean_name(url.rsplit("/", 1)[-1].split("?")[0] or "image")
     try:
@@ -276,7 +276,7 @@ def media_from_url(*, user: User, url: str, client: OktopostClient | None = None
             after={"resource": url[:500]},
             answer=str(exc),
         )
-        raise ServiceError(words(exc), field="image_url") from exc
+        raise ServiceError(words(exc), field="media_url") from exc
     with transaction.atomic():
         mirror.media_upsert_raw([media.raw], now=timezone.now())
         record(

@@ -101,7 +101,7 @@ def library(request: HttpRequest) -> HttpResponse:
 @require_POST
 @editor_required
 def media_by_url(request: HttpRequest) -> HttpResponse:
-    url = request.POST.get("image_url", "").strip()
+    url = request.POST.get("media_url", "").strip()
     if not url:
         return render(request, "attachments/added.html", {"error": "Paste an image address."})
     try:

@@ -666,3 +666,18 @@ def user_names() -> dict[str, str]:
         }
         cache_set(USER_NAMES_CACHE_KEY, names, 3600)
     return names
+
+
+def compose_preview_sources(
+    *, source: str, message_id: str, profile_ids: list[str]
+) -> tuple[Message | None, dict[str, list[str]]]:
+    """What the compose preview reads from the mirror: the chosen existing message (when
+    the form uses one) and the selected profiles' names by network, in the form's order."""
+    message = None
+    if source == "existing" and message_id:
+        message = Message.objects.filter(oktopost_id=message_id[:32]).first()
+    by_network: dict[str, list[str]] = {}
+    profiles = Profile.objects.filter(oktopost_id__in=[p[:64] for p in profile_ids[:200]])
+    for profile in profiles.order_by("network", "name"):
+        by_network.setdefault(profile.network, []).append(profile.label)
+    return message, by_network

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posts import views
+from posts import preview_views, views
 from reports.views import queue_export
 
 app_name = "posts"
@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.post_new, name="new"),
     path("new/checks/", views.post_new_checks, name="new_checks"),
     path("new/messages/", views.post_new_messages, name="new_messages"),
+    path("new/preview/", preview_views.post_new_preview, name="new_preview"),
     path("bulk/", views.bulk_start, name="bulk_start"),
     path("bulk/<int:bulk_id>/", views.bulk_detail, name="bulk"),
     path("views/", views.saved_view_create, name="view_create"),

@@ -322,7 +322,7 @@ def test_every_attachment_post_needs_the_csrf_token(editor) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     for url in ("/attachments/upload/", "/attachments/by-address/"):
-        assert client.post(url, {"image_url": "https://example.com/a.png"}).status_code == 403
+        assert client.post(url, {"media_url": "https://example.com/a.png"}).status_code == 403
 
 
 # --- the networks' media limits (posts.media_rules, pure) -------------------------------

@@ -267,7 +267,7 @@ def test_a_pasted_address_must_be_http_and_public(mirror, editor_client) -> None
         ("http://169.254.169.254/latest/meta-data", "private network"),
         ("http://10.1.2.3:8080/x.png", "usual web ports"),
     ]:
-        html = editor_client.post("/attachments/by-address/", {"image_url": url}).content.decode()
+        html = editor_client.post("/attachments/by-address/", {"media_url": url}).content.decode()
         assert words in html, url
     assert writes(mirror)["POST /media"] == 0
 
@@ -280,14 +280,14 @@ def test_a_pasted_image_address_is_checked_then_added_to_the_library(
 
     stored = services.file_store(user=editor, upload=SimpleUploadedFile("p.png", PNG))
     url = links.source_url(str(stored.token), file_name=stored.disk_name)
-    html = editor_client.post("/attachments/by-address/", {"image_url": url}).content.decode()
+    html = editor_client.post("/attachments/by-address/", {"media_url": url}).content.decode()
     item = MediaItem.objects.get(name=stored.disk_name)
     assert f'name="media" value="{item.oktopost_id}"' in html
     assert writes(mirror)["POST /media"] == 1
     # Not an image: refused before Oktopost is asked.
     pdf = services.file_store(user=editor, upload=SimpleUploadedFile("d.pdf", b"%PDF-1.4\n%%EOF\n"))
     url = links.source_url(str(pdf.token), file_name=pdf.disk_name)
-    html = editor_client.post("/attachments/by-address/", {"image_url": url}).content.decode()
+    html = editor_client.post("/attachments/by-address/", {"media_url": url}).content.decode()
     assert "does not answer with an image" in html
     assert writes(mirror)["POST /media"] == 1
 

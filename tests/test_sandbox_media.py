@@ -4,7 +4,10 @@ over real HTTP (the sandbox process and a local file server as the uploads' sour
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -584,3 +587,27 @@ def test_a_state_file_from_before_media_gets_the_demo_library() -> None:
         m.id: m.media_ids for m in world.messages.values()
     }
     assert all(p.first_comment is None for p in again.posts.values())
+
+
+def test_upload_delay_comes_from_the_command_line_or_the_environment() -> None:
+    from tests.fixtures_sandbox import PROJECT_ROOT, free_port
+
+    server = SandboxProcess(port=free_port(), args=["--posts", "20", "--upload-delay", "0.4"])
+    server.start()
+    try:
+        options = server.control("GET", "options")
+    finally:
+        server.stop()
+    bad = subprocess.run(
+        [sys.executable, "-m", "oktopost.sandbox", "--port", "0", "--posts", "10"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "OKTOPOST_SANDBOX_UPLOAD_DELAY": "soon"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert options == {"order": "desc", "upload_delay": 0.4}
+    assert bad.returncode != 0
+    assert "OKTOPOST_SANDBOX_UPLOAD_DELAY='soon' is not a number of seconds" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -44,6 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if (args.account_id is None) != (args.api_key is None):
         parser.error("--account-id and --api-key go together")
+    if args.upload_delay is not None and args.upload_delay < 0:
+        parser.error("--upload-delay must not be negative")
     return args
 
 
@@ -52,20 +54,21 @@ def main(argv: list[str] | None = None) -> None:
     # Imported here so `--help` stays instant and the package __init__ stays light.
     from oktopost.sandbox.server import SandboxConfig, serve
 
-    config = SandboxConfig(
-        posts=args.posts,
-        seed=args.seed,
-        account_id=args.account_id or DEMO_ACCOUNT_ID,
-        api_key=args.api_key or DEMO_API_KEY,
-        block_seconds=args.block_seconds,
-        limit_status=args.limit_status,
-        descending=args.order == "desc",
-        state_path=args.state,
-    )
-    if args.upload_delay is not None:
-        if args.upload_delay < 0:
-            raise SystemExit("--upload-delay must not be negative")
-        config.upload_delay = args.upload_delay
+    try:
+        config = SandboxConfig(
+            posts=args.posts,
+            seed=args.seed,
+            account_id=args.account_id or DEMO_ACCOUNT_ID,
+            api_key=args.api_key or DEMO_API_KEY,
+            block_seconds=args.block_seconds,
+            limit_status=args.limit_status,
+            descending=args.order == "desc",
+            state_path=args.state,
+            # Given on the command line, it wins over OKTOPOST_SANDBOX_UPLOAD_DELAY.
+            **({} if args.upload_delay is None else {"upload_delay": args.upload_delay}),
+        )
+    except ValueError as error:  # e.g. a bad OKTOPOST_SANDBOX_UPLOAD_DELAY
+        raise SystemExit(f"python -m oktopost.sandbox: {error}") from None
     # Handlers first: a stop asked for while the world is still being built or loaded
     # ends the same quiet way as a later one (no KeyboardInterrupt traceback).
     stop = threading.Event()

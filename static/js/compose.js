@@ -8,7 +8,7 @@
   if (window.oktodashCompose) return;
   window.oktodashCompose = true;
 
-  const form = () => document.getElementById("post-create-form");
+  const form = () => document.getElementById("compose-form");
 
   // Tell the live checks (and the previews) that the attachments changed.
   const changed = () => {

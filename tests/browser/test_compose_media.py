@@ -33,7 +33,7 @@ def test_attach_an_image_schedule_it_and_see_the_thumbnail_in_the_queue(
     picture = tmp_path / "team-photo.png"
     picture.write_bytes(demo.png(120, 80, (240, 120, 0), (0, 60, 200)))
     page.goto("/posts/new/")
-    form = page.locator("#post-create-form")
+    form = page.locator("#compose-form")
     assert page.locator("#compose-preview").count() == 1
     form.locator("select[name=network]").select_option("LinkedIn")
     form.locator("select[name=campaign]").select_option(index=1)
@@ -52,8 +52,12 @@ def test_attach_an_image_schedule_it_and_see_the_thumbnail_in_the_queue(
     assert media_id.startswith("026")
     assert ready.locator("img.thumb").evaluate("img => img.naturalWidth") > 0
 
+    # The live preview shows the attached picture, then the first comment under it.
+    preview_image = page.locator(f"#compose-preview .net-media img[src*='{media_id}']")
+    preview_image.first.wait_for()
     page.locator("textarea[name=first_comment_text]").fill("Full story in the link below")
     page.locator("select[name=first_comment_media]").select_option(media_id)
+    page.wait_for_selector("#compose-preview .net-comment:has-text('Full story in the link below')")
     when = timezone.localtime(timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
     form.locator("input[name=when]").fill(when.strftime("%Y-%m-%dT%H:%M"))
     page.wait_for_selector("#create-checks:has-text('UTC')")

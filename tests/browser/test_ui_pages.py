@@ -101,6 +101,19 @@ def open_calendar_drawer(page) -> None:
     assert page.locator("#drawer .drawer-close").is_visible()
 
 
+def compose_with_preview(page) -> None:
+    """Typing and picking profiles redraws the preview: one card per network, the text
+    folded where LinkedIn folds it."""
+    page.check("input[name=source][value=new]")
+    page.select_option("select[name=network]", "LinkedIn")
+    for network in ("LinkedIn", "Twitter"):
+        page.locator(f"input[name=profiles][data-network={network}]:not([disabled])").first.check()
+    page.fill("textarea[name=text]", "Our spring launch is here. " * 14)
+    page.fill("input[name=link_url]", "https://example.com/spring")
+    page.wait_for_selector("#compose-preview .net-twitter .net-over")
+    assert page.locator("#compose-preview .net-linkedin .net-fold").count() == 1
+
+
 PAGES = [
     Page("queue", lambda d: "/posts/"),
     Page("drawer", lambda d: "/posts/", then=open_drawer),
@@ -108,7 +121,7 @@ PAGES = [
     Page("row-actions", lambda d: "/posts/", roles=(EDITOR,), then=row_actions_by_keyboard),
     Page("detail", lambda d: f"/posts/{d['sent']}/"),
     Page("detail-pending", lambda d: f"/posts/{d['pending']}/"),
-    Page("new-post", lambda d: "/posts/new/", roles=(EDITOR,)),
+    Page("new-post", lambda d: "/posts/new/", roles=(EDITOR,), then=compose_with_preview),
     Page("cancel", lambda d: f"/posts/{d['pending']}/cancel/", roles=(EDITOR,)),
     Page("bulk", lambda d: f"/posts/bulk/{d['bulk']}/", roles=(EDITOR,)),
     Page("activity", lambda d: "/activity/"),
