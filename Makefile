@@ -36,7 +36,8 @@ var/secret_key:
 # Ctrl-C is how `make run` stops: honcho then exits with 130, which is not a failure,
 # so make is not told to print "Error 130" (a real failure keeps its exit code).
 run: $(VENV)/.installed var/secret_key
-	@export SECRET_KEY="$$(cat var/secret_key)" HTTPS="$${HTTPS:-false}"; \
+	@export SECRET_KEY="$$(cat var/secret_key)" HTTPS="$${HTTPS:-false}" \
+		SITE_URL="$${SITE_URL:-http://$${WEB_BIND:-127.0.0.1:8000}}"; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py ensure_demo_users || exit; \
 	if [ -z "$$EMAIL_URL" ]; then echo "Mail (alerts, digests) is written to files under $${VAR_DIR:-var}/mail/ (set EMAIL_URL=smtp://user:pass@host:587 to send it)."; fi; \
