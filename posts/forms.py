@@ -3,6 +3,7 @@ from datetime import date, datetime, tzinfo
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils import timezone
 
 from accounts.models import User
@@ -95,6 +96,22 @@ class PostCreateForm(WhenMixin, forms.Form):
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}))
     link_url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
     title = forms.CharField(required=False, max_length=YOUTUBE_TITLE_LIMIT, label="Video title")
+    # The link card networks draw for link_url: Oktopost's linkTitle, description, imageUrl.
+    link_title = forms.CharField(required=False, max_length=500, label="Link title")
+    description = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Link description",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    image_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        label="Link image address",
+        validators=[URLValidator(schemes=["https"])],
+        error_messages={"invalid": "Give the image's full https:// address."},
+    )
     profiles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
     when = forms.CharField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -272,6 +289,9 @@ class PostCreateForm(WhenMixin, forms.Form):
                 )
         if network == "YouTube" and not data.get("title", "").strip():
             self.add_error("title", "YouTube posts need a video title.")
+        card = [name for name in ("link_title", "description", "image_url") if data.get(name)]
+        if card and not data.get("link_url"):
+            self.add_error(card[0], "A link card needs the link's address (Link URL) too.")
 
     def _clean_profiles(self, data: dict) -> None:
         chosen = data.get("profiles") or []

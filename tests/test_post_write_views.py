@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from oktodash.celery import app
+from oktopost.client import OktopostClient
 from posts.models import Activity, BulkAction, Message, Post, Profile
 from tests import factories as f
 
@@ -101,6 +102,8 @@ def base_form(**overrides) -> dict:
         ({"when": ""}, "when", "Pick a time"),
         ({"status": "complete"}, "status", "Select a valid choice"),
         ({"link_url": "not a url at all"}, "link_url", "Enter a valid URL"),
+        ({"link_title": "Our launch"}, "link_title", "needs the link's address"),
+        ({"image_url": "ftp://example.com/a.png"}, "image_url", "https:// address"),
         ({"profiles": ["003-001000000000001-99999999"]}, "profiles", "Select a valid choice"),
         (
             {"source": "existing", "message": "005999999999999"},
@@ -202,6 +205,38 @@ def test_creating_through_the_form_schedules_in_oktopost_and_shows_it(
     post = Post.objects.get(message__text="Our new feature is live")
     assert "Scheduled: LinkedIn post " + post.oktopost_id in response.content.decode()
     assert post.oktopost_id in [p.oktopost_id for p in response.context["page"].rows]
+
+
+def test_the_link_card_reaches_oktopost_and_the_mirror(mirror, editor_client: Client) -> None:
+    campaign_id = Post.objects.exclude(campaign_id=None).first().campaign_id
+    profile = Profile.objects.filter(network="LinkedIn", status="valid").first()
+    editor_client.post(
+        "/posts/new/",
+        base_form(
+            campaign=campaign_id,
+            text="Read about the launch",
+            link_url="https://example.com/launch",
+            link_title="The launch, in five minutes",
+            description="What changed and why",
+            image_url="https://example.com/launch.png",
+            profiles=[profile.oktopost_id],
+        ),
+    )
+    message = Message.objects.get(text="Read about the launch")
+    client = OktopostClient(
+        account_id=mirror.account_id, api_key=mirror.api_key, base_url=mirror.base_url
+    )
+    remote = client.message_list(ids=[message.oktopost_id]).items[0]
+    assert (remote.link_title, remote.description, remote.image_url) == (
+        "The launch, in five minutes",
+        "What changed and why",
+        "https://example.com/launch.png",
+    )
+    assert (message.link_title, message.description, message.image_url) == (
+        "The launch, in five minutes",
+        "What changed and why",
+        "https://example.com/launch.png",
+    )
 
 
 def test_oktopost_errors_appear_in_the_form(mirror, editor_client: Client) -> None:

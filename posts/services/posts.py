@@ -57,6 +57,9 @@ def message_create(
     campaign_id: str,
     text: str,
     link_url: str = "",
+    link_title: str = "",
+    description: str = "",
+    image_url: str = "",
     title: str = "",
     media_ids: list[str] | None = None,
     client: OktopostClient | None = None,
@@ -64,6 +67,8 @@ def message_create(
     """Create a reusable message in Oktopost (with its media, 026… ids) and mirror it."""
     client = client or interactive_client()
     after = {"network": network, "campaign": campaign_id, "text": text, "link_url": link_url}
+    card = {"link_title": link_title, "description": description, "image_url": image_url}
+    after |= {key: value for key, value in card.items() if value}
     if media_ids:
         after["media"] = list(media_ids)
     item = write(
@@ -72,6 +77,9 @@ def message_create(
             campaign_id=campaign_id,
             text=text,
             link_url=link_url or None,
+            link_title=link_title or None,
+            description=description or None,
+            image_url=image_url or None,
             title=title or None,
             media_ids=media_ids or None,
         ),
@@ -170,6 +178,9 @@ def post_compose(
     campaign_id: str = "",
     text: str = "",
     link_url: str = "",
+    link_title: str = "",
+    description: str = "",
+    image_url: str = "",
     title: str = "",
     media_ids: list[str] | None = None,
     upload_ids: list[int] | None = None,
@@ -202,6 +213,9 @@ def post_compose(
                 campaign_id=campaign_id,
                 text=text,
                 link_url=link_url,
+                link_title=link_title,
+                description=description,
+                image_url=image_url,
                 title=title,
                 media_ids=media_ids,
                 client=client,
