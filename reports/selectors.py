@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from posts.models import SENT_STATUSES, Delivery, Message, Post, Status
 from posts.queue import QueueFilters
 from posts.selectors import Unindexed, queue_queryset
+from reports import rollup
 from reports.localsql import local_seconds
 from reports.ranges import Period
 
@@ -217,18 +218,35 @@ class Totals:
     deltas: list[Delta]
 
 
-def daily(scope: Scope, *, now: datetime) -> dict[date, Figures]:
-    """Every figure per local day, over the previous period and this one, in one query:
-    the totals and the trend are both sums of these (a few hundred grouped rows)."""
+def rollup_rows(scope: Scope, *, now: datetime) -> list[rollup.DayRow] | None:
+    """Every figure per (local day, network) over both periods, from the hourly rollup
+    (one query; exact, see reports/rollup.py); None when the scope's filters or zone are
+    not what the rollup can answer."""
     both = Period(scope.period.previous().first, scope.period.last)
-    rows = (
+    plan = rollup.plan_for(scope.filters, both, scope.zone, now=now)
+    return None if plan is None else rollup.daily_rows(plan)
+
+
+def daily(
+    scope: Scope, *, now: datetime, rows: list[rollup.DayRow] | None = None
+) -> dict[date, Figures]:
+    """Every figure per local day, over the previous period and this one, in one query:
+    the totals and the trend are both sums of these (a few hundred grouped rows).
+    `rows`: the rollup's answer (`rollup_rows`), summed here over networks."""
+    if rows is not None:
+        per_day: dict[date, list[Figures]] = {}
+        for row in rows:
+            per_day.setdefault(row.day, []).append(Figures.of(row.figures))
+        return {day: _sum(found) for day, found in per_day.items()}
+    both = Period(scope.period.previous().first, scope.period.last)
+    grouped = (
         scope.posts(now=now, period=both)
         .annotate(day=local_seconds(both, scope.zone) / Value(DAY))
         .values("day")
         .annotate(**_aggregates())
         .order_by()
     )
-    return {_EPOCH + timedelta(days=int(r["day"])): Figures.of(r) for r in rows}
+    return {_EPOCH + timedelta(days=int(r["day"])): Figures.of(r) for r in grouped}
 
 
 def _sum(figures: list[Figures]) -> Figures:
@@ -346,6 +364,36 @@ def breakdown_rows(
         for r in found:
             r["text"] = texts.get(r["message_id"], "")
     return found, more
+
+
+def network_breakdown(
+    scope: Scope,
+    rows: list[rollup.DayRow],
+    *,
+    now: datetime,
+    order: str,
+    limit: int | None = BREAKDOWN_ROWS,
+) -> Breakdown:
+    """The per-network breakdown of this period from the rollup's rows (`rollup_rows`):
+    the same rows, order and cut as `breakdown(scope, "network", …)`."""
+    period = scope.period
+    per_network: dict[str, list[Figures]] = {}
+    for row in rows:
+        if period.first <= row.day <= period.last:
+            per_network.setdefault(row.network, []).append(Figures.of(row.figures))
+    totals = {network: _sum(found) for network, found in per_network.items()}
+
+    def value(f: Figures) -> int:
+        return f.engagement if order == "engagement" else f.value(order)
+
+    ranked = sorted(totals.items(), key=lambda item: (-value(item[1]), item[0]))
+    shown = ranked if limit is None else ranked[:limit]
+    result = Breakdown("network", order, more=limit is not None and len(ranked) > limit)
+    for network, figures in shown:
+        result.rows.append(
+            BreakdownRow(network, network or "(none)", figures, stale=figures.stale(now))
+        )
+    return result
 
 
 def breakdown(
