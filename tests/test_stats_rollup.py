@@ -255,3 +255,15 @@ def test_sent_statuses_scheduled_in_the_future_are_left_out_as_on_the_queue(post
         scope = Scope(QueueFilters(statuses=statuses), PERIOD, zoneinfo.ZoneInfo("Europe/Paris"))
         rows = rollup_rows(scope, now=now)
         assert daily(scope, now=now, rows=rows) == daily(scope, now=now)
+
+
+def test_the_worker_task_builds_the_rollup_and_the_beat_runs_it(posts, settings) -> None:
+    from reports.tasks import stats_rollup_refresh
+
+    entry = settings.CELERY_BEAT_SCHEDULE["stats-rollup-refresh"]
+    assert entry["task"] == "reports.tasks.stats_rollup_refresh" and entry["schedule"] <= 60
+    dirty = DirtyHour.objects.count()
+    result = stats_rollup_refresh.apply().get()
+    assert result["hours"] == dirty and not DirtyHour.objects.exists()
+    assert stats_rollup_refresh.apply().get()["hours"] == 0  # nothing dirty: nothing done
+    _both_ways(QueueFilters(), "Europe/Paris")
