@@ -11,7 +11,7 @@ def _triggers_back(sender, using: str = "default", **kwargs) -> None:
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()
-    if ("reports", "0001_initial") in applied:
+    if ("reports", "0002_engagement_index") in applied:
         triggers.ensure(connection)
 
 

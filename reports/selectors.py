@@ -432,27 +432,86 @@ TOP_BY: dict[str, str] = {
 }
 
 
+# How many of the best posts overall (by one ranking) a walk of its (value, id) index
+# reads before it leaves the ranking to a pass over the range.
+TOP_WALK = 1000
+
+
+def _rankings() -> dict[str, object]:
+    return {
+        "clicks": F("clicks"),
+        "conversions": F("conversions"),
+        # Written as the index post_engagement_id is (reports migration 0002).
+        "engagement": F("comments") + F("likes") + F("shares"),
+    }
+
+
+def _walked(scope: Scope, key: str, value, *, now: datetime, limit: int) -> list[int] | None:
+    """The ids of the scope's `limit` best sent posts by `value`, found among the
+    TOP_WALK best posts of the whole mirror (read from the top of its (value, id) index,
+    the index alone); None when fewer than `limit` of those are in scope.
+
+    Exact: if `limit` posts of the scope are among the TOP_WALK best, no post of the
+    scope outside them can rank above the `limit`-th of them. Every filter column is
+    kept off its index (start_at and status too), so the only way in is the list of ids."""
+    best = (
+        Post.objects.annotate(v=value).filter(v__gt=0).order_by("-v", "-id").values("id")[:TOP_WALK]
+    )
+    lo, hi = scope.period.bounds(scope.zone)
+    by_value = replace(scope.filters, sort="clicks")
+    scoped = (
+        queue_queryset(by_value, now=now, zone=scope.zone, walk_order=True)
+        .alias(
+            start_plain=Unindexed(F("start_at")),
+            status_plain=Unindexed(F("status")),
+            v=value,
+        )
+        .filter(
+            id__in=best,
+            start_plain__gte=lo,
+            start_plain__lt=hi,
+            status_plain__in=SENT_STATUSES,
+        )
+        .order_by("-v", "-id")
+        .values_list("id", flat=True)
+    )
+    found = list(scoped[:limit])
+    return found if len(found) == limit else None
+
+
 def top_posts(scope: Scope, *, now: datetime, limit: int = TOP_POSTS) -> dict[str, list[Post]]:
-    """The top posts by each of TOP_BY, in one query and one pass over the range: a
-    row number per ranking (window functions), and the rows ranked within `limit` in
-    any of them; the ≤ 15 rows are sorted again here."""
+    """The top posts by each of TOP_BY (ties: the newest id first; only posts with some
+    of it). Each ranking first walks its index from the top (`_walked`: a few thousand
+    index entries and rows at most, whatever the range); a scope too narrow for that
+    (few of its posts among the best overall) is ranked by a bounded sort over its
+    range instead. The ≤ 15 rows are read in one query and sorted again here."""
+    walked: list[int] = []
+    missing = []
+    for key, value in _rankings().items():
+        found = _walked(scope, key, value, now=now, limit=limit)
+        if found is None:
+            missing.append("eng" if key == "engagement" else key)
+        else:
+            walked += found
     eng = F("comments") + F("likes") + F("shares")
-    inner = (
-        scope.sent(now=now)
-        .annotate(eng=eng)
-        .values("id", "clicks", "conversions", "eng")
-        .order_by()
-    )
-    sql, params = inner.query.sql_with_params()
-    # Each ranking is a bounded sort (the database keeps only `limit` rows while it
-    # reads the range), where a window numbers every row: the same rows, a fraction of
-    # the work.
-    ranked = " UNION ALL ".join(
-        f"SELECT id FROM (SELECT id FROM ({sql}) AS scoped"  # noqa: S608 (Django SQL)
-        f" ORDER BY {key} DESC, id DESC LIMIT %s) AS top_{key}"
-        for key in ("clicks", "conversions", "eng")
-    )
-    picks = Q(id__in=RawSQL(ranked, (*params, limit) * 3))  # noqa: S611
+    picks = Q(id__in=walked)
+    if missing:
+        inner = (
+            scope.sent(now=now)
+            .annotate(eng=eng)
+            .values("id", "clicks", "conversions", "eng")
+            .order_by()
+        )
+        sql, params = inner.query.sql_with_params()
+        # Each ranking is a bounded sort (the database keeps only `limit` rows while it
+        # reads the range), where a window numbers every row: the same rows, a fraction
+        # of the work.
+        ranked = " UNION ALL ".join(
+            f"SELECT id FROM (SELECT id FROM ({sql}) AS scoped"  # noqa: S608 (Django SQL)
+            f" ORDER BY {key} DESC, id DESC LIMIT %s) AS top_{key}"
+            for key in missing
+        )
+        picks |= Q(id__in=RawSQL(ranked, (*params, limit) * len(missing)))  # noqa: S611
     rows = list(
         Post.objects.filter(picks)
         .annotate(engagement=eng)
@@ -470,8 +529,8 @@ def top_posts(scope: Scope, *, now: datetime, limit: int = TOP_POSTS) -> dict[st
     )
     result: dict[str, list[Post]] = {}
     for key in TOP_BY:
-        ranked = sorted(rows, key=lambda p, k=key: (-getattr(p, k), -p.id))[:limit]
-        result[key] = [p for p in ranked if getattr(p, key)]
+        ranked_rows = sorted(rows, key=lambda p, k=key: (-getattr(p, k), -p.id))[:limit]
+        result[key] = [p for p in ranked_rows if getattr(p, key)]
     return result
 
 

@@ -24,6 +24,15 @@ SQLITE_HOUR = "(CAST(strftime('%s', substr({col}, 1, 19)) AS INTEGER) / 3600)"
 PG_HOUR = "(FLOOR(EXTRACT(EPOCH FROM {col}) / 3600)::bigint)"
 
 
+# The top posts by engagement walk this (reports/selectors.py, migration 0002); the
+# expression is written as Django writes F("comments") + F("likes") + F("shares").
+ENGAGEMENT_INDEX = (
+    "CREATE INDEX IF NOT EXISTS post_engagement_id "
+    "ON posts_post (((comments + likes) + shares), id)"
+)
+ENGAGEMENT_INDEX_DROP = "DROP INDEX IF EXISTS post_engagement_id"
+
+
 def _sqlite_triggers() -> list[str]:
     mark = (
         "INSERT INTO reports_dirtyhour (hour, token) VALUES ({hour}, random()) "
@@ -126,9 +135,12 @@ def present(connection) -> bool:
 
 def ensure(connection) -> bool:
     """Recreate missing triggers, marking every hour dirty (the rollup may have missed
-    writes while they were gone). True when they had to be recreated."""
+    writes while they were gone), and the engagement index (a remade table loses it
+    too). True when the triggers had to be recreated."""
     from django.db import transaction
 
+    with connection.cursor() as cursor:
+        cursor.execute(ENGAGEMENT_INDEX)
     if present(connection):
         return False
     vendor = connection.vendor
