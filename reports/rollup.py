@@ -43,12 +43,6 @@ from reports.ranges import Period
 HOUR = 3600
 DAY = 86_400
 _EPOCH = date(1970, 1, 1)
-# Figures of one (local day, network): the names of selectors.Figures.
-FIGURES = (
-    "posts", "clicks", "conversions", "comments", "likes", "shares", "impressions",
-    "sent", "partly", "failed", "outcomes", "unfetched", "unfetched_stats",
-    "oldest", "oldest_stats",
-)  # fmt: skip
 COUNTER_COLUMNS = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
 _KEPT = ("networks", "statuses", "deleted")
 _DEFAULTS = {f.name: f.default for f in fields(QueueFilters)}
@@ -155,38 +149,61 @@ def _post_filters(plan: Plan, params: list, alias: str = "p") -> str:
     return "".join(f" AND {p}" for p in parts)
 
 
+# Constants of the code, not input: written into the SQL as they are.
+_SENT_IN = "(" + ", ".join(f"'{status}'" for status in SENT_STATUSES) + ")"
+
+
 def _post_sums(alias: str = "p") -> str:
+    """The rollup's sums over some posts (one row per group). Counts by outcome and the
+    freshness figures are of sent posts only, as `selectors._aggregates` counts them."""
     sums = ", ".join(f"SUM({alias}.{c}) AS {c}" for c in COUNTER_COLUMNS)
+    status, sent = f"{alias}.status", f"{alias}.status IN {_SENT_IN}"
     return (
         f"COUNT(*) AS posts, {sums}, "
-        f"SUM(CASE WHEN {alias}.counters_at IS NULL THEN 1 ELSE 0 END) AS unfetched, "
-        f"SUM(CASE WHEN {alias}.stats_at IS NULL THEN 1 ELSE 0 END) AS unfetched_stats, "
-        f"MIN({alias}.counters_at) AS oldest_counters_at, "
-        f"MIN({alias}.stats_at) AS oldest_stats_at"
+        f"SUM(CASE WHEN {status} = '{Status.COMPLETE}' THEN 1 ELSE 0 END) AS sent, "
+        f"SUM(CASE WHEN {status} = '{Status.INCOMPLETE}' THEN 1 ELSE 0 END) AS partly, "
+        f"SUM(CASE WHEN {status} = '{Status.ERROR}' THEN 1 ELSE 0 END) AS failed, "
+        f"SUM(CASE WHEN {sent} AND {alias}.counters_at IS NULL THEN 1 ELSE 0 END) AS unfetched, "
+        f"SUM(CASE WHEN {sent} AND {alias}.stats_at IS NULL THEN 1 ELSE 0 END) AS unfetched_stats, "
+        f"MIN(CASE WHEN {sent} THEN {alias}.counters_at END) AS oldest_counters_at, "
+        f"MIN(CASE WHEN {sent} THEN {alias}.stats_at END) AS oldest_stats_at"
     )
 
 
-_ROW = ("posts", *COUNTER_COLUMNS, "unfetched", "unfetched_stats")
+# The rollup's figure columns (selectors.Figures less `outcomes`, added up in Python).
+_ROW = ("posts", *COUNTER_COLUMNS, "sent", "partly", "failed", "unfetched", "unfetched_stats")
 _ROW += ("oldest_counters_at", "oldest_stats_at")
 
 
-def _offset_case(plan: Plan, params: list) -> str:
+def _day(plan: Plan, hour: str, params: list) -> str:
+    """The local day (days since 1970) of an hour number: its first instant plus the
+    zone's offset then, which is the offset of every instant of the hour."""
     if len(plan.offsets) == 1:
         params.append(plan.offsets[0][1])
-        return "%s"
+        return f"(({hour}) * 3600 + %s) / 86400"
     whens = []
     for (at, _), (_, before) in zip(plan.offsets[1:], plan.offsets, strict=False):
-        whens.append("WHEN u.hour < %s THEN %s")
+        whens.append(f"WHEN ({hour}) < %s THEN %s")
         params += [at, before]
     params.append(plan.offsets[-1][1])
-    return f"CASE {' '.join(whens)} ELSE %s END"
+    return f"(({hour}) * 3600 + CASE {' '.join(whens)} ELSE %s END) / 86400"
+
+
+def _sums_of_rows(alias: str) -> str:
+    return ", ".join(
+        f"MIN({alias}.{c}) AS {c}" if c.startswith("oldest") else f"SUM({alias}.{c}) AS {c}"
+        for c in _ROW
+    )
 
 
 def daily_sql(plan: Plan) -> tuple[str, list]:
-    """The one statement: (local day, network, every figure) over the plan's hours."""
+    """The one statement: (local day, network, every figure) over the plan's hours.
+    Each part is grouped by local day and network where it reads (a few hundred rows
+    leave each), and the parts are added up."""
     params: list = []
     cut = plan.hi if plan.until is None else min(plan.hi, _hour_of(plan.until))
     cut = max(cut, plan.lo)
+    day = _day(plan, "r.hour", params)
     rollup_where = ["r.hour >= %s", "r.hour < %s"]
     params += [plan.lo, cut]
     if plan.networks:
@@ -197,52 +214,36 @@ def daily_sql(plan: Plan) -> tuple[str, list]:
         rollup_where.append("r.deleted = %s")
         params.append(False)
     rollup = (
-        f"SELECT r.hour AS hour, r.network AS network, r.status AS status, "  # noqa: S608
-        f"{', '.join(f'r.{c}' for c in _ROW)} FROM reports_hourrollup r "
-        f"WHERE {' AND '.join(rollup_where)} AND NOT EXISTS "
-        "(SELECT 1 FROM reports_dirtyhour d WHERE d.hour = r.hour)"
+        f"SELECT {day} AS day, r.network AS network, {_sums_of_rows('r')} "  # noqa: S608
+        f"FROM reports_hourrollup r WHERE {' AND '.join(rollup_where)} AND NOT EXISTS "
+        "(SELECT 1 FROM reports_dirtyhour d WHERE d.hour = r.hour) GROUP BY 1, 2"
     )
+    # Grouped by the plain value: on SQLite the (network, start_at) index would serve
+    # the grouping and read every wide row; the range of start_at in the covering index
+    # post_stats_cover is the way in (as in reports.selectors).
+    network = _plain("p.network")
+    day = _day(plan, "d.hour", params)
     params += [plan.lo, cut]
     dirty = (
-        f"SELECT d.hour AS hour, p.network AS network, p.status AS status, {_post_sums()} "  # noqa: S608
+        f"SELECT {day} AS day, {network} AS network, {_post_sums()} "  # noqa: S608
         f"FROM reports_dirtyhour d JOIN posts_post p ON p.start_at >= {_hour_to_time('d.hour')} "
         f"AND p.start_at < {_hour_to_time('d.hour + 1')} "
-        f"WHERE d.hour >= %s AND d.hour < %s{_post_filters(plan, params)} "
-        "GROUP BY d.hour, p.network, p.status"
+        f"WHERE d.hour >= %s AND d.hour < %s{_post_filters(plan, params)} GROUP BY 1, 2"
     )
     parts = [rollup, dirty]
     if plan.until is not None and cut < plan.hi:
         # The hour as the triggers compute it; "%" doubled for the parameter syntax.
         hour = triggers.hour_sql(_vendor(), "p.start_at").replace("%", "%%")
+        day = _day(plan, hour, params)
         params += [_at(_from_hour(cut)), _at(_from_hour(plan.hi)), _at(plan.until)]
         parts.append(
-            f"SELECT {hour} AS hour, p.network AS network, p.status AS status, "  # noqa: S608
-            f"{_post_sums()} FROM posts_post p WHERE p.start_at >= %s AND p.start_at < %s "
-            f"AND p.start_at <= %s{_post_filters(plan, params)} GROUP BY 1, 2, 3"
+            f"SELECT {day} AS day, {network} AS network, {_post_sums()} "  # noqa: S608
+            "FROM posts_post p WHERE p.start_at >= %s AND p.start_at < %s "
+            f"AND p.start_at <= %s{_post_filters(plan, params)} GROUP BY 1, 2"
         )
     union = " UNION ALL ".join(parts)
-    outer_params: list = []
-    offset = _offset_case(plan, outer_params)
-    sent = ", ".join(["%s"] * len(SENT_STATUSES))
-
-    def when_sent(expr: str, otherwise: str = "0") -> str:
-        outer_params.extend(SENT_STATUSES)
-        return f"CASE WHEN u.status IN ({sent}) THEN {expr} ELSE {otherwise} END"
-
-    def when_status(status: str) -> str:
-        outer_params.append(status)
-        return "CASE WHEN u.status = %s THEN u.posts ELSE 0 END"
-
-    select = [f"(u.hour * 3600 + {offset}) / 86400 AS day", "u.network"]
-    select += [f"SUM(u.{c})" for c in ("posts", *COUNTER_COLUMNS)]
-    select += [f"SUM({when_status(s)})" for s in (Status.COMPLETE, Status.INCOMPLETE, Status.ERROR)]
-    select.append(f"SUM({when_sent('u.posts')})")
-    select.append(f"SUM({when_sent('u.unfetched')})")
-    select.append(f"SUM({when_sent('u.unfetched_stats')})")
-    select.append(f"MIN({when_sent('u.oldest_counters_at', 'NULL')})")
-    select.append(f"MIN({when_sent('u.oldest_stats_at', 'NULL')})")
-    sql = f"SELECT {', '.join(select)} FROM ({union}) u GROUP BY 1, 2"  # noqa: S608
-    return sql, [*outer_params, *params]
+    sql = f"SELECT u.day, u.network, {_sums_of_rows('u')} FROM ({union}) u GROUP BY 1, 2"  # noqa: S608
+    return sql, params
 
 
 def _hour_of(at: datetime) -> int:
@@ -275,11 +276,14 @@ def daily_rows(plan: Plan) -> list[DayRow]:
         found = cursor.fetchall()
     rows = []
     for day, network, *values in found:
-        figures = dict(zip(FIGURES, values, strict=True))
+        figures = dict(zip(_ROW, values, strict=True))
+        figures["oldest"] = figures.pop("oldest_counters_at")
+        figures["oldest_stats"] = figures.pop("oldest_stats_at")
         figures = {
             k: (int(v or 0) if not k.startswith("oldest") else _as_time(v))
             for k, v in figures.items()
         }
+        figures["outcomes"] = figures["sent"] + figures["partly"] + figures["failed"]
         rows.append(DayRow(_EPOCH + timedelta(days=int(day)), network, figures))
     return rows
 
@@ -298,7 +302,8 @@ def refresh_hour(hour: int, *, between=None) -> bool:
     after (no write landed meanwhile). `between` runs after the token is read (tests
     use it to land a write mid-refresh)."""
     deleted = "p.deleted_at IS NOT NULL"
-    counters = ", ".join(COUNTER_COLUMNS)
+    network, status = _plain("p.network"), _plain("p.status")
+    columns = ", ".join(_ROW)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT token FROM reports_dirtyhour WHERE hour = %s", [hour])
         found = cursor.fetchone()
@@ -309,10 +314,9 @@ def refresh_hour(hour: int, *, between=None) -> bool:
             between()
         cursor.execute("DELETE FROM reports_hourrollup WHERE hour = %s", [hour])
         cursor.execute(
-            "INSERT INTO reports_hourrollup (hour, network, status, deleted, posts, "  # noqa: S608
-            f"{counters}, unfetched, unfetched_stats, oldest_counters_at, oldest_stats_at) "
-            f"SELECT %s, p.network, p.status, {deleted}, {_post_sums()} FROM posts_post p "
-            f"WHERE p.start_at >= %s AND p.start_at < %s GROUP BY p.network, p.status, {deleted}",
+            f"INSERT INTO reports_hourrollup (hour, network, status, deleted, {columns}) "  # noqa: S608
+            f"SELECT %s, {network}, {status}, {deleted}, {_post_sums()} FROM posts_post p "
+            f"WHERE p.start_at >= %s AND p.start_at < %s GROUP BY {network}, {status}, {deleted}",
             [hour, _at(_from_hour(hour)), _at(_from_hour(hour + 1))],
         )
         cursor.execute(

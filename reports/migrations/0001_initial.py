@@ -35,6 +35,9 @@ class Migration(migrations.Migration):
                 ("likes", models.BigIntegerField()),
                 ("shares", models.BigIntegerField()),
                 ("impressions", models.BigIntegerField()),
+                ("sent", models.BigIntegerField()),
+                ("partly", models.BigIntegerField()),
+                ("failed", models.BigIntegerField()),
                 ("unfetched", models.BigIntegerField()),
                 ("unfetched_stats", models.BigIntegerField()),
                 ("oldest_counters_at", models.DateTimeField(null=True)),
@@ -45,7 +48,18 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(
                         fields=("hour", "network", "status", "deleted"), name="rollup_hour_key"
                     )
-                ]
+                ],
+                "indexes": [
+                    models.Index(
+                        fields=[
+                            "hour", "network", "status", "deleted", "posts",
+                            "clicks", "conversions", "comments", "likes", "shares", "impressions",
+                            "sent", "partly", "failed", "unfetched", "unfetched_stats",
+                            "oldest_counters_at", "oldest_stats_at",
+                        ],
+                        name="rollup_cover",
+                    )
+                ],
             },
         ),
         migrations.RunPython(forward, backward),
