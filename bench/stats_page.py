@@ -47,6 +47,24 @@ def rss_mb() -> float:
         return int(handle.read().split()[1]) * PAGE / 1e6
 
 
+EXPLAIN = False
+
+
+def _plan(sql: str) -> list[str]:
+    """The database's plan for a captured query (with --explain)."""
+    from django.db import connection
+
+    if not EXPLAIN:
+        return []
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql.replace("%", "%%"))
+            return [" ".join(str(part) for part in row) for row in cursor.fetchall()]
+    except Exception as exc:  # a captured query's text may not run again as it is
+        return [f"(no plan: {exc})"]
+
+
 def _lazy(response: Any) -> list[str]:
     """The sections a stats page fills in after load (none on other pages)."""
     return re.findall(r'hx-get="/stats/part/([a-z]+)/', response.content.decode())
@@ -76,6 +94,7 @@ def measure(client: Any, url: str, runs: int, *, htmx: bool = False) -> dict[str
         "queries": len(captured.captured_queries),
         "slowest_ms": float(slowest["time"]) * 1000,
         "slowest_sql": slowest["sql"][:160],
+        "plan": _plan(slowest["sql"]),
         "slowest": f"{float(slowest['time']) * 1000:.0f}",
         "all": [(round(float(q["time"]) * 1000), q["sql"][:90]) for q in captured.captured_queries],
     }
@@ -104,6 +123,8 @@ def export(client: Any, url: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> None:
+    global EXPLAIN
+    EXPLAIN = args.explain
     extra = {"ALLOWED_HOSTS": "testserver,127.0.0.1,localhost", "LOG_LEVEL": "warning"}
     scratch = prepare(args.database_url, extra)
     try:
@@ -188,6 +209,8 @@ def run(args: argparse.Namespace) -> None:
             print(f"\n{p['url']}:")
             for ms, sql in p["all"]:
                 print(f"  {ms:6d} ms  {sql}")
+            for line in p["plan"]:
+                print(f"      plan: {line}")
     if csv is None:
         return
     csv_row = [csv["url"].split("?")[0], f"{csv['rows']:,}", f"{csv['seconds']:.1f}"]
@@ -204,6 +227,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sql", action="store_true", help="also print each page's slowest SQL")
+    parser.add_argument(
+        "--explain", action="store_true", help="with --sql, the plan of each slowest query"
+    )
     parser.add_argument("--keep", help="copy the freshly seeded SQLite file here")
     parser.add_argument("--reuse", help="start from a SQLite file kept by --keep (no seeding)")
     parser.add_argument("--no-csv", action="store_true", help="skip the CSV export")
