@@ -41,6 +41,9 @@ from reports.localsql import offsets
 from reports.ranges import Period
 
 HOUR = 3600
+# Hours recomputed in one run after which PostgreSQL's statistics of the rollup tables
+# are gathered again (autovacuum may be off, or not yet around).
+ANALYZE_AFTER = 200
 DAY = 86_400
 _EPOCH = date(1970, 1, 1)
 COUNTER_COLUMNS = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
@@ -271,9 +274,18 @@ class DayRow:
 def daily_rows(plan: Plan) -> list[DayRow]:
     """Every figure per (local day, network) over the plan's range, in one query."""
     sql, params = daily_sql(plan)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+    if _vendor() == "postgresql":
+        # The planner cannot see how few posts an hour holds (the join's bounds are
+        # computed from each dirty hour), guesses thousands per hour, and above its
+        # cost threshold compiles the statement with JIT: ~50 ms for a ~10 ms read.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
     rows = []
     for day, network, *values in found:
         figures = dict(zip(_ROW, values, strict=True))
@@ -340,6 +352,11 @@ def refresh(*, limit: int = 500, seconds: float = 20.0) -> dict:
             still += 1
         if time.monotonic() - began > seconds:
             break
+    if done >= ANALYZE_AFTER and _vendor() == "postgresql":
+        # A first build (or a big backfill) changed the two tables' sizes many times
+        # over: the planner's statistics of them would be those of an empty rollup.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_hourrollup, reports_dirtyhour")
     return {"hours": done, "still_dirty": still, "seconds": round(time.monotonic() - began, 3)}
 
 
