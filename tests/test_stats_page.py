@@ -261,6 +261,7 @@ def test_outsiders_are_refused_and_anonymous_users_sent_to_log_in(db, outsider) 
     assert urlsplit(client.get("/stats/").url).path == "/accounts/login/"
     client.force_login(outsider)
     assert client.get("/stats/").status_code == 403
+    assert client.get("/stats/part/top/").status_code == 403
 
 
 def test_the_page_has_no_inline_script_or_style(viewer_client: Client, data) -> None:
