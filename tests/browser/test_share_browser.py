@@ -47,7 +47,7 @@ def stats(transactional_db) -> None:
 def sections_filled_in(page) -> None:
     """The sections /stats/ fills in after load (htmx) replaced their Loading… state."""
     for name in ("messages", "top", "heatmap"):
-        page.wait_for_selector(f"#stats-{name}:not([aria-busy])")
+        page.wait_for_selector(f"#stats-{name}:not(.stats-lazy)")
     assert page.locator("text=Loading…").count() == 0
     assert page.locator("#stats-heatmap #heatmap").count() == 1
     assert page.locator("#stats-top ol li").count() >= 3
