@@ -47,7 +47,6 @@ ANALYZE_AFTER = 200
 DAY = 86_400
 _EPOCH = date(1970, 1, 1)
 COUNTER_COLUMNS = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
-_KEPT = ("networks", "statuses", "deleted")
 _DEFAULTS = {f.name: f.default for f in fields(QueueFilters)}
 
 
