@@ -1,14 +1,23 @@
-"""`python -m bench.stats_page`: /stats/ over 90 days and its CSV, beside the queue.
+"""`python -m bench.stats_page`: /stats/ over 90 days, its later sections and its CSV,
+beside the queue.
 
 One size per run: a scratch database (a SQLite file in a temporary VAR_DIR, or a
 scratch PostgreSQL database with --database-url, whose name must contain "bench") is
 migrated and filled by `seed_mirror --posts N` (60 days of past posts and 30 of
-scheduled ones), then, in-process through django.test.Client as a logged-in viewer:
+scheduled ones). `--keep FILE` copies the SQLite file right after seeding; `--reuse
+FILE` starts from such a copy instead of seeding (copied again into the scratch folder,
+then migrated: the freshly seeded database, with no ANALYZE, rollup or warm cache the
+product would not have). Then, in-process through django.test.Client as a viewer:
 
-* /stats/?range=90d (the default breakdown), /stats/?range=90d&network=LinkedIn&by=message
-  and the queue's first page /posts/: each requested once to warm caches, then timed
-  `--runs` times (median server time inside the WSGI handler), then once more under
-  CaptureQueriesContext to count SQL queries and show the slowest;
+* the default page once with the hourly rollup not built yet (every hour dirty: what
+  the page costs before the worker's first pass), then the rollup's build, timed: the
+  worker's job (`reports.tasks.stats_rollup_refresh`), run here in-process by calling
+  `reports.rollup.refresh_all`, as the worker would in its 30-second batches;
+* /stats/?range=90d (the default breakdown), /stats/?range=90d&network=LinkedIn&by=message,
+  each section those pages fill in after load (/stats/part/<name>/, requested as htmx
+  does), and the queue's first page /posts/: each requested once to warm caches, then
+  timed `--runs` times (median server time inside the WSGI handler), then once more
+  under CaptureQueriesContext to count SQL queries and show the slowest;
 * /stats/export.csv over every past post (from the first seeded day to today):
   rows per second, and the process's resident memory sampled every 10,000 rows (the
   CSV is consumed as a client would, chunk by chunk, and thrown away).
@@ -21,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import sys
 import time
@@ -36,28 +47,54 @@ def rss_mb() -> float:
         return int(handle.read().split()[1]) * PAGE / 1e6
 
 
-def measure(client: Any, url: str, runs: int) -> dict[str, Any]:
+EXPLAIN = False
+
+
+def _plan(sql: str) -> list[str]:
+    """The database's plan for a captured query (with --explain)."""
+    from django.db import connection
+
+    if not EXPLAIN:
+        return []
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql.replace("%", "%%"))
+            return [" ".join(str(part) for part in row) for row in cursor.fetchall()]
+    except Exception as exc:  # a captured query's text may not run again as it is
+        return [f"(no plan: {exc})"]
+
+
+def _lazy(response: Any) -> list[str]:
+    """The sections a stats page fills in after load (none on other pages)."""
+    return re.findall(r'hx-get="/stats/part/([a-z]+)/', response.content.decode())
+
+
+def measure(client: Any, url: str, runs: int, *, htmx: bool = False) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    response = client.get(url)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(url, headers=headers)
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
     times = []
     for _ in range(runs):
         began = time.perf_counter()
-        client.get(url)
+        client.get(url, headers=headers)
         times.append((time.perf_counter() - began) * 1000)
     with CaptureQueriesContext(connection) as captured:
-        client.get(url)
+        client.get(url, headers=headers)
     slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
     return {
         "url": url,
+        "lazy": _lazy(response),
         "median_ms": statistics.median(times),
         "min_ms": min(times),
         "queries": len(captured.captured_queries),
         "slowest_ms": float(slowest["time"]) * 1000,
         "slowest_sql": slowest["sql"][:160],
+        "plan": _plan(slowest["sql"]),
         "slowest": f"{float(slowest['time']) * 1000:.0f}",
         "all": [(round(float(q["time"]) * 1000), q["sql"][:90]) for q in captured.captured_queries],
     }
@@ -86,9 +123,17 @@ def export(client: Any, url: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> None:
+    global EXPLAIN
+    EXPLAIN = args.explain
     extra = {"ALLOWED_HOSTS": "testserver,127.0.0.1,localhost", "LOG_LEVEL": "warning"}
     scratch = prepare(args.database_url, extra)
     try:
+        if args.reuse:
+            if scratch.postgres:
+                raise SystemExit("--reuse takes a SQLite file; not with --database-url")
+            began = time.monotonic()
+            shutil.copyfile(args.reuse, scratch.var_dir / "bench.sqlite3")
+            copy_s = time.monotonic() - began
         django_start(migrate=True)
         from django.contrib.auth.models import Group
         from django.core.management import call_command
@@ -98,10 +143,17 @@ def run(args: argparse.Namespace) -> None:
 
         from accounts.models import VIEWER, User
         from posts.models import Post
+        from reports import rollup
 
-        began = time.monotonic()
-        call_command("seed_mirror", posts=args.size, seed=args.seed, stdout=sys.stderr)
-        seed_s = time.monotonic() - began
+        if args.reuse:
+            seed_s, seeded_how = copy_s, f"copied from {args.reuse} in"
+        else:
+            began = time.monotonic()
+            call_command("seed_mirror", posts=args.size, seed=args.seed, stdout=sys.stderr)
+            seed_s, seeded_how = time.monotonic() - began, "seeded in"
+            if args.keep:
+                connection.close()
+                shutil.copyfile(scratch.var_dir / "bench.sqlite3", args.keep)
         user = User.objects.create_user("bench", time_zone="UTC")
         user.groups.add(Group.objects.get_or_create(name=VIEWER)[0])
         client = Client()
@@ -115,17 +167,36 @@ def run(args: argparse.Namespace) -> None:
         connection.close()
         load = wait_quiet(args.quiet_load, args.quiet_wait)
         load_text = load_average()
-        pages = [
-            measure(client, "/stats/?range=90d", args.runs),
-            measure(client, "/stats/?range=90d&network=LinkedIn&by=message", args.runs),
-            measure(client, "/posts/", args.runs),
-        ]
-        csv = export(client, f"/stats/export.csv?from={first:%Y-%m-%d}&to={today:%Y-%m-%d}")
+        dirty = rollup.dirty_count()
+        unbuilt = measure(client, "/stats/?range=90d", 1)
+        began = time.monotonic()
+        built = rollup.refresh_all()
+        build_s = time.monotonic() - began
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM reports_hourrollup")
+            rollup_rows = cursor.fetchone()[0]
+        pages = []
+        for url in ("/stats/?range=90d", "/stats/?range=90d&network=LinkedIn&by=message"):
+            page = measure(client, url, args.runs)
+            pages.append(page)
+            query = url.split("?", 1)[1]
+            for name in page["lazy"]:
+                pages.append(measure(client, f"/stats/part/{name}/?{query}", args.runs, htmx=True))
+        pages.append(measure(client, "/posts/", args.runs))
+        csv = None
+        if not args.no_csv:
+            csv = export(client, f"/stats/export.csv?from={first:%Y-%m-%d}&to={today:%Y-%m-%d}")
     finally:
         cleanup(scratch)
     print(
         f"\n{args.size:,} posts on {scratch.database_label}; {in_90:,} in the last 90 days; "
-        f"seeded in {seed_s:.0f} s; load at start {load:.2f} ({load_text})\n"
+        f"{seeded_how} {seed_s:.0f} s; load at start {load:.2f} ({load_text})\n"
+    )
+    print(
+        f"Before the rollup is built ({dirty:,} dirty hours): /stats/?range=90d took "
+        f"{unbuilt['median_ms']:.0f} ms, {unbuilt['queries']} queries.\n"
+        f"Rollup build (the worker's job, run in-process as the worker would): "
+        f"{built['hours']:,} hours in {build_s:.1f} s, {rollup_rows:,} rollup rows.\n"
     )
     page_rows = [
         [p["url"], f"{p['median_ms']:.0f}", f"{p['min_ms']:.0f}", p["queries"], p["slowest"]]
@@ -133,16 +204,20 @@ def run(args: argparse.Namespace) -> None:
     ]
     print(table(["page", "median ms", "min ms", "queries", "slowest query ms"], page_rows))
     print()
+    if args.sql:
+        for p in [unbuilt, *pages]:
+            print(f"\n{p['url']}:")
+            for ms, sql in p["all"]:
+                print(f"  {ms:6d} ms  {sql}")
+            for line in p["plan"]:
+                print(f"      plan: {line}")
+    if csv is None:
+        return
     csv_row = [csv["url"].split("?")[0], f"{csv['rows']:,}", f"{csv['seconds']:.1f}"]
     csv_row += [f"{csv['rows_per_s']:,.0f}", f"{csv['rss_before_mb']:.0f}"]
     csv_row += [f"{csv['rss_peak_mb']:.0f}"]
     headers = ["CSV", "rows", "seconds", "rows/s", "RSS before MB", "RSS peak MB"]
     print(table(headers, [csv_row]))
-    if args.sql:
-        for p in pages:
-            print(f"\n{p['url']}:")
-            for ms, sql in p["all"]:
-                print(f"  {ms:6d} ms  {sql}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -152,6 +227,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sql", action="store_true", help="also print each page's slowest SQL")
+    parser.add_argument(
+        "--explain", action="store_true", help="with --sql, the plan of each slowest query"
+    )
+    parser.add_argument("--keep", help="copy the freshly seeded SQLite file here")
+    parser.add_argument("--reuse", help="start from a SQLite file kept by --keep (no seeding)")
+    parser.add_argument("--no-csv", action="store_true", help="skip the CSV export")
     parser.add_argument("--quiet-load", type=float, default=1.5)
     parser.add_argument("--quiet-wait", type=float, default=120.0)
     return parser.parse_args(argv)

@@ -20,8 +20,11 @@ class EpochSeconds(Func):
     output_field = BigIntegerField()
 
     def as_sqlite(self, compiler, connection, **extra):
-        # Django stores UTC datetimes as text; julianday reads them, to the millisecond.
-        template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400) AS INTEGER)"
+        # Django stores UTC datetimes as text, "YYYY-MM-DD HH:MM:SS[.ffffff]": the whole
+        # seconds, truncated as PostgreSQL's FLOOR does (strftime alone would round the
+        # fraction), so an instant falls in the same second, hour and day on both, and in
+        # the same hour as the stats rollup's triggers put it (reports/triggers.py).
+        template = "CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER)"
         return super().as_sql(compiler, connection, template=template, **extra)
 
     def as_postgresql(self, compiler, connection, **extra):

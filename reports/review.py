@@ -22,6 +22,8 @@ from reports.selectors import (
     breakdown,
     daily,
     heatmap,
+    network_breakdown,
+    rollup_rows,
     top_posts,
     totals,
     trend,
@@ -99,21 +101,49 @@ def view_links(sq: StatsQuery, *, shared: bool) -> dict:
     }
 
 
+# The sections a page fills in after it loads (htmx GET, same query): they read every
+# post of the range (a median, per-message sums, rankings), which no sum rollup answers.
+SECTIONS: dict[str, str] = {
+    "breakdown": "Breakdown",
+    "messages": "What each message achieved",
+    "top": "Top posts",
+    "heatmap": "When it works best",
+}
+
+
+def _common(sq: StatsQuery, *, shared: bool) -> dict:
+    return {
+        "sq": sq,
+        "period": sq.period,
+        "zone": sq.scope.zone,
+        "dimensions": DIMENSIONS,
+        "counters": COUNTERS,
+        "status_counts": STATUS_COUNTS,
+        "links": view_links(sq, shared=shared),
+        "shared": shared,
+    }
+
+
 def stats_review(
     sq: StatsQuery, *, now: datetime, choices: dict | None = None, shared: bool = False
 ) -> dict:
+    """The page itself: freshness, totals, the trend and, when the rollup answers the
+    scope, the per-network breakdown. The other sections are `lazy` (see `section`)."""
     choices = choices if choices is not None else queue_choices()
-    names = names_for_page(choices)
     scope = sq.scope
     zone = scope.zone
-    by_day = daily(scope, now=now)
+    rows = rollup_rows(scope, now=now)
+    by_day = daily(scope, now=now, rows=rows)
     found_totals = totals(scope, now=now, days=by_day)
-    found = breakdown(scope, sq.display.by, now=now, order=sq.display.order, names=names)
-    messages = (
-        found
-        if sq.display.by == "message"
-        else breakdown(scope, "message", now=now, order="engagement", names=names, limit=10)
-    )
+    lazy = ["top", "heatmap"]
+    if sq.display.by != "message":
+        lazy.insert(0, "messages")
+    if rows is not None and sq.display.by == "network":
+        found = network_breakdown(scope, rows, now=now, order=sq.display.order)
+        bars = bar_rows(sq, found)
+    else:
+        found, bars = Breakdown(sq.display.by, sq.display.order), []
+        lazy.insert(0, "breakdown")
     days = trend(scope, sq.display.counter, now=now, days=by_day)
     labels = [f"{d.day.day} {d.day:%b}" for d in days]
     counter_label = TREND_COUNTERS[sq.display.counter]
@@ -130,6 +160,56 @@ def stats_review(
         [f"{d.day:%a %-d %b}: {d.posts} posts sent" for d in days],
         height=110,
     )
+    cur = found_totals.current
+    oldest = cur.oldest
+    return {
+        **_common(sq, shared=shared),
+        "previous": sq.period.previous(),
+        "totals": found_totals,
+        "breakdown": found,
+        "breakdown_title": f"By {found.label.lower()}",
+        "bars": bars,
+        "lazy": lazy,
+        "from_rollup": rows is not None,
+        "trend_counters": TREND_COUNTERS,
+        "counter_label": counter_label,
+        "days": days,
+        "value_chart": value_chart,
+        "posts_chart": posts_chart,
+        "oldest": as_local(oldest, zone) if oldest else None,
+        "oldest_ago": _ago(now - oldest) if oldest else "",
+        "oldest_stats": as_local(cur.oldest_stats, zone) if cur.oldest_stats else None,
+        "oldest_stats_ago": _ago(now - cur.oldest_stats) if cur.oldest_stats else "",
+        "stale": cur.stale(now),
+        # How often the day's budget plan refreshes what (posts/plan.py).
+        "plan": budget_plan(),
+        "now": now,
+        "choices": choices,
+    }
+
+
+def section(
+    sq: StatsQuery, name: str, *, now: datetime, choices: dict, shared: bool = False
+) -> dict:
+    """One of SECTIONS, for the page to fill in (or to open on its own without script)."""
+    scope = sq.scope
+    context = {**_common(sq, shared=shared), "section": name, "section_title": SECTIONS[name]}
+    if name == "breakdown":
+        names = names_for_page(choices)
+        found = breakdown(scope, sq.display.by, now=now, order=sq.display.order, names=names)
+        return context | {"breakdown": found, "bars": bar_rows(sq, found)}
+    if name == "messages":
+        names = names_for_page(choices)
+        found = breakdown(scope, "message", now=now, order="engagement", names=names, limit=10)
+        return context | {"breakdown": found, "message_rows": bar_rows(sq, found)}
+    if name == "top":
+        found_top = top_posts(scope, now=now)
+        return context | {
+            "top_lists": [
+                (key, label, [(p, getattr(p, key)) for p in found_top[key]])
+                for key, label in TOP_BY.items()
+            ]
+        }
     grid = heatmap(scope, now=now)
     top_cell = max((c.median or 0 for row in grid for c in row), default=0)
     heat_rows = [
@@ -142,42 +222,8 @@ def stats_review(
         )
         for wd in range(7)
     ]
-    found_top = top_posts(scope, now=now)
-    cur = found_totals.current
-    oldest = cur.oldest
-    return {
-        "sq": sq,
-        "period": sq.period,
-        "previous": sq.period.previous(),
-        "totals": found_totals,
-        "breakdown": found,
-        "bars": bar_rows(sq, found),
-        "message_rows": bar_rows(sq, messages),
-        "dimensions": DIMENSIONS,
-        "counters": COUNTERS,
-        "status_counts": STATUS_COUNTS,
-        "trend_counters": TREND_COUNTERS,
-        "counter_label": counter_label,
-        "days": days,
-        "value_chart": value_chart,
-        "posts_chart": posts_chart,
-        "top_lists": [
-            (key, label, [(p, getattr(p, key)) for p in found_top[key]])
-            for key, label in TOP_BY.items()
-        ],
+    return context | {
         "heat_rows": heat_rows,
         "hours": [f"{h:02d}" for h in range(24)],
         "heat_any": any(c.posts for row in grid for c in row),
-        "oldest": as_local(oldest, zone) if oldest else None,
-        "oldest_ago": _ago(now - oldest) if oldest else "",
-        "oldest_stats": as_local(cur.oldest_stats, zone) if cur.oldest_stats else None,
-        "oldest_stats_ago": _ago(now - cur.oldest_stats) if cur.oldest_stats else "",
-        "stale": cur.stale(now),
-        # How often the day's budget plan refreshes what (posts/plan.py).
-        "plan": budget_plan(),
-        "zone": zone,
-        "now": now,
-        "choices": choices,
-        "links": view_links(sq, shared=shared),
-        "shared": shared,
     }

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from posts.models import SENT_STATUSES, Delivery, Message, Post, Status
 from posts.queue import QueueFilters
 from posts.selectors import Unindexed, queue_queryset
+from reports import rollup
 from reports.localsql import local_seconds
 from reports.ranges import Period
 
@@ -217,18 +218,35 @@ class Totals:
     deltas: list[Delta]
 
 
-def daily(scope: Scope, *, now: datetime) -> dict[date, Figures]:
-    """Every figure per local day, over the previous period and this one, in one query:
-    the totals and the trend are both sums of these (a few hundred grouped rows)."""
+def rollup_rows(scope: Scope, *, now: datetime) -> list[rollup.DayRow] | None:
+    """Every figure per (local day, network) over both periods, from the hourly rollup
+    (one query; exact, see reports/rollup.py); None when the scope's filters or zone are
+    not what the rollup can answer."""
     both = Period(scope.period.previous().first, scope.period.last)
-    rows = (
+    plan = rollup.plan_for(scope.filters, both, scope.zone, now=now)
+    return None if plan is None else rollup.daily_rows(plan)
+
+
+def daily(
+    scope: Scope, *, now: datetime, rows: list[rollup.DayRow] | None = None
+) -> dict[date, Figures]:
+    """Every figure per local day, over the previous period and this one, in one query:
+    the totals and the trend are both sums of these (a few hundred grouped rows).
+    `rows`: the rollup's answer (`rollup_rows`), summed here over networks."""
+    if rows is not None:
+        per_day: dict[date, list[Figures]] = {}
+        for row in rows:
+            per_day.setdefault(row.day, []).append(Figures.of(row.figures))
+        return {day: _sum(found) for day, found in per_day.items()}
+    both = Period(scope.period.previous().first, scope.period.last)
+    grouped = (
         scope.posts(now=now, period=both)
         .annotate(day=local_seconds(both, scope.zone) / Value(DAY))
         .values("day")
         .annotate(**_aggregates())
         .order_by()
     )
-    return {_EPOCH + timedelta(days=int(r["day"])): Figures.of(r) for r in rows}
+    return {_EPOCH + timedelta(days=int(r["day"])): Figures.of(r) for r in grouped}
 
 
 def _sum(figures: list[Figures]) -> Figures:
@@ -348,6 +366,36 @@ def breakdown_rows(
     return found, more
 
 
+def network_breakdown(
+    scope: Scope,
+    rows: list[rollup.DayRow],
+    *,
+    now: datetime,
+    order: str,
+    limit: int | None = BREAKDOWN_ROWS,
+) -> Breakdown:
+    """The per-network breakdown of this period from the rollup's rows (`rollup_rows`):
+    the same rows, order and cut as `breakdown(scope, "network", …)`."""
+    period = scope.period
+    per_network: dict[str, list[Figures]] = {}
+    for row in rows:
+        if period.first <= row.day <= period.last:
+            per_network.setdefault(row.network, []).append(Figures.of(row.figures))
+    totals = {network: _sum(found) for network, found in per_network.items()}
+
+    def value(f: Figures) -> int:
+        return f.engagement if order == "engagement" else f.value(order)
+
+    ranked = sorted(totals.items(), key=lambda item: (-value(item[1]), item[0]))
+    shown = ranked if limit is None else ranked[:limit]
+    result = Breakdown("network", order, more=limit is not None and len(ranked) > limit)
+    for network, figures in shown:
+        result.rows.append(
+            BreakdownRow(network, network or "(none)", figures, stale=figures.stale(now))
+        )
+    return result
+
+
 def breakdown(
     scope: Scope,
     dimension: str,
@@ -384,27 +432,86 @@ TOP_BY: dict[str, str] = {
 }
 
 
+# How many of the best posts overall (by one ranking) a walk of its (value, id) index
+# reads before it leaves the ranking to a pass over the range.
+TOP_WALK = 1000
+
+
+def _rankings() -> dict[str, object]:
+    return {
+        "clicks": F("clicks"),
+        "conversions": F("conversions"),
+        # Written as the index post_engagement_id is (reports migration 0002).
+        "engagement": F("comments") + F("likes") + F("shares"),
+    }
+
+
+def _walked(scope: Scope, key: str, value, *, now: datetime, limit: int) -> list[int] | None:
+    """The ids of the scope's `limit` best sent posts by `value`, found among the
+    TOP_WALK best posts of the whole mirror (read from the top of its (value, id) index,
+    the index alone); None when fewer than `limit` of those are in scope.
+
+    Exact: if `limit` posts of the scope are among the TOP_WALK best, no post of the
+    scope outside them can rank above the `limit`-th of them. Every filter column is
+    kept off its index (start_at and status too), so the only way in is the list of ids."""
+    best = (
+        Post.objects.annotate(v=value).filter(v__gt=0).order_by("-v", "-id").values("id")[:TOP_WALK]
+    )
+    lo, hi = scope.period.bounds(scope.zone)
+    by_value = replace(scope.filters, sort="clicks")
+    scoped = (
+        queue_queryset(by_value, now=now, zone=scope.zone, walk_order=True)
+        .alias(
+            start_plain=Unindexed(F("start_at")),
+            status_plain=Unindexed(F("status")),
+            v=value,
+        )
+        .filter(
+            id__in=best,
+            start_plain__gte=lo,
+            start_plain__lt=hi,
+            status_plain__in=SENT_STATUSES,
+        )
+        .order_by("-v", "-id")
+        .values_list("id", flat=True)
+    )
+    found = list(scoped[:limit])
+    return found if len(found) == limit else None
+
+
 def top_posts(scope: Scope, *, now: datetime, limit: int = TOP_POSTS) -> dict[str, list[Post]]:
-    """The top posts by each of TOP_BY, in one query and one pass over the range: a
-    row number per ranking (window functions), and the rows ranked within `limit` in
-    any of them; the ≤ 15 rows are sorted again here."""
+    """The top posts by each of TOP_BY (ties: the newest id first; only posts with some
+    of it). Each ranking first walks its index from the top (`_walked`: a few thousand
+    index entries and rows at most, whatever the range); a scope too narrow for that
+    (few of its posts among the best overall) is ranked by a bounded sort over its
+    range instead. The ≤ 15 rows are read in one query and sorted again here."""
+    walked: list[int] = []
+    missing = []
+    for key, value in _rankings().items():
+        found = _walked(scope, key, value, now=now, limit=limit)
+        if found is None:
+            missing.append("eng" if key == "engagement" else key)
+        else:
+            walked += found
     eng = F("comments") + F("likes") + F("shares")
-    inner = (
-        scope.sent(now=now)
-        .annotate(eng=eng)
-        .values("id", "clicks", "conversions", "eng")
-        .order_by()
-    )
-    sql, params = inner.query.sql_with_params()
-    # Each ranking is a bounded sort (the database keeps only `limit` rows while it
-    # reads the range), where a window numbers every row: the same rows, a fraction of
-    # the work.
-    ranked = " UNION ALL ".join(
-        f"SELECT id FROM (SELECT id FROM ({sql}) AS scoped"  # noqa: S608 (Django SQL)
-        f" ORDER BY {key} DESC, id DESC LIMIT %s) AS top_{key}"
-        for key in ("clicks", "conversions", "eng")
-    )
-    picks = Q(id__in=RawSQL(ranked, (*params, limit) * 3))  # noqa: S611
+    picks = Q(id__in=walked)
+    if missing:
+        inner = (
+            scope.sent(now=now)
+            .annotate(eng=eng)
+            .values("id", "clicks", "conversions", "eng")
+            .order_by()
+        )
+        sql, params = inner.query.sql_with_params()
+        # Each ranking is a bounded sort (the database keeps only `limit` rows while it
+        # reads the range), where a window numbers every row: the same rows, a fraction
+        # of the work.
+        ranked = " UNION ALL ".join(
+            f"SELECT id FROM (SELECT id FROM ({sql}) AS scoped"  # noqa: S608 (Django SQL)
+            f" ORDER BY {key} DESC, id DESC LIMIT %s) AS top_{key}"
+            for key in missing
+        )
+        picks |= Q(id__in=RawSQL(ranked, (*params, limit) * len(missing)))  # noqa: S611
     rows = list(
         Post.objects.filter(picks)
         .annotate(engagement=eng)
@@ -422,8 +529,8 @@ def top_posts(scope: Scope, *, now: datetime, limit: int = TOP_POSTS) -> dict[st
     )
     result: dict[str, list[Post]] = {}
     for key in TOP_BY:
-        ranked = sorted(rows, key=lambda p, k=key: (-getattr(p, k), -p.id))[:limit]
-        result[key] = [p for p in ranked if getattr(p, key)]
+        ranked_rows = sorted(rows, key=lambda p, k=key: (-getattr(p, k), -p.id))[:limit]
+        result[key] = [p for p in ranked_rows if getattr(p, key)]
     return result
 
 
@@ -475,8 +582,10 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
     """Weekday by local hour: the median engagement per sent post, and how many posts.
 
-    The median is taken in SQL with window functions (row number and count per cell,
-    then the middle one or two rows), so only 168 cells come back."""
+    SQL counts the posts per (cell, engagement value), one GROUP BY (a sort of the
+    range, where window functions numbering every row took two passes and twice the
+    time); the median of each cell is read off those counts here: the middle value, or
+    the mean of the middle two."""
     seconds = local_seconds(scope.period, scope.zone)
     inner = (
         scope.sent(now=now)
@@ -494,19 +603,33 @@ def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
     )
     sql, params = inner.query.sql_with_params()
     query = (
-        "SELECT wd, hr, n, AVG(eng) FROM ("  # noqa: S608 (Django-compiled SQL, parameters apart)
-        "  SELECT wd, hr, eng,"
-        "    ROW_NUMBER() OVER (PARTITION BY wd, hr ORDER BY eng) AS rn,"
-        "    COUNT(*) OVER (PARTITION BY wd, hr) AS n"
-        f"  FROM ({sql}) cells"
-        ") ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY wd, hr, n"
+        f"SELECT wd, hr, eng, COUNT(*) FROM ({sql}) cells "  # noqa: S608 (Django-compiled SQL)
+        "GROUP BY wd, hr, eng ORDER BY wd, hr, eng"
     )
-    grid = [[Cell(0, None) for _ in range(24)] for _ in range(7)]
+    counts: dict[tuple[int, int], list[tuple[int, int]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        for wd, hr, n, median in cursor.fetchall():
-            grid[int(wd)][int(hr)] = Cell(int(n), float(median))
+        for wd, hr, eng, n in cursor.fetchall():
+            counts.setdefault((int(wd), int(hr)), []).append((int(eng), int(n)))
+    grid = [[Cell(0, None) for _ in range(24)] for _ in range(7)]
+    for (wd, hr), values in counts.items():
+        total = sum(n for _, n in values)
+        grid[wd][hr] = Cell(total, _median(values, total))
     return grid
+
+
+def _median(values: list[tuple[int, int]], total: int) -> float:
+    """The median of a multiset given as (value, count) in ascending value order."""
+    low, high = (total + 1) // 2, (total + 2) // 2  # 1-based ranks of the middle one or two
+    seen = 0
+    found: list[int] = []
+    for value, n in values:
+        seen += n
+        while len(found) < 2 and seen >= (low, high)[len(found)]:
+            found.append(value)
+        if len(found) == 2:
+            break
+    return (found[0] + found[1]) / 2
 
 
 # --- the CSV ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The stats review: one page and its CSV, for every signed-in user (viewers included)."""
 
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -13,7 +14,7 @@ from posts.queue import STATUS_LABELS, QueueFilters
 from posts.selectors import queue_choices, user_names
 from reports import export, selectors
 from reports.query import StatsQuery, stats_parse
-from reports.review import names_for_page, stats_review
+from reports.review import SECTIONS, names_for_page, section, stats_review
 
 viewer_required = role_required("viewer")
 
@@ -36,6 +37,8 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     sq = parse_for(request.GET, request.user.zone, choices)
     context = stats_review(sq, now=timezone.now(), choices=choices)
     context |= {
+        "part_base": reverse("reports:stats") + "part/",
+        "part_query": sq.query(),
         "notes": sq.notes,
         "can_share": request.user.is_editor,
         "shared": False,
@@ -46,6 +49,38 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "statuses": STATUS_LABELS,
     }
     return render(request, "stats/page.html", context)
+
+
+def section_response(
+    request: HttpRequest,
+    sq: StatsQuery,
+    name: str,
+    *,
+    choices: dict,
+    shared: bool,
+    page: str,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """One of the page's later sections: the section alone for htmx, else on a page of
+    its own (`page`: the template around it) for a browser without script."""
+    if name not in SECTIONS:
+        raise Http404("No such section.")
+    context = section(sq, name, now=timezone.now(), choices=choices, shared=shared)
+    context |= extra or {}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, f"stats/section_{name}.html", context)
+    return render(request, page, context)
+
+
+@require_GET
+@viewer_required
+def stats_part(request: HttpRequest, name: str) -> HttpResponse:
+    """/stats/part/<section>/?<the page's query>: what the page fills in after load."""
+    choices = queue_choices()
+    sq = parse_for(request.GET, request.user.zone, choices)
+    return section_response(
+        request, sq, name, choices=choices, shared=False, page="stats/part_page.html"
+    )
 
 
 def csv_response(sq: StatsQuery, *, breakdown: str, choices: dict, filename: str):

@@ -25,7 +25,7 @@ from accounts.roles import editor_required
 from oktodash.infra import rate_take
 from posts.selectors import queue_choices, queue_page
 from reports.review import stats_review
-from reports.views import csv_response, queue_csv_response
+from reports.views import csv_response, queue_csv_response, section_response
 from sharing import scope, selectors, services
 from sharing.models import ShareLink
 
@@ -59,9 +59,10 @@ class Opened:
     choices: dict
 
 
-def _open(request: HttpRequest, token: str) -> Opened | HttpResponse:
-    """The active link for `token` whose scope still parses, counted as used, with its zone
-    and the filter choices; or the page refusing it."""
+def _open(request: HttpRequest, token: str, *, count: bool = True) -> Opened | HttpResponse:
+    """The active link for `token` whose scope still parses, counted as used (unless
+    `count` is False: a section the page it belongs to fills in), with its zone and the
+    filter choices; or the page refusing it."""
     address = client_ip(request) or "unknown"
     if not rate_take(f"share:{address}", limit=SHARE_RATE_PER_MINUTE, window=60):
         response = _refusal(request, 429)
@@ -76,7 +77,8 @@ def _open(request: HttpRequest, token: str) -> Opened | HttpResponse:
     choices = queue_choices()
     if not scope.still_valid(link.page, link.query, zone, choices):
         return _refusal(request, 410)
-    services.share_link_used(link)
+    if count:
+        services.share_link_used(link)
     return Opened(link, zone, choices)
 
 
@@ -104,6 +106,8 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
                 "link": link,
                 "base": base,
                 "export_query": sq.display_query(),
+                "part_base": base + "part/",
+                "part_query": sq.display_query(),
                 "notes": [n for n in sq.notes if not n.startswith("The clocks")],
             }
             return render(request, "share/stats.html", context)
@@ -126,6 +130,35 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             "prev_cursor": page.prev_cursor.sign(filters) if page.prev_cursor else "",
         }
         return render(request, "share/queue.html", context)
+
+
+@require_GET
+@login_not_required
+@share_headers
+def share_part(request: HttpRequest, token: str, name: str) -> HttpResponse:
+    """A section of a shared stats page, filled in after it loads: the link's fixed
+    scope, exactly as the page reads it; only display choices come from the URL."""
+    opened = _open(request, token, count=False)
+    if isinstance(opened, HttpResponse):
+        return opened
+    link, zone, choices = opened.link, opened.zone, opened.choices
+    if link.page != ShareLink.Page.STATS:
+        return _refusal(request, 404)
+    with timezone.override(zone):
+        sq = scope.stats_scope(link.query, zone, choices, display_from=request.GET)
+        return section_response(
+            request,
+            sq,
+            name,
+            choices=choices,
+            shared=True,
+            page="share/stats_part.html",
+            extra={
+                "link": link,
+                "base": reverse("share:page", args=[token]),
+                "back_query": sq.display_query(),
+            },
+        )
 
 
 @require_GET

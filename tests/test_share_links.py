@@ -51,11 +51,18 @@ def test_an_editor_makes_a_link_that_opens_without_login(editor_client: Client, 
     response = anonymous.get(url)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "For the board" in body and "Hello LinkedIn" in body
-    assert "Secret Twitter plan" not in body
+    assert "For the board" in body and "Secret Twitter plan" not in body
     totals = {d.key: d.now for d in response.context["totals"].deltas}
     assert totals["clicks"] == 10  # ten LinkedIn posts with 1 click each in 30 days
+    for name in ("messages", "top", "heatmap"):
+        assert f'hx-get="{url}part/{name}/"' in body
+        part = anonymous.get(f"{url}part/{name}/", headers={"HX-Request": "true"})
+        assert part.status_code == 200 and part.cookies == {}
+        assert "Secret Twitter plan" not in part.content.decode()
+    messages = anonymous.get(f"{url}part/messages/", headers={"HX-Request": "true"})
+    assert "Hello LinkedIn" in messages.content.decode()
     link = ShareLink.objects.get()
+    # The sections the page fills in are part of the one visit.
     assert link.use_count == 1 and link.last_used_at is not None
 
 
@@ -272,3 +279,25 @@ def test_queue_links_say_how_fresh_each_rows_counters_are(editor_client: Client,
     url = make(editor_client, page="queue", query="network=LinkedIn")
     body = Client().get(url).content.decode()
     assert "counters as of" in body
+
+
+def test_a_shared_section_keeps_the_links_scope(editor_client: Client, data) -> None:
+    """The query string of a section cannot widen the link: only display choices count."""
+    url = make(editor_client)
+    anonymous = Client()
+    for name in ("breakdown", "messages", "top"):
+        brand = data["brand"].oktopost_id
+        widened = f"{url}part/{name}/?network=Twitter&campaign={brand}&by=network&range=90d"
+        response = anonymous.get(widened, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "Secret Twitter plan" not in body and "Twitter" not in body, name
+        assert "/posts/" not in body  # no link out of the share page
+    scope = anonymous.get(f"{url}part/breakdown/?by=network", headers={"HX-Request": "true"})
+    assert {bar.row.key for bar in scope.context["bars"]} == {"LinkedIn"}
+    alone = anonymous.get(f"{url}part/top/")
+    assert alone.status_code == 200 and "<html" in alone.content.decode()
+    assert anonymous.get(f"{url}part/nope/").status_code == 404
+    assert anonymous.get("/s/" + "x" * 43 + "/part/top/").status_code == 404
+    ShareLink.objects.update(revoked_at=timezone.now())
+    assert anonymous.get(f"{url}part/top/").status_code == 410

@@ -189,3 +189,27 @@ def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> N
             cell = grid[wd][hr]
             assert cell.posts == len(values), (wd, hr)
             assert cell.median == (statistics.median(values) if values else None), (wd, hr)
+
+
+@pytest.mark.parametrize("walk", [1, 6, 25, 1000])
+@pytest.mark.parametrize(("filters", "only"), FILTERS)
+def test_top_posts_walking_the_indexes_from_the_top_are_exact(
+    posts, monkeypatch, walk, filters, only
+) -> None:
+    """However few of the best posts overall the walk reads (selectors.TOP_WALK), the
+    lists are the scope's own: found in the walk, or ranked over the range instead."""
+    from reports import selectors
+
+    monkeypatch.setattr(selectors, "TOP_WALK", walk)
+    for zone_name in ("UTC", "Asia/Kathmandu"):
+        zone = zoneinfo.ZoneInfo(zone_name)
+        scope = Scope(QueueFilters(**filters), PERIOD, zone)
+        sent = [p for p in _in(posts, PERIOD, zone, **only) if p.status in SENT_STATUSES]
+        top = top_posts(scope, now=timezone.now())
+        for key, value in (
+            ("clicks", lambda p: p.clicks),
+            ("conversions", lambda p: p.conversions),
+            ("engagement", _engagement),
+        ):
+            expected = sorted(sent, key=lambda p, v=value: (-v(p), -p.id))[:5]
+            assert [p.id for p in top[key]] == [p.id for p in expected if value(p)], key

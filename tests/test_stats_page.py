@@ -90,12 +90,31 @@ def test_a_counter_never_fetched_is_not_yet_never_zero(viewer_client: Client, db
     assert "not yet" in response.content.decode()
 
 
+def part(client: Client, name: str, query: str):
+    """A section the page fills in after it loads (htmx), as the page asks for it."""
+    page = client.get(f"/stats/?{query}")
+    assert (
+        f'hx-get="/stats/part/{name}/' in page.content.decode() or name not in page.context["lazy"]
+    )
+    response = client.get(f"/stats/part/{name}/?{query}", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response
+
+
+def bars_of(client: Client, query: str) -> tuple[list, str]:
+    """The main breakdown's rows: on the page (from the rollup) or filled in later."""
+    page = client.get(f"/stats/?{query}")
+    if "breakdown" in page.context["lazy"]:
+        found = part(client, "breakdown", query)
+        return found.context["bars"], found.content.decode()
+    return page.context["bars"], page.content.decode()
+
+
 @pytest.mark.parametrize("dimension", ["network", "profile", "campaign", "creator", "message"])
 def test_every_breakdown_row_links_to_a_queue_view_that_adds_up(
     viewer_client: Client, data, dimension
 ) -> None:
-    response = viewer_client.get(f"/stats/?range=30d&by={dimension}")
-    bars = response.context["bars"]
+    bars, html = bars_of(viewer_client, f"range=30d&by={dimension}")
     assert bars
     for bar in bars:
         assert bar.queue_query, bar.row.label
@@ -105,12 +124,11 @@ def test_every_breakdown_row_links_to_a_queue_view_that_adds_up(
         assert len(rows) == bar.row.figures.posts
         assert sum(p.clicks for p in rows) == bar.row.figures.clicks
         assert sum(p.impressions for p in rows) == bar.row.figures.impressions
-        assert f"/posts/?{bar.queue_query}".replace("&", "&amp;") in response.content.decode()
+        assert f"/posts/?{bar.queue_query}".replace("&", "&amp;") in html
 
 
 def test_creators_show_by_name(viewer_client: Client, data) -> None:
-    response = viewer_client.get("/stats/?by=creator")
-    labels = {bar.row.label for bar in response.context["bars"]}
+    labels = {bar.row.label for bar in bars_of(viewer_client, "by=creator")[0]}
     assert "Jane Doe" in labels and "00A000000000001" not in labels
 
 
@@ -174,7 +192,7 @@ def test_the_trend_counts_posts_on_their_local_day_across_dst(db, viewer) -> Non
     response = client.get("/stats/?from=2026-03-28&to=2026-03-30")
     days = {d.day: d.posts for d in response.context["days"]}
     assert days == {date(2026, 3, 28): 1, date(2026, 3, 29): 0, date(2026, 3, 30): 1}
-    grid = response.context["heat_rows"]
+    grid = part(client, "heatmap", "from=2026-03-28&to=2026-03-30").context["heat_rows"]
     assert grid[5].cells[23][0].posts == 1  # Saturday 23:00
     assert grid[0].cells[0][0].posts == 1  # Monday 00:00
 
@@ -185,15 +203,14 @@ def test_heatmap_cells_hold_the_median_and_the_count(viewer_client: Client, view
         f.post(status="complete", start_at=monday_9, likes=likes)
     f.post(status="complete", start_at=monday_9 + timedelta(days=1), likes=2)
     f.post(status="complete", start_at=monday_9 + timedelta(days=1), likes=4)
-    response = viewer_client.get("/stats/?from=2026-11-16&to=2026-11-22")
-    rows = response.context["heat_rows"]
+    rows = part(viewer_client, "heatmap", "from=2026-11-16&to=2026-11-22").context["heat_rows"]
     assert rows[0].cells[9][0].posts == 3 and rows[0].cells[9][0].median == 5
     assert rows[1].cells[9][0].median == 3
     assert rows[2].cells[9][0].posts == 0 and rows[2].cells[9][0].median is None
 
 
 def test_top_posts_link_to_their_detail(viewer_client: Client, data) -> None:
-    response = viewer_client.get("/stats/?range=30d")
+    response = part(viewer_client, "top", "range=30d")
     lists = {key: entries for key, _, entries in response.context["top_lists"]}
     best = lists["clicks"][0][0]
     in_range = [p for p in data["posts"] if p.status in ("complete", "incomplete", "error")]
@@ -207,9 +224,16 @@ def test_the_page_costs_at_most_15_queries(
     viewer_client: Client, data, django_assert_max_num_queries
 ) -> None:
     viewer_client.get("/stats/")  # caches: filter choices, user names
-    with django_assert_max_num_queries(15):
-        response = viewer_client.get("/stats/?range=90d&network=LinkedIn&by=message")
-    assert response.status_code == 200
+    for query in ("range=90d", "range=90d&network=LinkedIn&by=message"):
+        with django_assert_max_num_queries(15):
+            response = viewer_client.get(f"/stats/?{query}")
+        assert response.status_code == 200
+        for name in response.context["lazy"]:
+            with django_assert_max_num_queries(15):
+                found = viewer_client.get(
+                    f"/stats/part/{name}/?{query}", headers={"HX-Request": "true"}
+                )
+            assert found.status_code == 200
 
 
 def test_filters_live_in_the_url(viewer_client: Client, data) -> None:
@@ -227,7 +251,9 @@ def test_filters_live_in_the_url(viewer_client: Client, data) -> None:
 def test_a_page_without_posts_renders(viewer_client: Client, db) -> None:
     response = viewer_client.get("/stats/")
     assert response.status_code == 200
-    assert "No sent posts in this range yet" in response.content.decode()
+    assert "Loading…" in response.content.decode()
+    heat = part(viewer_client, "heatmap", "")
+    assert "No sent posts in this range yet" in heat.content.decode()
 
 
 def test_outsiders_are_refused_and_anonymous_users_sent_to_log_in(db, outsider) -> None:
@@ -235,6 +261,7 @@ def test_outsiders_are_refused_and_anonymous_users_sent_to_log_in(db, outsider) 
     assert urlsplit(client.get("/stats/").url).path == "/accounts/login/"
     client.force_login(outsider)
     assert client.get("/stats/").status_code == 403
+    assert client.get("/stats/part/top/").status_code == 403
 
 
 def test_the_page_has_no_inline_script_or_style(viewer_client: Client, data) -> None:
@@ -253,8 +280,9 @@ def test_the_demo_data_fills_the_page_after_the_first_sync(viewer_client: Client
     response = viewer_client.get("/stats/?range=30d")
     totals = response.context["totals"].current
     assert totals.sent > 0 and totals.clicks > 0
-    assert response.context["bars"] and response.context["heat_any"]
-    names = {bar.row.label for bar in viewer_client.get("/stats/?by=creator").context["bars"]}
+    assert response.context["bars"]
+    assert part(viewer_client, "heatmap", "range=30d").context["heat_any"]
+    names = {bar.row.label for bar in bars_of(viewer_client, "by=creator")[0]}
     assert not any(name.startswith("00A") for name in names)
 
 
@@ -269,7 +297,7 @@ def test_the_trend_adds_up_to_the_totals(viewer_client: Client, data) -> None:
 
 
 def test_top_posts_are_the_five_best_sent_posts_of_the_range(viewer_client: Client, data) -> None:
-    response = viewer_client.get("/stats/?range=30d")
+    response = part(viewer_client, "top", "range=30d")
     since = response.context["period"].bounds(response.context["zone"])[0]
     sent = [
         p
@@ -285,3 +313,37 @@ def test_top_posts_are_the_five_best_sent_posts_of_the_range(viewer_client: Clie
         expected = sorted(sent, key=lambda p, v=value: (-v(p), -p.id))[:5]
         expected = [p.oktopost_id for p in expected if value(p)]
         assert [p.oktopost_id for p, _ in lists[key]] == expected, key
+
+
+@pytest.mark.parametrize("name", ["breakdown", "messages", "top", "heatmap"])
+def test_each_later_section_opens_on_its_own_page_without_script(
+    viewer_client: Client, data, name
+) -> None:
+    page = viewer_client.get("/stats/?range=90d&by=campaign")
+    link = f"/stats/part/{name}/?range=90d&amp;by=campaign"
+    assert f'href="{link}"' in page.content.decode()
+    alone = viewer_client.get(link.replace("&amp;", "&"))
+    body = alone.content.decode()
+    assert alone.status_code == 200 and "<html" in body and 'id="stats-' in body
+    assert "Back to the stats of" in body
+
+
+def test_an_unknown_section_is_404_and_sections_need_a_login(viewer_client: Client, db) -> None:
+    assert viewer_client.get("/stats/part/nope/").status_code == 404
+    response = Client().get("/stats/part/top/")
+    assert urlsplit(response.url).path == "/accounts/login/"
+
+
+def test_the_default_page_reads_the_rollup_and_fills_in_the_rest(
+    viewer_client: Client, data
+) -> None:
+    response = viewer_client.get("/stats/?range=90d")
+    assert response.context["from_rollup"]
+    assert response.context["lazy"] == ["messages", "top", "heatmap"]
+    body = response.content.decode()
+    assert 'id="breakdown-table"' in body
+    for name in response.context["lazy"]:
+        assert f'hx-get="/stats/part/{name}/?range=90d"' in body
+        assert 'hx-trigger="load"' in body
+    campaign = viewer_client.get("/stats/?range=90d&campaign=" + data["launch"].oktopost_id)
+    assert not campaign.context["from_rollup"]

@@ -44,6 +44,15 @@ def stats(transactional_db) -> None:
         )
 
 
+def sections_filled_in(page) -> None:
+    """The sections /stats/ fills in after load (htmx) replaced their Loading… state."""
+    for name in ("messages", "top", "heatmap"):
+        page.wait_for_selector(f"#stats-{name}:not(.stats-lazy)")
+    assert page.locator("text=Loading…").count() == 0
+    assert page.locator("#stats-heatmap #heatmap").count() == 1
+    assert page.locator("#stats-top ol li").count() >= 3
+
+
 def test_an_editor_shares_stats_with_someone_who_has_no_login(
     chromium, page, live_server, stats
 ) -> None:
@@ -51,6 +60,7 @@ def test_an_editor_shares_stats_with_someone_who_has_no_login(
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/stats/?range=30d&network=LinkedIn")
     assert page.locator(".stat-card").count() >= 6
+    sections_filled_in(page)
     screenshot(page, "stats-1366")
     screenshot(page, "stats-1366-full", full_page=True)
     open_details(page, "Share this view read-only")
@@ -70,6 +80,7 @@ def test_an_editor_shares_stats_with_someone_who_has_no_login(
         assert anon.locator("h1").inner_text() == "LinkedIn, last 30 days"
         clicks = anon.locator(".stat-card", has_text="Clicks").locator(".stat-value")
         assert clicks.inner_text().isdigit()
+        sections_filled_in(anon)
         assert anon.locator("a[href*='/posts/'], form").count() == 0
         assert fresh.cookies() == []
         screenshot(anon, "share-1366", full_page=True)

@@ -1,0 +1,69 @@
+"""The stats review's hourly rollup and the hours it must not be trusted for.
+
+`HourRollup` holds, per UTC hour x network x status x deleted flag, every sum the stats
+page's daily figures need (`reports.selectors._aggregates`). `DirtyHour` lists the hours
+whose posts changed since their rollup rows were last computed: database triggers on
+posts_post write it (migration 0001), in the same statement as the change, so a page
+reading both tables in one statement never trusts a stale rollup row. See
+reports/rollup.py and docs/ARCHITECTURE.md, "Stats review and share links".
+"""
+
+from django.db import models
+
+COVER = [
+    "hour", "network", "status", "deleted", "posts",
+    "clicks", "conversions", "comments", "likes", "shares", "impressions",
+    "sent", "partly", "failed",
+    "unfetched", "unfetched_stats", "oldest_counters_at", "oldest_stats_at",
+]  # fmt: skip
+
+
+class HourRollup(models.Model):
+    # Hours since 1970-01-01 00:00 UTC: the post's start_at, truncated to the hour.
+    hour = models.BigIntegerField()
+    network = models.CharField(max_length=32)
+    status = models.CharField(max_length=16)
+    deleted = models.BooleanField()
+    posts = models.BigIntegerField()
+    clicks = models.BigIntegerField()
+    conversions = models.BigIntegerField()
+    comments = models.BigIntegerField()
+    likes = models.BigIntegerField()
+    shares = models.BigIntegerField()
+    impressions = models.BigIntegerField()
+    # The rest count sent posts only (complete, incomplete, error), as the page does;
+    # written per row although the status is in the key, so the page's read is plain
+    # sums. Posts complete / partly failed / failed:
+    sent = models.BigIntegerField()
+    partly = models.BigIntegerField()
+    failed = models.BigIntegerField()
+    # Sent posts whose list counters (counters_at) / stats (stats_at) were never read.
+    unfetched = models.BigIntegerField()
+    unfetched_stats = models.BigIntegerField()
+    oldest_counters_at = models.DateTimeField(null=True)
+    oldest_stats_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "network", "status", "deleted"], name="rollup_hour_key"
+            )
+        ]
+        # Every column, hour first: the page reads a range of hours from this index
+        # alone (SQLite: a covering index; PostgreSQL: index-only where pages are
+        # all-visible), never a row by row lookup of the table.
+        indexes = [models.Index(fields=COVER, name="rollup_cover")]
+
+    def __str__(self) -> str:
+        return f"hour {self.hour} {self.network} {self.status}"
+
+
+class DirtyHour(models.Model):
+    """An hour whose rollup rows may be stale; `token` changes at every write to it, so
+    the refresh clears it only if nothing was written while it recomputed."""
+
+    hour = models.BigIntegerField(primary_key=True)
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"dirty hour {self.hour}"
