@@ -85,7 +85,7 @@ class StatsQuery:
         items = [*self.filters.items(), *range_items.items(), *self.display.items()]
         return urlencode(items)
 
-    def queue_query(self, **narrow: tuple[str, ...]) -> str:
+    def queue_query(self, **narrow: tuple[str, ...] | str) -> str:
         """The queue showing this view's posts (narrowed, e.g. to one network)."""
         filters = replace(
             self.filters, start_from=self.period.first, start_to=self.period.last, **narrow

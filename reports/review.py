@@ -61,7 +61,9 @@ def names_for_page(choices: dict) -> dict[str, dict[str, str]]:
     }
 
 
-def _narrow(dimension: str, key: str) -> dict[str, tuple[str, ...]]:
+def _narrow(dimension: str, key: str) -> dict[str, tuple[str, ...] | str]:
+    if dimension == "media":
+        return {"media": key}  # one value, not a list: the queue's media= filter
     field = {
         "network": "networks",
         "profile": "profiles",

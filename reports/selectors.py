@@ -58,6 +58,14 @@ DIMENSIONS: dict[str, str] = {
     "campaign": "Campaign",
     "creator": "Creator",
     "message": "Message",
+    "media": "Media",
+}
+# The media breakdown's rows by Post.media_kind, keyed as the queue's media= filter.
+MEDIA_KINDS: dict[str, tuple[str, str]] = {
+    "": ("none", "Text only"),
+    "image": ("image", "With image"),
+    "video": ("video", "With video"),
+    "pdf": ("pdf", "With PDF"),
 }
 ORDERS = ("posts", "engagement", *COUNTERS, *STATUS_COUNTS)
 # A breakdown shows its first rows in the page's order; the CSV has all of them.
@@ -319,6 +327,7 @@ _GROUP = {
     "campaign": "campaign_id",
     "creator": "created_by",
     "message": "message_id",
+    "media": "media_kind",
 }
 
 
@@ -415,6 +424,8 @@ def breakdown(
             label = label if len(label) <= 90 else label[:89] + "…"
         elif dimension == "network":
             label = key or "(none)"
+        elif dimension == "media":
+            key, label = MEDIA_KINDS.get(key, (key, key))
         else:
             fallback = {"campaign": "(no campaign)", "creator": "(unknown)"}.get(dimension, "")
             label = names.get(dimension, {}).get(key, key) or fallback

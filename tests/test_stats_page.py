@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from posts.models import OktopostUser
+from posts.models import OktopostUser, Post
 from reports.ranges import Period, parse_range
 from tests import factories as f
 
@@ -45,6 +45,8 @@ def data(db):
                 stats_at=now,
             )
         )
+    Post.objects.filter(id__in=[p.id for p in posts[::4]]).update(media_kind="image")
+    Post.objects.filter(id__in=[p.id for p in posts[1::8]]).update(media_kind="video")
     OktopostUser.objects.create(oktopost_id="00A000000000001", name="Jane Doe")
     return {"posts": posts, "launch": launch, "li": li, "tw": tw, "hello": hello}
 
@@ -110,7 +112,9 @@ def bars_of(client: Client, query: str) -> tuple[list, str]:
     return page.context["bars"], page.content.decode()
 
 
-@pytest.mark.parametrize("dimension", ["network", "profile", "campaign", "creator", "message"])
+@pytest.mark.parametrize(
+    "dimension", ["network", "profile", "campaign", "creator", "message", "media"]
+)
 def test_every_breakdown_row_links_to_a_queue_view_that_adds_up(
     viewer_client: Client, data, dimension
 ) -> None:
@@ -125,6 +129,16 @@ def test_every_breakdown_row_links_to_a_queue_view_that_adds_up(
         assert sum(p.clicks for p in rows) == bar.row.figures.clicks
         assert sum(p.impressions for p in rows) == bar.row.figures.impressions
         assert f"/posts/?{bar.queue_query}".replace("&", "&amp;") in html
+
+
+def test_media_breakdown_compares_images_videos_and_text(viewer_client: Client, data) -> None:
+    """Its rows are the queue's media= filters (each adds up: the test above)."""
+    bars, _ = bars_of(viewer_client, "range=30d&by=media")
+    assert {bar.row.label: bar.row.key for bar in bars} == {
+        "With image": "image",
+        "With video": "video",
+        "Text only": "none",
+    }
 
 
 def test_creators_show_by_name(viewer_client: Client, data) -> None:
