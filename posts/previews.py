@@ -106,6 +106,8 @@ class Preview:
     extra_media: int
     first_comment: FirstComment | None
     notes: tuple[str, ...] = field(default=())
+    fold_chars: int | None = None
+    fold_lines: int | None = None
 
     @property
     def folded(self) -> bool:
@@ -225,4 +227,6 @@ def preview(
         extra_media=max(0, len(media) - look.media_shown),
         first_comment=comment,
         notes=tuple(notes),
+        fold_chars=look.fold_chars,
+        fold_lines=look.fold_lines,
     )

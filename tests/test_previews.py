@@ -124,6 +124,7 @@ def test_preview_partial_shows_one_card_per_selected_network(editor_client) -> N
     assert "LinkedIn preview" in body and "X (Twitter) preview" in body
     assert "Acme page" in body and "Acme X" in body
     assert "20 characters over X (Twitter)\u2019s limit of 280" in body
+    assert "LinkedIn shows about 3 lines or 210 characters" in body
 
 
 @pytest.mark.django_db
