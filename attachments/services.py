@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -359,3 +361,58 @@ def thumbnail(media_id: str) -> tuple[Path, str] | None:
     partial.write_bytes(body)
     partial.replace(cached)
     return cached, sniff.KINDS[kind][0]
+
+
+# --- housekeeping ------------------------------------------------------------------------
+
+# A complete upload's bytes are Oktopost's now (thumbnails fall back to its copy, see
+# `thumbnail`); a file Oktopost never took is kept a month for "Send again".
+KEEP_COMPLETE = timedelta(days=7)
+KEEP_UNSENT = timedelta(days=30)
+KEEP_CACHE = timedelta(days=30)  # a thumbnail not written for this long is fetched again
+KEEP_PARTIAL = timedelta(days=1)  # an interrupted upload's or fetch's leftovers
+
+
+@dataclass(frozen=True)
+class Pruned:
+    files: int
+    cached: int
+    partial: int
+    bytes: int
+
+
+def files_prune(*, now: datetime | None = None) -> Pruned:
+    """Delete stored bytes nobody needs any more; the rows stay (the form and the audit
+    name them). Safe to run at any time: each rule is about files days old."""
+    now = now or timezone.now()
+    freed = files = cached = partial = 0
+    old = LocalFile.objects.filter(
+        Q(state=LocalFile.State.COMPLETE, created__lt=now - KEEP_COMPLETE)
+        | Q(created__lt=now - KEEP_UNSENT)
+    )
+    for local in old.only("token", "kind").iterator():
+        path = storage.upload_path(local.disk_name)
+        if path.exists():
+            freed += path.stat().st_size
+            path.unlink(missing_ok=True)
+            files += 1
+    for folder, keep in ((storage.cache_dir(), KEEP_CACHE), (storage.uploads_dir(), None)):
+        for path in folder.iterdir():
+            leftover = path.name.startswith(".")
+            limit = KEEP_PARTIAL if leftover else keep
+            if limit is None or not path.is_file():
+                continue
+            stat = path.stat()
+            if datetime.fromtimestamp(stat.st_mtime, tz=UTC) < now - limit:
+                freed += stat.st_size
+                path.unlink(missing_ok=True)
+                if leftover:
+                    partial += 1
+                else:
+                    cached += 1
+    if files or cached or partial:
+        log.info(
+            "attachments pruned: %d stored files, %d cached thumbnails, %d leftovers (%d bytes)",
+            files, cached, partial, freed,
+        )  # fmt: skip
+    return Pruned(files, cached, partial, freed)

@@ -271,6 +271,13 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     # The database's own planner statistics (posts/maintenance.py), where they went stale.
+    # Attached files (attachments/): bytes Oktopost has had for a week, or never took in
+    # a month, and thumbnails not fetched again for a month.
+    "attachments-prune": {
+        "task": "attachments.tasks.attachments_prune",
+        "schedule": 86_400,
+        "options": {"expires": 3600},
+    },
     "refresh-planner-stats": {
         "task": "posts.tasks.refresh_planner_stats",
         "schedule": 3600,

@@ -2,13 +2,16 @@
 upload from the computer through Oktopost's /upload (the sandbox fetches our URL)."""
 
 import io
+import os
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from attachments import links, sniff, storage
 from attachments.models import LocalFile
@@ -351,3 +354,64 @@ def test_media_rules_refuse_what_a_network_cannot_take_and_name_what_is_unknown(
         "The size of x.png is unknown.",
     )
     assert check("LinkedIn", []).errors == () and check("LinkedIn", []).unknown == ()
+
+
+# --- housekeeping ------------------------------------------------------------------------
+
+
+def _age(path, days: float) -> None:
+    when = (timezone.now() - timedelta(days=days)).timestamp()
+    os.utime(path, (when, when))
+
+
+def test_prune_drops_old_bytes_and_keeps_what_may_still_be_needed(editor) -> None:
+    from attachments import services
+
+    now = timezone.now()
+    done_old, done_new, failed_old, failed_new = (stored(editor) for _ in range(4))
+    LocalFile.objects.filter(id=done_old.id).update(
+        state=LocalFile.State.COMPLETE, created=now - timedelta(days=8)
+    )
+    LocalFile.objects.filter(id=done_new.id).update(
+        state=LocalFile.State.COMPLETE, created=now - timedelta(days=6)
+    )
+    LocalFile.objects.filter(id=failed_old.id).update(
+        state=LocalFile.State.FAILED, created=now - timedelta(days=31)
+    )
+    LocalFile.objects.filter(id=failed_new.id).update(
+        state=LocalFile.State.FAILED, created=now - timedelta(days=20)
+    )
+    stale, fresh = (
+        storage.cache_path("026000000000001.png"),
+        storage.cache_path("026000000000002.png"),
+    )
+    stale.write_bytes(PNG)
+    fresh.write_bytes(PNG)
+    _age(stale, 31)
+    leftover = storage.uploads_dir() / ".incoming-abc"
+    leftover.write_bytes(b"x" * 10)
+    _age(leftover, 2)
+
+    pruned = services.files_prune()
+
+    def on_disk(local: LocalFile) -> bool:
+        return storage.upload_path(local.disk_name).exists()
+
+    assert not on_disk(done_old) and not on_disk(failed_old)
+    assert on_disk(done_new) and on_disk(failed_new)
+    assert not stale.exists() and fresh.exists() and not leftover.exists()
+    assert (pruned.files, pruned.cached, pruned.partial) == (2, 1, 1)
+    assert LocalFile.objects.count() == 4  # the rows stay
+    assert services.files_prune() == services.Pruned(0, 0, 0, 0)  # nothing twice
+
+
+def test_prune_runs_as_the_daily_task(editor, settings) -> None:
+    from attachments.tasks import attachments_prune
+
+    local = stored(editor)
+    LocalFile.objects.filter(id=local.id).update(
+        state=LocalFile.State.COMPLETE, created=timezone.now() - timedelta(days=9)
+    )
+    assert attachments_prune.apply().get() == {"files": 1, "cached": 0, "partial": 0}
+    assert not storage.upload_path(local.disk_name).exists()
+    assert settings.CELERY_BEAT_SCHEDULE["attachments-prune"]["task"] == attachments_prune.name
