@@ -43,16 +43,23 @@ def post_new_preview(request: HttpRequest) -> HttpResponse:
         text, link_url, link_title = message.text, message.link_url, message.link_title
         description, image_url, title = message.description, message.image_url, message.title
         network = message.network
+        media = tuple(
+            previews.PreviewMedia(m.kind, m.thumbnail_url, m.name)
+            for m in selectors.message_media(message)
+            if m.kind
+        )
     else:
         text = _field(request, "text", MAX_TEXT)
         link_url, link_title = _field(request, "link_url"), _field(request, "link_title", 500)
         description, image_url = _field(request, "description", 5000), _field(request, "image_url")
         title, network = _field(request, "title", 500), _field(request, "network", 32)
+        media = preview_media(request.GET.getlist("media")[:20])
     if not by_network and network in NETWORKS:
         by_network = {network: []}
-    media = preview_media(request.GET.getlist("media")[:20])
     comment_text = _field(request, "first_comment_text", 3000).strip()
-    comment_media = preview_media([_field(request, "first_comment_media", 32)])
+    comment_media = (
+        preview_media([_field(request, "first_comment_media", 32)]) if comment_text else ()
+    )
     comment = (
         previews.FirstComment(comment_text, comment_media[0] if comment_media else None)
         if comment_text
@@ -73,4 +80,4 @@ def post_new_preview(request: HttpRequest) -> HttpResponse:
         )
         for name, labels in by_network.items()
     ]
-    return render(request, "posts/preview.html", {"previews": cards, "has_text": bool(text)})
+    return render(request, "posts/preview.html", {"previews": cards})

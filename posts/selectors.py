@@ -431,9 +431,9 @@ class ShownMedia:
     href: str  # Oktopost's own address of the file (http(s) only), for videos and PDFs
 
 
-def post_media(post: Post) -> dict[str, object]:
-    """A post's message media and its first comment, for the detail page and drawer."""
-    items = post.message.media if post.message_id and post.message else []
+def message_media(message: Message | None) -> list[ShownMedia]:
+    """A message's media as the mirror keeps them (Message.media), in Oktopost's order."""
+    items = message.media if message is not None else []
     shown = []
     for item in items if isinstance(items, list) else []:
         kind = media_kind_of(str(item.get("type", "")))
@@ -450,6 +450,12 @@ def post_media(post: Post) -> dict[str, object]:
                 href=web_url(str(item.get("resource") or "")),
             )
         )
+    return shown
+
+
+def post_media(post: Post) -> dict[str, object]:
+    """A post's message media and its first comment, for the detail page and drawer."""
+    shown = message_media(post.message if post.message_id else None)
     comment = post.first_comment or {}
     comment_media = attachment_selectors.preview_media([comment.get("media_id", "")])
     return {

@@ -138,6 +138,17 @@ def test_preview_partial_reads_an_existing_message(editor_client) -> None:
 
 
 @pytest.mark.django_db
+def test_preview_of_an_existing_message_shows_its_own_media(editor_client) -> None:
+    msg = factories.message(text="With a picture", network="LinkedIn")
+    msg.media = [{"id": "026000000000077", "type": "Image", "name": "team.png"}]
+    msg.save()
+    body = editor_client.get(
+        "/posts/new/preview/", {"source": "existing", "message": msg.oktopost_id}
+    ).content.decode()
+    assert '<img src="/attachments/thumb/026000000000077/" alt="team.png"' in body
+
+
+@pytest.mark.django_db
 def test_preview_partial_without_a_network_says_what_to_do(editor_client) -> None:
     body = editor_client.get("/posts/new/preview/", {"network": "Nope", "text": "x"}).content
     assert b"Pick a network or a profile" in body
