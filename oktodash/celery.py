@@ -5,32 +5,14 @@ import os
 
 from celery import Celery
 from celery.signals import beat_init, worker_init
-from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oktodash.settings")
 
 
-class FilesystemTransport(filesystem.Transport):
-    """Kombu's filesystem transport (the embedded default broker), quicker to let go.
-
-    On a transport without asynchronous I/O a worker runs Celery's blocking loop: each
-    turn waits 2 s for a message, a stop is noticed only between turns, and one more
-    turn runs after that, so 2 to 4 s of every stop went on polling an empty folder.
-    `make run` (honcho) kills whatever has not stopped 5 s after Ctrl-C. Each turn now
-    ends after 0.2 s without a message; the folder is read five times a second.
-    """
-
-    wait_at_most = 0.2
-
-    def drain_events(self, connection, timeout=None):
-        if timeout is not None:
-            timeout = min(timeout, self.wait_at_most)
-        return super().drain_events(connection, timeout=timeout)
-
-
 # The embedded broker URL in settings names it. Registered before `app` exists, and
 # every connection is made through `app`, so the name is known wherever it is used.
-TRANSPORT_ALIASES["oktodash-filesystem"] = f"{__name__}:FilesystemTransport"
+TRANSPORT_ALIASES["oktodash-filesystem"] = "oktodash.broker:Transport"
 
 log = logging.getLogger(__name__)
 

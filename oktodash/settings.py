@@ -215,18 +215,16 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-    # Kombu's filesystem transport, answering the worker more often so that it stops
-    # in time (oktodash/celery.py).
+    # The embedded broker (oktodash/broker.py): Kombu's filesystem transport, with
+    # messages that appear only whole and that come back when their worker dies.
     CELERY_BROKER_URL = "oktodash-filesystem://"
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
+        "claims_folder": str(_broker_dir / "claimed"),
+        "damaged_folder": str(_broker_dir / "damaged"),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None

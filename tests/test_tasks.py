@@ -45,14 +45,14 @@ def redis_broker(redis_url: str) -> tuple[str, dict]:
 
 
 def filesystem_broker(tmp_path: Path) -> tuple[str, dict]:
-    folder = tmp_path / "broker"
-    (folder / "queue").mkdir(parents=True)
-    (folder / "processed").mkdir()
-    return "filesystem://", {
+    """The embedded broker as settings configure it for VAR_DIR=tmp_path/worker-var."""
+    folder = tmp_path / "worker-var" / "broker"
+    return "oktodash-filesystem://", {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
-        "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
+        "claims_folder": str(folder / "claimed"),
+        "damaged_folder": str(folder / "damaged"),
     }
 
 
@@ -169,7 +169,7 @@ def _worker_env(oktopost, broker_url: str, tmp_path: Path) -> dict[str, str]:
         "HTTPS": "false",
         "VAR_DIR": str(tmp_path / "worker-var"),
         "DATABASE_URL": database_url,
-        "REDIS_URL": broker_url,
+        "REDIS_URL": broker_url if broker_url.startswith("redis") else "",
         "CELERY_VISIBILITY_TIMEOUT": "5",
         "SYNC_LOCK_STALE_SECONDS": "2",
         "OKTOPOST_BASE_URL": oktopost.base_url,
@@ -200,13 +200,17 @@ def _start_worker_process(env: dict[str, str], log: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.parametrize("kind", ["filesystem", "redis"])
 def test_a_task_killed_with_its_worker_runs_again_and_the_mirror_is_right(
-    oktopost, tmp_path: Path, redis_broker: tuple[str, dict]
+    oktopost, tmp_path: Path, kind: str, request: pytest.FixtureRequest
 ) -> None:
     total = oktopost.control("GET", "state")["counts"]["posts"]
     # Slow answers keep the sync in flight long enough to kill it mid-way.
     oktopost.control("POST", "faults", {"latency_ms": 700})
-    url, options = redis_broker
+    if kind == "redis":
+        url, options = request.getfixturevalue("redis_broker")
+    else:
+        url, options = filesystem_broker(tmp_path)
     env = _worker_env(oktopost, url, tmp_path)
     first = _start_worker_process(env, tmp_path / "worker1.log")
     try:
@@ -225,7 +229,8 @@ def test_a_task_killed_with_its_worker_runs_again_and_the_mirror_is_right(
     oktopost.control("POST", "faults", {})
     second = _start_worker_process(env, tmp_path / "worker2.log")
     try:
-        # Redis hands the unacknowledged task out again after the visibility timeout.
+        # Redis hands the unacknowledged task out again after the visibility timeout;
+        # the embedded broker as soon as a live worker sees the dead one's lease.
         wait_for(synced, timeout=90, what="the task to run again")
     finally:
         second.send_signal(signal.SIGTERM)
