@@ -30,24 +30,29 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-var/secret_key:
-	@mkdir -p var && umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+# Local state (SQLite, the embedded broker, the key below); settings read VAR_DIR too.
+VAR_DIR ?= var
 
-# Ctrl-C is how `make run` stops: honcho then exits with 130, which is not a failure,
-# so make is not told to print "Error 130" (a real failure keeps its exit code).
-run: $(VENV)/.installed var/secret_key
-	@export SECRET_KEY="$$(cat var/secret_key)" HTTPS="$${HTTPS:-false}" \
+# Ctrl-C is how `make run` stops: the supervisor then stops every process and exits 0.
+# The key and the address kept under VAR_DIR are read by settings when SECRET_KEY and
+# SITE_URL are unset, so `manage.py` commands run later beside it work as written.
+run: $(VENV)/.installed
+	@mkdir -p "$(VAR_DIR)"; \
+	if [ ! -s "$(VAR_DIR)/secret_key" ]; then \
+		(umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > "$(VAR_DIR)/secret_key"); \
+	fi; \
+	export VAR_DIR="$(VAR_DIR)" HTTPS="$${HTTPS:-false}" \
 		SITE_URL="$${SITE_URL:-http://$${WEB_BIND:-127.0.0.1:8000}}"; \
+	echo "$$SITE_URL" > "$(VAR_DIR)/site_url"; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py ensure_demo_users || exit; \
-	if [ -z "$$EMAIL_URL" ]; then echo "Mail (alerts, digests) is written to files under $${VAR_DIR:-var}/mail/ (set EMAIL_URL=smtp://user:pass@host:587 to send it)."; fi; \
+	if [ -z "$$EMAIL_URL" ]; then echo "Mail (alerts, digests) is written to files under $(VAR_DIR)/mail/ (set EMAIL_URL=smtp://user:pass@host:587 to send it)."; fi; \
 	if [ -z "$$OKTOPOST_ACCOUNT_ID" ]; then \
 		echo "No OKTOPOST_ACCOUNT_ID set: starting the local Oktopost sandbox with demo data."; \
-		$(VENV)/bin/honcho start -f Procfile; \
+		exec $(PY) -m oktodash.supervise Procfile; \
 	else \
-		$(VENV)/bin/honcho start -f Procfile web worker beat; \
-	fi; \
-	rc=$$?; [ $$rc -eq 130 ] && exit 0; exit $$rc
+		exec $(PY) -m oktodash.supervise Procfile web worker beat; \
+	fi
 
 test: $(VENV)/.installed
 	SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key}" HTTPS="$${HTTPS:-false}" \

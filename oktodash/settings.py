@@ -74,12 +74,6 @@ def env_url(name: str, schemes: tuple[str, ...], default: str = "") -> str:
 VERSION = __version__
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
-
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 for _origin in CSRF_TRUSTED_ORIGINS:
@@ -98,6 +92,27 @@ USE_I18N = False
 # Local state (SQLite file, filesystem broker, file cache, limiter) lives here.
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _local_file(name: str) -> str:
+    """A value `make run` keeps under VAR_DIR for commands run beside it later."""
+    try:
+        return (VAR_DIR / name).read_text().strip()
+    except OSError:
+        return ""
+
+
+# Unset, the key `make run` generated in VAR_DIR/secret_key is used, so the README's
+# commands (`manage.py sync_oktopost`, ...) work as written next to it. A production
+# install (docker-compose, .env) sets SECRET_KEY and has no such file.
+SECRET_KEY = env_str("SECRET_KEY") or _local_file("secret_key")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is required when DEBUG is off: set it, or run `make run` once, "
+            f"which keeps one in {VAR_DIR / 'secret_key'}"
+        )
+    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -412,11 +427,14 @@ MAILERS = {"default": _mailer(EMAIL_URL, VAR_DIR, EMAIL_TIMEOUT_SECONDS)}
 SILENCED_SYSTEM_CHECKS = [] if EMAIL_URL else ["mail.E001"]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oktodash <oktodash@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in mail and webhook messages start with this (where pages are served).
+# Links in mail and webhook messages start with this (where pages are served). Unset:
+# where `make run` last served (VAR_DIR/site_url, from WEB_BIND), else the first
+# CSRF_TRUSTED_ORIGINS entry, else the default address.
 SITE_URL = env_url(
     "SITE_URL",
     ("http", "https"),
-    CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "http://127.0.0.1:8000",
+    _local_file("site_url")
+    or (CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "http://127.0.0.1:8000"),
 ).rstrip("/")
 # Attached files (attachments/): the largest file accepted from a computer, and whether
 # pasted image URLs and thumbnails may come from private or loopback addresses (only

@@ -1,9 +1,11 @@
-"""Ctrl-C on `make run` stops every process cleanly and in time (issue 10).
+"""`make run` stays up and stops cleanly: Ctrl-C stops every process in time (issue
+10), and a process that dies is started again (issue 21).
 
-The product is started the way `make run` starts it: migrate, demo users, then honcho
-on the Procfile (web, worker, beat, sandbox), on free ports and in a temporary VAR_DIR.
-Ctrl-C is a SIGINT to the terminal's foreground process group: here honcho leads its
-own group and the test signals that whole group, as a terminal would.
+The product is started the way `make run` starts it: migrate, demo users, then the
+supervisor (oktodash/supervise.py) on the Procfile (web, worker, beat, sandbox), on free
+ports and in a temporary VAR_DIR. Ctrl-C is a SIGINT to the terminal's foreground
+process group: here the supervisor leads its own group and the test signals that whole
+group, as a terminal would.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ BIN = ROOT / ".venv" / "bin"  # the Procfile's commands run from .venv/bin too
 STOP_WITHIN = 10.0
 BAD_LINE = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b|exited with '?signal")
 STOPPED = re.compile(r"system\s+\| (\w+)\.1 stopped \(rc=(-?\d+)\)")
-STARTED = re.compile(r"system\s+\| \w+\.1 started \(pid=(\d+)\)")
+STARTED = re.compile(r"system\s+\| (\w+)\.1 started \(pid=(\d+)\)")
 PROCESSES = {"web", "worker", "beat", "sandbox"}
 
 
@@ -40,7 +42,7 @@ def _free_port() -> int:
 
 
 class Output:
-    """Every line honcho prints, collected by a thread so its pipe never fills."""
+    """Every line the supervisor prints, collected by a thread so its pipe never fills."""
 
     def __init__(self, stream) -> None:
         self.lines: list[str] = []
@@ -95,7 +97,65 @@ def _wait_for(condition, what: str, output: Output, timeout: float = 45.0) -> No
     pytest.fail(f"{what} not seen within {timeout:.0f} s; output:\n{output.text()}")
 
 
-@pytest.mark.skipif(not (BIN / "honcho").exists(), reason="needs `make` to have built .venv")
+class Product:
+    """`make run`'s processes, started as `make run` starts them."""
+
+    def __init__(self, var_dir: Path, **extra: str) -> None:
+        self.web_port, sandbox_port = _free_port(), _free_port()
+        self.env = _env(var_dir, self.web_port, sandbox_port, **extra)
+        for command in (["migrate", "--noinput"], ["ensure_demo_users"]):
+            subprocess.run(
+                [BIN / "python", "manage.py", *command],
+                cwd=ROOT,
+                env=self.env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        self.process = subprocess.Popen(
+            [BIN / "python", "-m", "oktodash.supervise", "Procfile"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, like a shell's foreground job
+        )
+        self.output = Output(self.process.stdout)
+
+    def wait_until_up(self) -> None:
+        _wait_for(lambda: _health_answers(self.web_port), "/health/", self.output)
+        _wait_for(lambda: self.output.has(r"celery@\S+ ready\."), "the worker ready", self.output)
+        _wait_for(lambda: self.output.has(r"Oktopost sandbox ready"), "the sandbox", self.output)
+        _wait_for(lambda: self.output.has(r"beat: Starting"), "beat started", self.output)
+
+    def pids(self) -> dict[str, int]:
+        """The latest pid of each line."""
+        found: dict[str, int] = {}
+        for line in list(self.output.lines):
+            if started := STARTED.search(line):
+                found[started.group(1)] = int(started.group(2))
+        return found
+
+    def ctrl_c(self, within: float) -> tuple[int, float]:
+        os.killpg(self.process.pid, signal.SIGINT)
+        started = time.monotonic()
+        try:
+            returncode = self.process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running {within:.0f} s after Ctrl-C:\n{self.output.text()}")
+        return returncode, time.monotonic() - started
+
+    def clean_up(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        # Each line runs in a process group of its own: end any the runner left behind.
+        for pid in self.pids().values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        self.output.join()
+
+
 @pytest.mark.parametrize(
     "busy",
     [
@@ -105,65 +165,69 @@ def _wait_for(condition, what: str, output: Output, timeout: float = 45.0) -> No
     ],
 )
 def test_ctrl_c_stops_every_process_cleanly_within_10_seconds(tmp_path: Path, busy: bool) -> None:
-    web_port, sandbox_port = _free_port(), _free_port()
     extra = {"OKTOPOST_LIMIT_PER_MINUTE": "5"} if busy else {}
-    env = _env(tmp_path / "var", web_port, sandbox_port, **extra)
-    for command in (["migrate", "--noinput"], ["ensure_demo_users"]):
-        subprocess.run(
-            [BIN / "python", "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-
-    honcho = subprocess.Popen(
-        [BIN / "honcho", "start", "-f", "Procfile", "--no-colour"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, like a shell's foreground job
-    )
-    output = Output(honcho.stdout)
+    product = Product(tmp_path / "var", **extra)
+    output = product.output
     try:
-        _wait_for(lambda: _health_answers(web_port), "/health/", output)
-        _wait_for(lambda: output.has(r"celery@\S+ ready\."), "the worker ready", output)
-        _wait_for(lambda: output.has(r"Oktopost sandbox ready"), "the sandbox ready", output)
-        _wait_for(lambda: output.has(r"beat: Starting"), "beat started", output)
+        product.wait_until_up()
         if busy:
             _wait_for(lambda: output.has(r"sync_posts\[.*\] received"), "a sync", output)
             time.sleep(1)
             assert not output.has(r"sync_posts\[.*\] succeeded"), "the sync is not running"
         else:
             _wait_for(lambda: output.has(r"sync_posts\[.*\] succeeded"), "first sync", output)
-
-        os.killpg(honcho.pid, signal.SIGINT)  # Ctrl-C
-        started = time.monotonic()
-        try:
-            returncode = honcho.wait(timeout=STOP_WITHIN)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"still running {STOP_WITHIN:.0f} s after Ctrl-C:\n{output.text()}")
-        took = time.monotonic() - started
+        returncode, took = product.ctrl_c(STOP_WITHIN)
     finally:
-        if honcho.poll() is None:
-            os.killpg(honcho.pid, signal.SIGKILL)
-            honcho.wait()
-        # honcho starts each process in its own session: clean up any it left behind.
-        for line in list(output.lines):
-            if started_line := STARTED.search(line):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(int(started_line.group(1)), signal.SIGKILL)
-    output.join()
+        product.clean_up()
     text = output.text()
 
     bad = [line for line in output.lines if BAD_LINE.search(line)]
     assert not bad, "error lines on stop:\n" + "\n".join(bad) + f"\n\nfull output:\n{text}"
-    assert "SIGKILL" not in text, f"honcho had to kill a process:\n{text}"
+    assert "SIGKILL" not in text, f"the supervisor had to kill a process:\n{text}"
     stopped = {m.group(1): int(m.group(2)) for m in map(STOPPED.search, output.lines) if m}
     assert stopped == dict.fromkeys(PROCESSES, 0), f"exit codes {stopped}:\n{text}"
-    # 130 is honcho's answer to SIGINT (128 + 2) when every process stopped by itself.
-    assert returncode == 130, f"honcho exited {returncode}:\n{text}"
+    assert "starting it again" not in text, f"a process died on its own:\n{text}"
+    assert returncode == 0, f"the supervisor exited {returncode}:\n{text}"
     assert took < STOP_WITHIN
     print(f"stopped in {took:.1f} s")
+
+
+def test_a_killed_worker_is_started_again_and_runs_the_queued_work(tmp_path: Path) -> None:
+    product = Product(tmp_path / "var")
+    output = product.output
+    try:
+        product.wait_until_up()
+        _wait_for(lambda: output.has(r"sync_posts\[.*\] succeeded"), "first sync", output)
+        worker = product.pids()["worker"]
+        os.killpg(worker, signal.SIGKILL)
+        killed = time.monotonic()
+        # Work queued while no worker runs waits in the queue for the next one.
+        subprocess.run(
+            [
+                BIN / "python",
+                "manage.py",
+                "shell",
+                "-c",
+                "from reports.tasks import stats_rollup_refresh as t; "
+                "t.apply_async(task_id='queued-while-no-worker-ran')",
+            ],
+            cwd=ROOT,
+            env=product.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        _wait_for(lambda: product.pids()["worker"] != worker, "a new worker", output, timeout=10)
+        assert output.has(r"worker\.1 stopped \(rc=-9\) after \d+ s; starting it again in 1 s")
+        _wait_for(
+            lambda: output.has(r"\[queued-while-no-worker-ran\] succeeded"),
+            "the queued task run by the new worker",
+            output,
+            timeout=30,
+        )
+        print(f"a new worker ran the queued task {time.monotonic() - killed:.1f} s after the kill")
+        assert _health_answers(product.web_port), "web went down with the worker"
+        returncode, _ = product.ctrl_c(STOP_WITHIN)
+        assert returncode == 0
+    finally:
+        product.clean_up()
