@@ -54,9 +54,12 @@ run: $(VENV)/.installed
 		exec $(PY) -m oktodash.supervise Procfile web worker beat; \
 	fi
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist): many tests wait on a browser,
+# the sandbox or a worker, so a process more than the cores keeps both busy.
+# tests/settings.py gives each process its own VAR_DIR and Redis databases.
+TEST_WORKERS ?= 3
 test: $(VENV)/.installed
-	SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key}" HTTPS="$${HTTPS:-false}" \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 import time
 import uuid
@@ -21,7 +22,9 @@ from oktopost.limiter import (
 )
 from tests.limiters import FakeClock, MakeLimiter
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# This test process's Redis database (tests/settings.py). Read here, not imported from
+# conftest: the racing processes import this module without Django set up.
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 
 def test_it_grants_the_5s_window_then_sleeps_until_the_oldest_grant_expires(

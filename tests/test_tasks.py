@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import kombu.pools
 import pytest
@@ -20,6 +19,7 @@ from django.db import connection
 from oktodash.celery import app
 from posts import tasks
 from posts.models import Delivery, Post, StatsSample, SyncState
+from tests.conftest import redis_or_skip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,9 +37,10 @@ def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
 
 @pytest.fixture
 def redis_broker(redis_url: str) -> tuple[str, dict]:
-    """Database 14 of the test Redis server, emptied: tasks left by an earlier run
-    would be delivered here, and nothing else may live in it."""
-    url = urlsplit(redis_url)._replace(path="/14").geturl()
+    """This test process's broker database on the test Redis server (tests/settings.py),
+    emptied: tasks left by an earlier run would be delivered here, and nothing else may
+    live in it."""
+    url = redis_or_skip(os.environ["REDIS_BROKER_TEST_URL"], setting="REDIS_BROKER_TEST_URL")
     redis.Redis.from_url(url).flushdb()
     return url, {"visibility_timeout": 3}
 

@@ -7,6 +7,7 @@ A page added later (stats, calendar, share links) is one more entry in PAGES."""
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -340,48 +341,47 @@ VIEWPORT_ONLY = {"queue", "drawer", "new-post-drawer", "row-actions", "calendar-
 ROWS_SEEN: dict[str, int] = {}
 
 
-def visit(chromium, live_server, user, pages: list[Page], data: dict, problems: list[str]) -> None:
+def visit(
+    chromium, live_server, user, pages: list[Page], data: dict, size: str, scheme: str
+) -> list[str]:
+    """Every page `user` may open, at one size in one scheme; the problems seen."""
+    problems: list[str] = []
     role = "anonymous" if user is None else ("editor" if user.is_editor else "viewer")
-    for size, viewport in SIZES.items():
-        for scheme in SCHEMES:
-            # A phone is a touch screen: no hover, so row actions show in place.
-            touch = size == "phone"
-            context = chromium.new_context(
-                base_url=live_server.url,
-                viewport=viewport,
-                color_scheme=scheme,
-                is_mobile=touch,
-                has_touch=touch,
-            )
-            context.set_default_timeout(10_000)
-            if user is not None:
-                context.add_cookies([session_cookie(user, live_server.url)])
-            context.add_init_script(WATCH_CSP)
-            page = context.new_page()
-            errors = watch_errors(page)
-            for spec in pages:
-                if user is not None and role not in spec.roles:
-                    continue
-                label = f"{spec.name}-{role}-{size}-{scheme}"
-                response = page.goto(spec.url(data))
-                assert response and response.status == spec.status, label
-                if spec.then:
-                    spec.then(page)
-                check_page(page, label, spec, problems, size, scheme)
-            if user is not None:
-                check_menus(page, f"menu-{role}-{size}-{scheme}", size, problems)
-            # The error pages' own status is expected; anything else is not.
-            expected = tuple(
-                f"{live_server.url}{spec.url(data)}" for spec in pages if spec.status != 200
-            )
-            errors = [
-                e
-                for e in errors
-                if not (re.search(r"status of 40[34]\b", e) and e.endswith(expected))
-            ]
-            if errors:
-                problems.append(f"{role}-{size}-{scheme}: console errors: {errors}")
-            context.close()
+    # A phone is a touch screen: no hover, so row actions show in place.
+    touch = size == "phone"
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport=SIZES[size],
+        color_scheme=scheme,
+        is_mobile=touch,
+        has_touch=touch,
+    )
+    context.set_default_timeout(10_000)
+    if user is not None:
+        context.add_cookies([session_cookie(user, live_server.url)])
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    errors = watch_errors(page)
+    for spec in pages:
+        if user is not None and role not in spec.roles:
+            continue
+        label = f"{spec.name}-{role}-{size}-{scheme}"
+        response = page.goto(spec.url(data))
+        assert response and response.status == spec.status, label
+        if spec.then:
+            spec.then(page)
+        check_page(page, label, spec, problems, size, scheme)
+    if user is not None:
+        check_menus(page, f"menu-{role}-{size}-{scheme}", size, problems)
+    # The error pages' own status is expected; anything else is not.
+    expected = tuple(f"{live_server.url}{spec.url(data)}" for spec in pages if spec.status != 200)
+    errors = [
+        e for e in errors if not (re.search(r"status of 40[34]\b", e) and e.endswith(expected))
+    ]
+    if errors:
+        problems.append(f"{role}-{size}-{scheme}: console errors: {errors}")
+    context.close()
+    return problems
 
 
 def check_menus(page, label: str, size: str, problems: list[str]) -> None:
@@ -410,23 +410,30 @@ def check_menus(page, label: str, size: str, problems: list[str]) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{label}.png"))
 
 
+# One test per role, size and scheme, so that they run in parallel.
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("role", [EDITOR, VIEWER, "anonymous"])
 def test_every_page_at_both_sizes_in_light_and_dark_is_usable_and_accessible(
-    chromium, live_server, world
+    chromium, live_server, world, role: str, size: str, scheme: str
 ) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
-        old.unlink()
-    problems: list[str] = []
-    for user in (world["editor"], world["viewer"]):
-        visit(chromium, live_server, user, PAGES, world, problems)
-    visit(chromium, live_server, None, ANONYMOUS_PAGES, world, problems)
-    print("queue rows in view at 1366x900:", ROWS_SEEN)
+    started = time.time()
+    if role == "anonymous":
+        user, pages, who = None, ANONYMOUS_PAGES, "anonymous"
+    else:
+        user, pages = world["editor" if role == EDITOR else "viewer"], PAGES
+        who = "editor" if role == EDITOR else "viewer"
+    problems = visit(chromium, live_server, user, pages, world, size, scheme)
+    if ROWS_SEEN:
+        print("queue rows in view at 1366x900:", ROWS_SEEN)
     assert not problems, "\n".join(problems)
     expected = {
-        f"{spec.name}-{role}-{size}-{scheme}"
-        for spec in PAGES
-        for role in spec.roles
-        for size in SIZES
-        for scheme in SCHEMES
+        f"{spec.name}-{who}-{size}-{scheme}" for spec in pages if user is None or role in spec.roles
     }
-    assert expected <= {p.stem for p in SCREENSHOTS.glob("*.png")}
+    fresh = {
+        p.stem
+        for p in SCREENSHOTS.glob(f"*-{who}-{size}-{scheme}.png")
+        if p.stat().st_mtime >= started - 1
+    }
+    assert expected <= fresh, f"no screenshot of {sorted(expected - fresh)}"
