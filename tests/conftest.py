@@ -4,11 +4,14 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import hypothesis
 import pytest
 import redis
+import time_machine
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
@@ -20,11 +23,40 @@ from tests.limiters import FakeClock, MakeLimiter
 
 pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_browser"]
 
+# Property tests try 50 examples each in the suite; HYPOTHESIS_PROFILE=thorough tries
+# 500 (run it after changing the queue's parser). Every run draws new examples.
+hypothesis.settings.register_profile("suite", max_examples=50)
+hypothesis.settings.register_profile("thorough", max_examples=500)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
 PASSWORD = "correct-horse-battery-staple"
 
 # The Redis database tests write to, under per-test key prefixes. Point REDIS_TEST_URL
 # elsewhere to use another server (or a closed port, to see the tests skip).
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+# The date matrix (`make test-dates`, run by CI): with OKTODASH_TEST_DATES set to
+# instants, every test collected runs once at each of them, the clock of this process
+# (time-machine) and of the sandbox moved there, and running on from there.
+TEST_DATES = [d for d in os.environ.get("OKTODASH_TEST_DATES", "").split(",") if d]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if TEST_DATES and "pinned_now" in metafunc.fixturenames:
+        metafunc.parametrize("pinned_now", TEST_DATES, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def pinned_now(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
+    """The instant this test runs at under the date matrix; None in the usual run."""
+    when = getattr(request, "param", None)
+    if when is None:
+        yield None
+        return
+    instant = datetime.fromisoformat(when)
+    with time_machine.travel(instant, tick=True):
+        yield instant
 
 
 @pytest.fixture(autouse=True)

@@ -115,8 +115,9 @@ def sandbox_server() -> Iterator[SandboxProcess]:
 
 
 @pytest.fixture
-def sandbox(sandbox_server: SandboxProcess) -> SandboxProcess:
-    sandbox_server.control("POST", "reset")
+def sandbox(sandbox_server: SandboxProcess, pinned_now) -> SandboxProcess:
+    # Under the date matrix the sandbox's world and clock start at the test's instant.
+    sandbox_server.control("POST", "reset", {"now": time.time()} if pinned_now else None)
     return sandbox_server
 
 
@@ -176,7 +177,10 @@ class FileSource:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for serve_forever to look (0.5 s by default).
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str) -> str:

@@ -21,6 +21,10 @@ def local_today(user) -> date:
     return timezone.now().astimezone(user.zone).date()
 
 
+def local_day(post, user) -> date:
+    return post.start_at.astimezone(user.zone).date()
+
+
 def at(day: date, hour: int, minute: int, zone) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
 
@@ -37,18 +41,20 @@ def test_the_calendar_replaces_the_placeholder(editor_client: Client) -> None:
 
 def test_viewers_see_the_calendar_but_no_drag(viewer_client: Client, viewer) -> None:
     post = f.post(start_at=timezone.now() + timedelta(hours=2))
-    html = viewer_client.get("/calendar/").content.decode()
+    html = viewer_client.get(f"/calendar/?date={local_day(post, viewer)}").content.decode()
     assert f'id="chip-{post.oktopost_id}"' in html
     assert 'draggable="true"' not in html
     assert "data-can-move" not in html
 
 
-def test_editors_can_drag_unsent_posts_but_not_sent_ones(editor_client: Client) -> None:
+def test_editors_can_drag_unsent_posts_but_not_sent_ones(editor_client: Client, editor) -> None:
     now = timezone.now()
     unsent = f.post(start_at=now + timedelta(hours=2))
     sent = f.post(status="complete", start_at=now - timedelta(minutes=30))
-    html = editor_client.get("/calendar/").content.decode()
+    # Late on a Sunday the two fall in different weeks: each is read on its own week.
+    html = editor_client.get(f"/calendar/?date={local_day(unsent, editor)}").content.decode()
     assert re.search(rf'id="chip-{unsent.oktopost_id}"[^>]*\s+draggable="true"', html, re.S)
+    html = editor_client.get(f"/calendar/?date={local_day(sent, editor)}").content.decode()
     chip = re.search(rf'id="chip-{sent.oktopost_id}".*?>', html, re.S).group(0)
     assert 'draggable="false"' in chip
 
@@ -97,11 +103,12 @@ def test_the_url_holds_view_date_and_filters(editor_client: Client) -> None:
     assert "Spring ✕" in html
 
 
-def test_filters_select_the_chips(editor_client: Client) -> None:
+def test_filters_select_the_chips(editor_client: Client, editor) -> None:
     soon = timezone.now() + timedelta(hours=3)
     li = f.post(start_at=soon, network="LinkedIn")
     tw = f.post(start_at=soon, network="Twitter")
-    html = editor_client.get("/calendar/?network=Twitter").content.decode()
+    html = editor_client.get(f"/calendar/?network=Twitter&date={local_day(tw, editor)}")
+    html = html.content.decode()
     assert f"chip-{tw.oktopost_id}" in html
     assert f"chip-{li.oktopost_id}" not in html
 
@@ -121,7 +128,9 @@ def test_today_is_marked_and_empty_days_ahead_are_gaps(editor_client: Client, ed
     assert "today-mark" in html
     html = editor_client.get(f"/calendar/?date={tomorrow}").content.decode()
     # Every day of that week still ahead but tomorrow (today counts as ahead too).
-    assert html.count("Nothing scheduled") >= 5
+    monday = tomorrow - timedelta(days=tomorrow.weekday())
+    week = [monday + timedelta(days=n) for n in range(7)]
+    assert html.count("Nothing scheduled") == sum(today <= d != tomorrow for d in week)
     head = re.search(rf'id="day-{tomorrow}".*?</h3>', html, re.S).group(0)
     assert "Nothing scheduled" not in head
 
@@ -179,17 +188,18 @@ def test_a_page_is_a_handful_of_queries_whatever_the_filters(
 ) -> None:
     camp = f.campaign()
     page = f.profile()
-    today = local_today(editor)
+    # The shown week's Monday, whatever today is: every post lands inside both views.
+    monday = local_today(editor) - timedelta(days=local_today(editor).weekday())
     for n in range(40):
         f.post(
-            start_at=at(today + timedelta(days=n % 20), 8 + n % 10, 0, editor.zone),
+            start_at=at(monday + timedelta(days=n % 7), 8 + n % 10, 0, editor.zone),
             camp=camp,
             profiles=[page],
             msg=f.message(f"Text {n}"),
         )
     editor_client.get("/calendar/")  # the creators list is cached after the first page
     query = (
-        f"view={view}&status=pending&network=LinkedIn&campaign={camp.oktopost_id}"
+        f"view={view}&date={monday}&status=pending&network=LinkedIn&campaign={camp.oktopost_id}"
         f"&profile={page.oktopost_id}&source=UI&created_by=00A000000000001&q=text"
     )
     with django_assert_max_num_queries(12):

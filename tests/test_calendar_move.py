@@ -28,6 +28,19 @@ def at(day: date, hour: int, minute: int, zone) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
 
 
+def next_clock_change(zone, *, forward: bool) -> date:
+    """The first day, at least a week from now, on which `zone`'s clocks go forward (or
+    back): tests against the sandbox must move posts in the future, whatever today is."""
+    day = timezone.now().astimezone(zone).date() + timedelta(days=7)
+    for _ in range(400):
+        before = datetime(day.year, day.month, day.day, tzinfo=zone).utcoffset()
+        after = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).utcoffset()
+        if before != after and (after > before) == forward:
+            return day
+        day += timedelta(days=1)
+    raise AssertionError(f"{zone} has no clock change within a year")
+
+
 def place(sandbox, post: Post, when: datetime) -> Post:
     """Set the post's time in Oktopost (as another Oktopost user would) and sync it in."""
     sandbox.control(
@@ -117,12 +130,14 @@ def test_a_drag_moves_the_post_in_oktopost_and_the_mirror_keeping_the_time_of_da
     mirror, pending, editor, editor_client: Client
 ) -> None:
     zone_of(editor, "Europe/Berlin")
-    post = place(mirror, pending, at(date(2027, 3, 25), 9, 30, BERLIN))
-    status, answer = move(editor_client, post, date="2027-04-01")
+    change = next_clock_change(BERLIN, forward=True)
+    post = place(mirror, pending, at(change - timedelta(days=3), 9, 30, BERLIN))
+    target = change + timedelta(days=4)
+    status, answer = move(editor_client, post, date=target.isoformat())
     assert status == 200, answer
     assert answer["ok"] is True
-    assert "Thu 01 Apr 2027, 09:30" in answer["message"]
-    expected = at(date(2027, 4, 1), 9, 30, BERLIN)
+    assert f"{target:%a %d %b %Y}, 09:30" in answer["message"]
+    expected = at(target, 9, 30, BERLIN)
     assert in_oktopost(post) == expected
     assert Post.objects.get(id=post.id).start_at == expected
     entry = Activity.objects.filter(post_oktopost_id=post.oktopost_id).latest("id")
@@ -133,22 +148,25 @@ def test_a_drop_on_an_hour_of_the_week_view_sets_that_hour(
     mirror, pending, editor, editor_client: Client
 ) -> None:
     zone_of(editor, "America/New_York")
-    post = place(mirror, pending, at(date(2027, 11, 5), 9, 15, NEW_YORK))
-    status, answer = move(editor_client, post, date="2027-11-08", hour="16")
+    change = next_clock_change(NEW_YORK, forward=False)
+    post = place(mirror, pending, at(change - timedelta(days=2), 9, 15, NEW_YORK))
+    target = change + timedelta(days=1)
+    status, answer = move(editor_client, post, date=target.isoformat(), hour="16")
     assert status == 200, answer
-    assert in_oktopost(post) == at(date(2027, 11, 8), 16, 15, NEW_YORK)
+    assert in_oktopost(post) == at(target, 16, 15, NEW_YORK)
 
 
 def test_a_refused_drag_leaves_oktopost_and_the_mirror_unchanged(
     mirror, pending, editor, editor_client: Client
 ) -> None:
     zone_of(editor, "Europe/Berlin")
-    post = place(mirror, pending, at(date(2027, 3, 20), 2, 30, BERLIN))
+    change = next_clock_change(BERLIN, forward=True)
+    post = place(mirror, pending, at(change - timedelta(days=8), 2, 30, BERLIN))
     writes = mirror.calls()["by_endpoint"].get("POST /post/{id}", 0)
-    status, answer = move(editor_client, post, date="2027-03-28")
+    status, answer = move(editor_client, post, date=change.isoformat())
     assert status == 400
     assert answer["ok"] is False
-    assert "02:30 does not exist on 28 Mar 2027" in answer["message"]
+    assert f"02:30 does not exist on {change:%d %b %Y}" in answer["message"]
     assert in_oktopost(post) == post.start_at
     assert Post.objects.get(id=post.id).start_at == post.start_at
     assert mirror.calls()["by_endpoint"].get("POST /post/{id}", 0) == writes

@@ -16,9 +16,9 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-# The posts are made once per test function and only read by the examples.
+# The posts are made once per test function and only read by the examples. How many
+# examples each test tries comes from the Hypothesis profile (tests/conftest.py).
 FUZZ = settings(
-    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -161,7 +161,7 @@ def test_any_query_string_from_htmx_gives_only_the_rows(tokyo_client: Client, qu
     assert "HX-Request" in response["Vary"]
 
 
-@settings(FUZZ, max_examples=100)
+@FUZZ
 @given(raw=st.text(st.characters(max_codepoint=255, exclude_categories=("Cs",)), max_size=300))
 @example(raw="%")
 @example(raw="%ZZ%%%=&&&;;=q=%00%0a&size=%C2%B2")
@@ -171,7 +171,7 @@ def test_raw_malformed_query_strings_give_the_whole_page(tokyo_client: Client, r
     assert_a_full_page(tokyo_client.get("/posts/", QUERY_STRING=raw))
 
 
-@settings(FUZZ, max_examples=100)
+@FUZZ
 @given(
     query=st.lists(
         st.tuples(st.sampled_from(KNOWN_KEYS), st.one_of(plausible, any_text, dates, huge)),

@@ -94,11 +94,16 @@ def posts(db) -> list[Post]:
 
 def _in(posts: list[Post], period: Period, zone, **only) -> list[Post]:
     lo, hi = period.bounds(zone)
+    # Filtered to sent statuses only, a post scheduled later than now is left out, as on
+    # the queue (posts.selectors.queue_queryset): Oktopost has not sent it yet.
+    sent_only = "status" in only and only["status"] <= set(SENT_STATUSES)
+    now = timezone.now()
     return [
         p
         for p in posts
         if lo <= p.start_at < hi
         and p.deleted_at is None
+        and not (sent_only and p.start_at > now)
         and all(getattr(p, k) in v for k, v in only.items())
     ]
 

@@ -196,19 +196,23 @@ class Sandbox:
                 return World.from_state(json.load(handle))
         return self._generate()
 
-    def _generate(self) -> World:
-        return World.generate(
+    def _generate(self, now: float | None = None) -> World:
+        """A new world; at `now` (a Unix time) when given, its clock running from there."""
+        world = World.generate(
             seed=self.config.seed,
             posts=self.config.posts,
             account_id=self.config.account_id,
-            now=time.time(),
+            now=time.time() if now is None else now,
         )
+        if now is not None:
+            world.offset = now - time.time()
+        return world
 
-    def reset(self) -> None:
+    def reset(self, now: float | None = None) -> None:
         with self.lock:
             self.config.descending = self.default_descending
             self.config.upload_delay = self.default_upload_delay
-            self.world = self._generate()
+            self.world = self._generate(now)
             self.api = self._make_api()
             self.limiter = RateLimiter(self._default_limits())
             self.faults = Faults()
@@ -323,7 +327,10 @@ class Sandbox:
                 "recent": recent,
             }
         if key == ("POST", "reset"):
-            self.reset()
+            now = body.get("now") if isinstance(body, dict) else None
+            if now is not None and not isinstance(now, int | float):
+                raise ControlError(400, "now must be a Unix time in seconds")
+            self.reset(now)
             return self.state()
         if key == ("GET", "limits"):
             return self.limiter.snapshot(self.world.now())
@@ -745,7 +752,13 @@ def serve(config: SandboxConfig, *, host: str = "127.0.0.1", port: int = 8765) -
     root = f"http://{bound_host}:{bound_port}"
     sandbox.set_root_url(root)
     sandbox.resume_uploads()
-    thread = threading.Thread(target=server.serve_forever, name="oktopost-sandbox", daemon=True)
+    # A short poll so that stop() returns at once (serve_forever looks every 0.5 s).
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="oktopost-sandbox",
+        daemon=True,
+    )
     thread.start()
     stopping = threading.Event()
     saver = None
