@@ -430,6 +430,9 @@ ATTACHMENTS_FETCH_PRIVATE = False
 ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)
 # Posts scheduled longer ago than this are history, not news: never alerted on.
 ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 7, minimum=1)
+# Webhooks reach public addresses only; these hosts ("name" or "name:port") may be
+# internal (a self-hosted chat server). See alerts/webhooks.py.
+WEBHOOK_ALLOW_HOSTS = env_list("WEBHOOK_ALLOW_HOSTS")
 
 # --- Auth, sessions, throttling ------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -5,6 +5,7 @@ password, the webhook URL) never go into an error, a page or a log."""
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -18,6 +19,8 @@ from alerts.models import Alert, Attempt, Dispatch, Kind, Notification, Preferen
 from alerts.services import compose
 from alerts.services.preferences import bell_forget
 from alerts.timing import quiet_until
+from alerts.webhooks import webhook_internal, webhook_policy
+from oktodash import outbound
 from posts.services.common import enqueue
 
 log = logging.getLogger(__name__)
@@ -182,21 +185,30 @@ def _send_webhook(dispatch: Dispatch) -> None:
     hook = dispatch.webhook
     if hook is None or not hook.enabled:
         raise SendError("the webhook is disabled", permanent=True)
+    policy = webhook_policy()
     try:
-        answer = requests.post(
-            hook.url,
-            json={"text": dispatch.body},
-            timeout=WEBHOOK_TIMEOUT,
-            allow_redirects=False,
-        )
+        outbound.check_url(hook.url, policy)
+        with outbound.session(policy) as client:
+            answer = client.post(
+                hook.url,
+                json={"text": dispatch.body},
+                timeout=WEBHOOK_TIMEOUT,
+                allow_redirects=False,
+            )
+    except outbound.Refused as exc:
+        # The words name the host, never the URL (the secret); nothing was sent.
+        raise SendError(f"not sent: {exc}", permanent=True) from None
     except requests.RequestException as exc:
         # requests puts the URL (the secret) in its messages: only the kind and host.
         raise SendError(f"{type(exc).__name__} while posting to {hook.host}") from None
     if 200 <= answer.status_code < 300:
         return
-    if 400 <= answer.status_code < 500 and answer.status_code not in (408, 429):
-        raise SendError(f"{hook.host} answered HTTP {answer.status_code}", client_error=True)
-    raise SendError(f"{hook.host} answered HTTP {answer.status_code}")
+    client_error = 400 <= answer.status_code < 500 and answer.status_code not in (408, 429)
+    port = urlsplit(hook.url).port or outbound.default_port(urlsplit(hook.url).scheme)
+    if webhook_internal(hook.host, port):
+        # An internal service's status codes are nobody's business on this page.
+        raise SendError(f"{hook.host} did not accept the message", client_error=client_error)
+    raise SendError(f"{hook.host} answered HTTP {answer.status_code}", client_error=client_error)
 
 
 def _webhook_client_error(webhook_id: int, words: str, now: datetime) -> None:
