@@ -2,7 +2,8 @@
 
 Everything here needs a login and the editor role, except `thumbnail` (any logged-in
 reader: queue rows show them) and `source`, which needs neither but only answers to a
-valid, unexpired signature (attachments.links)."""
+valid, unexpired signature (attachments.links). An upload is its uploader's (and the
+admins'): its views answer 404 to anyone else, and name it by its random key."""
 
 from __future__ import annotations
 
@@ -51,9 +52,10 @@ def file_upload(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @editor_required
-def file_state(request: HttpRequest, file_id: int) -> HttpResponse:
-    """Oktopost's processing state in words; polled while it is pending."""
-    local = selectors.file_for(file_id)
+def file_state(request: HttpRequest, key: str) -> HttpResponse:
+    """Oktopost's processing state in words; polled while it is pending. Only the
+    uploader (or an admin) may ask."""
+    local = selectors.file_for(key, user=request.user)
     if local is None:
         raise Http404("No such file.")
     local = services.file_refresh(local=local)
@@ -62,8 +64,8 @@ def file_state(request: HttpRequest, file_id: int) -> HttpResponse:
 
 @require_POST
 @editor_required
-def file_retry(request: HttpRequest, file_id: int) -> HttpResponse:
-    local = selectors.file_for(file_id)
+def file_retry(request: HttpRequest, key: str) -> HttpResponse:
+    local = selectors.file_for(key, user=request.user)
     if local is None:
         raise Http404("No such file.")
     if local.state == LocalFile.State.FAILED:
