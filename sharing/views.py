@@ -24,13 +24,17 @@ from accounts.client_ip import client_ip
 from accounts.roles import editor_required
 from oktodash.infra import rate_take
 from posts.selectors import queue_choices, queue_page
-from reports.review import stats_review
+from reports.review import SECTIONS, stats_review
 from reports.views import csv_response, queue_csv_response, section_response
 from sharing import scope, selectors, services
 from sharing.models import ShareLink
 
 # Share pages an address may open per minute (pages and CSVs together).
 SHARE_RATE_PER_MINUTE = 60
+# The sections a stats page fills in after it loads are not more page views: they have
+# a budget of their own, every section of that many pages (so one visitor reading
+# pages is never refused a section, and hammering the costliest section is bounded).
+SECTIONS_PER_PAGE = tuple(SECTIONS)
 
 
 def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -61,10 +65,16 @@ class Opened:
 
 def _open(request: HttpRequest, token: str, *, count: bool = True) -> Opened | HttpResponse:
     """The active link for `token` whose scope still parses, counted as used (unless
-    `count` is False: a section the page it belongs to fills in), with its zone and the
-    filter choices; or the page refusing it."""
+    `count` is False: a section the page it belongs to fills in, which takes from the
+    sections' budget, not the pages'), with its zone and the filter choices; or the page
+    refusing it."""
     address = client_ip(request) or "unknown"
-    if not rate_take(f"share:{address}", limit=SHARE_RATE_PER_MINUTE, window=60):
+    if count:
+        allowed = rate_take(f"share:{address}", limit=SHARE_RATE_PER_MINUTE, window=60)
+    else:
+        limit = SHARE_RATE_PER_MINUTE * len(SECTIONS_PER_PAGE)
+        allowed = rate_take(f"share-part:{address}", limit=limit, window=60)
+    if not allowed:
         response = _refusal(request, 429)
         response["Retry-After"] = "60"
         return response
