@@ -517,12 +517,23 @@ LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        # Share tokens and upload signatures are cut out of every line (oktodash/logredact.py).
+        "plain": {
+            "()": "oktodash.logredact.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # urllib3 logs request lines at DEBUG; keep it quiet so nothing near the
         # Authorization header is ever written out.
         "urllib3": {"level": "WARNING"},
+        # Django's own handlers for these ("Not Found: /s/<token>/" with DEBUG on,
+        # runserver's request lines) would write URLs unredacted: without handlers of
+        # their own, their records reach the root's redacting one.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
     },
 }

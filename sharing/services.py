@@ -10,8 +10,8 @@ from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
 
+from sharing import tokens
 from sharing.models import ShareLink
-from sharing.tokens import token_hash, token_new
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -55,9 +55,9 @@ def share_link_create(
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ShareError(f"{time_zone!r} is not a known time zone.") from None
     now = now or timezone.now()
-    token = token_new()
+    token = tokens.token_new()
     link = ShareLink.objects.create(
-        token_hash=token_hash(token),
+        token_hash=tokens.token_hash(token),
         page=page,
         query=query,
         label=label,

@@ -18,7 +18,7 @@ from oktopost.limiter import Limiter, Limits, RedisLimiter, SqliteLimiter
 from posts import sync
 from tests.limiters import FakeClock, MakeLimiter
 
-pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_browser"]
+pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_browser", "tests.log_guard"]
 
 PASSWORD = "correct-horse-battery-staple"
 
