@@ -57,7 +57,10 @@ class PreferenceForm(forms.ModelForm):
             "quiet_end": "until",
         }
         help_texts = {
-            "email": "Empty: your account's address.",
+            "email": (
+                "Empty: your account's address. Another address gets a link to confirm it "
+                "first; one outside your organisation also needs an admin's approval."
+            ),
             "oktopost_user_id": "With it, “Posts I created” includes posts you made in Oktopost.",
         }
         widgets = {

@@ -430,6 +430,9 @@ ATTACHMENTS_FETCH_PRIVATE = False
 ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)
 # Posts scheduled longer ago than this are history, not news: never alerted on.
 ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 7, minimum=1)
+# Mail domains of this organisation: an alert address there needs only its owner's
+# confirmation; any other address needs an admin's approval as well (alerts/selectors.py).
+ALERTS_MAIL_DOMAINS = [d.lower().lstrip("@") for d in env_list("ALERTS_MAIL_DOMAINS")]
 # Webhooks reach public addresses only; these hosts ("name" or "name:port") may be
 # internal (a self-hosted chat server). See alerts/webhooks.py.
 WEBHOOK_ALLOW_HOSTS = env_list("WEBHOOK_ALLOW_HOSTS")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from alerts.models import Alert, Attempt, Dispatch, Kind, Notification, Preference, Webhook
+from alerts.selectors import mail_recipient
 from alerts.services import compose
 from alerts.services.preferences import bell_forget
 from alerts.timing import quiet_until
@@ -42,14 +43,8 @@ class SendError(Exception):
 
 
 def email_address(user: User, pref: Preference) -> str:
-    """Where this user's mail goes. Without an address, mail that stays on this machine
-    (files under var/mail/, the console) goes to user@localhost so the demo works."""
-    address = pref.email or user.email
-    if address:
-        return address
-    if "smtp" in settings.MAILERS["default"].get("BACKEND", "smtp"):
-        return ""
-    return f"{user.get_username()}@localhost"
+    """Where this user's mail goes: a verified address only (alerts.selectors)."""
+    return mail_recipient(user, pref).address
 
 
 def schedule_email(user: User, pref: Preference, alerts: list[Alert], *, now: datetime) -> Dispatch:
@@ -159,7 +154,14 @@ def _failed(dispatch: Dispatch, exc: SendError, now: datetime) -> None:
 
 def _send_email(dispatch: Dispatch) -> None:
     pref = Preference.objects.filter(user=dispatch.user).first() or Preference(user=dispatch.user)
-    to = email_address(dispatch.user, pref)
+    if dispatch.kind == "confirm":
+        # The one message that goes to an address not verified yet: its confirmation,
+        # which carries nothing but the link, and only while the address is still chosen.
+        to = dispatch.to_address
+        if not to or to.lower() != pref.email.lower():
+            raise SendError("the address was changed before it was confirmed", permanent=True)
+    else:
+        to = email_address(dispatch.user, pref)
     if not to:
         raise SendError("the user has no email address", permanent=True)
     message = EmailMessage(
