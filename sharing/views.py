@@ -152,7 +152,8 @@ def share_part(request: HttpRequest, token: str, name: str) -> HttpResponse:
     if isinstance(opened, HttpResponse):
         return opened
     link, zone, choices = opened.link, opened.zone, opened.choices
-    if link.page != ShareLink.Page.STATS:
+    if link.page != ShareLink.Page.STATS or name not in SECTIONS:
+        # Answered here, not by raising Http404, so it keeps the share headers.
         return _refusal(request, 404)
     with timezone.override(zone):
         sq = scope.stats_scope(link.query, zone, choices, display_from=request.GET)

@@ -114,6 +114,11 @@ def dispatch_send(*, dispatch_id: int, now: datetime | None = None) -> bool:
     except SendError as exc:
         _failed(dispatch, exc, now)
         return False
+    except Exception as exc:  # a bug or a library's surprise: recorded and backed off,
+        # never left claimed with no try counted (which retried it every 2 minutes forever)
+        log.exception("alerts: %s dispatch %s raised", dispatch.channel, dispatch.id)
+        _failed(dispatch, SendError(f"unexpected error ({type(exc).__name__})"), now)
+        return False
     with transaction.atomic():
         Attempt.objects.create(dispatch=dispatch, at=now, ok=True)
         Dispatch.objects.filter(id=dispatch.id).update(
@@ -170,6 +175,13 @@ def _send_email(dispatch: Dispatch) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
     )
+    try:
+        # Built first, so a header that cannot be sent fails here, before a mail file
+        # is opened or a server is asked, and is recorded instead of retried forever.
+        message.message()
+    except ValueError as exc:  # BadHeaderError: a line break in a header
+        words = f"a header has a line break, so it cannot be sent ({type(exc).__name__})"
+        raise SendError(f"the message is not sent: {words}", permanent=True) from None
     try:
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused:
