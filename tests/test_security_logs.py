@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -64,6 +65,17 @@ def test_django_logs_name_share_and_upload_urls_without_their_secrets(editor, mo
     assert not UNREDACTED.search(text), text
 
 
+def _url_of(database: dict) -> str:
+    """The test database (committed rows: a transactional test) as a DATABASE_URL."""
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    user = quote(database.get("USER") or "")
+    password = f":{quote(database['PASSWORD'])}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{database['NAME']}"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_as_the_procfile_runs_it_logs_no_token(editor, tmp_path) -> None:
     """gunicorn started by the Procfile's own `web` line, on loopback; its access log
@@ -85,9 +97,7 @@ def test_gunicorn_as_the_procfile_runs_it_logs_no_token(editor, tmp_path) -> Non
         "SECRET_KEY": "test-only",
         "HTTPS": "false",
         "VAR_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{database['NAME']}"
-        if database["ENGINE"].endswith("sqlite3")
-        else os.environ.get("DATABASE_URL", ""),
+        "DATABASE_URL": _url_of(database),
     }
     out, err = tmp_path / "web.out", tmp_path / "web.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
