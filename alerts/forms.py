@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from django import forms
 
 from alerts.models import WEEKDAYS, Event, Mode, Preference, Scope
+from alerts.webhooks import webhook_policy
+from oktodash import outbound
 from posts.models import NETWORKS
 
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]
@@ -55,7 +57,10 @@ class PreferenceForm(forms.ModelForm):
             "quiet_end": "until",
         }
         help_texts = {
-            "email": "Empty: your account's address.",
+            "email": (
+                "Empty: your account's address. Another address gets a link to confirm it "
+                "first; one outside your organisation also needs an admin's approval."
+            ),
             "oktopost_user_id": "With it, “Posts I created” includes posts you made in Oktopost.",
         }
         widgets = {
@@ -97,4 +102,12 @@ class WebhookForm(forms.Form):
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise forms.ValidationError("The webhook URL must start with https:// (or http://).")
+        # Addresses only; a name is resolved (and checked again) when the message is sent.
+        try:
+            outbound.check_url(url, webhook_policy())
+        except outbound.Refused as exc:
+            raise forms.ValidationError(
+                f"{exc} Ask whoever runs oktodash to add the host to WEBHOOK_ALLOW_HOSTS "
+                "if it really is an internal chat server."
+            ) from None
         return url

@@ -111,6 +111,14 @@ class Preference(models.Model):
     campaigns = models.JSONField(default=list, blank=True)  # Oktopost ids; empty: all
     networks = models.JSONField(default=list, blank=True)  # empty: all
     email = models.EmailField(blank=True)  # empty: the account's address
+    # Mail goes to `email` only once it is verified (alerts.selectors.mail_recipient):
+    # its owner opened the link mailed to it (`email_confirmed` holds the address they
+    # confirmed) and, outside ALERTS_MAIL_DOMAINS, an admin allowed it too.
+    email_confirmed = models.EmailField(blank=True)
+    email_allowed = models.EmailField(blank=True)
+    email_allowed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     quiet_start = models.TimeField(null=True, blank=True)  # in the user's zone
     quiet_end = models.TimeField(null=True, blank=True)
     summary_hour = models.PositiveSmallIntegerField(default=8)  # daily summary, local
@@ -164,7 +172,10 @@ class Dispatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
     )
     webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=10, default="alerts")  # alerts, summary, digest
+    kind = models.CharField(max_length=10, default="alerts")  # alerts, summary, digest, confirm
+    # Only a "confirm" message names its address: the one being confirmed. Every other
+    # message goes to the user's verified address, looked up when it is sent.
+    to_address = models.EmailField(blank=True)
     alerts = models.ManyToManyField(Alert, blank=True, related_name="dispatches")
     subject = models.CharField(max_length=300)
     body = models.TextField()  # plain text; the webhook's "text"

@@ -46,6 +46,75 @@ def preference_for(user: User) -> Preference:
     return Preference.objects.filter(user=user).first() or default_preference(user)
 
 
+# --- where mail goes ---------------------------------------------------------------------
+
+
+def _same(a: str, b: str) -> bool:
+    return bool(a) and a.strip().lower() == b.strip().lower()
+
+
+def inside_our_domains(address: str) -> bool:
+    domain = address.rsplit("@", 1)[-1].strip().lower()
+    return domain in settings.ALERTS_MAIL_DOMAINS
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a user's mail goes, and the address they chose if it is not usable yet.
+
+    Mail (alerts, summaries, the digest with its share link) goes only to a verified
+    address: the account's own (only an admin sets it; users cannot change it), or the
+    address chosen in the alert settings once its owner opened the link mailed to it
+    and, for an address outside ALERTS_MAIL_DOMAINS, an admin allowed it."""
+
+    address: str  # "" : nowhere
+    chosen: str = ""  # the settings' address while it waits
+    confirmed: bool = False
+    allowed: bool = False
+
+    @property
+    def waiting(self) -> bool:
+        return bool(self.chosen)
+
+
+def mail_recipient(user: User, pref: Preference) -> Recipient:
+    account = user.email or ""
+    chosen = pref.email or ""
+    if chosen and not _same(chosen, account):
+        confirmed = _same(pref.email_confirmed, chosen)
+        allowed = inside_our_domains(chosen) or _same(pref.email_allowed, chosen)
+        if confirmed and allowed:
+            return Recipient(chosen, confirmed=True, allowed=True)
+        return Recipient(_account_address(user), chosen, confirmed, allowed)
+    return Recipient(_account_address(user))
+
+
+def _account_address(user: User) -> str:
+    """The account's address. Without one, mail that stays on this machine (files under
+    var/mail/, the console) goes to user@localhost so the demo works."""
+    if user.email:
+        return user.email
+    if "smtp" in settings.MAILERS["default"].get("BACKEND", "smtp"):
+        return ""
+    return f"{user.get_username()}@localhost"
+
+
+def outside_addresses() -> list[tuple[Preference, Recipient]]:
+    """Every user's chosen address outside our domains, with its state, for the admins'
+    list (allowed ones too, so an admin can take an allowance back)."""
+    chosen = (
+        Preference.objects.exclude(email="")
+        .select_related("user", "email_allowed_by")
+        .order_by("user__username")
+    )
+    rows = []
+    for pref in chosen:
+        if _same(pref.email, pref.user.email or "") or inside_our_domains(pref.email):
+            continue
+        rows.append((pref, mail_recipient(pref.user, pref)))
+    return rows
+
+
 BELL_TTL = 60  # seconds; new alerts and reads also clear it at once (bell_forget)
 
 

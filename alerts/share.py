@@ -25,5 +25,7 @@ def stats_share_link(*, user: User, start: datetime, end: datetime) -> str | Non
         days=DIGEST_LINK_DAYS,
         time_zone=user.time_zone,
         user=user,
+        # Any role lets its holder read the stats: the link dies when they have none.
+        made_as="viewer",
     )
     return f"{settings.SITE_URL}/s/{created.token}/"

@@ -9,6 +9,8 @@ urlpatterns = [
     path("read/", views.alerts_read, name="read"),
     path("<int:notification_id>/open/", views.alert_open, name="open"),
     path("settings/", views.alert_settings, name="settings"),
+    path("address/<str:signed>/", views.address_confirm, name="address_confirm"),
+    path("addresses/<int:preference_id>/allow/", views.address_allow, name="address_allow"),
     path("webhooks/", views.webhook_add, name="webhook_add"),
     path("webhooks/<int:webhook_id>/", views.webhook_change, name="webhook_change"),
 ]

@@ -8,81 +8,60 @@ What oktodash fetches, and from where:
   in the request), cached under VAR_DIR/media/cache/.
 
 Allowed: `http` and `https` only; no user name or password in the address; ports 80
-and 443 only; every address the host name resolves to must be public (Python's
-`ipaddress.is_global`: no loopback, private, link-local, multicast or reserved ranges,
-so no cloud metadata service either); no redirects (a redirect could point anywhere:
-we refuse and name where it pointed). The one exception is the Oktopost API's own host
-and port, which serves media files in the sandbox (http://127.0.0.1). Setting
+and 443 only; the host must resolve only to global unicast addresses, checked when the
+connection is made and connected to as checked (`oktodash.outbound`: no loopback,
+private, link-local, multicast or reserved ranges, no IPv6 form carrying an IPv4
+address such as `::127.0.0.1` or NAT64 `64:ff9b::…`, so no cloud metadata service
+either, and no DNS rebinding); no redirects (a redirect could point anywhere: we refuse
+and name where it pointed). The one exception is the Oktopost API's own host and port,
+which serves media files in the sandbox (http://127.0.0.1). Setting
 ATTACHMENTS_FETCH_PRIVATE allows private and loopback addresses on any port, for a
 closed installation or tests. Every read has a (3 s, 10 s) timeout and a size cap.
-Known gap: the name is resolved for the check and again by the connection, so a DNS
-server that answers differently the second time (rebinding) is not stopped.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 
+from oktodash import outbound
+
 TIMEOUT = (3.0, 10.0)
 USER_AGENT = "oktodash (media check)"
 
 
-class FetchRefused(Exception):
-    """Not fetched, or not an answer we take; the message says why in plain words."""
+# Not fetched, or not an answer we take; the message says why in plain words.
+FetchRefused = outbound.Refused
 
 
-def _oktopost_origin() -> tuple[str, int | None]:
-    parts = urlsplit(settings.OKTOPOST_BASE_URL)
-    return (parts.hostname or "", parts.port)
-
-
-def check_address(url: str, *, trust_oktopost: bool = False) -> None:
-    """Raise FetchRefused unless `url` is one we may fetch (see the module's rules)."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        raise FetchRefused("That is not a valid web address.") from None
-    if parts.scheme not in ("http", "https"):
-        raise FetchRefused("Only http:// and https:// addresses can be used.")
-    host = parts.hostname or ""
-    if not host:
-        raise FetchRefused("That address has no host name.")
-    if parts.username or parts.password:
-        raise FetchRefused("Addresses with a user name or password are not fetched.")
-    if trust_oktopost and (host, port) == _oktopost_origin():
-        return
-    private_ok = getattr(settings, "ATTACHMENTS_FETCH_PRIVATE", False)
-    if port not in (None, 80, 443) and not private_ok:
-        raise FetchRefused("Only addresses on the usual web ports (80 and 443) are fetched.")
-    try:
-        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise FetchRefused(f"The host name {host} could not be found.") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global and not private_ok:
-            raise FetchRefused(
-                f"{host} is an address inside a private network; only public addresses are fetched."
-            )
+def policy(*, trust_oktopost: bool = False) -> outbound.Policy:
+    allow = frozenset()
+    if trust_oktopost:
+        parts = urlsplit(settings.OKTOPOST_BASE_URL)
+        port = parts.port or outbound.default_port(parts.scheme)
+        allow = frozenset({f"{(parts.hostname or '').lower()}:{port}"})
+    return outbound.Policy(
+        allow=allow, private_ok=getattr(settings, "ATTACHMENTS_FETCH_PRIVATE", False)
+    )
 
 
 def fetch(url: str, *, limit: int, trust_oktopost: bool = False) -> tuple[bytes, str]:
     """The body (at most `limit` bytes) and Content-Type of a GET, or FetchRefused."""
-    check_address(url, trust_oktopost=trust_oktopost)
+    rules = policy(trust_oktopost=trust_oktopost)
+    outbound.check_url(url, rules)
     try:
-        with requests.get(
-            url,
-            stream=True,
-            timeout=TIMEOUT,
-            allow_redirects=False,
-            headers={"User-Agent": USER_AGENT, "Accept": "image/*"},
-        ) as response:
+        with (
+            outbound.session(rules) as client,
+            client.get(
+                url,
+                stream=True,
+                timeout=TIMEOUT,
+                allow_redirects=False,
+                headers={"User-Agent": USER_AGENT, "Accept": "image/*"},
+            ) as response,
+        ):
             if response.is_redirect or response.is_permanent_redirect:
                 where = response.headers.get("Location", "")[:200]
                 raise FetchRefused(

@@ -6,11 +6,16 @@ never in git. A row follows the file through Oktopost's upload: stored here, han
 Oktopost's reason; the file is kept so the user can try again).
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class LocalFile(models.Model):
@@ -22,6 +27,9 @@ class LocalFile(models.Model):
 
     # The name on disk and in the signed URL: never the user's file name.
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # What pages and the compose form call the file: random, so one editor cannot walk
+    # through another's uploads by counting (the row id is never shown).
+    key = models.CharField(max_length=32, unique=True, default=new_key, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

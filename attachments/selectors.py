@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from attachments.models import LocalFile
@@ -65,12 +66,27 @@ def preview_media(ids: list[str]) -> list[PreviewMedia]:
     return out
 
 
-def files_of(ids: list[int]) -> list[LocalFile]:
-    return list(LocalFile.objects.filter(id__in=ids).order_by("id"))
+# LocalFile.key: token_urlsafe(16) is 22 characters of [A-Za-z0-9_-].
+FILE_KEY = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
 
 
-def file_for(file_id: int) -> LocalFile | None:
-    return LocalFile.objects.filter(id=file_id).first()
+def _own(user) -> QuerySet[LocalFile]:
+    """The files `user` may see: their own uploads, or every one for an admin. Anyone
+    else's file and one that does not exist look the same (left out, or a 404)."""
+    files = LocalFile.objects.all()
+    return files if user.is_superuser else files.filter(owner=user)
+
+
+def files_of(keys: list[str], *, user) -> list[LocalFile]:
+    """`user`'s files with these keys (unknown, foreign or malformed ones left out)."""
+    wanted = [k for k in keys if FILE_KEY.match(k)]
+    return list(_own(user).filter(key__in=wanted).order_by("id"))
+
+
+def file_for(key: str, *, user) -> LocalFile | None:
+    if not FILE_KEY.match(key):
+        return None
+    return _own(user).filter(key=key).first()
 
 
 def file_by_token(token: str) -> LocalFile | None:

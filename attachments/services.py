@@ -214,12 +214,16 @@ def video_verdict(check: VideoCheck) -> tuple[bool, str]:
     return bool(check.valid), check.message
 
 
-def uploads_resolve(*, local_ids: list[int], user: User) -> list[LocalFile]:
+def uploads_resolve(*, keys: list[str], user: User) -> list[LocalFile]:
     """The form's files that are still being processed, asked about once more. Raises
     ServiceError (naming each file and why) unless every one is ready: a post is never
-    created with media Oktopost has not finished or has refused."""
-    files = list(LocalFile.objects.filter(id__in=local_ids))
-    if len(files) != len(set(local_ids)):
+    created with media Oktopost has not finished or has refused, nor with a file another
+    editor uploaded."""
+    files = LocalFile.objects.filter(key__in=keys)
+    if not user.is_superuser:
+        files = files.filter(owner=user)
+    files = list(files)
+    if len(files) != len(set(keys)):
         raise ServiceError("One of the attached files is no longer here; attach it again.")
     problems = []
     client = None

@@ -23,6 +23,9 @@ KINDS: dict[str, tuple[str, str]] = {
 IMAGE_KINDS = ("png", "jpeg", "gif")
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "gif": "gif", "mp4": "mp4", "pdf": "pdf"}
 ACCEPTED_WORDS = "PNG, JPEG or GIF images, MP4 videos and PDF documents"
+# No network shows an image wider or taller than this; a header claiming more is a
+# forgery (a PNG may claim 4294967295 pixels a side, past what the database stores).
+MAX_SIDE = 100_000
 
 
 class Refused(Exception):
@@ -96,7 +99,16 @@ def _png(stream: BinaryIO, size: int) -> Sniffed:
     width, height = struct.unpack(">II", ihdr[8:16])
     if b"IEND" not in _tail(stream, size, 12):
         raise _broken("PNG image")
+    _sane(width, height)
     return Sniffed("png", width or None, height or None)
+
+
+def _sane(width: int, height: int) -> None:
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise Refused(
+            f"This image claims to be {width:,} by {height:,} pixels; images up to "
+            f"{MAX_SIDE:,} pixels a side are accepted."
+        )
 
 
 def _gif(stream: BinaryIO, size: int) -> Sniffed:

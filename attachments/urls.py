@@ -6,8 +6,8 @@ app_name = "attachments"
 
 urlpatterns = [
     path("upload/", views.file_upload, name="upload"),
-    path("files/<int:file_id>/", views.file_state, name="file"),
-    path("files/<int:file_id>/retry/", views.file_retry, name="retry"),
+    path("files/<str:key>/", views.file_state, name="file"),
+    path("files/<str:key>/retry/", views.file_retry, name="retry"),
     path("library/", views.library, name="library"),
     path("by-address/", views.media_by_url, name="by_url"),
     path("thumb/<str:media_id>/", views.thumbnail, name="thumbnail"),

@@ -2,7 +2,8 @@
 
 Everything here needs a login and the editor role, except `thumbnail` (any logged-in
 reader: queue rows show them) and `source`, which needs neither but only answers to a
-valid, unexpired signature (attachments.links)."""
+valid, unexpired signature (attachments.links). An upload is its uploader's (and the
+admins'): its views answer 404 to anyone else, and name it by its random key."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import editor_required, role_required
@@ -51,9 +53,10 @@ def file_upload(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @editor_required
-def file_state(request: HttpRequest, file_id: int) -> HttpResponse:
-    """Oktopost's processing state in words; polled while it is pending."""
-    local = selectors.file_for(file_id)
+def file_state(request: HttpRequest, key: str) -> HttpResponse:
+    """Oktopost's processing state in words; polled while it is pending. Only the
+    uploader (or an admin) may ask."""
+    local = selectors.file_for(key, user=request.user)
     if local is None:
         raise Http404("No such file.")
     local = services.file_refresh(local=local)
@@ -62,8 +65,8 @@ def file_state(request: HttpRequest, file_id: int) -> HttpResponse:
 
 @require_POST
 @editor_required
-def file_retry(request: HttpRequest, file_id: int) -> HttpResponse:
-    local = selectors.file_for(file_id)
+def file_retry(request: HttpRequest, key: str) -> HttpResponse:
+    local = selectors.file_for(key, user=request.user)
     if local is None:
         raise Http404("No such file.")
     if local.state == LocalFile.State.FAILED:
@@ -130,16 +133,18 @@ def thumbnail(request: HttpRequest, media_id: str) -> HttpResponse:
 
 # --- the signed source Oktopost fetches ------------------------------------------------
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.IGNORECASE)
 CHUNK = 256 * 1024
 
 
 @login_not_required
+@csrf_exempt  # it takes no POST at all: a POST gets 405 (Allow: GET, HEAD), not a CSRF 403
 @require_http_methods(["GET", "HEAD"])
 def source(request: HttpRequest, signed: str, file_name: str) -> HttpResponse:
     """The bytes of one stored file for Oktopost's /upload fetcher: HEAD and Range
     (RFC 9110 §14) supported, as the fetcher reads it. 403 for an expired or altered
-    signature, 404 when the file is gone."""
+    signature, 404 when the file is gone. A Range in another unit than bytes is
+    ignored (RFC 9110 §14.2), answering the whole file."""
     try:
         token = links.source_token(signed)
     except links.BadLink as exc:
@@ -155,7 +160,7 @@ def source(request: HttpRequest, signed: str, file_name: str) -> HttpResponse:
     start, end = 0, size - 1
     status = 200
     header = request.headers.get("Range", "")
-    if header:
+    if header.strip().lower().startswith("bytes="):
         parsed = _byte_range(header, size)
         if parsed is None:
             response = HttpResponse(status=416)

@@ -6,14 +6,17 @@ in words, and the status bar names what is down. Failures are remembered per pro
 for OUTAGE_MEMORY, so one refused call does not mean a probe on every later request.
 """
 
+import contextlib
+import fcntl
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +95,39 @@ def enqueue(task: Any, *args: Any) -> bool:
 def rate_take(key: str, *, limit: int, window: int) -> bool:
     """One more use of `key` in the current `window` seconds; False past `limit`.
 
-    Fails open when the cache is down: what this guards (calls to Oktopost) is bounded
-    by the shared API budget anyway."""
+    Counted atomically on every backend: Redis increments in one command; the file,
+    local-memory and database caches read and write a counter separately (two requests
+    at once both read 5 and both write 6), so on them the count is taken under an
+    exclusive lock on a file in VAR_DIR, which holds across threads and across the web
+    server's worker processes. Fails open when the cache is down: what this guards is
+    bounded elsewhere (the shared API budget; share tokens that cannot be guessed)."""
     bucket = f"rate:{key}:{int(time.time() // window)}"
     try:
-        cache.add(bucket, 0, window)
-        count = cache.incr(bucket)
-    except ValueError:  # expired between add and incr: a new window
-        count = 1
+        if isinstance(caches["default"], RedisCache):
+            count = _count(bucket, window)
+        else:
+            with _counter_lock():
+                count = _count(bucket, window)
     except Exception as exc:  # the cache is down
         note_down("cache", exc)
         return True
     note_up("cache")
     return count <= limit
+
+
+def _count(bucket: str, window: int) -> int:
+    cache.add(bucket, 0, window)
+    try:
+        return cache.incr(bucket)
+    except ValueError:  # expired between add and incr: a new window
+        cache.set(bucket, 1, window)
+        return 1
+
+
+@contextlib.contextmanager
+def _counter_lock() -> Iterator[None]:
+    # flock is per open file description: each call opens its own, so threads of one
+    # process exclude each other as processes do. The lock ends when the file closes.
+    with open(settings.VAR_DIR / "ratelimit.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        yield

@@ -446,6 +446,12 @@ ATTACHMENTS_FETCH_PRIVATE = False
 ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)
 # Posts scheduled longer ago than this are history, not news: never alerted on.
 ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 7, minimum=1)
+# Mail domains of this organisation: an alert address there needs only its owner's
+# confirmation; any other address needs an admin's approval as well (alerts/selectors.py).
+ALERTS_MAIL_DOMAINS = [d.lower().lstrip("@") for d in env_list("ALERTS_MAIL_DOMAINS")]
+# Webhooks reach public addresses only; these hosts ("name" or "name:port") may be
+# internal (a self-hosted chat server). See alerts/webhooks.py.
+WEBHOOK_ALLOW_HOSTS = env_list("WEBHOOK_ALLOW_HOSTS")
 
 # --- Auth, sessions, throttling ------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -530,12 +536,23 @@ LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        # Share tokens and upload signatures are cut out of every line (oktodash/logredact.py).
+        "plain": {
+            "()": "oktodash.logredact.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # urllib3 logs request lines at DEBUG; keep it quiet so nothing near the
         # Authorization header is ever written out.
         "urllib3": {"level": "WARNING"},
+        # Django's own handlers for these ("Not Found: /s/<token>/" with DEBUG on,
+        # runserver's request lines) would write URLs unredacted: without handlers of
+        # their own, their records reach the root's redacting one.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
     },
 }

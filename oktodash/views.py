@@ -54,8 +54,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _sync_report() -> tuple[dict[str, object], list[str]]:
-    """The last sync, success or failure, in words; and what is wrong with it."""
+def _sync_report(*, detailed: bool) -> tuple[dict[str, object], list[str]]:
+    """The last sync, success or failure, in words; and what is wrong with it (with
+    the error's text only when `detailed`)."""
     status = sync_status()
     problems = []
     if status.blocked_until:
@@ -65,7 +66,8 @@ def _sync_report() -> tuple[dict[str, object], list[str]]:
         )
     if status.failing_long:
         minutes = int(status.failing_for.total_seconds() // 60)
-        problems.append(f"Syncs have failed for {minutes} minutes: {status.last_error}")
+        error = f": {status.last_error}" if detailed else "."
+        problems.append(f"Syncs have failed for {minutes} minutes{error}")
     report = {
         "last_success": _iso(status.last_sync),
         "last_failure": _iso(status.last_error_at),
@@ -78,40 +80,50 @@ def _sync_report() -> tuple[dict[str, object], list[str]]:
     return report, problems
 
 
+_GENERIC = {"database": "The database", "cache": "The cache", "broker": "The task queue"}
+
+
 @login_not_required
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """200 when the web can serve; 503 naming what is down (database, cache, queue).
-    Oktopost trouble (a block, failing syncs) is "degraded": pages still serve."""
+    """200 when the web can serve; 503 when the database, cache or queue is down.
+    Oktopost trouble (a block, failing syncs) is "degraded": pages still serve.
+
+    Anyone (a monitor) gets the state of each part; only a signed-in user with a role
+    also gets the version, where each part lives and the sync's error text, which
+    name internal hosts and software a stranger has no use for."""
     checks = {
         "database": _check("database", _probe_database),
         "cache": _check("cache", _probe_cache, infra.cache_name()),
         "broker": _check("broker", _probe_broker, infra.broker_name()),
     }
+    detailed = request.user.is_authenticated and request.user.has_role("viewer")
     problems = [
-        f"{check['name']} cannot be reached ({check['error']})."
-        for check in checks.values()
+        f"{check['name'] if detailed else _GENERIC[key]} cannot be reached"
+        + (f" ({check['error']})." if detailed else ".")
+        for key, check in checks.items()
         if not check["ok"]
     ]
     sync: dict[str, object] = {}
     if checks["database"]["ok"]:
-        sync, sync_problems = _sync_report()
+        sync, sync_problems = _sync_report(detailed=detailed)
         problems += sync_problems
     down = not all(check["ok"] for check in checks.values())
-    body = {
+    body: dict[str, object] = {
         "status": "down" if down else "degraded" if problems else "ok",
-        "version": settings.VERSION,
-        **checks,
+        **(checks if detailed else {k: {"ok": c["ok"]} for k, c in checks.items()}),
         "last_sync": sync.get("last_success"),
-        "sync": sync,
         "oktopost": {
-            "sandbox": settings.OKTOPOST_SANDBOX,
             "blocked": bool(sync.get("blocked_until")),
             "blocked_until": sync.get("blocked_until"),
         },
         "problems": problems,
     }
+    if detailed:
+        body["version"] = settings.VERSION
+        body["sync"] = sync
+        body["oktopost"]["sandbox"] = settings.OKTOPOST_SANDBOX
     return JsonResponse(body, status=503 if down else 200)
 
 

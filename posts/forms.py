@@ -128,7 +128,7 @@ class PostCreateForm(WhenMixin, forms.Form):
     )
     confirm_duplicate = forms.BooleanField(required=False, label="Create it anyway")
     # Media: Oktopost media ids (026…) ready to attach, and our own files Oktopost is
-    # still processing (attachments.LocalFile ids; checked again when the form is sent).
+    # still processing (attachments.LocalFile keys; checked again when the form is sent).
     media = forms.MultipleChoiceField(required=False)
     upload = forms.MultipleChoiceField(required=False)
     first_comment_text = forms.CharField(
@@ -139,10 +139,11 @@ class PostCreateForm(WhenMixin, forms.Form):
     )
     first_comment_media = forms.CharField(required=False, max_length=32, label="Comment image")
 
-    def __init__(self, *args, zone: tzinfo, **kwargs) -> None:
+    def __init__(self, *args, zone: tzinfo, user, **kwargs) -> None:
         kwargs.setdefault("initial", {}).setdefault("submit_key", secrets.token_urlsafe(16))
         super().__init__(*args, **kwargs)
         self.zone = zone
+        self.user = user  # whose uploads the form may attach
         self.identical: Post | None = None
         self.fields["campaign"].choices = [
             ("", "—"),
@@ -169,16 +170,16 @@ class PostCreateForm(WhenMixin, forms.Form):
             )
         return ids
 
-    def clean_upload(self) -> list[int]:
-        values = self.cleaned_data["upload"]
-        if not all(v.isdigit() for v in values):
-            raise forms.ValidationError("One of the attached files is not known; attach it again.")
-        ids = list(dict.fromkeys(int(v) for v in values))
-        if len(attachment_selectors.files_of(ids)) != len(ids):
+    def clean_upload(self) -> list[str]:
+        """Keys of the editor's own files (attachments.LocalFile.key): another editor's
+        file is refused as if it did not exist, here and again when the post is made
+        (attachments.services.uploads_resolve)."""
+        keys = list(dict.fromkeys(self.cleaned_data["upload"]))
+        if len(attachment_selectors.files_of(keys, user=self.user)) != len(keys):
             raise forms.ValidationError(
                 "One of the attached files is no longer here; attach it again."
             )
-        return ids
+        return keys
 
     def clean_first_comment_media(self) -> str:
         media_id = self.cleaned_data["first_comment_media"].strip()
@@ -231,10 +232,10 @@ class PostCreateForm(WhenMixin, forms.Form):
 
     def _clean_media(self, data: dict) -> None:
         """The network's limits, before anything is sent to Oktopost."""
-        media_ids, upload_ids = data.get("media") or [], data.get("upload") or []
+        media_ids, upload_keys = data.get("media") or [], data.get("upload") or []
         network = data.get("network")
         if data.get("source") == "existing":
-            if media_ids or upload_ids:
+            if media_ids or upload_keys:
                 self.add_error(
                     "media",
                     "Media go with a new message; an existing message keeps its own media.",
@@ -242,7 +243,9 @@ class PostCreateForm(WhenMixin, forms.Form):
             return
         if not network or "media" in self.errors or "upload" in self.errors:
             return
-        self.media_verdict = media_rules.check(network, media_items(media_ids, upload_ids))
+        self.media_verdict = media_rules.check(
+            network, media_items(media_ids, upload_keys, user=self.user)
+        )
         for error in self.media_verdict.errors:
             self.add_error("media", error)
 

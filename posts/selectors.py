@@ -407,7 +407,7 @@ class CreateChecks:
     first_comment_left: int | None = None
 
 
-def media_items(media_ids: list[str], upload_ids: list[int]) -> list[media_rules.Item]:
+def media_items(media_ids: list[str], upload_keys: list[str], *, user) -> list[media_rules.Item]:
     """What the network limits are checked against: attached library media (their size
     as Oktopost lists it) and our own files, ready or still being processed."""
     items = [
@@ -415,7 +415,7 @@ def media_items(media_ids: list[str], upload_ids: list[int]) -> list[media_rules
         for m in attachment_selectors.preview_media(media_ids)
     ]
     ready = {m for m in media_ids}
-    for local in attachment_selectors.files_of(upload_ids):
+    for local in attachment_selectors.files_of(upload_keys, user=user):
         if local.media_id not in ready:
             items.append(media_rules.Item(local.media_kind, local.name, local.size, local.duration))
     return items
@@ -470,12 +470,11 @@ def post_media(post: Post) -> dict[str, object]:
     }
 
 
-def compose_media(data) -> dict[str, object]:
+def compose_media(data, *, user) -> dict[str, object]:
     """What the create form had attached, to show again when it comes back with errors."""
     if data is None or not hasattr(data, "getlist"):
         return {"attached_media": [], "attached_files": [], "comment_media": None}
-    upload_ids = _ints(data.getlist("upload"))
-    files = attachment_selectors.files_of(upload_ids)
+    files = attachment_selectors.files_of(data.getlist("upload")[:50], user=user)
     from_files = {f.media_id for f in files if f.media_id}
     media_ids = [m for m in data.getlist("media")[:50] if m not in from_files]
     comment = attachment_selectors.preview_media([data.get("first_comment_media", "")])
@@ -484,10 +483,6 @@ def compose_media(data) -> dict[str, object]:
         "attached_files": files,
         "comment_media": comment[0] if comment else None,
     }
-
-
-def _ints(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()][:50]
 
 
 def create_checks(form, user) -> CreateChecks:
@@ -536,9 +531,9 @@ def create_checks(form, user) -> CreateChecks:
         )
     verdict = None
     getlist = data.getlist if hasattr(data, "getlist") else (lambda _: [])
-    media_ids, upload_ids = getlist("media")[:50], _ints(getlist("upload"))
+    media_ids, upload_keys = getlist("media")[:50], getlist("upload")[:50]
     if network and not message:
-        verdict = media_rules.check(network, media_items(media_ids, upload_ids))
+        verdict = media_rules.check(network, media_items(media_ids, upload_keys, user=user))
     comment = data.get("first_comment_text", "")
     return CreateChecks(
         media=verdict,

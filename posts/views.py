@@ -233,7 +233,7 @@ def _editable_post(oktopost_id: str) -> Post:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def post_new(request: HttpRequest) -> HttpResponse:
-    form = forms.PostCreateForm(request.POST or None, zone=request.user.zone)
+    form = forms.PostCreateForm(request.POST or None, zone=request.user.zone, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -253,7 +253,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 image_url=data["image_url"],
                 title=data["title"],
                 media_ids=data["media"],
-                upload_ids=data["upload"],
+                upload_keys=data["upload"],
                 first_comment=forms.first_comment_of(data),
             )
         except services.BeingChecked as exc:
@@ -275,7 +275,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
         "checks": selectors.create_checks(form, request.user),
         "found": selectors.messages_search("", "", "", limit=10),
         "chosen": form["message"].value() or "",
-        **selectors.compose_media(form.data if form.is_bound else None),
+        **selectors.compose_media(form.data if form.is_bound else None, user=request.user),
     }
     return render_page_or_partial(request, "posts/new.html", "post-form", context)
 
@@ -291,7 +291,7 @@ def _go(request: HttpRequest, url: str) -> HttpResponse:
 @editor_required
 def post_new_checks(request: HttpRequest) -> HttpResponse:
     """Live checks while typing: characters left, duplicates, past time, UTC time."""
-    form = forms.PostCreateForm(request.GET, zone=request.user.zone)
+    form = forms.PostCreateForm(request.GET, zone=request.user.zone, user=request.user)
     return render(
         request,
         "posts/new.html#create-checks",

@@ -1,14 +1,21 @@
 """CSV of exactly what a page shows, streamed row by row in constant memory.
 
-Times are written in the viewer's zone, named in the header. A cell that starts with
-`=`, `+`, `-`, `@` (or a tab or carriage return) gets a leading apostrophe, so a
-spreadsheet shows it as text and never runs it as a formula (OWASP "CSV injection").
-A counter Oktopost has not reported yet is an empty cell, never 0.
+Times are written in the viewer's zone, named in the header. A counter Oktopost has
+not reported yet is an empty cell, never 0.
+
+Formula cells (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with `=`,
+`+`, `-` or `@` (also after spaces or line breaks, and their full-width forms), so such
+a cell gets a leading apostrophe, which spreadsheets show as text. In locales whose list
+separator is `;` (most of Europe), a comma file is split on `;` as well, and readers of
+tab-separated files split on tabs: each piece after a `;`, a tab or a line break starts
+a cell of its own there, so an apostrophe goes after the separator too. Every text cell
+is quoted, so readers that honour quotes keep it whole.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 
@@ -16,7 +23,12 @@ from posts.localtime import as_local
 from posts.models import Status
 from reports.selectors import COUNTERS, STATS_COUNTERS, STATUS_COUNTS, Breakdown
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# A formula character, after any whitespace (or NUL) a reader may drop first.
+_FORMULA_AHEAD = r"(?=[\s\0]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
+# Where a cell starts in some reader: the cell's start, or after `;`, a tab, a line break.
+_PIECE_START = re.compile(r"(^|[;\t\r\n])" + _FORMULA_AHEAD)
+# OWASP: a cell starting with a tab, carriage return, line feed or NUL is suspect in itself.
+_SUSPECT_START = ("\t", "\r", "\n", "\0")
 _STATUS = dict(Status.choices)
 
 
@@ -28,13 +40,16 @@ class _Echo:
 
 
 def neutralise(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
+    if not isinstance(value, str):
+        return value
+    value = _PIECE_START.sub(r"\1'", value)
+    if value.startswith(_SUSPECT_START):
+        value = "'" + value
     return value
 
 
 def lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_STRINGS)
     # The byte-order mark tells Excel the file is UTF-8 (other readers skip it).
     yield "\ufeff" + writer.writerow(header)
     for row in rows:

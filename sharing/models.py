@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.models import EDITOR, VIEWER
+
 
 class ShareLink(models.Model):
     """Only the token's SHA-256 is stored: the database alone cannot open a link.
@@ -15,6 +17,13 @@ class ShareLink(models.Model):
         STATS = "stats", "Stats"
         QUEUE = "queue", "Queue"
 
+    class MadeAs(models.TextChoices):
+        """The role that allowed the link: it lives only while its creator holds it."""
+
+        EDITOR = EDITOR, "An editor, on the share page"
+        VIEWER = VIEWER, "The weekly digest of a viewer or editor"
+        OPERATOR = "operator", "An operator, with manage.py share_link"
+
     token_hash = models.CharField(max_length=64, unique=True)
     page = models.CharField(max_length=8, choices=Page.choices)
     query = models.CharField(max_length=2000, blank=True)
@@ -24,6 +33,7 @@ class ShareLink(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    made_as = models.CharField(max_length=8, choices=MadeAs.choices, default=MadeAs.EDITOR)
     created = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -43,11 +53,25 @@ class ShareLink(models.Model):
     def is_expired(self, now=None) -> bool:
         return (now or timezone.now()) >= self.expires_at
 
+    @property
+    def creator_allows(self) -> bool:
+        """The link's creator still has an active account and the role that made it (an
+        editor's link dies with the editor role, a digest's with every role). A link of
+        the command has no creator: only revoking or expiry ends it."""
+        if self.made_as == self.MadeAs.OPERATOR:
+            return True
+        user = self.created_by
+        if user is None or not user.is_active:
+            return False
+        return user.has_role(self.made_as) or user.has_role(EDITOR)
+
     def is_active(self, now=None) -> bool:
-        return not self.is_revoked and not self.is_expired(now)
+        return not self.is_revoked and not self.is_expired(now) and self.creator_allows
 
     @property
     def state(self) -> str:
         if self.is_revoked:
             return "revoked"
-        return "expired" if self.is_expired() else "active"
+        if self.is_expired():
+            return "expired"
+        return "active" if self.creator_allows else "stopped"

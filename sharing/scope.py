@@ -2,19 +2,32 @@
 
 A link's query is stored in canonical form at creation. When it is opened, it is parsed
 again; if a filter of it no longer parses (a campaign or profile that left the mirror),
-the page would be wider than what was shared, so the link refuses instead."""
+the page would be wider than what was shared, so the link refuses instead.
+
+Making a link never widens it silently: a parameter the page does not know (`netwrok`,
+`?network` from a pasted "?…", a whole pasted URL) and a value it cannot read are
+refused in words, not dropped (issue 23, finding 2)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import tzinfo
+from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.utils import timezone
 
 from posts import queue
 from posts.localtime import as_local
-from reports.query import StatsQuery, stats_parse
+from reports.query import DISPLAY_KEYS, FILTER_KEYS, StatsQuery, stats_parse
+
+# What each page reads from its address. Display choices (the stats page's `by`, `order`
+# and `counter`; the queue's page size and cursor) are known but never stored.
+KNOWN_KEYS = {
+    "stats": frozenset({*FILTER_KEYS, "range", "from", "to", *DISPLAY_KEYS}),
+    "queue": frozenset({*FILTER_KEYS, "from", "to", "sort", "size", "cursor", "page"}),
+}
+PAGE_WORDS = {"stats": "the stats page", "queue": "the queue"}
 
 
 @dataclass(frozen=True)
@@ -50,13 +63,48 @@ def queue_scope(query: str, choices: dict, *, cursor: str = "") -> queue.Parsed:
     return queue.parse(data, **_ids(choices))
 
 
-def canonical(page: str, query: str, zone: tzinfo, choices: dict) -> Canonical:
-    """The query to store for a new link, and what in it could not be read."""
+def unknown_keys(page: str, data: QueryDict) -> tuple[str, ...]:
+    """Words for every parameter `page` does not read."""
+    known = KNOWN_KEYS[page]
+    problems = []
+    for key in dict.fromkeys(data.keys()):
+        if key in known:
+            continue
+        shown = key[:40]
+        if "://" in key or key.startswith(("?", "/", "http")):
+            problems.append(
+                f"“{shown}” looks like part of an address: use the filters below, or paste "
+                "only what comes after “?”."
+            )
+        else:
+            problems.append(f"“{shown}” is not something {PAGE_WORDS[page]} can filter by.")
+    return tuple(problems)
+
+
+def canonical(
+    page: str, query: str, zone: tzinfo, choices: dict, *, fixed_dates: bool = False
+) -> Canonical:
+    """The query to store for a new link, and what in it could not be read (any
+    problem refuses the link). `fixed_dates`: a stats range preset ("last 7 days") is
+    stored as the dates it means today, so the link stops rolling forward."""
+    query = query.strip()
+    query = query[1:] if query.startswith("?") else query  # "?" starts a query; not a key
+    data = QueryDict(query)
+    problems = unknown_keys(page, data)
     if page == "stats":
         sq = stats_scope(query, zone, choices)
-        return Canonical(sq.scope_query(), sq.notes if sq.dropped else ())
-    parsed = queue_scope(query, choices)
-    return Canonical(parsed.filters.query(), tuple(parsed.notes))
+        # The clocks changing inside the range is information, not a problem.
+        problems += tuple(n for n in sq.notes if not n.startswith("The clocks"))
+        stored = sq.scope_query()
+        if fixed_dates and sq.period.preset:
+            first, last = sq.period.first, sq.period.last
+            stored = urlencode([*sq.filters.items(), ("from", f"{first}"), ("to", f"{last}")])
+        return Canonical(stored, problems)
+    data = data.copy()
+    for display_only in ("cursor", "page"):
+        data.pop(display_only, None)
+    parsed = queue.parse(data, **_ids(choices))
+    return Canonical(parsed.filters.query(), problems + tuple(parsed.notes))
 
 
 def still_valid(page: str, query: str, zone: tzinfo, choices: dict) -> bool:

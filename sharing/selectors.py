@@ -1,7 +1,16 @@
-"""Reads of share links."""
+"""Reads of share links, and what a new one will show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 
 from django.db.models import QuerySet
 
+from posts import queue
+from posts.selectors import queue_queryset
+from reports.ranges import PRESETS as RANGE_PRESETS
+from sharing import scope
 from sharing.models import ShareLink
 from sharing.tokens import token_hash, token_well_formed
 
@@ -10,8 +19,104 @@ def share_link_for_token(token: str) -> ShareLink | None:
     """The link a token opens (active or not), or None for a token that matches none."""
     if not token_well_formed(token):
         return None
-    return ShareLink.objects.filter(token_hash=token_hash(token)).first()
+    return (
+        ShareLink.objects.select_related("created_by").filter(token_hash=token_hash(token)).first()
+    )
 
 
 def share_links_list() -> QuerySet[ShareLink]:
     return ShareLink.objects.select_related("created_by")
+
+
+# --- what a new link will show, before it is made ---------------------------------------
+
+COUNT_CAP = 100_000  # a count past this says "more than": the page stays fast at 1M posts
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A new link's scope in words, how many posts it shows now, and its date rule."""
+
+    page: str
+    scope: list[tuple[str, str]]  # (what, which), e.g. ("Networks", "LinkedIn, Twitter")
+    everything: bool  # no filter at all: the whole account
+    count: int
+    count_capped: bool
+    dates: str  # the date rule in words
+    rolls: bool  # a range that moves with the day it is opened
+
+
+def _names(values, names: dict[str, str]) -> str:
+    return ", ".join(names.get(v, v) for v in values)
+
+
+def _scope_words(filters, choices: dict, creators: dict[str, str]) -> list[tuple[str, str]]:
+    campaigns = dict(choices["campaigns"])
+    profiles = {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
+    words: list[tuple[str, str]] = []
+    if filters.preset:
+        words.append(("View", queue.PRESETS[filters.preset][0]))
+    for label, values, names in (
+        ("Statuses", filters.statuses, queue.STATUS_LABELS),
+        ("Networks", filters.networks, {}),
+        ("Profiles", filters.profiles, profiles),
+        ("Campaigns", filters.campaigns, campaigns),
+        ("Sources", filters.sources, {}),
+        ("Created by", filters.created_by, creators),
+        ("Messages", filters.messages, {}),
+    ):
+        if values:
+            words.append((label, _names(values, names)))
+    if filters.media:
+        words.append(("Media", queue.MEDIA_FILTERS[filters.media]))
+    if filters.q:
+        words.append(("Text", f"messages with “{filters.q}”"))
+    if filters.deleted:
+        words.append(("Deleted posts", "included"))
+    return words
+
+
+def share_preview(
+    page: str, query: str, *, zone: tzinfo, choices: dict, now: datetime, creators: dict
+) -> Preview:
+    """What a link with this (canonical) query shows if opened now."""
+    if page == "stats":
+        sq = scope.stats_scope(query, zone, choices)
+        filters, period = sq.filters, sq.period
+        posts = sq.scope.posts(now=now)
+        span = f"{period.first:%-d %b %Y} to {period.last:%-d %b %Y} ({zone})"
+        if period.preset:
+            label = RANGE_PRESETS[period.preset].lower()
+            dates = (
+                f"Rolls forward: it always shows {label}, counted from the day it is opened "
+                f"(opened today: {span}), so posts newer than today appear in it."
+            )
+        else:
+            dates = f"Fixed dates: {span}, whenever it is opened."
+        rolls = bool(period.preset)
+    else:
+        filters = scope.queue_scope(query, choices).filters
+        posts = queue_queryset(filters, now=now, zone=zone)
+        if filters.start_from or filters.start_to:
+            first = f"{filters.start_from:%-d %b %Y}" if filters.start_from else "the first post"
+            last = f"{filters.start_to:%-d %b %Y}" if filters.start_to else "the last one"
+            dates = f"Posts scheduled from {first} to {last} ({zone})."
+            rolls = False
+        else:
+            dates = (
+                "No dates: every post that matches when it is opened, posts added later included."
+            )
+            rolls = True
+        if filters.sort != filters.default_sort:
+            dates += f" Sorted by {queue.SORTS[filters.sort_field].lower()}."
+    count = posts.values("id")[: COUNT_CAP + 1].count()
+    words = _scope_words(filters, choices, creators)
+    return Preview(
+        page=page,
+        scope=words,
+        everything=not words,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+        dates=dates,
+        rolls=rolls,
+    )

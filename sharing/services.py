@@ -10,8 +10,8 @@ from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
 
+from sharing import tokens
 from sharing.models import ShareLink
-from sharing.tokens import token_hash, token_new
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -36,8 +36,11 @@ def share_link_create(
     days: int = DEFAULT_DAYS,
     time_zone: str = "UTC",
     user=None,
+    made_as: str = "",
     now: datetime | None = None,
 ) -> Created:
+    """A new link. `made_as`: the role that allows `user` to make it (the link dies when
+    they lose it): an editor's by default; without a user, the command's."""
     if page not in ShareLink.Page.values:
         raise ShareError("Choose what to share: the stats or the queue.")
     query = query.strip().lstrip("?")
@@ -54,15 +57,22 @@ def share_link_create(
         zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ShareError(f"{time_zone!r} is not a known time zone.") from None
+    creator = user if user is not None and user.is_authenticated else None
+    made_as = made_as or (ShareLink.MadeAs.EDITOR if creator else ShareLink.MadeAs.OPERATOR)
+    if made_as not in ShareLink.MadeAs.values or (creator is None) != (
+        made_as == ShareLink.MadeAs.OPERATOR
+    ):
+        raise ShareError("A link is made by a user with a role, or by the command.")
     now = now or timezone.now()
-    token = token_new()
+    token = tokens.token_new()
     link = ShareLink.objects.create(
-        token_hash=token_hash(token),
+        token_hash=tokens.token_hash(token),
         page=page,
         query=query,
         label=label,
         time_zone=time_zone,
-        created_by=user if user is not None and user.is_authenticated else None,
+        created_by=creator,
+        made_as=made_as,
         created=now,
         expires_at=now + timedelta(days=days),
     )

@@ -13,24 +13,33 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.client_ip import client_ip
 from accounts.roles import editor_required
 from oktodash.infra import rate_take
-from posts.selectors import queue_choices, queue_page
-from reports.review import stats_review
+from oktodash.rendering import render_page_or_partial
+from posts.models import NETWORKS, Source
+from posts.queue import MEDIA_FILTERS, SORTS, STATUS_LABELS
+from posts.queue import PRESETS as QUEUE_PRESETS
+from posts.selectors import queue_choices, queue_page, user_names
+from reports.ranges import PRESETS as RANGE_PRESETS
+from reports.review import SECTIONS, stats_review
 from reports.views import csv_response, queue_csv_response, section_response
-from sharing import scope, selectors, services
+from sharing import forms, scope, selectors, services
 from sharing.models import ShareLink
 
 # Share pages an address may open per minute (pages and CSVs together).
 SHARE_RATE_PER_MINUTE = 60
+# The sections a stats page fills in after it loads are not more page views: they have
+# a budget of their own, every section of that many pages (so one visitor reading
+# pages is never refused a section, and hammering the costliest section is bounded).
+SECTIONS_PER_PAGE = tuple(SECTIONS)
 
 
 def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -61,10 +70,16 @@ class Opened:
 
 def _open(request: HttpRequest, token: str, *, count: bool = True) -> Opened | HttpResponse:
     """The active link for `token` whose scope still parses, counted as used (unless
-    `count` is False: a section the page it belongs to fills in), with its zone and the
-    filter choices; or the page refusing it."""
+    `count` is False: a section the page it belongs to fills in, which takes from the
+    sections' budget, not the pages'), with its zone and the filter choices; or the page
+    refusing it."""
     address = client_ip(request) or "unknown"
-    if not rate_take(f"share:{address}", limit=SHARE_RATE_PER_MINUTE, window=60):
+    if count:
+        allowed = rate_take(f"share:{address}", limit=SHARE_RATE_PER_MINUTE, window=60)
+    else:
+        limit = SHARE_RATE_PER_MINUTE * len(SECTIONS_PER_PAGE)
+        allowed = rate_take(f"share-part:{address}", limit=limit, window=60)
+    if not allowed:
         response = _refusal(request, 429)
         response["Retry-After"] = "60"
         return response
@@ -142,7 +157,8 @@ def share_part(request: HttpRequest, token: str, name: str) -> HttpResponse:
     if isinstance(opened, HttpResponse):
         return opened
     link, zone, choices = opened.link, opened.zone, opened.choices
-    if link.page != ShareLink.Page.STATS:
+    if link.page != ShareLink.Page.STATS or name not in SECTIONS:
+        # Answered here, not by raising Http404, so it keeps the share headers.
         return _refusal(request, 404)
     with timezone.override(zone):
         sq = scope.stats_scope(link.query, zone, choices, display_from=request.GET)
@@ -185,14 +201,7 @@ def share_export(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _links_page(request: HttpRequest, **extra: object) -> HttpResponse:
-    context = {
-        "links": selectors.share_links_list(),
-        "page_value": request.GET.get("page", "stats"),
-        "query_value": request.GET.get("query", ""),
-        "default_days": services.DEFAULT_DAYS,
-        "now": timezone.now(),
-        **extra,
-    }
+    context = {"links": selectors.share_links_list(), "now": timezone.now(), **extra}
     return render(request, "share/links.html", context)
 
 
@@ -202,38 +211,116 @@ def links(request: HttpRequest) -> HttpResponse:
     return _links_page(request)
 
 
-@require_POST
+@dataclass(frozen=True)
+class Review:
+    """A new link as the form asks for it: what it will store, what it will show, and
+    why it cannot be made (if it cannot)."""
+
+    page: str
+    asked: str  # the filters as sent, for the controls
+    stored: str  # the canonical query the link would keep
+    problems: tuple[str, ...]
+    preview: selectors.Preview | None
+    seen: str
+
+
+def _review(request: HttpRequest, data: QueryDict) -> Review:
+    page = forms.page_of(data)
+    asked = forms.filter_query(data)
+    fixed = data.get("dates", forms.DateRule.FIXED) != forms.DateRule.ROLL
+    choices = queue_choices()
+    found = scope.canonical(page, asked, request.user.zone, choices, fixed_dates=fixed)
+    problems = tuple(f"Not shared: {p}" for p in found.problems)
+    if data.get("page", page) != page:
+        problems = ("Choose what to share: the stats or the queue.", *problems)
+    if len(asked) > services.MAX_QUERY:
+        problems += ("Not shared: that view's address is too long to share.",)
+    preview = None
+    if not problems:
+        with timezone.override(request.user.zone):
+            preview = selectors.share_preview(
+                page,
+                found.query,
+                zone=request.user.zone,
+                choices=choices,
+                now=timezone.now(),
+                creators=user_names(),
+            )
+    seen = forms.fingerprint(page=page, query=found.query)
+    return Review(page, asked, found.query, problems, preview, seen)
+
+
+def _new_page(
+    request: HttpRequest, data: QueryDict, review: Review, **extra: object
+) -> HttpResponse:
+    choices = queue_choices()
+    page = review.page
+    if page == ShareLink.Page.STATS:
+        sq = scope.stats_scope(review.asked, request.user.zone, choices)
+        filters, period = sq.filters, sq.period
+    else:
+        filters, period = scope.queue_scope(review.asked, choices).filters, None
+    context = {
+        "review": review,
+        "page": page,
+        "filters": filters,
+        "period": period,
+        "choices": choices,
+        "networks": NETWORKS,
+        "sources": Source.values,
+        "statuses": STATUS_LABELS,
+        "media_choices": MEDIA_FILTERS,
+        "views": {k: v[0] for k, v in QUEUE_PRESETS.items()},
+        "ranges": RANGE_PRESETS,
+        "sorts": SORTS,
+        "date_rules": forms.DateRule.CHOICES,
+        "date_rule": data.get("dates", forms.DateRule.FIXED),
+        "label_value": data.get("label", ""),
+        "days_value": data.get("days", services.DEFAULT_DAYS),
+        "zone": request.user.time_zone,
+        **extra,
+    }
+    return render_page_or_partial(request, "share/new.html", "share-preview", context)
+
+
+@require_http_methods(["GET", "POST"])
 @editor_required
 def create(request: HttpRequest) -> HttpResponse:
-    """Make a link and show its URL once (only the token's hash is kept): rendered
-    here, not redirected, so the token never travels through a cookie or a log."""
-    page = request.POST.get("page", "")
-    query = request.POST.get("query", "")[: services.MAX_QUERY + 1]
-    errors: list[str] = []
+    """The new-link form: the filters as controls (filled from "Share this view"), and
+    what the link will show (scope, number of posts, date rule) before it is made.
+
+    A link is made only by a POST that carries the fingerprint of the preview on the
+    screen: a changed filter, or a form posted from elsewhere ("Share this view"),
+    comes back with its preview first. The URL is shown once, in the page that answers
+    the POST (never in a redirect, a cookie or a log): only its hash is kept."""
+    data = request.POST if request.method == "POST" else request.GET
+    review = _review(request, data)
+    if request.method == "GET" or data.get("action") == "preview":
+        return _new_page(request, data, review)
+    form = forms.ShareForm(data)
+    errors = list(review.problems)
+    if not form.is_valid():
+        errors += [e for field in form.errors.values() for e in field]
+    elif not form.cleaned_data["label"]:
+        errors.append("Give the link a label, so you can tell it apart later.")
+    if errors:
+        return _new_page(request, data, review, errors=errors)
+    if form.cleaned_data["seen"] != review.seen:
+        note = "Check what the link will show, then create it."
+        return _new_page(request, data, review, check=note)
     try:
-        days = int(request.POST.get("days", services.DEFAULT_DAYS))
-    except ValueError:
-        days = 0
-    found = None
-    if page in ShareLink.Page.values:
-        found = scope.canonical(page, query, request.user.zone, queue_choices())
-        errors += [f"Could not share: {p}" for p in found.problems]
-    if not errors:
-        try:
-            created = services.share_link_create(
-                page=page,
-                query=found.query if found else query,
-                label=request.POST.get("label", ""),
-                days=days,
-                time_zone=request.user.time_zone,
-                user=request.user,
-            )
-        except services.ShareError as exc:
-            errors.append(str(exc))
-        else:
-            url = request.build_absolute_uri(reverse("share:page", args=[created.token]))
-            return _links_page(request, new_url=url, new_link=created.link)
-    return _links_page(request, errors=errors, form=request.POST)
+        created = services.share_link_create(
+            page=review.page,
+            query=review.stored,
+            label=form.cleaned_data["label"],
+            days=form.cleaned_data["days"],
+            time_zone=request.user.time_zone,
+            user=request.user,
+        )
+    except services.ShareError as exc:
+        return _new_page(request, data, review, errors=[str(exc)])
+    url = request.build_absolute_uri(reverse("share:page", args=[created.token]))
+    return _links_page(request, new_url=url, new_link=created.link, preview=review.preview)
 
 
 @require_POST

@@ -226,7 +226,7 @@ def wait_until_settled(client: Client, local: LocalFile, seconds: float = 20.0) 
     """Poll the state view as the page does, until Oktopost has decided (bounded)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        client.get(f"/attachments/files/{local.id}/")
+        client.get(f"/attachments/files/{local.key}/")
         local.refresh_from_db()
         if local.state in ("complete", "failed") and (
             local.kind != "mp4" or local.video_ok is not None or local.state == "failed"
@@ -254,12 +254,12 @@ def test_an_image_goes_pending_then_complete_with_its_media_in_the_mirror(
     local = LocalFile.objects.get()
     assert local.state == "pending"
     assert "Oktopost is processing the file" in html
-    assert f'name="upload" value="{local.id}"' in html
-    assert f'hx-get="/attachments/files/{local.id}/"' in html
+    assert f'name="upload" value="{local.key}"' in html
+    assert f'hx-get="/attachments/files/{local.key}/"' in html
     local = wait_until_settled(editor_client, local)
     assert local.state == "complete", local.reason
     assert local.media_id.startswith("026")
-    final = editor_client.get(f"/attachments/files/{local.id}/").content.decode()
+    final = editor_client.get(f"/attachments/files/{local.key}/").content.decode()
     assert f'name="media" value="{local.media_id}"' in final
     assert "Ready in Oktopost" in final
     assert "hx-get" not in final  # polling stops
@@ -297,7 +297,7 @@ def test_an_upload_oktopost_cannot_fetch_fails_with_its_reason_and_the_file_is_k
     local = wait_until_settled(editor_client, LocalFile.objects.get())
     assert local.state == "failed"
     assert local.reason
-    html = editor_client.get(f"/attachments/files/{local.id}/").content.decode()
+    html = editor_client.get(f"/attachments/files/{local.key}/").content.decode()
     assert "Oktopost could not take this file" in html
     assert "Send again" in html
     assert storage.upload_path(local.disk_name).exists()
@@ -316,7 +316,7 @@ def test_viewers_get_403_on_every_other_attachment_write(
     viewer_client, editor, method, url
 ) -> None:
     local = stored(editor)
-    response = getattr(viewer_client, method)(url.format(id=local.id))
+    response = getattr(viewer_client, method)(url.format(id=local.key))
     assert response.status_code == 403
     assert LocalFile.objects.get(id=local.id).state == "stored"
 

@@ -103,7 +103,7 @@ def test_a_video_post_end_to_end_through_the_form(mirror, reachable, editor_clie
     assert file.state == "pending"
     file = wait_until_settled(editor_client, file)
     assert file.usable, file.reason
-    response = editor_client.post("/posts/new/", form("Twitter", upload=[str(file.id)]))
+    response = editor_client.post("/posts/new/", form("Twitter", upload=[file.key]))
     assert response.status_code == 302, response.content.decode()[:2000]
     post = Post.objects.order_by("-id").first()
     assert post.media_kind == "video"
@@ -117,7 +117,7 @@ def test_a_pending_upload_creates_nothing_and_says_so(mirror, reachable, editor_
     mirror.control("POST", "options", {"upload_delay": 30})
     file = upload(editor_client, "slow.png", PNG)
     before = writes(mirror)
-    response = editor_client.post("/posts/new/", form("LinkedIn", upload=[str(file.id)]))
+    response = editor_client.post("/posts/new/", form("LinkedIn", upload=[file.key]))
     assert response.status_code == 200
     assert "slow.png is still being processed by Oktopost" in response.content.decode()
     assert writes(mirror) == before
@@ -132,7 +132,7 @@ def test_a_failed_upload_leaves_nothing_half_created(mirror, editor_client, sett
     assert file.state == "failed"
     posts_before, messages_before = Post.objects.count(), Message.objects.count()
     before = writes(mirror)
-    response = editor_client.post("/posts/new/", form("LinkedIn", upload=[str(file.id)]))
+    response = editor_client.post("/posts/new/", form("LinkedIn", upload=[file.key]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Nothing was created." in html
@@ -144,7 +144,7 @@ def test_a_failed_upload_leaves_nothing_half_created(mirror, editor_client, sett
     ).exists()
     # The file is kept for another try, and the form shows it again.
     assert LocalFile.objects.filter(id=file.id, state="failed").exists()
-    assert f'id="file-{file.id}"' in html
+    assert f'id="file-{file.key}"' in html
 
 
 # --- the first comment -----------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The words of alert messages: one message for any number of alerts (no storms)."""
 
+import re
 from collections import Counter
 from datetime import tzinfo
 
@@ -19,9 +20,18 @@ def count(alerts: list) -> str:
     return "1 alert" if len(alerts) == 1 else f"{len(alerts)} alerts"
 
 
+def one_line(text: str) -> str:
+    """A mail header's text: line breaks and other control characters (a campaign named
+    "Spring\r\nBcc: …" in Oktopost) become spaces, so no header can be added or broken."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+
+
 def alerts_subject(alerts: list[Alert]) -> str:
     if len(alerts) == 1:
-        return f"[oktodash] {alerts[0].title}"
+        return one_line(f"[oktodash] {alerts[0].title}")
     counts = Counter(a.get_kind_display().lower() for a in alerts)
     parts = ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
     return f"[oktodash] {len(alerts)} alerts: {parts}"

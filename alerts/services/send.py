@@ -5,6 +5,7 @@ password, the webhook URL) never go into an error, a page or a log."""
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -15,9 +16,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from alerts.models import Alert, Attempt, Dispatch, Kind, Notification, Preference, Webhook
+from alerts.selectors import mail_recipient
 from alerts.services import compose
 from alerts.services.preferences import bell_forget
 from alerts.timing import quiet_until
+from alerts.webhooks import webhook_internal, webhook_policy
+from oktodash import outbound
 from posts.services.common import enqueue
 
 log = logging.getLogger(__name__)
@@ -39,14 +43,8 @@ class SendError(Exception):
 
 
 def email_address(user: User, pref: Preference) -> str:
-    """Where this user's mail goes. Without an address, mail that stays on this machine
-    (files under var/mail/, the console) goes to user@localhost so the demo works."""
-    address = pref.email or user.email
-    if address:
-        return address
-    if "smtp" in settings.MAILERS["default"].get("BACKEND", "smtp"):
-        return ""
-    return f"{user.get_username()}@localhost"
+    """Where this user's mail goes: a verified address only (alerts.selectors)."""
+    return mail_recipient(user, pref).address
 
 
 def schedule_email(user: User, pref: Preference, alerts: list[Alert], *, now: datetime) -> Dispatch:
@@ -116,6 +114,11 @@ def dispatch_send(*, dispatch_id: int, now: datetime | None = None) -> bool:
     except SendError as exc:
         _failed(dispatch, exc, now)
         return False
+    except Exception as exc:  # a bug or a library's surprise: recorded and backed off,
+        # never left claimed with no try counted (which retried it every 2 minutes forever)
+        log.exception("alerts: %s dispatch %s raised", dispatch.channel, dispatch.id)
+        _failed(dispatch, SendError(f"unexpected error ({type(exc).__name__})"), now)
+        return False
     with transaction.atomic():
         Attempt.objects.create(dispatch=dispatch, at=now, ok=True)
         Dispatch.objects.filter(id=dispatch.id).update(
@@ -156,7 +159,14 @@ def _failed(dispatch: Dispatch, exc: SendError, now: datetime) -> None:
 
 def _send_email(dispatch: Dispatch) -> None:
     pref = Preference.objects.filter(user=dispatch.user).first() or Preference(user=dispatch.user)
-    to = email_address(dispatch.user, pref)
+    if dispatch.kind == "confirm":
+        # The one message that goes to an address not verified yet: its confirmation,
+        # which carries nothing but the link, and only while the address is still chosen.
+        to = dispatch.to_address
+        if not to or to.lower() != pref.email.lower():
+            raise SendError("the address was changed before it was confirmed", permanent=True)
+    else:
+        to = email_address(dispatch.user, pref)
     if not to:
         raise SendError("the user has no email address", permanent=True)
     message = EmailMessage(
@@ -165,6 +175,13 @@ def _send_email(dispatch: Dispatch) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
     )
+    try:
+        # Built first, so a header that cannot be sent fails here, before a mail file
+        # is opened or a server is asked, and is recorded instead of retried forever.
+        message.message()
+    except ValueError as exc:  # BadHeaderError: a line break in a header
+        words = f"a header has a line break, so it cannot be sent ({type(exc).__name__})"
+        raise SendError(f"the message is not sent: {words}", permanent=True) from None
     try:
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused:
@@ -182,21 +199,30 @@ def _send_webhook(dispatch: Dispatch) -> None:
     hook = dispatch.webhook
     if hook is None or not hook.enabled:
         raise SendError("the webhook is disabled", permanent=True)
+    policy = webhook_policy()
     try:
-        answer = requests.post(
-            hook.url,
-            json={"text": dispatch.body},
-            timeout=WEBHOOK_TIMEOUT,
-            allow_redirects=False,
-        )
+        outbound.check_url(hook.url, policy)
+        with outbound.session(policy) as client:
+            answer = client.post(
+                hook.url,
+                json={"text": dispatch.body},
+                timeout=WEBHOOK_TIMEOUT,
+                allow_redirects=False,
+            )
+    except outbound.Refused as exc:
+        # The words name the host, never the URL (the secret); nothing was sent.
+        raise SendError(f"not sent: {exc}", permanent=True) from None
     except requests.RequestException as exc:
         # requests puts the URL (the secret) in its messages: only the kind and host.
         raise SendError(f"{type(exc).__name__} while posting to {hook.host}") from None
     if 200 <= answer.status_code < 300:
         return
-    if 400 <= answer.status_code < 500 and answer.status_code not in (408, 429):
-        raise SendError(f"{hook.host} answered HTTP {answer.status_code}", client_error=True)
-    raise SendError(f"{hook.host} answered HTTP {answer.status_code}")
+    client_error = 400 <= answer.status_code < 500 and answer.status_code not in (408, 429)
+    port = urlsplit(hook.url).port or outbound.default_port(urlsplit(hook.url).scheme)
+    if webhook_internal(hook.host, port):
+        # An internal service's status codes are nobody's business on this page.
+        raise SendError(f"{hook.host} did not accept the message", client_error=client_error)
+    raise SendError(f"{hook.host} answered HTTP {answer.status_code}", client_error=client_error)
 
 
 def _webhook_client_error(webhook_id: int, words: str, now: datetime) -> None:

@@ -183,7 +183,7 @@ def post_compose(
     image_url: str = "",
     title: str = "",
     media_ids: list[str] | None = None,
-    upload_ids: list[int] | None = None,
+    upload_keys: list[str] | None = None,
     first_comment: FirstCommentInput | None = None,
 ) -> tuple[Post, bool]:
     """The create form's one step: an existing message, or a new one written first, then
@@ -191,15 +191,15 @@ def post_compose(
     again answers with the first request's post and creates nothing. If the message is
     created but the post refused, the corrected form reuses that message.
 
-    Files still being processed by Oktopost (`upload_ids`) are asked about first: unless
+    Files still being processed by Oktopost (`upload_keys`) are asked about first: unless
     every one is complete (and a video passed Oktopost's check), nothing is created."""
     row, earlier = submission_claim(user=user, key=submit_key)
     if earlier is not None:
         return earlier, False
     try:
         media_ids = list(media_ids or [])
-        if upload_ids:
-            ready = attachment_services.uploads_resolve(local_ids=upload_ids, user=user)
+        if upload_keys:
+            ready = attachment_services.uploads_resolve(keys=upload_keys, user=user)
             media_ids += [f.media_id for f in ready if f.media_id not in media_ids]
         if first_comment is not None:
             _first_comment_allowed(profile_ids)

@@ -66,6 +66,12 @@ def test_an_editor_shares_stats_with_someone_who_has_no_login(
     open_details(page, "Share this view read-only")
     page.fill(".share-create input[name=label]", "LinkedIn, last 30 days")
     page.click(".share-create button[type=submit]")
+    # What the link will show comes first (issue 23): the filters as controls, the scope,
+    # the number of posts and the date rule; then the editor creates it.
+    assert page.locator("#share-preview").inner_text().count("LinkedIn") >= 1
+    assert page.locator("select[name=network] option[value=LinkedIn]").evaluate("o => o.selected")
+    assert page.input_value("input[name=label]") == "LinkedIn, last 30 days"
+    page.click("button[value=create]")
     url = page.input_value("#new-link-url")
     assert "/s/" in url
     assert page.console_errors == []
@@ -113,3 +119,42 @@ def test_a_viewer_sees_stats_but_cannot_share(page, stats) -> None:
     assert width <= 390, f"/stats/ scrolls sideways on a phone ({width}px)"
     assert page.console_errors == []
     assert page.goto("/share/").status == 403
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_the_new_link_form_shows_what_the_link_will_show(
+    chromium, live_server, stats, scheme, width, height
+) -> None:
+    """The form with its filters as controls and the preview beside (or under) them,
+    updated by htmx as a filter changes, in light and dark, on a desktop and a phone."""
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": height},
+        color_scheme=scheme,
+    )
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        log_in(page, "erin", PASSWORD)
+        page.goto("/share/new/?page=stats&range=7d")
+        preview = page.locator("#share-preview")
+        assert "Every post of the account" in preview.inner_text()
+        page.select_option("select[name=network]", ["LinkedIn"])
+        page.wait_for_function(
+            "() => document.querySelector('#share-preview').innerText.includes('Networks')"
+        )
+        assert "LinkedIn" in preview.inner_text()
+        assert "counted now" in preview.inner_text()
+        screenshot(page, f"share-new-{width}-{scheme}")
+        screenshot(page, f"share-new-{width}-{scheme}-full", full_page=True)
+        width_used = page.evaluate("document.querySelector('main').scrollWidth")
+        assert width_used <= width, f"the form scrolls sideways ({width_used}px)"
+        page.fill("input[name=label]", "LinkedIn this week")
+        page.click("button[value=create]")
+        assert "/s/" in page.input_value("#new-link-url")
+        screenshot(page, f"share-created-{width}-{scheme}")
+        assert errors == []
+    finally:
+        context.close()

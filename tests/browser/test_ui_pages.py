@@ -132,6 +132,10 @@ PAGES = [
     Page("time-zone", lambda d: "/accounts/time-zone/"),
     Page("stats", lambda d: "/stats/?range=30d"),
     Page("share-links", lambda d: "/share/", roles=(EDITOR,)),
+    Page(
+        "share-new", lambda d: "/share/new/?page=stats&network=LinkedIn&range=7d", roles=(EDITOR,)
+    ),
+    Page("share-new-queue", lambda d: "/share/new/?page=queue&preset=attention", roles=(EDITOR,)),
     Page("alerts", lambda d: "/alerts/"),
     Page("alert-settings", lambda d: "/alerts/settings/"),
     Page("not-found", lambda d: "/posts/004999999999999/", status=404),
