@@ -566,6 +566,28 @@ _SCHEMA = (
 )
 
 
+def _wal(conn: sqlite3.Connection, *, within: float = 30.0) -> None:
+    """Switch the file to WAL (once per file: the mode is kept in it).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at
+    once, without waiting out the busy timeout, while another process has it open in a
+    transaction: several processes starting together on a new file (web, worker and
+    beat under `make run`) met that. So the switch is tried again for a while.
+    """
+    deadline = time.monotonic() + within
+    delay = 0.01
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 class SqliteLimiter(Limiter):
     """The budget in an SQLite file; ``BEGIN IMMEDIATE`` serialises processes on one host."""
 
@@ -593,7 +615,7 @@ class SqliteLimiter(Limiter):
             conn = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
-            conn.execute("PRAGMA journal_mode=WAL")
+            _wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             self._conn, self._pid = conn, os.getpid()
         return self._conn

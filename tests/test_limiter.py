@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -467,3 +468,22 @@ def test_processes_racing_for_tokens_never_overshoot(
     if backend == "redis":
         client = redis.Redis.from_url(url)
         client.delete(*client.keys(f"{prefix}:*"))
+
+
+def test_a_new_file_another_process_holds_open_is_waited_for_not_refused(tmp_path: Path) -> None:
+    # Web, worker and beat start together on a new file: switching it to WAL needs the
+    # file to itself, and SQLite refuses at once, without waiting, while another
+    # connection is in a write transaction (as another process's first grant is).
+    path = tmp_path / "budget.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    releases = threading.Timer(0.5, lambda: holder.execute("COMMIT"))
+    releases.start()
+    try:
+        limiter = SqliteLimiter(path, Limits(per_5s=5, per_minute=50, per_day=100))
+        limiter.acquire(priority="interactive")
+    finally:
+        releases.join()
+        holder.close()
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
