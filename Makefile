@@ -57,9 +57,12 @@ run: $(VENV)/.installed
 # The suite runs in TEST_WORKERS processes (pytest-xdist): many tests wait on a browser,
 # the sandbox or a worker, so a process more than the cores keeps both busy.
 # tests/settings.py gives each process its own VAR_DIR and Redis databases.
+# Bytecode is cached (__pycache__/, ignored by git) even where PYTHONDONTWRITEBYTECODE
+# is set: every test process and every process a test starts would compile the project
+# again, a few seconds of CPU each.
 TEST_WORKERS ?= 3
 test: $(VENV)/.installed
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

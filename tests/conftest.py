@@ -47,6 +47,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("pinned_now", TEST_DATES, indirect=True)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests and browser tests first: with tests spread over processes, a long
+    one left for the end would keep one process busy while the others wait."""
+    weight = {"slow": 0, "browser": 1}
+    items.sort(
+        key=lambda item: min(
+            (weight[m.name] for m in item.iter_markers() if m.name in weight), default=2
+        )
+    )
+
+
 @pytest.fixture(autouse=True)
 def pinned_now(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
     """The instant this test runs at under the date matrix; None in the usual run."""

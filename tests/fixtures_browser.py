@@ -48,8 +48,10 @@ def chromium() -> Iterator[object]:
 
 @pytest.fixture
 def page(chromium, live_server) -> Iterator[object]:
+    # prefers-reduced-motion: tests wait for what a page shows, not for its animations,
+    # and a spinner left turning keeps the browser drawing.
     context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1400, "height": 900}
+        base_url=live_server.url, viewport={"width": 1400, "height": 900}, reduced_motion="reduce"
     )
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -83,6 +83,7 @@ def run_python(code: str, *args: str) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 def test_a_consumer_racing_a_producer_reads_every_message_whole(options: dict) -> None:
     count, size = 3000, 20_000
     producer = run_python(PRODUCER, URL, json.dumps(options), str(count), str(size))

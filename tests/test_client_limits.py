@@ -132,6 +132,7 @@ def _call_at_full_speed(
     results.put((ok, server_429))
 
 
+@pytest.mark.slow
 def test_three_processes_at_full_speed_share_one_budget(
     sandbox: Any, limiter_url: tuple[str, str]
 ) -> None:

@@ -130,6 +130,7 @@ def _writes(posts: list[Post], rnd: random.Random) -> None:
     Post.objects.filter(id=posts[30].id).update(network="Facebook")
 
 
+@pytest.mark.slow
 def test_the_rollup_equals_the_posts_before_during_and_after_refreshes(posts) -> None:
     # Never built: every hour is dirty, read from the posts.
     assert DirtyHour.objects.exists() and not HourRollup.objects.exists()
@@ -185,6 +186,7 @@ class _Editor:
             cursor.execute(sql, params)
 
 
+@pytest.mark.slow
 def test_the_migration_marks_every_existing_hour_dirty(posts) -> None:
     triggers.backward(None, _Editor())
     assert not triggers.present(connection)

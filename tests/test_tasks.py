@@ -201,6 +201,7 @@ def _start_worker_process(env: dict[str, str], log: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["filesystem", "redis"])
 def test_a_task_killed_with_its_worker_runs_again_and_the_mirror_is_right(
     oktopost, tmp_path: Path, kind: str, request: pytest.FixtureRequest
