@@ -12,6 +12,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -81,7 +82,10 @@ def payloads(db, editor):
     now = timezone.now()
     camp = f.campaign(' =HYPERLINK("http://evil.example")')
     li = f.profile("LinkedIn", "\n=1+1")
-    for i, text in enumerate(OWASP):
+    # PostgreSQL keeps no NUL in text, so that payload can only reach a CSV on SQLite
+    # (the cell-level tests above cover it everywhere).
+    stored = [t for t in OWASP if "\0" not in t or connection.vendor != "postgresql"]
+    for i, text in enumerate(stored):
         f.post(
             status="complete",
             start_at=now - timedelta(days=1, minutes=i),
