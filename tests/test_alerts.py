@@ -147,6 +147,7 @@ def test_two_hundred_failures_at_once_make_one_grouped_message_per_channel(
     assert Notification.objects.filter(user=alice).count() == 200
 
 
+@pytest.mark.dates
 def test_a_stuck_post_is_alerted_after_the_grace_period_only(alice, smtp, settings):
     settings.ALERTS_STUCK_AFTER_MINUTES = 15
     post = f.post(status="pending", start_at=timezone.now() - timedelta(minutes=5))
@@ -229,6 +230,7 @@ def test_a_webhook_answering_4xx_is_disabled_after_three_tries_and_the_admin_is_
     assert "s3cr3tT0ken" not in page
 
 
+@pytest.mark.dates
 def test_quiet_hours_hold_mail_until_they_end_in_the_users_zone_across_dst(alice, smtp):
     alice.time_zone = "Europe/Berlin"
     alice.save()
@@ -255,6 +257,7 @@ def test_quiet_hours_hold_mail_until_they_end_in_the_users_zone_across_dst(alice
     assert smtp.messages[0]["Subject"] == "[oktodash] 2 alerts: 2 failed"
 
 
+@pytest.mark.dates
 def test_the_weekly_digest_comes_at_the_users_hour_across_dst(alice, smtp):
     alice.time_zone = "Europe/Berlin"
     alice.save()
@@ -289,6 +292,7 @@ def test_the_weekly_digest_comes_at_the_users_hour_across_dst(alice, smtp):
     assert "23 Mar" in page.content.decode()
 
 
+@pytest.mark.dates
 def test_viewers_get_a_daily_summary_instead_of_mail_at_once(smtp, db):
     victor = make_user("victor", VIEWER)
     victor.email = "victor@example.com"
@@ -437,6 +441,7 @@ def test_email_url_is_parsed_strictly():
         _mailer("smtp://h:notaport", Path("/v"))
 
 
+@pytest.mark.dates
 def test_local_slots_are_right_on_both_dst_changes():
     from zoneinfo import ZoneInfo
 

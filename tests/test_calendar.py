@@ -29,6 +29,7 @@ def at(day: date, hour: int, minute: int, zone) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
 
 
+@pytest.mark.dates
 def test_the_calendar_replaces_the_placeholder(editor_client: Client) -> None:
     response = editor_client.get("/calendar/")
     html = response.content.decode()
@@ -39,6 +40,7 @@ def test_the_calendar_replaces_the_placeholder(editor_client: Client) -> None:
     assert 'href="/static/css/calendar.css"' in html or "calendar." in html
 
 
+@pytest.mark.dates
 def test_viewers_see_the_calendar_but_no_drag(viewer_client: Client, viewer) -> None:
     post = f.post(start_at=timezone.now() + timedelta(hours=2))
     html = viewer_client.get(f"/calendar/?date={local_day(post, viewer)}").content.decode()
@@ -47,6 +49,7 @@ def test_viewers_see_the_calendar_but_no_drag(viewer_client: Client, viewer) -> 
     assert "data-can-move" not in html
 
 
+@pytest.mark.dates
 def test_editors_can_drag_unsent_posts_but_not_sent_ones(editor_client: Client, editor) -> None:
     now = timezone.now()
     unsent = f.post(start_at=now + timedelta(hours=2))
@@ -84,6 +87,7 @@ def test_bad_input_is_a_note_and_the_current_week_never_a_500(
     assert 'class="week"' in html or "view=month" in query
 
 
+@pytest.mark.dates
 def test_the_url_holds_view_date_and_filters(editor_client: Client) -> None:
     camp = f.campaign("Spring")
     html = editor_client.get(
@@ -103,6 +107,7 @@ def test_the_url_holds_view_date_and_filters(editor_client: Client) -> None:
     assert "Spring ✕" in html
 
 
+@pytest.mark.dates
 def test_filters_select_the_chips(editor_client: Client, editor) -> None:
     soon = timezone.now() + timedelta(hours=3)
     li = f.post(start_at=soon, network="LinkedIn")
@@ -113,6 +118,7 @@ def test_filters_select_the_chips(editor_client: Client, editor) -> None:
     assert f"chip-{li.oktopost_id}" not in html
 
 
+@pytest.mark.dates
 def test_days_link_to_the_queue_filtered_to_that_day(editor_client: Client, editor) -> None:
     today = local_today(editor)
     html = editor_client.get("/calendar/?network=Twitter").content.decode()
@@ -120,6 +126,7 @@ def test_days_link_to_the_queue_filtered_to_that_day(editor_client: Client, edit
     assert f'href="/posts/?network=Twitter&amp;from={iso}&amp;to={iso}&amp;sort=start_at"' in html
 
 
+@pytest.mark.dates
 def test_today_is_marked_and_empty_days_ahead_are_gaps(editor_client: Client, editor) -> None:
     today = local_today(editor)
     tomorrow = today + timedelta(days=1)
@@ -135,6 +142,7 @@ def test_today_is_marked_and_empty_days_ahead_are_gaps(editor_client: Client, ed
     assert "Nothing scheduled" not in head
 
 
+@pytest.mark.dates
 def test_a_full_day_says_how_many_more_and_expands(editor_client: Client, editor) -> None:
     day = local_today(editor) + timedelta(days=2)
     posts = [f.post(start_at=at(day, 9, n, editor.zone)) for n in range(7)]
@@ -148,6 +156,7 @@ def test_a_full_day_says_how_many_more_and_expands(editor_client: Client, editor
     assert all(f"chip-{p.oktopost_id}" in body for p in posts)
 
 
+@pytest.mark.dates
 def test_clashes_flag_both_posts_on_one_profile_within_the_window(
     editor_client: Client, editor, settings
 ) -> None:
@@ -172,6 +181,7 @@ def test_clashes_flag_both_posts_on_one_profile_within_the_window(
     assert "within 150 min" in html
 
 
+@pytest.mark.dates
 def test_chips_tell_status_by_icon_and_words(editor_client: Client, editor) -> None:
     now = timezone.now()
     f.post(status="error", start_at=now - timedelta(hours=1))
@@ -182,6 +192,7 @@ def test_chips_tell_status_by_icon_and_words(editor_client: Client, editor) -> N
     assert '<span class="visually-hidden">Draft:</span>' in html
 
 
+@pytest.mark.dates
 @pytest.mark.parametrize("view", ["week", "month"])
 def test_a_page_is_a_handful_of_queries_whatever_the_filters(
     editor_client: Client, editor, django_assert_max_num_queries, view: str
@@ -207,6 +218,7 @@ def test_a_page_is_a_handful_of_queries_whatever_the_filters(
     assert response.content.decode().count('class="chip ') >= 7
 
 
+@pytest.mark.dates
 def test_only_the_visible_range_is_read(editor, django_assert_max_num_queries) -> None:
     today = local_today(editor)
     inside = f.post(start_at=at(today, 12, 0, editor.zone))
@@ -237,6 +249,7 @@ DST_DAYS = [
 ]
 
 
+@pytest.mark.dates
 @pytest.mark.parametrize(("zone_name", "day", "times"), DST_DAYS)
 def test_chips_fall_on_the_right_local_day_and_hour_across_a_dst_change(
     editor, zone_name: str, day: date, times
@@ -267,6 +280,7 @@ def test_chips_fall_on_the_right_local_day_and_hour_across_a_dst_change(
     assert after.oktopost_id in {p.oktopost_id for p in days[day + timedelta(days=1)].posts}
 
 
+@pytest.mark.dates
 def test_the_week_view_page_shows_a_dst_week_in_the_users_zone(editor_client, editor) -> None:
     editor.time_zone = "America/New_York"
     editor.save()
@@ -278,6 +292,7 @@ def test_the_week_view_page_shows_a_dst_week_in_the_users_zone(editor_client, ed
     assert 'data-drop-date="2027-11-07"' in html[slot - 40 : slot]
 
 
+@pytest.mark.dates
 def test_creators_are_named_in_the_filter_and_its_chip(editor_client: Client) -> None:
     from posts.models import OktopostUser
 

@@ -126,6 +126,7 @@ def test_an_hour_drop_sets_the_hour_and_keeps_the_minutes() -> None:
 # --- through the view and the service, against the sandbox ---------------------------
 
 
+@pytest.mark.dates
 def test_a_drag_moves_the_post_in_oktopost_and_the_mirror_keeping_the_time_of_day(
     mirror, pending, editor, editor_client: Client
 ) -> None:
@@ -144,6 +145,7 @@ def test_a_drag_moves_the_post_in_oktopost_and_the_mirror_keeping_the_time_of_da
     assert (entry.action, entry.outcome, entry.user) == ("reschedule", "ok", editor)
 
 
+@pytest.mark.dates
 def test_a_drop_on_an_hour_of_the_week_view_sets_that_hour(
     mirror, pending, editor, editor_client: Client
 ) -> None:
@@ -156,6 +158,7 @@ def test_a_drop_on_an_hour_of_the_week_view_sets_that_hour(
     assert in_oktopost(post) == at(target, 16, 15, NEW_YORK)
 
 
+@pytest.mark.dates
 def test_a_refused_drag_leaves_oktopost_and_the_mirror_unchanged(
     mirror, pending, editor, editor_client: Client
 ) -> None:
@@ -202,6 +205,7 @@ def test_viewers_cannot_drag_server_side(mirror, pending, viewer_client: Client)
     assert Post.objects.get(id=pending.id).start_at == pending.start_at
 
 
+@pytest.mark.dates
 def test_sent_posts_cannot_be_moved(mirror, editor_client: Client) -> None:
     sent = Post.objects.filter(status="complete").first()
     status, answer = move(editor_client, sent, date=(timezone.now() + timedelta(days=2)).date())
@@ -209,6 +213,7 @@ def test_sent_posts_cannot_be_moved(mirror, editor_client: Client) -> None:
     assert "already sent" in answer["message"]
 
 
+@pytest.mark.dates
 def test_a_move_into_the_past_is_refused(mirror, pending, editor_client: Client) -> None:
     status, answer = move(editor_client, pending, date=(timezone.now() - timedelta(days=2)).date())
     assert status == 400

@@ -107,6 +107,7 @@ def test_the_queue_lists_every_live_post_newest_first(editor_client: Client, wor
     assert "7 posts" in response.content.decode()
 
 
+@pytest.mark.dates
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -139,6 +140,7 @@ def test_created_by_filters(editor_client: Client, world) -> None:
     assert rows(editor_client.get("/posts/?created_by=00A000000000009")) == [other.oktopost_id]
 
 
+@pytest.mark.dates
 def test_date_range_is_whole_days_in_the_viewers_zone(editor, world) -> None:
     editor.time_zone = "America/New_York"
     editor.save()
@@ -316,6 +318,7 @@ def test_empty_states_say_what_to_do(editor_client: Client, db) -> None:
     assert "No posts match these filters" in html
 
 
+@pytest.mark.dates
 def test_live_rows_poll_and_settled_rows_do_not(editor_client: Client, world) -> None:
     html = editor_client.get("/posts/").content.decode()
     stuck = world["stuck"].oktopost_id

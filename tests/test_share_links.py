@@ -48,6 +48,7 @@ def make(editor_client: Client, page: str = "stats", query: str = "network=Linke
     return response.context["new_url"].split("testserver", 1)[1]
 
 
+@pytest.mark.dates
 def test_an_editor_makes_a_link_that_opens_without_login(editor_client: Client, data) -> None:
     url = make(editor_client)
     anonymous = Client()
@@ -115,6 +116,7 @@ def test_wrong_tokens_get_a_404_that_leaks_nothing(editor_client: Client, data, 
     assert Client().get(f"/s/{change(token)}/export.csv").status_code == 404
 
 
+@pytest.mark.dates
 def test_expired_links_get_a_410(editor_client: Client, data) -> None:
     url = make(editor_client)
     ShareLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))

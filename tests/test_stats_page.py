@@ -60,6 +60,7 @@ def _sums(posts, lo, hi):
     return sums
 
 
+@pytest.mark.dates
 def test_totals_and_deltas_match_sums_computed_here(viewer_client: Client, viewer, data) -> None:
     response = viewer_client.get("/stats/?range=7d")
     assert response.status_code == 200
@@ -76,6 +77,7 @@ def test_totals_and_deltas_match_sums_computed_here(viewer_client: Client, viewe
         assert deltas[key].change == now_sums[key] - before[key]
 
 
+@pytest.mark.dates
 def test_an_empty_previous_period_says_new(viewer_client: Client, db) -> None:
     f.post(status="complete", start_at=timezone.now() - timedelta(hours=3), clicks=4)
     response = viewer_client.get("/stats/?range=7d")
@@ -169,6 +171,7 @@ def test_bad_queries_get_a_note_and_a_page_never_a_500(viewer_client: Client, da
     assert response.context["period"].days <= 731
 
 
+@pytest.mark.dates
 def test_a_reversed_range_is_swapped_and_a_long_one_cut_to_two_years() -> None:
     notes: list[str] = []
     zone = zoneinfo.ZoneInfo("UTC")
@@ -182,6 +185,7 @@ def test_a_reversed_range_is_swapped_and_a_long_one_cut_to_two_years() -> None:
     assert period.days == 731 and period.last == date(2026, 1, 1)
 
 
+@pytest.mark.dates
 def test_a_range_across_a_dst_change_is_whole_local_days_with_a_note() -> None:
     notes: list[str] = []
     period = parse_range(
@@ -193,6 +197,7 @@ def test_a_range_across_a_dst_change_is_whole_local_days_with_a_note() -> None:
     assert any("clocks change on 29 Mar 2026" in n for n in notes)
 
 
+@pytest.mark.dates
 def test_the_trend_counts_posts_on_their_local_day_across_dst(db, viewer) -> None:
     viewer.time_zone = "Europe/Paris"
     viewer.save()
@@ -211,6 +216,7 @@ def test_the_trend_counts_posts_on_their_local_day_across_dst(db, viewer) -> Non
     assert grid[0].cells[0][0].posts == 1  # Monday 00:00
 
 
+@pytest.mark.dates
 def test_heatmap_cells_hold_the_median_and_the_count(viewer_client: Client, viewer, db) -> None:
     monday_9 = datetime(2026, 11, 16, 9, 15, tzinfo=viewer.zone)
     for likes in (1, 5, 100):
@@ -284,6 +290,7 @@ def test_the_page_has_no_inline_script_or_style(viewer_client: Client, data) -> 
     assert "<script>" not in body and " on" + "click=" not in body
 
 
+@pytest.mark.dates
 def test_previous_period_is_as_long_and_just_before() -> None:
     period = Period(date(2026, 3, 1), date(2026, 3, 31))
     assert period.previous() == Period(date(2026, 1, 29), date(2026, 2, 28))
@@ -300,6 +307,7 @@ def test_the_demo_data_fills_the_page_after_the_first_sync(viewer_client: Client
     assert not any(name.startswith("00A") for name in names)
 
 
+@pytest.mark.dates
 def test_the_trend_adds_up_to_the_totals(viewer_client: Client, data) -> None:
     response = viewer_client.get("/stats/?range=30d&counter=likes")
     days = response.context["days"]
@@ -310,6 +318,7 @@ def test_the_trend_adds_up_to_the_totals(viewer_client: Client, data) -> None:
     assert sum(d.posts for d in days) == current.outcomes
 
 
+@pytest.mark.dates
 def test_top_posts_are_the_five_best_sent_posts_of_the_range(viewer_client: Client, data) -> None:
     response = part(viewer_client, "top", "range=30d")
     since = response.context["period"].bounds(response.context["zone"])[0]

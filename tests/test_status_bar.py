@@ -11,6 +11,8 @@ from posts.connection import get_limiter
 from posts.heartbeat import WORKER_SEEN_KEY
 from posts.models import SyncState
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture(autouse=True)
 def own_budget(settings, tmp_path):

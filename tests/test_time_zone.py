@@ -1,11 +1,14 @@
 import zoneinfo
 from datetime import UTC, datetime
 
+import pytest
 from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
 
 from accounts.middleware import user_time_zone
+
+pytestmark = pytest.mark.dates
 
 
 def test_a_user_starts_in_the_installation_time_zone(editor) -> None:
