@@ -60,7 +60,7 @@ run: $(VENV)/.installed
 # Bytecode is cached (__pycache__/, ignored by git) even where PYTHONDONTWRITEBYTECODE
 # is set: every test process and every process a test starts would compile the project
 # again, a few seconds of CPU each.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 test: $(VENV)/.installed
 	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
