@@ -45,6 +45,18 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class QuietRefusals(logging.Filter):
+    """A refused request (403: a viewer opening an editor's page) is one line, not a
+    traceback: Django logs PermissionDenied with the exception attached, and a refusal
+    is the product working, not a fault to debug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class GunicornLogger(Logger):
     """gunicorn's logger with every access-log atom redacted (the request line, path,
     query, referer and every header), and its error log redacted too."""

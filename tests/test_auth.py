@@ -1,6 +1,8 @@
 """Login everywhere but /health/; roles enforced in views; throttled logins."""
 
 import importlib
+import io
+import logging
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -147,3 +149,20 @@ def test_behind_a_proxy_one_clients_failures_do_not_lock_out_another(
         **proxy,
     )
     assert response.status_code == 302
+
+
+def test_a_refused_request_is_one_line_in_the_log(viewer_client: Client) -> None:
+    from oktodash.logredact import RedactingFormatter
+
+    handler = next(
+        h for h in logging.getLogger().handlers if isinstance(h.formatter, RedactingFormatter)
+    )
+    written = io.StringIO()
+    old = handler.setStream(written)
+    try:
+        assert viewer_client.get("/posts/new/").status_code == 403
+    finally:
+        handler.setStream(old)
+    lines = [line for line in written.getvalue().splitlines() if line]
+    assert len(lines) == 1, lines
+    assert "Forbidden" in lines[0] and "/posts/new/" in lines[0]
