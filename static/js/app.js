@@ -110,3 +110,20 @@ document.addEventListener("htmx:beforeRequest", (event) => {
     event.preventDefault();
   }
 });
+
+// "Copy" beside a value shown once (a new share link): the clipboard, or, where the
+// page is not a secure context, the value selected for Ctrl-C.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const field = document.querySelector(button.dataset.copy);
+  if (!field) return;
+  const said = button.parentElement.querySelector("[data-copied]");
+  try {
+    await navigator.clipboard.writeText(field.value);
+    if (said) { said.textContent = "Copied"; said.hidden = false; }
+  } catch {
+    field.select();
+    if (said) { said.textContent = "Selected: press Ctrl-C (⌘-C) to copy"; said.hidden = false; }
+  }
+});

@@ -74,6 +74,12 @@ def test_an_editor_shares_stats_with_someone_who_has_no_login(
     page.click("button[value=create]")
     url = page.input_value("#new-link-url")
     assert "/s/" in url
+    # Shown once: Copy puts it on the clipboard.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("button[data-copy]")
+    page.wait_for_selector("[data-copied]:not([hidden])")
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    screenshot(page, "share-link-created-copied")
     assert page.console_errors == []
 
     fresh = chromium.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
