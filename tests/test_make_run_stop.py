@@ -198,7 +198,7 @@ def test_a_killed_worker_is_started_again_runs_the_queued_work_and_stops_cleanly
     try:
         product.wait_until_up()
         _wait_for(lambda: output.has(r"sync_posts\[.*\] succeeded"), "first sync", output)
-        worker = product.pids()["worker"]
+        worker, web = product.pids()["worker"], product.pids()["web"]
         os.killpg(worker, signal.SIGKILL)
         killed = time.monotonic()
         # Work queued while no worker runs waits in the queue for the next one.
@@ -226,7 +226,10 @@ def test_a_killed_worker_is_started_again_runs_the_queued_work_and_stops_cleanly
             timeout=30,
         )
         print(f"a new worker ran the queued task {time.monotonic() - killed:.1f} s after the kill")
-        assert _health_answers(product.web_port), "web went down with the worker"
+        # Web kept running through the worker's death: same process, still answering
+        # (given time: on two busy cores a new worker's start can slow one answer).
+        assert product.pids()["web"] == web, "web was started again with the worker"
+        _wait_for(lambda: _health_answers(product.web_port), "/health/ after", output, timeout=20)
         # The worker started again stops as cleanly as the others on Ctrl-C.
         returncode, took = product.ctrl_c(STOP_WITHIN)
     finally:
