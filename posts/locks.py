@@ -22,11 +22,21 @@ class LockBusy(Exception):
 
 
 @contextmanager
-def write_lock(name: str, *, wait: float = 20.0) -> Iterator[None]:
-    """Hold `name` for the block, waiting up to `wait` seconds for another holder."""
-    token = secrets.token_hex(8)
+def write_lock(
+    name: str,
+    *,
+    wait: float = 20.0,
+    hold: timedelta = HOLD_AT_MOST,
+    owner: str | None = None,
+) -> Iterator[None]:
+    """Hold `name` for the block, waiting up to `wait` seconds for another holder; a
+    holder that died frees it `hold` after it took it.
+
+    `owner` (at most 32 characters) names a holder that may come back after dying, such
+    as a task delivered again: a hold left by the same owner is taken over at once."""
+    token = owner or secrets.token_hex(8)
     deadline = time.monotonic() + wait
-    while not _claim(name, token):
+    while not _claim(name, token, hold):
         if time.monotonic() > deadline:
             raise LockBusy(name)
         time.sleep(POLL)
@@ -36,12 +46,14 @@ def write_lock(name: str, *, wait: float = 20.0) -> Iterator[None]:
         WriteLock.objects.filter(name=name, token=token).delete()
 
 
-def _claim(name: str, token: str) -> bool:
+def _claim(name: str, token: str, hold: timedelta) -> bool:
     now = timezone.now()
     WriteLock.objects.filter(name=name, expires_at__lt=now).delete()
+    if WriteLock.objects.filter(name=name, token=token).update(expires_at=now + hold):
+        return True
     try:
         with transaction.atomic():
-            WriteLock.objects.create(name=name, token=token, expires_at=now + HOLD_AT_MOST)
+            WriteLock.objects.create(name=name, token=token, expires_at=now + hold)
     except IntegrityError:
         return False
     return True

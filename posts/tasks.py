@@ -18,6 +18,7 @@ from oktodash.celery import app
 from oktopost.errors import RateLimited, RetryableError
 from posts import maintenance, services, sync
 from posts.heartbeat import worker_seen_note
+from posts.locks import LockBusy
 
 log = logging.getLogger(__name__)
 SYNC_BUSY_RETRY_SECONDS = 20
@@ -119,12 +120,39 @@ def refresh_post_stats(post_id: int) -> dict:
     return {"refreshed": result.refreshed, "stopped": result.stopped}
 
 
-@app.task(soft_time_limit=1800, time_limit=1860, acks_late=True, ignore_result=True)
-def bulk_run(bulk_id: int) -> None:
+# A bulk run works for bulk.RUN_FOR seconds, plus one call that may wait its turn
+# (BULK_MAX_WAIT) and time out; then it queues the rest of the bulk as a new task.
+BULK_BUSY_RETRY_SECONDS = 10
+
+
+@app.task(
+    bind=True,
+    soft_time_limit=300,
+    time_limit=330,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def bulk_run(self, bulk_id: int) -> None:
     """Apply a bulk action; each post is saved as it is done, so a rerun resumes.
 
-    No autoretry: a failed write is recorded per post with Oktopost's reason, and a
-    lost answer is recorded as being checked, never sent again blindly.
+    Safe to run twice (see posts.services.bulk.bulk_run): when its worker dies, the
+    broker hands it out again and it goes on from the post it was writing. No
+    autoretry: a failed write is recorded per post with Oktopost's reason, and a lost
+    answer is recorded as being checked, never sent again blindly.
     """
     _seen()
-    services.bulk_run(bulk_id)
+    runner = (self.request.id or "").replace("-", "")[:32] or None
+    try:
+        bulk = services.bulk_run(bulk_id, runner=runner)
+    except LockBusy as exc:
+        # Another run of this bulk holds it (one that ended its time queued the rest
+        # while this copy was delivered again): wait for it, as long as it may hold.
+        retries = math.ceil(services.bulk.HOLD_RUN.total_seconds() / BULK_BUSY_RETRY_SECONDS) + 1
+        raise self.retry(exc=exc, countdown=BULK_BUSY_RETRY_SECONDS, max_retries=retries) from exc
+    except SoftTimeLimitExceeded:
+        log.warning("bulk %s: out of time; queuing the rest", bulk_id)
+        bulk_run.delay(bulk_id)
+        return
+    if bulk.finished is None:
+        bulk_run.delay(bulk_id)

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import kombu.pools
@@ -157,6 +158,26 @@ def test_sync_tasks_ack_late_and_declare_bounded_retries_and_time_limits() -> No
         assert task.soft_time_limit < task.time_limit
 
 
+def test_every_task_that_writes_runs_again_when_its_worker_dies_and_ends_in_time() -> None:
+    """Redis hands out a dead worker's task after its visibility timeout, which must
+    outlast every task's hard limit (else a slow task still running runs twice)."""
+    from django.conf import settings as django_settings
+
+    from oktodash.celery import app
+
+    app.loader.import_default_modules()
+    ours = {n: t for n, t in app.tasks.items() if not n.startswith("celery.")}
+    assert "posts.tasks.bulk_run" in ours
+    default = django_settings.CELERY_TASK_TIME_LIMIT
+    for name, task in ours.items():
+        assert task.acks_late and task.reject_on_worker_lost, name
+        limit = task.time_limit or default
+        assert limit <= django_settings.LONGEST_TASK_SECONDS, name
+        assert (task.soft_time_limit or 0) < limit, name
+    visibility = 60 + django_settings.LONGEST_TASK_SECONDS
+    assert visibility <= 15 * 60  # documented in docs/RELIABILITY.md
+
+
 def _worker_env(oktopost, broker_url: str, tmp_path: Path) -> dict[str, str]:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
@@ -244,3 +265,69 @@ def test_a_task_killed_with_its_worker_runs_again_and_the_mirror_is_right(
     assert Post.objects.values("oktopost_id").distinct().count() == total
     log = (tmp_path / "worker2.log").read_text()
     assert "posts.tasks.sync_posts" in log
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["filesystem", "redis"])
+def test_a_bulk_whose_worker_is_killed_moves_every_post_exactly_once(
+    mirror, editor, tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    """Before: the bulk ran again from the start on Redis and shifted a post twice, or
+    (file broker) never ran again and stayed at "Working: 3 of 6"."""
+    from django.utils import timezone
+
+    from posts import services
+    from posts.connection import get_client
+    from posts.models import BulkAction
+
+    posts = list(
+        Post.objects.filter(status="pending", start_at__gt=timezone.now()).order_by("id")[:5]
+    )
+    before = {p.oktopost_id: p.start_at for p in posts}
+    if kind == "redis":
+        url, options = request.getfixturevalue("redis_broker")
+    else:
+        url, options = filesystem_broker(tmp_path)
+    env = _worker_env(mirror, url, tmp_path)
+    mirror.control("POST", "faults", {"latency_ms": 400})
+    first = _start_worker_process(env, tmp_path / "worker1.log")
+    try:
+        with app_on_broker(url, options):
+            bulk = services.bulk_start(
+                user=editor, kind="shift", post_ids=list(before), params={"minutes": 60}
+            )
+
+        def written() -> bool:
+            bulk.refresh_from_db()
+            return len(bulk.results) >= 1
+
+        # Each post takes a read and a write (0.4 s each): killed amid the second.
+        wait_for(written, timeout=60, what="the first post written")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    bulk.refresh_from_db()
+    assert bulk.finished is None, "the bulk finished before it could be killed"
+
+    mirror.control("POST", "faults", {})
+    second = _start_worker_process(env, tmp_path / "worker2.log")
+    try:
+        wait_for(
+            lambda: BulkAction.objects.get(id=bulk.id).finished is not None,
+            timeout=60,
+            what="the bulk to run again and finish",
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        try:
+            second.wait(15)
+        except subprocess.TimeoutExpired:
+            second.kill()
+    bulk.refresh_from_db()
+    assert sorted(r["post"] for r in bulk.results) == sorted(before)
+    assert all(r["ok"] for r in bulk.results), bulk.results
+    for oktopost_id, start in before.items():
+        item = get_client(priority="interactive").post_get(oktopost_id)
+        assert item.start_at == start + timedelta(minutes=60), oktopost_id

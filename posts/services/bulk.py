@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -12,28 +13,50 @@ from django.utils import timezone
 
 from accounts.models import User
 from oktopost.client import OktopostClient
-from oktopost.errors import OktopostError
+from oktopost.errors import NotFound, OktopostError
 from posts import mirror, queue, selectors, tasks
 from posts.connection import get_client
 from posts.localtime import BadLocalTime, as_local, local_to_utc, within_reach
+from posts.locks import write_lock
 from posts.models import Activity, BulkAction, Post
-from posts.services.common import ServiceError, enqueue, queue_down_words
+from posts.services.common import ServiceError, enqueue, queue_down_words, record
 from posts.services.posts import post_cancel, post_update
 
 
 def bulk_start(
     *, user: User, kind: str, post_ids: list[str], params: dict[str, object]
 ) -> BulkAction:
-    """Record a bulk action; a worker runs it (posts.tasks.bulk_run)."""
+    """Record a bulk action; a worker runs it (posts.tasks.bulk_run).
+
+    A shift or a move is planned here, post by post, from the times the editor sees: each
+    post's time now and the time it is to have. The worker writes those targets, so a
+    run that starts again (its worker died) never shifts a post twice."""
     if kind not in BulkAction.Kind.values:
         raise ServiceError(f"Unknown bulk action {kind!r}.")
     if not post_ids:
         raise ServiceError("Select at least one post.")
-    bulk = BulkAction.objects.create(user=user, kind=kind, post_ids=post_ids, params=params)
+    bulk = BulkAction(user=user, kind=kind, post_ids=post_ids, params=params)
+    if kind != BulkAction.Kind.CANCEL:
+        bulk.params = {**params, "targets": _bulk_plan(bulk)}
+    bulk.save()
     if not enqueue(tasks.bulk_run, bulk.id):
         bulk.delete()  # nothing half-started: no record of a change that never runs
         raise ServiceError(queue_down_words("nothing was changed. Try again when it is back."))
     return bulk
+
+
+def _bulk_plan(bulk: BulkAction) -> dict[str, dict[str, str]]:
+    """{post id: {"from": its time now, "to": its new time} or {"error": why not}}."""
+    plan: dict[str, dict[str, str]] = {}
+    rows = Post.objects.filter(oktopost_id__in=bulk.post_ids, deleted_at__isnull=True)
+    for post in rows:
+        try:
+            target = _bulk_target(bulk, post)
+        except ServiceError as exc:
+            plan[post.oktopost_id] = {"error": exc.message}
+            continue
+        plan[post.oktopost_id] = {"from": post.start_at.isoformat(), "to": target.isoformat()}
+    return plan
 
 
 def bulk_request(
@@ -119,45 +142,135 @@ def bulk_current(client: OktopostClient, post_ids: list[str]) -> int:
     return calls
 
 
-def bulk_run(bulk_id: int, *, client: OktopostClient | None = None) -> BulkAction:
-    """Apply a bulk action post by post, saving after each; a rerun skips what is done."""
+# A run holds its bulk this long at most; one run works for RUN_FOR, then the task queues
+# the rest, so no task runs longer than the broker's visibility timeout allows.
+RUN_FOR = 120.0
+HOLD_RUN = timedelta(seconds=360)
+
+
+def bulk_run(
+    bulk_id: int,
+    *,
+    client: OktopostClient | None = None,
+    run_for: float = RUN_FOR,
+    runner: str | None = None,
+) -> BulkAction:
+    """Apply a bulk action post by post, for `run_for` seconds at most; check
+    `bulk.finished` for whether the rest must run again.
+
+    Safe to run twice: one run at a time holds the bulk (a second one raises LockBusy);
+    each post's step is recorded before its write (`params["writing"]`) and its result
+    after it; a post already at its planned time counts as done, one that moved
+    elsewhere in Oktopost since the bulk was made is refused, not shifted again.
+    `runner` names the run (the task's id): the same task delivered again after its
+    worker died takes over its own hold at once instead of waiting for it to expire."""
+    with write_lock(f"bulk:{bulk_id}", wait=1.0, hold=HOLD_RUN, owner=runner):
+        return _bulk_run(bulk_id, client=client, run_for=run_for)
+
+
+def _bulk_run(bulk_id: int, *, client: OktopostClient | None, run_for: float) -> BulkAction:
     bulk = BulkAction.objects.select_related("user").get(id=bulk_id)
+    if bulk.finished:
+        return bulk
     # A worker runs this, nobody waits on a page: each call may wait for its turn longer
     # than an inline edit would (editors' calls still go first, background work yields).
     client = client or get_client(priority="interactive", max_wait=BULK_MAX_WAIT)
+    stop_at = time.monotonic() + run_for
     done = {r["post"] for r in bulk.results}
+    interrupted = bulk.params.get("writing")
     bulk_current(client, [i for i in bulk.post_ids if i not in done])
+    if bulk.kind != BulkAction.Kind.CANCEL and "targets" not in bulk.params:
+        # Made before bulks were planned when made: planned once, before any write,
+        # from the states just read.
+        bulk.params["targets"] = _bulk_plan(bulk)
+        BulkAction.objects.filter(id=bulk.id).update(params=bulk.params)
     for oktopost_id in bulk.post_ids:
         if oktopost_id in done:
             continue
-        post = Post.objects.filter(oktopost_id=oktopost_id).first()
-        try:
-            if post is None or post.deleted_at:
-                raise ServiceError("This post is no longer in Oktopost.")
-            if bulk.kind == BulkAction.Kind.CANCEL:
-                post_cancel(
-                    user=bulk.user, post=post, expected_modified=None, bulk=bulk, client=client
-                )
-                message = "Cancelled"
-            else:
-                target = _bulk_target(bulk, post)
-                post_update(
-                    user=bulk.user,
-                    post=post,
-                    action=Activity.Action.BULK_SHIFT
-                    if bulk.kind == BulkAction.Kind.SHIFT
-                    else Activity.Action.BULK_MOVE,
-                    expected_modified=None,
-                    start_at=target,
-                    bulk=bulk,
-                    client=client,
-                )
-                message = f"Now {as_local(target, bulk.user.zone):%a %d %b %Y %H:%M %Z}"
-            result = {"post": oktopost_id, "ok": True, "message": message}
-        except ServiceError as exc:
-            result = {"post": oktopost_id, "ok": False, "message": exc.message}
+        if time.monotonic() > stop_at:
+            return bulk  # not finished: the task queues the rest
+        _bulk_writing(bulk, oktopost_id)
+        result = _bulk_one(bulk, oktopost_id, client=client, interrupted=interrupted)
         bulk.results.append(result)
-        BulkAction.objects.filter(id=bulk.id).update(results=bulk.results)
+        bulk.params["writing"] = None
+        BulkAction.objects.filter(id=bulk.id).update(results=bulk.results, params=bulk.params)
     bulk.finished = timezone.now()
     BulkAction.objects.filter(id=bulk.id).update(finished=bulk.finished)
     return bulk
+
+
+def _bulk_writing(bulk: BulkAction, oktopost_id: str) -> None:
+    """Record the post about to be written, before its write."""
+    bulk.params["writing"] = oktopost_id
+    BulkAction.objects.filter(id=bulk.id).update(params=bulk.params)
+
+
+def _bulk_one(
+    bulk: BulkAction, oktopost_id: str, *, client: OktopostClient, interrupted: str | None
+) -> dict[str, object]:
+    post = Post.objects.filter(oktopost_id=oktopost_id).first()
+    try:
+        if bulk.kind == BulkAction.Kind.CANCEL:
+            if oktopost_id == interrupted and _gone(client, oktopost_id):
+                # The run before was stopped while cancelling this post, after Oktopost
+                # deleted it: done, not refused.
+                return {"post": oktopost_id, "ok": True, "message": "Cancelled"}
+            if post is None or post.deleted_at:
+                raise ServiceError("This post is no longer in Oktopost.")
+            post_cancel(user=bulk.user, post=post, expected_modified=None, bulk=bulk, client=client)
+            return {"post": oktopost_id, "ok": True, "message": "Cancelled"}
+        if post is None or post.deleted_at:
+            raise ServiceError("This post is no longer in Oktopost.")
+        planned = bulk.params.get("targets", {}).get(oktopost_id) or {}
+        if "error" in planned:
+            raise ServiceError(planned["error"])
+        if not planned:
+            raise ServiceError("This post was not in the mirror when the change was made.")
+        target = datetime.fromisoformat(planned["to"])
+        local = f"{as_local(target, bulk.user.zone):%a %d %b %Y %H:%M %Z}"
+        action = (
+            Activity.Action.BULK_SHIFT
+            if bulk.kind == BulkAction.Kind.SHIFT
+            else Activity.Action.BULK_MOVE
+        )
+        if post.start_at == target:
+            if oktopost_id == interrupted:
+                # The run before wrote it, then stopped before saying so.
+                record(
+                    user=bulk.user,
+                    action=action,
+                    outcome=Activity.Outcome.OK,
+                    post_id=oktopost_id,
+                    before={"start_at": planned["from"]},
+                    after={"start_at": planned["to"]},
+                    answer="Found at its new time after the worker making the change stopped",
+                    bulk=bulk,
+                )
+            return {"post": oktopost_id, "ok": True, "message": f"Now {local}"}
+        if post.start_at != datetime.fromisoformat(planned["from"]):
+            raise ServiceError(
+                "This post's time changed in Oktopost after the change was asked for, so it "
+                f"was left at {as_local(post.start_at, bulk.user.zone):%a %d %b %Y %H:%M %Z}."
+            )
+        post_update(
+            user=bulk.user,
+            post=post,
+            action=action,
+            expected_modified=None,
+            start_at=target,
+            bulk=bulk,
+            client=client,
+        )
+        return {"post": oktopost_id, "ok": True, "message": f"Now {local}"}
+    except ServiceError as exc:
+        return {"post": oktopost_id, "ok": False, "message": exc.message}
+
+
+def _gone(client: OktopostClient, oktopost_id: str) -> bool:
+    try:
+        client.post_get(oktopost_id)
+    except NotFound:
+        return True
+    except OktopostError:
+        return False
+    return False
