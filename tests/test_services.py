@@ -77,7 +77,9 @@ def test_a_500_on_create_is_never_retried_and_is_checked_by_the_next_sync(mirror
     assert creates(mirror) == 1
     entry = Activity.objects.get(action="create")
     assert entry.outcome == "checking"
-    Activity.objects.filter(id=entry.id).update(at=timezone.now() - timedelta(minutes=5))
+    # Once Oktopost can no longer act on it (docs/RELIABILITY.md), "not done" is sure.
+    long_ago = timezone.now() - settle.may_act_for() - timedelta(minutes=1)
+    Activity.objects.filter(id=entry.id).update(at=long_ago)
     sync.posts_sync()
     entry.refresh_from_db()
     assert entry.outcome == "not_done"
@@ -111,6 +113,48 @@ def test_a_timeout_after_oktopost_acted_creates_no_duplicate(mirror, editor, mon
     assert entry.outcome == "ok"
     created = Post.objects.get(oktopost_id=entry.post_oktopost_id)
     assert created.message_id == message.oktopost_id
+    assert creates(mirror) == 1
+
+
+def test_a_create_that_acts_late_is_never_called_not_done_nor_made_twice(
+    mirror, editor, monkeypatch, settings
+) -> None:
+    """Before: Oktopost created the post 150 s after our client gave up; the sync had
+    meanwhile settled the write as "not done", and the same form made a second post."""
+    message = Message.objects.filter(network="LinkedIn").first()
+    profile = two_linkedin_profiles()[0]
+    form = {
+        "user": editor,
+        "submit_key": "acts-late",
+        "message": message,
+        "profile_ids": [profile.oktopost_id],
+        "start_at": timezone.now() + timedelta(days=1),
+    }
+    settings.OKTOPOST_TIMEOUT = (3.05, 0.3)
+    # The write waits 1.5 s before Oktopost acts; the client gives up after 0.3 s.
+    mirror.control("POST", "faults", {"latency_ms": 1500})
+    with pytest.raises(services.BeingChecked):
+        services.post_compose(**form)
+    mirror.control("POST", "faults", {})
+    # By Oktopost's clock, it acts 150 s after the client gave up.
+    mirror.control("POST", "clock", {"advance_seconds": 150})
+    monkeypatch.setattr(settle, "SETTLE_AFTER", timedelta(0))
+    entry = Activity.objects.get(action="create")
+    if creates(mirror) == 0:
+        # A sync before Oktopost acted sees no post: that is no proof it never will.
+        sync.posts_sync()
+        entry.refresh_from_db()
+        assert entry.outcome == "checking"
+        with pytest.raises(services.BeingChecked):
+            services.post_compose(**form)
+    deadline = time.monotonic() + 5
+    while creates(mirror) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sync.posts_sync()
+    entry.refresh_from_db()
+    assert entry.outcome == "ok", entry.answer
+    post, created_now = services.post_compose(**form)
+    assert not created_now and post.oktopost_id == entry.post_oktopost_id
     assert creates(mirror) == 1
 
 

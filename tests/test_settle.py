@@ -11,6 +11,7 @@ from oktopost.client import OktopostClient
 from posts import mirror, sync
 from posts.connection import get_client
 from posts.models import Activity, Campaign, Message, Post
+from posts.sync import settle
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +42,9 @@ def lost(action: str, *, post: Post | None = None, at=None, **after: object) -> 
 
 
 def settled(client: OktopostClient, entry: Activity, *, count: int = 1) -> Activity:
-    # A sync that started well after every write of the test.
-    later = timezone.now() + timedelta(minutes=10)
+    # A sync that started well after every write of the test, and after Oktopost could
+    # still have acted on any of them.
+    later = timezone.now() + settle.may_act_for() + timedelta(minutes=1)
     assert sync.activities_settle(client, synced_since=later) == count
     entry.refresh_from_db()
     assert "Checked by the sync" in entry.answer
@@ -63,6 +65,24 @@ def test_a_lost_message_create_that_oktopost_made_is_ok_and_mirrored(client) -> 
 
     assert settled(client, entry).outcome == OK
     assert Message.objects.filter(oktopost_id=made.id).exists()
+
+
+def test_a_message_oktopost_made_minutes_late_is_ok_and_not_done_is_never_said_early(
+    client, oktopost
+) -> None:
+    """Before: a message the sandbox made 4 minutes after the lost answer (it was
+    frozen) was settled "did not create the message"."""
+    campaign = Campaign.objects.first()
+    entry = lost(Activity.Action.MESSAGE_CREATE, campaign=campaign.oktopost_id, text="Late")
+    # A sync before Oktopost acted leaves it open.
+    assert sync.activities_settle(client, synced_since=timezone.now()) == 0
+    entry.refresh_from_db()
+    assert entry.outcome == Activity.Outcome.CHECKING
+    oktopost.control("POST", "clock", {"advance_seconds": 4 * 60})
+    made = client.message_create(network="Twitter", campaign_id=campaign.oktopost_id, text="Late")
+    assert made.created > entry.at + timedelta(minutes=3)
+
+    assert settled(client, entry).outcome == OK
 
 
 def test_a_lost_message_create_that_oktopost_did_not_make_is_not_done(client) -> None:

@@ -1,11 +1,18 @@
 """Settling writes whose answer was lost: services record them as "being checked" (they
 are never retried, so nothing is done twice); a sync that started after them has read
-the post list, so the mirror now tells what Oktopost did."""
+the post list, so the mirror now tells what Oktopost did.
+
+A write whose answer was lost may still act later: Oktopost was seen to create a post
+150 s after our client gave up, and a message 4 minutes late. So what the mirror shows
+done settles a write at once, but "not done" is only said once `may_act_for()` has
+passed since the write; until then it stays "being checked", and the create form with
+the same one-time key waits for it (posts/services/submissions.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from oktopost.client import OktopostClient
@@ -18,7 +25,11 @@ SETTLE_PER_RUN = 20
 # A lost answer is recorded when the client gives up, up to a read timeout after Oktopost
 # made the object; allow for that and for clock skew, and little after.
 CREATED_BEFORE = timedelta(minutes=2)
-CREATED_AFTER = timedelta(seconds=30)
+
+
+def may_act_for() -> timedelta:
+    """How long after a lost answer Oktopost may still act (docs/RELIABILITY.md)."""
+    return timedelta(minutes=settings.OKTOPOST_WRITE_MAY_ACT_MINUTES)
 
 
 def activities_settle(client: OktopostClient, *, synced_since: datetime) -> int:
@@ -32,6 +43,8 @@ def activities_settle(client: OktopostClient, *, synced_since: datetime) -> int:
     # not a candidate for the next.
     for entry in pending[:SETTLE_PER_RUN]:
         outcome, answer, post_id = _settle(client, entry)
+        if outcome == Activity.Outcome.NOT_DONE and synced_since < entry.at + may_act_for():
+            continue  # it may still act: "being checked" until the window has passed
         if outcome:
             Activity.objects.filter(id=entry.id).update(
                 outcome=outcome,
@@ -80,7 +93,7 @@ def _settle_create(entry: Activity) -> tuple[str, str, str]:
         for post in Post.objects.filter(
             message_id=after.get("message"),
             created__gte=entry.at - CREATED_BEFORE,
-            created__lte=entry.at + CREATED_AFTER,
+            created__lte=entry.at + may_act_for(),
         ).exclude(oktopost_id__in=claimed)
         if set(post.credential_ids) == wanted
     ]
@@ -89,8 +102,8 @@ def _settle_create(entry: Activity) -> tuple[str, str, str]:
         action=Activity.Action.CREATE,
         outcome__in=(Activity.Outcome.CHECKING, Activity.Outcome.UNCLEAR),
         after__message=after.get("message"),
-        at__gte=entry.at - CREATED_BEFORE - CREATED_AFTER,
-        at__lte=entry.at + CREATED_BEFORE + CREATED_AFTER,
+        at__gte=entry.at - CREATED_BEFORE - may_act_for(),
+        at__lte=entry.at + CREATED_BEFORE + may_act_for(),
     ).exclude(id=entry.id)
     rivals_for_same = [r for r in rivals if set(r.after.get("profiles") or []) == wanted]
     if not candidates:
@@ -136,7 +149,7 @@ def _settle_message_create(client: OktopostClient, entry: Activity) -> tuple[str
         for message in listed.items
         if message.text == after.get("text")
         and message.created
-        and entry.at - CREATED_BEFORE <= message.created <= entry.at + CREATED_AFTER
+        and entry.at - CREATED_BEFORE <= message.created <= entry.at + may_act_for()
         and message.id not in claimed
     ]
     if not candidates:
