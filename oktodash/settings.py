@@ -198,6 +198,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ---------------------------------------------------
+# Every task has a hard time limit, this one unless it sets its own; the longest of
+# them (sync_posts) sets how long Redis waits before handing a dead worker's task out
+# again. The embedded broker does so within a second (oktodash/broker.py).
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 270
+LONGEST_TASK_SECONDS = 660
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
@@ -208,9 +214,10 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    # An unacknowledged task (its worker died) is delivered again after this; a
-    # countdown longer than it would be delivered twice, and none of ours come near.
-    _visibility = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+    # An unacknowledged task (its worker died) is delivered again after this. It must
+    # outlast the longest task (a task still running would run twice) and any countdown
+    # (delivered twice too); tests/test_tasks.py checks every task against it.
+    _visibility = env_int("CELERY_VISIBILITY_TIMEOUT", LONGEST_TASK_SECONDS + 60, minimum=1)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
         "visibility_timeout": _visibility,
         # Look for abandoned tasks about as often as they can become visible again.
