@@ -13,13 +13,13 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from django.conf import settings
+from oktodash.infra import media_folder
 
 _SAFE = re.compile(r"^[0-9A-Za-z._-]{1,80}$")
 
 
 def root() -> Path:
-    return Path(settings.VAR_DIR) / "media"
+    return media_folder()
 
 
 def uploads_dir() -> Path:

@@ -2,9 +2,10 @@
 
 import logging
 import os
+import time
 
-from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery import Celery, bootsteps
+from celery.signals import beat_init, before_task_publish, worker_init
 from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oktodash.settings")
@@ -42,3 +43,36 @@ def _say_when_the_queue_is_unreachable(sender, **kwargs) -> None:
             broker_name(),
             exc.__class__.__name__,
         )
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """The worker's main process notes it is alive every HEARTBEAT_EVERY seconds, on the
+    worker's own timer: /health/ says "no worker" when the notes stop."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs) -> None:
+        self.timer_ref = None
+
+    def start(self, worker) -> None:
+        from oktodash.heartbeat import HEARTBEAT_EVERY, worker_alive_note
+
+        worker_alive_note()
+        self.timer_ref = worker.timer.call_repeatedly(HEARTBEAT_EVERY, worker_alive_note)
+
+    def stop(self, worker) -> None:
+        if self.timer_ref is not None:
+            self.timer_ref.cancel()
+            self.timer_ref = None
+
+
+app.steps["worker"].add(Heartbeat)
+
+
+@before_task_publish.connect
+def _stamp_when_queued(headers=None, **kwargs) -> None:
+    """When each task was queued, so /health/ can tell how long the oldest has waited."""
+    from oktodash.heartbeat import SENT_HEADER
+
+    if headers is not None:
+        headers.setdefault(SENT_HEADER, time.time())

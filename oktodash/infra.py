@@ -7,10 +7,14 @@ for OUTAGE_MEMORY, so one refused call does not mean a probe on every later requ
 """
 
 import contextlib
+import errno
 import fcntl
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +38,22 @@ def cache_name() -> str:
     return _redis_where() if settings.REDIS_URL else "the file cache (var/cache)"
 
 
+def media_folder() -> Path:
+    """Uploaded files and cached thumbnails (attachments.storage)."""
+    return Path(settings.VAR_DIR) / "media"
+
+
+def media_probe() -> None:
+    """Raise OSError unless the media folder takes a new file and has room for uploads."""
+    folder = media_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+        pass
+    free = shutil.disk_usage(folder).free
+    if free < settings.MEDIA_MIN_FREE_MB * 1024 * 1024:
+        raise OSError(errno.ENOSPC, f"only {free // (1024 * 1024)} MB free", str(folder))
+
+
 def broker_name() -> str:
     return _redis_where() if settings.REDIS_URL else "the task queue folder (var/broker)"
 
@@ -52,6 +72,7 @@ def note_up(service: str) -> None:
 
 def outages() -> list[str]:
     """What is down right now, in words, for the status bar."""
+    _recheck()
     now = time.monotonic()
     words = {
         "cache": f"{cache_name()} cannot be reached: pages come straight from the database, "
@@ -61,6 +82,24 @@ def outages() -> list[str]:
     }
     down = [words[s] for s, at in sorted(_failed_at.items()) if now - at < OUTAGE_MEMORY]
     return [sentence[0].upper() + sentence[1:] for sentence in down]
+
+
+def _recheck() -> None:
+    """Look again at what was noted down before naming it: once Redis or the queue folder
+    is back, the first page after says so (the banner used to stay one page longer)."""
+    if "cache" in _failed_at:
+        cache_get("oktodash:probe")
+    if "broker" in _failed_at:
+        with contextlib.suppress(Exception):  # still down: it stays noted
+            broker_probe()
+            note_up("broker")
+
+
+def broker_probe() -> None:
+    from oktodash.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
 
 
 def _cache_call[T](call: Callable[[], T], default: T) -> T:

@@ -197,6 +197,9 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# /health/ says "degraded" when the media folder (VAR_DIR/media) has less room than this.
+MEDIA_MIN_FREE_MB = env_int("MEDIA_MIN_FREE_MB", 100, minimum=0)
+
 # --- Redis, cache and Celery ---------------------------------------------------
 # Every task has a hard time limit, this one unless it sets its own; the longest of
 # them (sync_posts) sets how long Redis waits before handing a dead worker's task out
@@ -205,14 +208,31 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 270
 LONGEST_TASK_SECONDS = 660
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "oktodash",
-        }
+
+
+def redis_cache(url: str) -> dict[str, object]:
+    """The cache on Redis at `url`. A pooled connection from before a Redis restart fails
+    on its first use: redis-py tries again at once on a fresh one, so the first page
+    after Redis is back does not report it down."""
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.retry import Retry
+
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "oktodash",
+        "OPTIONS": {
+            "retry": Retry(NoBackoff(), 1),
+            "retry_on_error": [RedisConnectionError],
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
     CELERY_BROKER_URL = REDIS_URL
     # An unacknowledged task (its worker died) is delivered again after this. It must
     # outlast the longest task (a task still running would run twice) and any countdown

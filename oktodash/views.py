@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from oktodash import infra
-from oktodash.celery import app as celery_app
+from oktodash.heartbeat import worker_problems
 from posts.connection import limiter_where
 from posts.status import sync_status
 
@@ -37,11 +37,6 @@ def _check(name: str, probe, where: str = "") -> dict[str, object]:
 def _probe_database() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-
-
-def _probe_broker() -> None:
-    with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
 
 
 def _probe_cache() -> None:
@@ -83,6 +78,14 @@ def _sync_report(*, detailed: bool) -> tuple[dict[str, object], list[str]]:
 _GENERIC = {"database": "The database", "cache": "The cache", "broker": "The task queue"}
 
 
+def _worker_problems() -> list[str]:
+    try:
+        return worker_problems()
+    except Exception as exc:  # the queue's backlog unreadable: say so, do not fail
+        log.warning("health: queue backlog unreadable: %s", exc.__class__.__name__)
+        return ["The task queue's backlog cannot be read."]
+
+
 @login_not_required
 @never_cache
 @require_GET
@@ -96,7 +99,7 @@ def health(request: HttpRequest) -> JsonResponse:
     checks = {
         "database": _check("database", _probe_database),
         "cache": _check("cache", _probe_cache, infra.cache_name()),
-        "broker": _check("broker", _probe_broker, infra.broker_name()),
+        "broker": _check("broker", infra.broker_probe, infra.broker_name()),
     }
     detailed = request.user.is_authenticated and request.user.has_role("viewer")
     problems = [
@@ -110,6 +113,15 @@ def health(request: HttpRequest) -> JsonResponse:
         sync, sync_problems = _sync_report(detailed=detailed)
         problems += sync_problems
     down = not all(check["ok"] for check in checks.values())
+    # Uploads and background work failing leave pages serving: "degraded", not down.
+    checks["media"] = _check("media", infra.media_probe, "the media folder")
+    if not checks["media"]["ok"]:
+        problems.append(
+            "The media folder cannot take files (full or read-only): uploads fail"
+            + (f" ({checks['media']['error']})." if detailed else ".")
+        )
+    if not down:
+        problems += _worker_problems()
     body: dict[str, object] = {
         "status": "down" if down else "degraded" if problems else "ok",
         **(checks if detailed else {k: {"ok": c["ok"]} for k, c in checks.items()}),
@@ -137,9 +149,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     Called while the exception is being handled, so sys.exc_info() names it. No request
     context: the failure may have come from a context processor."""
     exc = sys.exc_info()[1]
-    what = ""
+    what, why = "", "cannot be reached"
     if isinstance(exc, DatabaseError):
         what = "The database"
+    elif isinstance(exc, OSError) and _media_fails():
+        what, why = f"The media folder ({infra.media_folder()})", "is full or read-only"
     elif _is_cache_error(exc):
         # The shared API budget (OKTOPOST_LIMITER_URL) may live in another Redis than the
         # cache, or in one when the cache is a file: redis-py's error names its server.
@@ -150,9 +164,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
         name = budget if from_budget else infra.cache_name()
         what = name[0].upper() + name[1:]
     if what:
-        page = loader.get_template("503.html").render({"what": what})
+        page = loader.get_template("503.html").render({"what": what, "why": why})
         return HttpResponse(page, status=503, headers={"Retry-After": "30"})
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def _media_fails() -> bool:
+    try:
+        infra.media_probe()
+    except OSError:
+        return True
+    return False
 
 
 def _is_cache_error(exc: BaseException | None) -> bool:

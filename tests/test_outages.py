@@ -1,6 +1,7 @@
 """Redis, the file cache, the task queue or the database down: words, never a 500."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -8,15 +9,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import OperationalError, connection
 from django.test import Client
 from django.utils import timezone
 
 from oktodash import infra
 from oktodash.celery import app
+from oktodash.settings import redis_cache
 from posts.models import BulkAction, Post, SyncState
+from reports.tasks import stats_rollup_refresh
 from tests import factories as f
 from tests.conftest import PASSWORD
+from tests.fixtures_sandbox import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +169,9 @@ def test_a_recent_failure_alone_does_not_degrade_health(viewer_client: Client) -
         last_error_at=now - timedelta(minutes=1),
         last_error="ReadTimeout",
     )
+    from oktodash.heartbeat import worker_alive_note
+
+    worker_alive_note()  # as a running worker does
     body = client.get("/health/").json()
     assert body["status"] == "ok"
     assert body["sync"]["last_failure"] is not None
@@ -224,3 +232,77 @@ def test_a_write_while_only_the_budgets_redis_is_down_names_it(oktopost, setting
     )
     assert response.status_code == 503
     assert b"Redis at 127.0.0.1:1 cannot be reached" in response.content
+
+
+def test_the_banner_goes_with_the_first_page_after_the_cache_is_back(
+    cache_down: str, viewer_client: Client, settings, tmp_path
+) -> None:
+    """Before: the banner naming Redis stayed for one more page load after Redis was back."""
+    assert "cannot be reached" in viewer_client.get("/posts/").content.decode()
+    settings.REDIS_URL = ""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache-back"),
+        }
+    }
+    assert "cannot be reached" not in viewer_client.get("/posts/").content.decode()
+
+
+def _redis_server(port: int, folder) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if redis.Redis(port=port).ping():
+                return server
+        except redis.ConnectionError:
+            time.sleep(0.02)
+    server.kill()
+    pytest.fail("redis-server did not start")
+
+
+def test_the_banner_goes_with_the_first_page_after_redis_restarts(
+    viewer_client: Client, settings, tmp_path
+) -> None:
+    """Before: the first page after Redis came back used a connection from before, was
+    refused, and showed the banner naming Redis once more."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    settings.REDIS_URL = url
+    settings.CACHES = {"default": redis_cache(url)}
+    original = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url, app.conf.broker_transport_options = url, {"max_retries": 0}
+    app._pool = None
+    app.amqp._producer_pool = None
+    server = _redis_server(port, tmp_path)
+    try:
+        assert "cannot be reached" not in viewer_client.get("/posts/").content.decode()
+        server.terminate()
+        server.wait(10)
+        # A page queues work while Redis is down: the task queue is noted down too.
+        assert not infra.enqueue(stats_rollup_refresh)
+        assert "cannot be reached" in viewer_client.get("/posts/").content.decode()
+        server = _redis_server(port, tmp_path)
+        assert "cannot be reached" not in viewer_client.get("/posts/").content.decode()
+    finally:
+        server.kill()
+        server.wait(10)
+        app.conf.broker_url, app.conf.broker_transport_options = original
+        app._pool = None
+        app.amqp._producer_pool = None

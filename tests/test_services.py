@@ -315,6 +315,40 @@ def test_a_write_answered_with_an_error_page_is_not_called_a_timeout(mirror, edi
     assert "answered the write with an error (HTTP 500)" in words
 
 
+def test_a_garbled_answer_to_a_write_is_not_called_an_error_with_http_200(mirror, editor) -> None:
+    """Before: "Oktopost answered the write with an error (HTTP 200)"."""
+    posts = Post.objects.filter(status="pending", start_at__gt=timezone.now())[:2]
+    for post, fault in zip(posts, ("truncate", "garbage"), strict=True):
+        mirror.control("POST", "faults", {"next": ["slow:1", fault]})
+        with pytest.raises(services.BeingChecked) as caught:
+            services.post_reschedule(
+                user=editor,
+                post=post,
+                start_at=post.start_at + timedelta(hours=1),
+                expected_modified=post.modified,
+            )
+        words = caught.value.message
+        assert "HTTP 200" not in words
+        assert "could not be read (it came cut off or garbled)" in words
+
+
+def test_a_500_from_oktopost_is_told_in_words_not_its_raw_text(mirror, editor) -> None:
+    """Before: the page showed Oktopost's raw "Internal Server Error"."""
+    post = Post.objects.filter(status="pending", start_at__gt=timezone.now()).first()
+    mirror.control("POST", "faults", {"next": ["500"] * 6})  # the read, and its retries
+    with pytest.raises(services.ServiceError) as caught:
+        services.post_reschedule(
+            user=editor,
+            post=post,
+            start_at=post.start_at + timedelta(hours=1),
+            expected_modified=post.modified,
+        )
+    mirror.control("POST", "faults", {})
+    words = caught.value.message
+    assert "Internal Server Error" not in words
+    assert "Oktopost had a problem of its own (HTTP 500); nothing was changed." in words
+
+
 def test_the_same_form_after_a_settled_lost_create_answers_with_the_sync_decision(
     mirror, editor, monkeypatch
 ) -> None:

@@ -62,8 +62,10 @@ class BeingChecked(ServiceError):
 
 def lost_answer_words(exc: AmbiguousWriteError) -> str:
     """Why we cannot tell what Oktopost did, in the user's words."""
-    if exc.status:
+    if exc.status and exc.status >= 400:
         return f"Oktopost answered the write with an error (HTTP {exc.status}) after receiving it,"
+    if exc.status:
+        return "Oktopost's answer to the write could not be read (it came cut off or garbled),"
     if exc.timed_out:
         return "Oktopost did not answer in time,"
     return "Oktopost's answer was cut off,"
@@ -98,6 +100,12 @@ def words(exc: OktopostError) -> str:
         return (
             "Our share of the Oktopost API budget is busy for the moment; nothing was changed. "
             "Try again in a minute."
+        )
+    if exc.status and exc.status >= 500:
+        # Its text ("Internal Server Error") says nothing the user can act on.
+        return (
+            f"Oktopost had a problem of its own (HTTP {exc.status}); nothing was changed. "
+            "Try again in a few minutes."
         )
     if exc.messages:
         return " ".join(f"{v}" for v in exc.messages.values())
