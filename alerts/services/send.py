@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 
 # Seconds to wait after the 1st, 2nd, … failure; then hourly.
 BACKOFF = (30, 60, 120, 300, 600, 1800, 3600)
-# Tries before giving up: the backoff above, then hourly, about 19 hours in all. An alert
+# Tries before giving up: the backoff above, then hourly, about 18 hours in all. An alert
 # a day late tells nobody anything the bell did not; three days of hourly tries did.
 MAX_ATTEMPTS = 24
 # Tries that may have delivered (handed over, never answered): the first is followed by
