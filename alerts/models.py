@@ -1,6 +1,8 @@
 """Alerts: what went wrong once (Alert), who was told (Notification, the bell), and each
 grouped message sent by mail or webhook (Dispatch) with its attempts."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -156,7 +158,13 @@ class Webhook(models.Model):
 
 class Dispatch(models.Model):
     """One message (mail to one user, or one webhook post) listing one or more alerts,
-    or a summary/digest; sent by a worker, retried with backoff, never lost."""
+    or a summary/digest; sent by a worker, retried with backoff up to a bound.
+
+    Neither SMTP nor a webhook can say whether a message that got no answer arrived, so
+    a try is tracked in steps (`step`): claimed, then handed over (the mail's data or
+    the webhook's request went out), then answered. A try that ends between handing over
+    and the answer, by a timeout or because its worker died, is "maybe sent"; such a
+    message goes out once more at most (alerts/services/send.py)."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -165,7 +173,13 @@ class Dispatch(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", "Waiting"
         SENT = "sent", "Sent"
+        MAYBE = "maybe", "Maybe sent"
         FAILED = "failed", "Failed, kept"
+
+    class Step(models.TextChoices):
+        IDLE = "", "No try under way"
+        TRYING = "trying", "Being tried, nothing handed over yet"
+        HANDED = "handed", "Handed over, no answer yet"
 
     channel = models.CharField(max_length=8, choices=Channel.choices)
     user = models.ForeignKey(
@@ -180,12 +194,18 @@ class Dispatch(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()  # plain text; the webhook's "text"
     html = models.TextField(blank=True)
+    # The same on every try: the webhook's Idempotency-Key (and "idempotency_key" in its
+    # JSON), the mail's Message-ID. A receiver that keeps them can drop a second copy.
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     created = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(default=timezone.now, db_index=True)  # quiet hours, backoff
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True)  # the sender holding the claim
+    step = models.CharField(max_length=8, choices=Step.choices, default=Step.IDLE, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
+    maybe_sent = models.PositiveSmallIntegerField(default=0)  # tries that ended "maybe sent"
+    last_error = models.CharField(max_length=500, blank=True)  # the reason shown, or a note
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -197,15 +217,18 @@ class Dispatch(models.Model):
 
 
 class Attempt(models.Model):
-    """One try at sending a dispatch: sent, or failed with the reason (no secrets)."""
+    """One try at sending a dispatch: sent, maybe sent (handed over, never confirmed), or
+    failed with the reason (no secrets)."""
 
     dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="tries")
     at = models.DateTimeField(default=timezone.now)
     ok = models.BooleanField()
+    maybe = models.BooleanField(default=False)
     error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M}: {'sent' if self.ok else self.error}"
+        outcome = "sent" if self.ok else ("maybe sent: " if self.maybe else "") + self.error
+        return f"{self.at:%Y-%m-%d %H:%M}: {outcome}"

@@ -6,10 +6,20 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.models import EDITOR, VIEWER, User
-from alerts.models import POST_KINDS, Alert, Event, Mode, Notification, Preference, Scope
+from alerts.models import (
+    POST_KINDS,
+    Alert,
+    Dispatch,
+    Event,
+    Mode,
+    Notification,
+    Preference,
+    Scope,
+    Webhook,
+)
 from posts.models import (
     WAITING_STATUSES,
     Activity,
@@ -136,15 +146,29 @@ def bell_for(user: User) -> dict[str, object]:
     return {"unread": unread}
 
 
-def webhooks() -> QuerySet:
-    from alerts.models import Webhook
+@dataclass(frozen=True)
+class WebhookRow:
+    """A webhook on the admins' list, with its latest message when that one is not
+    plainly sent: waiting for a retry, maybe sent, or given up, with the reason."""
 
-    return Webhook.objects.order_by("name", "id")
+    hook: Webhook
+    trouble: Dispatch | None
+
+
+def webhooks() -> list[WebhookRow]:
+    latest = Subquery(
+        Dispatch.objects.filter(webhook=OuterRef("pk")).order_by("-created", "-id").values("id")[:1]
+    )
+    hooks = list(Webhook.objects.order_by("name", "id").annotate(latest_id=latest))
+    troubles = {
+        d.webhook_id: d
+        for d in Dispatch.objects.filter(id__in=[h.latest_id for h in hooks if h.latest_id])
+        if d.state != Dispatch.State.SENT and (d.attempts or d.state != Dispatch.State.PENDING)
+    }
+    return [WebhookRow(h, troubles.get(h.id)) for h in hooks]
 
 
 def deliveries_for(user: User, *, limit: int = 20) -> QuerySet:
-    from alerts.models import Dispatch
-
     return Dispatch.objects.filter(user=user).order_by("-created", "-id")[:limit]
 
 

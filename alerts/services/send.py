@@ -1,18 +1,44 @@
 """Sending on the worker: mail through Django's mail framework, webhooks as one JSON POST;
-every try recorded; failures retried with backoff; nothing dropped. Secrets (the SMTP
-password, the webhook URL) never go into an error, a page or a log."""
+every try recorded; failures retried with backoff, a bounded number of times, the reason
+shown. Secrets (the SMTP password, the webhook URL) never go into an error, a page or a
+log.
 
+At most once where the channel cannot say. Neither SMTP nor a webhook tells whether a
+message that got no answer arrived: a mail server that has the whole message may still
+deliver it though its "250" comes after our timeout (RFC 1047; RFC 5321 §4.5.3.2.6, which
+is why it advises waiting 10 minutes for that answer), and a webhook can act and then
+hang. So a try goes in steps, each recorded before the next: claimed (`Dispatch.step`
+"trying"), handed over ("handed": the mail's data, or the webhook's request, is about to
+go out), answered. A try that ends after handing over and before the answer is "maybe
+sent"; the message then goes out once more at most (a mail whose worker died after
+handing it over, not at all: the server has every byte and nothing says it failed), and
+the page says so. One that ends before handing over was not sent, and is retried.
+
+A claim lasts longer than the slowest send the timeouts allow, so no second sender
+starts while a first may still be sending; and handing over is a conditional write on
+the claim, so a sender that outlasted its claim anyway stops before sending rather than
+send a second copy."""
+
+import email.policy
 import logging
+import re
 import smtplib
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core import mail
 from django.core.mail import EmailMessage
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.timesince import timesince
+from urllib3.exceptions import ConnectTimeoutError
 
 from accounts.models import User
 from alerts.models import Alert, Attempt, Dispatch, Kind, Notification, Preference, Webhook
@@ -26,20 +52,70 @@ from posts.services.common import enqueue
 
 log = logging.getLogger(__name__)
 
-# Seconds to wait after the 1st, 2nd, … failure; then hourly, for about three days.
+# Seconds to wait after the 1st, 2nd, … failure; then hourly.
 BACKOFF = (30, 60, 120, 300, 600, 1800, 3600)
-MAX_ATTEMPTS = 80
+# Tries before giving up: the backoff above, then hourly, about 18 hours in all. An alert
+# a day late tells nobody anything the bell did not; three days of hourly tries did.
+MAX_ATTEMPTS = 24
+# Tries that may have delivered (handed over, never answered): the first is followed by
+# one more try at most, so a message comes twice at most, never once per retry.
+MAYBE_LIMIT = 2
 WEBHOOK_DISABLE_AFTER = 3  # 4xx answers in a row
-WEBHOOK_TIMEOUT = (3.05, 10)
-CLAIM_FOR = timedelta(minutes=2)
+WEBHOOK_TIMEOUT = (3.05, 10)  # connect, then each read
+# The slowest send the timeouts allow, each step waiting its full timeout. SMTP: the
+# connection, the greeting, EHLO, STARTTLS, its handshake, EHLO again, AUTH (LOGIN takes
+# three), MAIL, DATA, the message itself, the final answer and QUIT, plus one RCPT per
+# recipient. A webhook: a connection to each address a name resolves to (a few), the
+# request, the answer's head and its body.
+SMTP_STEPS = 14
+WEBHOOK_ADDRESSES = 4
+WEBHOOK_READS = 3
+# On top of that: name lookups, the database writes between steps, a busy machine.
+CLAIM_SLACK = timedelta(seconds=60)
 
 
 class SendError(Exception):
-    def __init__(self, words: str, *, permanent: bool = False, client_error: bool = False):
+    """A try that did not end in "sent". `maybe`: it ended after the message was handed
+    over, so it may have arrived; `final`: not to be tried again whatever the counts."""
+
+    def __init__(
+        self,
+        words: str,
+        *,
+        permanent: bool = False,
+        client_error: bool = False,
+        maybe: bool = False,
+        final: bool = False,
+    ):
         super().__init__(words)
         self.words = words
         self.permanent = permanent
         self.client_error = client_error
+        self.maybe = maybe
+        self.final = final
+
+
+class Overtaken(Exception):
+    """Another sender claimed the dispatch: this one stops, sends nothing, records nothing."""
+
+
+def mail_timeout() -> float:
+    """Seconds the mail backend waits at each step (MAILERS' timeout, set from EMAIL_TIMEOUT)."""
+    options = getattr(settings, "MAILERS", {}).get("default", {}).get("OPTIONS", {})
+    return float(options.get("timeout") or getattr(settings, "EMAIL_TIMEOUT_SECONDS", 10))
+
+
+def claim_for(channel: str, *, recipients: int = 1) -> timedelta:
+    """How long a sender holds a dispatch: past the slowest send its timeouts allow, so
+    that nobody takes over a send that may still be running. (A socket timeout bounds
+    each step, not the whole: a server that answers a byte at a time could go on longer;
+    handing over checks the claim, so even then no second copy goes out.)"""
+    if channel == Dispatch.Channel.EMAIL:
+        worst = (SMTP_STEPS + recipients) * mail_timeout()
+    else:
+        connect, read = WEBHOOK_TIMEOUT
+        worst = WEBHOOK_ADDRESSES * connect + WEBHOOK_READS * read
+    return timedelta(seconds=worst) + CLAIM_SLACK
 
 
 def email_address(user: User, pref: Preference) -> str:
@@ -98,66 +174,170 @@ def dispatches_send_due(*, now: datetime | None = None, limit: int = 100) -> int
 def dispatch_send(*, dispatch_id: int, now: datetime | None = None) -> bool:
     """Claim the dispatch (a conditional UPDATE: one sender wins), try once, record it."""
     now = now or timezone.now()
+    channel = Dispatch.objects.filter(id=dispatch_id).values_list("channel", flat=True).first()
+    if channel is None:
+        return False
+    token = uuid.uuid4()
     claimed = (
         Dispatch.objects.filter(id=dispatch_id, state=Dispatch.State.PENDING, due_at__lte=now)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + CLAIM_FOR)
+        # From the real clock too: in a long batch `now` is when the batch began.
+        .update(claimed_until=max(now, timezone.now()) + claim_for(channel), claim=token)
     )
     if not claimed:
         return False
     dispatch = Dispatch.objects.select_related("user", "webhook").get(id=dispatch_id)
+    if dispatch.step:
+        # The sender before this one stopped (its worker died) in the middle of a try.
+        _failed(dispatch, _stopped(dispatch), now, token)
+        return False
+    _mine(dispatch.id, token).update(step=Dispatch.Step.TRYING)
     try:
         if dispatch.channel == Dispatch.Channel.EMAIL:
-            _send_email(dispatch)
+            _send_email(dispatch, token)
         else:
-            _send_webhook(dispatch)
+            _send_webhook(dispatch, token)
+    except Overtaken:
+        log.warning("alerts: dispatch %s was claimed by another sender; not sent here", dispatch.id)
+        return False
     except SendError as exc:
-        _failed(dispatch, exc, now)
+        _failed(dispatch, exc, now, token)
         return False
     except Exception as exc:  # a bug or a library's surprise: recorded and backed off,
         # never left claimed with no try counted (which retried it every 2 minutes forever)
         log.exception("alerts: %s dispatch %s raised", dispatch.channel, dispatch.id)
-        _failed(dispatch, SendError(f"unexpected error ({type(exc).__name__})"), now)
+        words = f"unexpected error ({type(exc).__name__})"
+        handed = _mine(dispatch.id, token).filter(step=Dispatch.Step.HANDED).exists()
+        _failed(dispatch, SendError(words, maybe=handed), now, token)
         return False
+    # Sent after an earlier try that may have arrived too: the page says it may be twice.
+    note = _maybe_twice(dispatch) if dispatch.maybe_sent else ""
     with transaction.atomic():
-        Attempt.objects.create(dispatch=dispatch, at=now, ok=True)
-        Dispatch.objects.filter(id=dispatch.id).update(
+        if not _mine(dispatch.id, token).update(
             state=Dispatch.State.SENT,
             sent_at=timezone.now(),
             attempts=F("attempts") + 1,
             claimed_until=None,
-            last_error="",
-        )
+            claim=None,
+            step=Dispatch.Step.IDLE,
+            last_error=note,
+        ):
+            log.warning("alerts: dispatch %s was sent after its claim ran out", dispatch.id)
+            return True
+        Attempt.objects.create(dispatch=dispatch, at=now, ok=True)
         if dispatch.webhook_id:
             Webhook.objects.filter(id=dispatch.webhook_id).update(client_errors=0)
     return True
 
 
-def _failed(dispatch: Dispatch, exc: SendError, now: datetime) -> None:
+def _mine(dispatch_id: int, token: uuid.UUID) -> QuerySet[Dispatch]:
+    """The dispatch while this sender still holds its claim: every write of a try goes
+    through it, so a sender that was overtaken changes nothing."""
+    return Dispatch.objects.filter(id=dispatch_id, claim=token)
+
+
+def _hand_over(dispatch_id: int, token: uuid.UUID) -> None:
+    """Recorded before the message goes out, and only while the claim is still ours."""
+    if not _mine(dispatch_id, token).update(step=Dispatch.Step.HANDED):
+        raise Overtaken
+
+
+def _stopped(dispatch: Dispatch) -> SendError:
+    """What a try whose sender stopped half-way amounts to, from the step it recorded."""
+    if dispatch.step != Dispatch.Step.HANDED:
+        return SendError("our worker stopped before the message went out: not sent")
+    if dispatch.channel == Dispatch.Channel.EMAIL:
+        # The server has every byte from a sender that died: nothing says it failed,
+        # and it almost surely delivered. Sending again would be the second copy.
+        return SendError(
+            "our worker stopped while sending it, after the mail server had taken the "
+            "message and before it confirmed it, so it has probably arrived. Not sent "
+            "again, so it comes at most once; the alert is in your bell",
+            maybe=True,
+            final=True,
+        )
+    # A webhook sends its delivery id: a receiver that keeps them drops the copy.
+    return SendError(
+        "our worker stopped while posting it, before the receiver answered, so it may have arrived",
+        maybe=True,
+    )
+
+
+def _maybe_twice(dispatch: Dispatch) -> str:
+    if dispatch.channel == Dispatch.Channel.EMAIL:
+        return (
+            "an earlier try was taken by the mail server without a confirmation, so it "
+            "may have arrived twice"
+        )
+    return (
+        "an earlier try got no answer, so it may have arrived twice (with the same "
+        f"delivery id, {dispatch.key})"
+    )
+
+
+def _failed(dispatch: Dispatch, exc: SendError, now: datetime, token: uuid.UUID) -> None:
     attempts = dispatch.attempts + 1
-    give_up = exc.permanent or attempts >= MAX_ATTEMPTS
+    maybe_sent = dispatch.maybe_sent + exc.maybe
+    if exc.maybe and (exc.final or maybe_sent >= MAYBE_LIMIT or attempts >= MAX_ATTEMPTS):
+        state = Dispatch.State.MAYBE
+        if exc.final:
+            words = exc.words
+        elif maybe_sent > 1:
+            words = f"{exc.words}. That was the second such try: not tried again"
+        else:
+            words = f"{exc.words}. Tried {attempts} times: not tried again"
+    elif exc.maybe:
+        state = Dispatch.State.PENDING
+        again = "once more at most, so it may come twice"
+        if dispatch.channel == Dispatch.Channel.WEBHOOK:
+            again += (
+                f" (with the same delivery id, {dispatch.key}, for the receiver to drop the copy)"
+            )
+        words = f"{exc.words}. It is tried {again}"
+    elif exc.permanent or attempts >= MAX_ATTEMPTS:
+        # Given up: a message an earlier try may have delivered stays "maybe sent".
+        state = Dispatch.State.MAYBE if maybe_sent else Dispatch.State.FAILED
+        words = exc.words
+        if not exc.permanent:
+            span = timesince(dispatch.created, now, depth=1)
+            words = f"gave up after {attempts} tries over {span}; the last: {exc.words}"
+        if maybe_sent:
+            words = f"an earlier try may have arrived; {words}"
+    else:
+        state = Dispatch.State.PENDING
+        words = exc.words
+        if maybe_sent:
+            words += "; an earlier try may have arrived, and it is tried once more at most"
     wait = BACKOFF[min(attempts, len(BACKOFF)) - 1]
     log.warning(
-        "alerts: %s dispatch %s failed (try %s): %s",
+        "alerts: %s dispatch %s failed (try %s%s): %s",
         dispatch.channel,
         dispatch.id,
         attempts,
+        ", maybe sent" if exc.maybe else "",
         exc.words,
     )
     with transaction.atomic():
-        Attempt.objects.create(dispatch=dispatch, at=now, ok=False, error=exc.words[:500])
-        Dispatch.objects.filter(id=dispatch.id).update(
-            state=Dispatch.State.FAILED if give_up else Dispatch.State.PENDING,
+        if not _mine(dispatch.id, token).update(
+            state=state,
             attempts=attempts,
-            last_error=exc.words[:500],
+            maybe_sent=maybe_sent,
+            last_error=words[:500],
             due_at=now + timedelta(seconds=wait),
             claimed_until=None,
+            claim=None,
+            step=Dispatch.Step.IDLE,
+        ):
+            log.warning("alerts: dispatch %s failed after its claim ran out", dispatch.id)
+            return
+        Attempt.objects.create(
+            dispatch=dispatch, at=now, ok=False, maybe=exc.maybe, error=exc.words[:500]
         )
         if exc.client_error and dispatch.webhook_id:
             _webhook_client_error(dispatch.webhook_id, exc.words, now)
 
 
-def _send_email(dispatch: Dispatch) -> None:
+def _send_email(dispatch: Dispatch, token: uuid.UUID) -> None:
     pref = Preference.objects.filter(user=dispatch.user).first() or Preference(user=dispatch.user)
     if dispatch.kind == "confirm":
         # The one message that goes to an address not verified yet: its confirmation,
@@ -169,11 +349,14 @@ def _send_email(dispatch: Dispatch) -> None:
         to = email_address(dispatch.user, pref)
     if not to:
         raise SendError("the user has no email address", permanent=True)
+    domain = urlsplit(settings.SITE_URL).hostname or "oktodash"
     message = EmailMessage(
         subject=dispatch.subject,
         body=dispatch.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
+        # The same on every try: mail programs that keep Message-IDs show one copy.
+        headers={"Message-ID": f"<{dispatch.key}@{domain}>"},
     )
     try:
         # Built first, so a header that cannot be sent fails here, before a mail file
@@ -182,8 +365,15 @@ def _send_email(dispatch: Dispatch) -> None:
     except ValueError as exc:  # BadHeaderError: a line break in a header
         words = f"a header has a line break, so it cannot be sent ({type(exc).__name__})"
         raise SendError(f"the message is not sent: {words}", permanent=True) from None
+    backend = mail.mailers.default
     try:
-        message.send(fail_silently=False)
+        if isinstance(backend, SMTPBackend):
+            _smtp_send(backend, message, lambda: _hand_over(dispatch.id, token))
+        else:  # files, the console, memory: nothing between us and the result
+            _hand_over(dispatch.id, token)
+            backend.send_messages([message])
+    except _NoAnswer as exc:
+        raise SendError(exc.words, maybe=True) from None
     except smtplib.SMTPRecipientsRefused:
         raise SendError(f"the mail server refused the address {to}", permanent=True) from None
     except smtplib.SMTPAuthenticationError as exc:
@@ -195,17 +385,71 @@ def _send_email(dispatch: Dispatch) -> None:
         raise SendError(f"the mail server could not be reached ({type(exc).__name__})") from None
 
 
-def _send_webhook(dispatch: Dispatch) -> None:
+class _NoAnswer(Exception):
+    def __init__(self, words: str):
+        super().__init__(words)
+        self.words = words
+
+
+def _smtp_send(backend: SMTPBackend, message: EmailMessage, hand_over: Callable[[], None]) -> None:
+    """What Django's SMTP backend does for one message, one command at a time, so that a
+    failure is known to fall before the message went over (not sent) or after it, while
+    the server's answer was awaited (`_NoAnswer`: maybe sent)."""
+    try:
+        backend.open()
+        conn = backend.connection
+        sender = backend.prep_address(message.from_email)
+        content = message.message(policy=email.policy.SMTP).as_bytes()
+        conn.ehlo_or_helo_if_needed()
+        code, reply = conn.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        for address in message.recipients():
+            address = backend.prep_address(address)
+            code, reply = conn.rcpt(address)
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
+        code, reply = conn.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        hand_over()
+        # RFC 5321 §4.5.2: a line starting with a dot gets a second one; then <CRLF>.<CRLF>.
+        data = re.sub(rb"(?m)^\.", b"..", content)
+        data += (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n"
+        try:
+            conn.send(data)
+            code, reply = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            if isinstance(exc.__context__, TimeoutError) or isinstance(exc, TimeoutError):
+                why = f"did not confirm it within {mail_timeout():g} s"
+            else:
+                why = "closed the connection before confirming it"
+            raise _NoAnswer(
+                f"the mail server took the message but {why}, so it may have arrived"
+            ) from None
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+    finally:
+        with suppress(Exception):  # the message's fate is known; QUIT changes nothing
+            backend.close()
+
+
+def _send_webhook(dispatch: Dispatch, token: uuid.UUID) -> None:
     hook = dispatch.webhook
     if hook is None or not hook.enabled:
         raise SendError("the webhook is disabled", permanent=True)
     policy = webhook_policy()
+    key = str(dispatch.key)
     try:
         outbound.check_url(hook.url, policy)
         with outbound.session(policy) as client:
+            _hand_over(dispatch.id, token)
             answer = client.post(
                 hook.url,
-                json={"text": dispatch.body},
+                # Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-header) and the
+                # same id in the body: the same on every try of this message.
+                json={"text": dispatch.body, "idempotency_key": key},
+                headers={"Idempotency-Key": key},
                 timeout=WEBHOOK_TIMEOUT,
                 allow_redirects=False,
             )
@@ -214,7 +458,16 @@ def _send_webhook(dispatch: Dispatch) -> None:
         raise SendError(f"not sent: {exc}", permanent=True) from None
     except requests.RequestException as exc:
         # requests puts the URL (the secret) in its messages: only the kind and host.
-        raise SendError(f"{type(exc).__name__} while posting to {hook.host}") from None
+        if _never_connected(exc):
+            raise SendError(f"{type(exc).__name__} while posting to {hook.host}") from None
+        if isinstance(exc, requests.ReadTimeout):
+            why = f"did not answer within {WEBHOOK_TIMEOUT[1]:g} s"
+        else:
+            why = "closed the connection without answering"
+        raise SendError(
+            f"{type(exc).__name__}: {hook.host} took the message but {why}, so it may have arrived",
+            maybe=True,
+        ) from None
     if 200 <= answer.status_code < 300:
         return
     client_error = 400 <= answer.status_code < 500 and answer.status_code not in (408, 429)
@@ -223,6 +476,17 @@ def _send_webhook(dispatch: Dispatch) -> None:
         # An internal service's status codes are nobody's business on this page.
         raise SendError(f"{hook.host} did not accept the message", client_error=client_error)
     raise SendError(f"{hook.host} answered HTTP {answer.status_code}", client_error=client_error)
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the receiver: no connection was made
+    (refused, unresolvable, timed out connecting, TLS failed) or it was never built."""
+    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError)):
+        return True
+    if not isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return not isinstance(exc, requests.exceptions.ChunkedEncodingError)
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ConnectTimeoutError)
 
 
 def _webhook_client_error(webhook_id: int, words: str, now: datetime) -> None:
