@@ -16,8 +16,9 @@ import pytest
 import requests
 
 from oktodash import __version__
-from oktopost.client import BASE_URLS, DEFAULT_USER_AGENT, OktopostClient
+from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, PermanentError
+from oktopost.transport import BASE_URLS, DEFAULT_USER_AGENT
 from oktopost.types import Post
 from posts.connection import get_client
 
