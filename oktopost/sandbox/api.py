@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from oktopost.sandbox import content
+from oktopost.demo import content
 from oktopost.sandbox import media as files
 from oktopost.sandbox.world import (
     FILTER_FIELDS,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from oktopost.sandbox import DEMO_ACCOUNT_ID, DEMO_API_KEY
+from oktopost.demo import DEMO_ACCOUNT_ID, DEMO_API_KEY, SANDBOX_PORT
 from oktopost.sandbox import media as files
 from oktopost.sandbox.api import Api
 from oktopost.sandbox.faults import AFTER, GARBAGE, HTML_502, Faults
@@ -744,7 +744,9 @@ class SandboxHandle:
         self.sandbox.save()
 
 
-def serve(config: SandboxConfig, *, host: str = "127.0.0.1", port: int = 8765) -> SandboxHandle:
+def serve(
+    config: SandboxConfig, *, host: str = "127.0.0.1", port: int = SANDBOX_PORT
+) -> SandboxHandle:
     """Bind and serve on background threads; the caller decides how to wait and stop."""
     sandbox = Sandbox(config)
     server = SandboxHTTPServer((host, port), sandbox)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from oktopost.sandbox import content
+from oktopost.demo import content
 
 DAY = 86_400
 
