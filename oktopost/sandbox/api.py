@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from oktopost.demo import content
 from oktopost.sandbox import media as files
-from oktopost.sandbox.world import (
+from oktopost.sandbox.records import (
     FILTER_FIELDS,
     ORDER_FIELDS,
     SENT,
@@ -24,10 +24,10 @@ from oktopost.sandbox.world import (
     Message,
     Post,
     Postlog,
-    World,
     fmt,
     parse_datetime,
 )
+from oktopost.sandbox.world import World
 
 Params = dict[str, str]
 Payload = dict[str, Any]

@@ -24,18 +24,20 @@ from oktopost.demo import DEMO_ACCOUNT_ID, DEMO_API_KEY, SANDBOX_PORT
 from oktopost.sandbox import media as files
 from oktopost.sandbox.api import Api
 from oktopost.sandbox.faults import AFTER, GARBAGE, HTML_502, Faults
+from oktopost.sandbox.generate import generate
 from oktopost.sandbox.limits import LimitSettings, RateLimiter
-from oktopost.sandbox.world import (
+from oktopost.sandbox.persist import from_state, to_state
+from oktopost.sandbox.records import (
     ORDER_FIELDS,
     SENT,
     SOURCES,
     STATUSES,
     ApiError,
     Post,
-    World,
     fmt,
     parse_datetime,
 )
+from oktopost.sandbox.world import World
 
 JSON_TYPE = "application/json; charset=utf-8"
 RECENT_CALLS = 2000
@@ -193,12 +195,12 @@ class Sandbox:
         path = self.config.state_path
         if path and Path(path).exists():
             with open(path, encoding="utf-8") as handle:
-                return World.from_state(json.load(handle))
+                return from_state(json.load(handle))
         return self._generate()
 
     def _generate(self, now: float | None = None) -> World:
         """A new world; at `now` (a Unix time) when given, its clock running from there."""
-        world = World.generate(
+        world = generate(
             seed=self.config.seed,
             posts=self.config.posts,
             account_id=self.config.account_id,
@@ -228,7 +230,7 @@ class Sandbox:
             if self.world.version == self.saved_version:
                 return False
             version = self.world.version
-            data = json.dumps(self.world.to_state(), separators=(",", ":"))
+            data = json.dumps(to_state(self.world), separators=(",", ":"))
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
