@@ -11,15 +11,14 @@ and loads one.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from typing import Any
 
 from oktopost.demo import content
+from oktopost.sandbox.engagement import POSTLOG_EXTRA_STAT_KEYS, STAT_KEYS, ceilings, grown
 from oktopost.sandbox.records import (
-    DAY,
     FILTER_FIELDS,
     ORDER_FIELDS,
     SCHEDULED,
@@ -34,10 +33,6 @@ from oktopost.sandbox.records import (
 # Above this many changed rows a full re-sort beats one insort per row.
 BULK_REINDEX = 256
 COUNTERS = ("post", "message", "postlog", "link", "media", "upload", "comment")
-
-STAT_KEYS = ("LinkClicks", "Conversions", "Comments", "Likes", "Shares", "ImpressionsAdded")
-POSTLOG_EXTRA_STAT_KEYS = ("MediaClicksAdded", "DetailExpandsAdded", "UserFollowsAdded")
-IMPRESSION_FACTOR = {"Twitter": 2.0, "LinkedIn": 3.0, "Facebook": 1.5, "Instagram": 2.0}
 
 
 class World:
@@ -273,30 +268,9 @@ class World:
             return dict.fromkeys(keys, 0)
         caps = self._stat_caps.get(log.id)
         if caps is None:
-            caps = self._stat_caps[log.id] = self._caps(log)
-        grown = 1.0 - math.exp(-max(0, now - log.created) / caps["tau"])
-        return {key: int(caps[key] * grown) for key in keys}
-
-    def _caps(self, log: Postlog) -> dict[str, float]:
-        """What each counter tends to; derived from the ids so every run agrees."""
-        d = self.digest("stats", log.post_id, log.credential_id)
-        impressions = (150 + d % 4000) * IMPRESSION_FACTOR.get(log.network, 1.0)
-        clicks = impressions * (5 + (d >> 12) % 40) / 1000
-        likes = impressions * (5 + (d >> 20) % 45) / 1000
-        caps = {
-            "LinkClicks": clicks,
-            "Conversions": clicks * ((d >> 28) % 12) / 100,
-            "Comments": likes * ((d >> 34) % 25) / 100,
-            "Likes": likes,
-            "Shares": likes * ((d >> 40) % 30) / 100,
-            "ImpressionsAdded": impressions,
-            "MediaClicksAdded": impressions * ((d >> 46) % 20) / 1000,
-            "DetailExpandsAdded": impressions * ((d >> 52) % 30) / 1000,
-            "UserFollowsAdded": impressions * ((d >> 58) % 5) / 1000,
-        }
-        # Time constant of the growth: most engagement lands within hours to days.
-        caps["tau"] = 3 * 3600 + (d >> 64) % (3 * DAY)
-        return caps
+            digest = self.digest("stats", log.post_id, log.credential_id)
+            caps = self._stat_caps[log.id] = ceilings(digest, log.network)
+        return grown(caps, now - log.created, keys)
 
     def post_stats(self, post: Post, now: int) -> dict[str, int]:
         total = dict.fromkeys(STAT_KEYS, 0)
