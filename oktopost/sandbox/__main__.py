@@ -52,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # Imported here so `--help` stays instant and the package __init__ stays light.
-    from oktopost.sandbox.server import SandboxConfig, serve
+    from oktopost.sandbox.app import SandboxConfig
+    from oktopost.sandbox.server import serve
 
     try:
         config = SandboxConfig(
