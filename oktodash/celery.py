@@ -2,6 +2,7 @@
 
 import logging
 import os
+from urllib.parse import urlsplit
 
 from celery import Celery
 from celery.signals import beat_init, worker_init
@@ -41,4 +42,20 @@ def _say_when_the_queue_is_unreachable(sender, **kwargs) -> None:
             "queue is back, and keeps trying to connect.",
             broker_name(),
             exc.__class__.__name__,
+        )
+
+
+@worker_init.connect
+def _say_when_oktopost_is_the_sandbox(sender, **kwargs) -> None:
+    """Without Oktopost credentials, settings fall back to the local sandbox. Say so once,
+    in the process that calls Oktopost, so a deployment missing its key does not pass for
+    one that works. The address is shown without any user or password in it."""
+    from django.conf import settings
+
+    if settings.OKTOPOST_SANDBOX:
+        parts = urlsplit(settings.OKTOPOST_BASE_URL)
+        where = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        log.warning(
+            "No OKTOPOST_ACCOUNT_ID/OKTOPOST_API_KEY: using the local Oktopost sandbox at %s",
+            where,
         )
