@@ -24,7 +24,19 @@ from posts.connection import get_client
 
 # What the Oktopost boundary must never import: it has to work (and be testable) without
 # Django settings, and the project depends on it, never the other way round.
-PROJECT_PACKAGES = frozenset({"django", "oktodash", "posts", "accounts"})
+PROJECT_PACKAGES = frozenset(
+    {
+        "django",
+        "oktodash",
+        "accounts",
+        "posts",
+        "reports",
+        "sharing",
+        "alerts",
+        "planner",
+        "attachments",
+    }
+)
 OKTOPOST_PACKAGE = Path(__file__).resolve().parent.parent / "oktopost"
 
 IMPORT_EVERY_MODULE = f"""
