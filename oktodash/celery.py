@@ -3,6 +3,7 @@
 import logging
 import os
 import time
+from urllib.parse import urlsplit
 
 from celery import Celery, bootsteps
 from celery.signals import beat_init, before_task_publish, worker_init
@@ -76,3 +77,19 @@ def _stamp_when_queued(headers=None, **kwargs) -> None:
 
     if headers is not None:
         headers.setdefault(SENT_HEADER, time.time())
+
+
+@worker_init.connect
+def _say_when_oktopost_is_the_sandbox(sender, **kwargs) -> None:
+    """Without Oktopost credentials, settings fall back to the local sandbox. Say so once,
+    in the process that calls Oktopost, so a deployment missing its key does not pass for
+    one that works. The address is shown without any user or password in it."""
+    from django.conf import settings
+
+    if settings.OKTOPOST_SANDBOX:
+        parts = urlsplit(settings.OKTOPOST_BASE_URL)
+        where = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        log.warning(
+            "No OKTOPOST_ACCOUNT_ID/OKTOPOST_API_KEY: using the local Oktopost sandbox at %s",
+            where,
+        )

@@ -361,12 +361,13 @@ if bool(OKTOPOST_ACCOUNT_ID) != bool(OKTOPOST_API_KEY):
 # Without credentials we talk to the local sandbox with its demo account.
 OKTOPOST_SANDBOX = not OKTOPOST_ACCOUNT_ID
 if OKTOPOST_SANDBOX:
-    from oktopost.sandbox import DEMO_ACCOUNT_ID, DEMO_API_KEY
+    # Not `oktopost.sandbox`: the product never imports the sandbox, it only starts it.
+    from oktopost import demo
 
-    OKTOPOST_ACCOUNT_ID = DEMO_ACCOUNT_ID
-    OKTOPOST_API_KEY = DEMO_API_KEY
+    OKTOPOST_ACCOUNT_ID = demo.DEMO_ACCOUNT_ID
+    OKTOPOST_API_KEY = demo.DEMO_API_KEY
     # The Procfile's sandbox line listens on SANDBOX_PORT too, so the two follow each other.
-    SANDBOX_PORT = env_int("SANDBOX_PORT", 8765, minimum=1)
+    SANDBOX_PORT = env_int("SANDBOX_PORT", demo.SANDBOX_PORT, minimum=1)
     OKTOPOST_BASE_URL = OKTOPOST_BASE_URL or env_url(
         "OKTOPOST_SANDBOX_URL", ("http",), f"http://127.0.0.1:{SANDBOX_PORT}/v2"
     )

@@ -4,7 +4,7 @@ For benchmarks and demos at sizes no sandbox run reaches (a million posts). Each
 generated as the payload Oktopost would send, parsed by `oktopost.types` as the client
 parses it, and turned into columns by `posts.mirror`, so seeded rows have the shape the
 sync writes (delivery outcomes only for failed posts, counters only for sent ones). The
-vocabulary is the sandbox's (`oktopost.sandbox.content`). Oktopost is never called.
+vocabulary is the sandbox's (`oktopost.demo.content`). Oktopost is never called.
 
 Seeded rows carry Oktopost-shaped ids whose first digit after the type prefix is 9
 (`004900000000001`, campaigns `0029…`, messages `0059…`, postlogs `0079…`, users `00A9…`)
@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oktopost import types as ok
-from oktopost.sandbox import content
+from oktopost.demo import content
 from posts import mirror
 from posts.models import (
     NETWORKS,

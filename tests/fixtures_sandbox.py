@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from oktopost.sandbox import DEMO_ACCOUNT_ID, DEMO_API_KEY
+from oktopost.demo import DEMO_ACCOUNT_ID, DEMO_API_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 20.0

@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from oktopost.sandbox import media as files
-from oktopost.sandbox.world import World
+from oktopost.sandbox.generate import generate
+from oktopost.sandbox.persist import from_state, to_state
 from tests.fixtures_sandbox import FileSource, SandboxProcess
 
 DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
@@ -550,14 +551,14 @@ def test_unknown_first_comment_shape_is_refused(sandbox: SandboxProcess) -> None
 
 
 def test_media_uploads_and_comments_survive_the_state_file() -> None:
-    world = World.generate(seed=3, posts=60, account_id="001000000000001", now=time.time())
+    world = generate(seed=3, posts=60, account_id="001000000000001", now=time.time())
     media_id = next(iter(world.media))
     message = next(m for m in world.messages.values() if m.media_ids)
     post = next(iter(world.posts.values()))
     post.first_comment = {"Id": "029000000000001", "Text": "hi", "Media": media_id}
     world.uploads["027000000000001"] = {"Id": "027000000000001", "Status": "failed"}
 
-    again = World.from_state(json.loads(json.dumps(world.to_state())))
+    again = from_state(json.loads(json.dumps(to_state(world))))
 
     assert again.media == world.media
     assert again.blobs == world.blobs
@@ -568,8 +569,8 @@ def test_media_uploads_and_comments_survive_the_state_file() -> None:
 
 
 def test_a_state_file_from_before_media_gets_the_demo_library() -> None:
-    world = World.generate(seed=3, posts=60, account_id="001000000000001", now=time.time())
-    state = json.loads(json.dumps(world.to_state()))
+    world = generate(seed=3, posts=60, account_id="001000000000001", now=time.time())
+    state = json.loads(json.dumps(to_state(world)))
     for key in ("media", "blobs", "uploads"):
         del state[key]
     for row in state["messages"]:
@@ -579,7 +580,7 @@ def test_a_state_file_from_before_media_gets_the_demo_library() -> None:
     for key in ("media", "upload", "comment"):
         del state["counters"][key]
 
-    again = World.from_state(state)
+    again = from_state(state)
 
     assert again.media.keys() == world.media.keys()
     assert again.blobs == world.blobs

@@ -3,9 +3,12 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from oktopost.demo import DEMO_API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_ENV = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
@@ -92,3 +95,49 @@ def test_redis_url_makes_redis_the_broker_and_the_cache() -> None:
         "redis://127.0.0.1:6379/3",
         "django.core.cache.backends.redis.RedisCache",
     ], result.stderr
+
+
+SANDBOX_LINE = "No OKTOPOST_ACCOUNT_ID/OKTOPOST_API_KEY: using the local Oktopost sandbox at"
+
+
+def test_a_worker_without_credentials_says_once_that_it_uses_the_sandbox(tmp_path) -> None:
+    """Before: settings fell back to the sandbox without a word."""
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "oktodash", "worker", "--pool", "solo"],
+        cwd=ROOT,
+        env={
+            **BASE_ENV,
+            "SECRET_KEY": "worker-test",
+            "HTTPS": "false",
+            "VAR_DIR": str(tmp_path / "var"),
+            "SANDBOX_PORT": "18765",
+        },
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and SANDBOX_LINE not in log.read_text():
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(15)
+    text = log.read_text()
+    assert text.count(f"{SANDBOX_LINE} http://127.0.0.1:18765/v2") == 1, text
+    assert DEMO_API_KEY not in text
+
+
+def test_the_sandbox_line_names_no_password_and_is_not_said_with_credentials(
+    settings, caplog
+) -> None:
+    from oktodash.celery import _say_when_oktopost_is_the_sandbox
+
+    settings.OKTOPOST_BASE_URL = "http://user:s3cret@127.0.0.1:8765/v2"
+    settings.OKTOPOST_SANDBOX = False
+    _say_when_oktopost_is_the_sandbox(None)
+    assert caplog.messages == []
+
+    settings.OKTOPOST_SANDBOX = True
+    _say_when_oktopost_is_the_sandbox(None)
+    assert caplog.messages == [f"{SANDBOX_LINE} http://127.0.0.1:8765/v2"]

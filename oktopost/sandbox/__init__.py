@@ -1,7 +1,11 @@
 """A local stand-in for the Oktopost REST API v2 (see docs/oktopost.md).
 
-This module stays import-light on purpose: Django settings import the demo
-credentials below, and must not pull in the HTTP server or the world generator.
+A separate program: the product never imports it (import-linter checks that), only starts
+it (`python -m oktopost.sandbox`, the Procfile's sandbox line). Its demo account and
+vocabulary live in `oktopost.demo`, which the product may read.
+
+This module stays import-light on purpose: `start_in_thread` loads the HTTP server and
+the world generator only when called.
 """
 
 from __future__ import annotations
@@ -10,11 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from oktopost.sandbox.server import SandboxHandle
-
-# Fixed demo pair so `make run` works without configuration; 15-char 001 id like
-# every Oktopost account id (docs/oktopost.md "IDs").
-DEMO_ACCOUNT_ID = "001000000000001"
-DEMO_API_KEY = "sandbox-demo-key"
 
 
 def start_in_thread(**kwargs: Any) -> SandboxHandle:
@@ -27,4 +26,4 @@ def start_in_thread(**kwargs: Any) -> SandboxHandle:
     return _start(**kwargs)
 
 
-__all__ = ["DEMO_ACCOUNT_ID", "DEMO_API_KEY", "start_in_thread"]
+__all__ = ["start_in_thread"]

@@ -8,14 +8,14 @@ import threading
 import time
 from types import FrameType
 
-from oktopost.sandbox import DEMO_ACCOUNT_ID, DEMO_API_KEY
+from oktopost.demo import DEMO_ACCOUNT_ID, DEMO_API_KEY, SANDBOX_PORT
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m oktopost.sandbox", description="Local Oktopost API v2 sandbox."
     )
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=SANDBOX_PORT)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--posts", type=int, default=2000, help="posts to generate")
     parser.add_argument("--seed", type=int, default=1, help="world generator seed")
@@ -52,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # Imported here so `--help` stays instant and the package __init__ stays light.
-    from oktopost.sandbox.server import SandboxConfig, serve
+    from oktopost.sandbox.app import SandboxConfig
+    from oktopost.sandbox.server import serve
 
     try:
         config = SandboxConfig(

@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from oktopost.sandbox.world import DAY, fmt
+from oktopost.sandbox.records import DAY, fmt
 
 
 @dataclass

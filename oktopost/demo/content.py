@@ -1,4 +1,7 @@
-"""Fixed vocabulary for the generated world: people, profiles, post texts, network errors."""
+"""Fixed vocabulary of the demo account: people, profiles, post texts, network errors.
+
+The sandbox builds its world from it and `posts.seeding` its mirror rows, so both look alike.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,43 @@
+"""Typed, immutable views of Oktopost objects.
+
+Each dataclass keeps the whole decoded object in ``raw`` so fields the client does not model
+(or that Oktopost adds later) are never lost, and unknown fields never cause an error.
+Field names follow the API reference (Oktopost's PascalCase turned into snake_case), except
+where the API name would mislead in Python: ``Message.Message`` is ``text``, a post's
+``StartDateTime`` is ``start_at`` and its ``Credentials`` string is ``credential_ids``.
+"""
+
+from oktopost.types.base import Page, format_datetime, parse_datetime
+from oktopost.types.catalog import Campaign, Credential, Me, User
+from oktopost.types.media import (
+    MEDIA_TYPES,
+    UPLOAD_MIME_TYPES,
+    UPLOAD_STATUSES,
+    Media,
+    Upload,
+    VideoCheck,
+)
+from oktopost.types.messages import FirstComment, FirstCommentInput, Message
+from oktopost.types.posts import Post, Postlog, PostStats
+
+__all__ = [
+    "MEDIA_TYPES",
+    "UPLOAD_MIME_TYPES",
+    "UPLOAD_STATUSES",
+    "Campaign",
+    "Credential",
+    "FirstComment",
+    "FirstCommentInput",
+    "Me",
+    "Media",
+    "Message",
+    "Page",
+    "Post",
+    "PostStats",
+    "Postlog",
+    "Upload",
+    "User",
+    "VideoCheck",
+    "format_datetime",
+    "parse_datetime",
+]
