@@ -274,6 +274,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's prefork pool, except that a pool process killed while waiting for a task no
+# longer leaves the others blocked on the lock of the task pipe (oktodash/pool.py).
+# `--pool prefork` on the command line means this one too.
+CELERY_WORKER_POOL = "oktodash.pool:TaskPool"
 # Stopping must fit in the 5 s honcho gives before SIGKILL (`make run`; the Procfile
 # maps SIGTERM to Celery's cold shutdown): a running task gets 1 s to finish, then its
 # pool process is stopped and the message goes back to the queue (acks_late), and the
