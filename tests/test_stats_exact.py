@@ -201,11 +201,11 @@ def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> N
 def test_top_posts_walking_the_indexes_from_the_top_are_exact(
     posts, monkeypatch, walk, filters, only
 ) -> None:
-    """However few of the best posts overall the walk reads (selectors.TOP_WALK), the
+    """However few of the best posts overall the walk reads (best.TOP_WALK), the
     lists are the scope's own: found in the walk, or ranked over the range instead."""
-    from reports import selectors
+    from reports.selectors import best
 
-    monkeypatch.setattr(selectors, "TOP_WALK", walk)
+    monkeypatch.setattr(best, "TOP_WALK", walk)
     for zone_name in ("UTC", "Asia/Kathmandu"):
         zone = zoneinfo.ZoneInfo(zone_name)
         scope = Scope(QueueFilters(**filters), PERIOD, zone)
