@@ -54,7 +54,6 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     )
     for day in calendar.days:
         day.queue_query = scope.day_queue_query(day.day)
-    _chip_links([p for d in calendar.days for p in d.posts], scope)
     nav = {
         "prev": scope.query(anchor=scope.prev),
         "today": scope.query(anchor=scope.today),
@@ -78,6 +77,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         "sources": Source.values,
         "can_write": request.user.is_editor,
         "post_url": reverse("planner:post", args=["-"]).removesuffix("-/"),
+        "chip_links": _chip_links(scope),
     }
     return render_page_or_partial(request, "calendar/calendar.html", "calendar-body", context)
 
@@ -91,8 +91,8 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     day = selectors.day_posts(
         scope.filters, day=scope.anchor, now=timezone.now(), zone=request.user.zone
     )
-    _chip_links(day.posts, scope)
     context = {
+        "chip_links": _chip_links(scope),
         "day": day,
         "scope": scope,
         "queue_query": scope.day_queue_query(day.day),
@@ -106,23 +106,22 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 @viewer_required
 def calendar_post(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """The drawer a chip opens: the post in short, and "Move to…" for editors."""
-    post = selectors.chip_post(oktopost_id, zone=request.user.zone)
     context = {
-        "post": post,
+        "chip": selectors.chip_post(oktopost_id, zone=request.user.zone),
         "can_write": request.user.is_editor,
         "back": _back(request.GET.get("back", "")),
     }
     return render_page_or_partial(request, "calendar/drawer.html", "calendar-drawer", context)
 
 
-def _chip_links(posts: list, scope: scopes.Scope) -> None:
-    """Each chip's two addresses, reversed once a page rather than twice a chip."""
-    detail = reverse("posts:detail", args=["-"]).removesuffix("-/")
-    drawer = reverse("planner:post", args=["-"]).removesuffix("-/")
-    back = urlencode({"back": scope.query()})
-    for post in posts:
-        post.detail_url = f"{detail}{post.oktopost_id}/"
-        post.drawer_url = f"{drawer}{post.oktopost_id}/?{back}"
+def _chip_links(scope: scopes.Scope) -> dict[str, str]:
+    """What a chip's two addresses start and end with, reversed once a page rather than
+    twice a chip: the post's page, and its drawer with the way back to this calendar."""
+    return {
+        "detail": reverse("posts:detail", args=["-"]).removesuffix("-/"),
+        "drawer": reverse("planner:post", args=["-"]).removesuffix("-/"),
+        "back": urlencode({"back": scope.query()}),
+    }
 
 
 def _back(raw: str) -> str:

@@ -83,10 +83,9 @@ def _query_of(form) -> QueryDict:
 @viewer_required
 def post_row(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """One queue row, for live rows polling for changes."""
-    post = selectors.post_for_view(oktopost_id)
-    selectors.targets_attach([post], selectors.profiles_by_id())
+    row = selectors.queue_row_for_view(oktopost_id)
     response = render(
-        request, "posts/queue.html#post-row", {"post": post, "can_write": request.user.is_editor}
+        request, "posts/queue.html#post-row", {"row": row, "can_write": request.user.is_editor}
     )
     # A row that can no longer change comes back without its poll trigger, which
     # ends the polling when htmx swaps it in.
@@ -98,10 +97,10 @@ def post_row(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = selectors.post_for_view(oktopost_id)
     profiles = selectors.profiles_by_id()
-    selectors.targets_attach([post], profiles)
     refresh, requested = _refresh_state(request, post)
     context = {
         "post": post,
+        "targets": selectors.post_targets(post, profiles),
         "charts": selectors.stats_chart(post),
         "refresh": refresh,
         "requested": requested,
@@ -372,13 +371,11 @@ def _errors_in_words(form) -> str:
 def _after_write(request: HttpRequest, post: Post, error: str, done: str) -> HttpResponse:
     """The row again (htmx from the queue), else back to the post with a message."""
     if request.htmx and request.POST.get("from") == "row":
-        post = selectors.post_for_view(post.oktopost_id)
-        selectors.targets_attach([post], selectors.profiles_by_id())
         return render(
             request,
             "posts/queue.html#post-row",
             {
-                "post": post,
+                "row": selectors.queue_row_for_view(post.oktopost_id),
                 "can_write": True,
                 "row_error": error,
                 "row_done": "" if error else done,
@@ -440,8 +437,8 @@ def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
         else:
             messages.success(request, f"Cancelled the {post.network} post {post.oktopost_id}.")
         return _go(request, reverse("posts:queue"))
-    selectors.targets_attach([post], selectors.profiles_by_id())
-    return render(request, "posts/cancel.html", {"post": post})
+    targets = selectors.post_targets(post, selectors.profiles_by_id())
+    return render(request, "posts/cancel.html", {"post": post, "targets": targets})
 
 
 @require_POST

@@ -211,7 +211,7 @@ def test_creating_through_the_form_schedules_in_oktopost_and_shows_it(
     assert response.status_code == 200
     post = Post.objects.get(message__text="Our new feature is live")
     assert "Scheduled: LinkedIn post " + post.oktopost_id in response.content.decode()
-    assert post.oktopost_id in [p.oktopost_id for p in response.context["page"].rows]
+    assert post.oktopost_id in [r.post.oktopost_id for r in response.context["page"].rows]
 
 
 def test_the_link_card_reaches_oktopost_and_the_mirror(mirror, editor_client: Client) -> None:

@@ -124,13 +124,13 @@ def test_walking_the_sort_index_gives_the_same_pages(
     def walk() -> list[list[str]]:
         pages = []
         response = viewer_client.get("/posts/?" + urlencode(params, doseq=True))
-        pages.append([p.oktopost_id for p in response.context["page"].rows])
+        pages.append([r.post.oktopost_id for r in response.context["page"].rows])
         while response.context["next_query"]:
             response = viewer_client.get("/posts/?" + response.context["next_query"])
-            pages.append([p.oktopost_id for p in response.context["page"].rows])
+            pages.append([r.post.oktopost_id for r in response.context["page"].rows])
         if response.context["prev_query"]:
             back = viewer_client.get("/posts/?" + response.context["prev_query"])
-            pages.append([p.oktopost_id for p in back.context["page"].rows])
+            pages.append([r.post.oktopost_id for r in back.context["page"].rows])
         return pages
 
     through_filters = walk()

@@ -1,6 +1,8 @@
 """Reads for the queue page: the filters as a queryset, one page by keyset, its rows
 formatted once in Python, and the posts a bulk change selects."""
 
+from __future__ import annotations
+
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +25,8 @@ from posts.models import (
 )
 from posts.queue import STUCK, Cursor, QueueFilters, search_words
 from posts.search import posts_matching
+from posts.selectors.choices import profiles_by_id
+from posts.selectors.detail import post_for_view
 
 # Counting stops here: enough to tell "a few" from "many" at any table size.
 COUNT_CAP = 1_000
@@ -30,7 +34,7 @@ COUNT_CAP = 1_000
 
 @dataclass(frozen=True)
 class QueuePage:
-    rows: list[Post]
+    rows: list[QueueRow]
     count: int
     count_exact: bool
     next_cursor: Cursor | None
@@ -172,21 +176,21 @@ def queue_page(
         )
     size = filters.size
     deliveries = Delivery.objects.order_by("id").only(*_TARGET_FIELDS)
-    rows = list(
+    posts = list(
         page.select_related("campaign", "message")
         .only(*_ROW_FIELDS)
         .prefetch_related(Prefetch("deliveries", queryset=deliveries))[: size + 1]
     )
-    more = len(rows) > size
-    rows = rows[:size]
-    targets_attach(rows, profiles)
+    more = len(posts) > size
+    rows = queue_rows(posts[:size], profiles)
     if cursor and cursor.backwards:
         rows.reverse()
         has_next, has_prev = True, more
     else:
         has_next, has_prev = more, cursor is not None
 
-    def edge(post: Post, backwards: bool) -> Cursor:
+    def edge(row: QueueRow, backwards: bool) -> Cursor:
+        post = row.post
         return Cursor(value=getattr(post, field_name), id=post.id, backwards=backwards)
 
     return QueuePage(
@@ -215,59 +219,99 @@ class Target:
         return web_url(self.remote_url)
 
 
-def targets_attach(posts: list[Post], profiles: dict[str, Profile]) -> None:
-    """Label each post's deliveries from the (small) profile table, without a join that
-    would drop deliveries to profiles not mirrored yet; and format each row's times once
-    in Python (per-row template filters were most of a page's render time)."""
+@dataclass(frozen=True)
+class QueueRow:
+    """A post as a queue row shows it (also a shared queue's row and the calendar's
+    chips and drawer): the post, and what the row shows of it, formatted once in Python
+    (per-row template filters were most of a page's render time)."""
+
+    post: Post
+    start_iso: str
+    # The zone is named once on the page; the year only when it is not this one.
+    start_label: str
+    start_input: str  # the row's "Move" field
+    # The version the page shows, for the conflict check of a change made from it.
+    modified_iso: str
+    counters_label: str  # "as of 09:30 · 12 min ago", or "" when never read
+    # The row's message link, as `text|default:"…"|truncatechars:120` made it.
+    text_preview: str
+    link_title_preview: str
+    # (counter, value as shown): "" for a counter never fetched ("not yet", not 0).
+    counter_cells: list[tuple[str, str]]
+    targets: list[Target]
+
+    @property
+    def failed_count(self) -> int:
+        return sum(1 for t in self.targets if t.status == "failed")
+
+
+def post_targets(post: Post, profiles: dict[str, Profile]) -> list[Target]:
+    """The post's deliveries labelled from the (small) profile table, without a join
+    that would drop deliveries to profiles not mirrored yet."""
+    return [
+        Target(
+            profile_id=d.profile_id,
+            label=profiles[d.profile_id].label if d.profile_id in profiles else d.profile_id,
+            network=profiles[d.profile_id].network if d.profile_id in profiles else "",
+            status=d.status,
+            error=d.error,
+            remote_url=d.remote_url,
+        )
+        for d in post.deliveries.all()
+    ]
+
+
+def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow]:
+    """Each post as its row shows it, in the current time zone."""
     zone = timezone.get_current_timezone()
     now = timezone.now()
     this_year = as_local(now, zone).year
+    rows = []
     for post in posts:
         local = as_local(post.start_at, zone)
-        post.start_iso = local.isoformat()
-        # The zone is named once on the page; the year only when it is not this one.
         year = "" if local.year == this_year else f" {local.year}"
-        post.start_label = f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
-        post.start_input = f"{local:%Y-%m-%dT%H:%M}"
-        # The version the page shows, for the conflict check of a change made from it.
         seen = post.modified or post.synced_at
-        post.modified_iso = seen.isoformat() if seen else ""
+        counters_label = ""
         if post.counters_at:
             minutes = int((now - post.counters_at).total_seconds() // 60)
             ago = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
-            post.counters_label = f"as of {as_local(post.counters_at, zone):%H:%M} · {ago} ago"
-        else:
-            post.counters_label = ""
-        # The row's message link, as `text|default:"…"|truncatechars:120` made it.
+            counters_label = f"as of {as_local(post.counters_at, zone):%H:%M} · {ago} ago"
         message = post.message
-        post.text_preview = _truncated(
-            (message.text if message else "") or "(message not synced yet)", 120
-        )
-        post.link_title_preview = (
-            _truncated(message.link_title, 80) if message and message.link_title else ""
-        )
-        # Counters as the row shows them: never-fetched ones read "not yet", not 0.
         lists = post.counters_at is not None
         stats = post.stats_at is not None
-        post.counter_cells = [
-            (
-                name,
-                f"{getattr(post, name):,}" if (stats if name in _STATS_ONLY else lists) else "",
+        rows.append(
+            QueueRow(
+                post=post,
+                start_iso=local.isoformat(),
+                start_label=f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}",
+                start_input=f"{local:%Y-%m-%dT%H:%M}",
+                modified_iso=seen.isoformat() if seen else "",
+                counters_label=counters_label,
+                text_preview=_truncated(
+                    (message.text if message else "") or "(message not synced yet)", 120
+                ),
+                link_title_preview=(
+                    _truncated(message.link_title, 80) if message and message.link_title else ""
+                ),
+                counter_cells=[
+                    (
+                        name,
+                        f"{getattr(post, name):,}"
+                        if (stats if name in _STATS_ONLY else lists)
+                        else "",
+                    )
+                    for name in _COUNTER_NAMES
+                ],
+                targets=post_targets(post, profiles),
             )
-            for name in _COUNTER_NAMES
-        ]
-        post.targets = [
-            Target(
-                profile_id=d.profile_id,
-                label=profiles[d.profile_id].label if d.profile_id in profiles else d.profile_id,
-                network=profiles[d.profile_id].network if d.profile_id in profiles else "",
-                status=d.status,
-                error=d.error,
-                remote_url=d.remote_url,
-            )
-            for d in post.deliveries.all()
-        ]
-        post.failed_count = sum(1 for t in post.targets if t.status == "failed")
+        )
+    return rows
+
+
+def queue_row_for_view(oktopost_id: str) -> QueueRow:
+    """One post's queue row (a live row's poll, the row after a change made from it), or
+    Http404."""
+    return queue_rows([post_for_view(oktopost_id)], profiles_by_id())[0]
 
 
 _COUNTER_NAMES = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
