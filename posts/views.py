@@ -485,5 +485,4 @@ def activity(request: HttpRequest) -> HttpResponse:
 
 
 def _described(request: HttpRequest, entries: list, profiles: dict) -> list:
-    selectors.activity_describe(entries, zone=request.user.zone, profiles=profiles)
-    return entries
+    return selectors.activity_describe(entries, zone=request.user.zone, profiles=profiles)

@@ -5,7 +5,7 @@ page reads whole), `detail` (a post's page and drawer), `compose` (the create fo
 checks, messages and preview), `activity` (the audit trail in words).
 """
 
-from posts.selectors.activity import activity_describe, activity_list
+from posts.selectors.activity import ActivityRow, activity_describe, activity_list
 from posts.selectors.choices import profiles_by_id, queue_choices, saved_views_for, user_names
 from posts.selectors.compose import (
     DUPLICATE_WINDOW,
@@ -47,6 +47,7 @@ __all__ = [
     "BULK_CAP",
     "COUNT_CAP",
     "DUPLICATE_WINDOW",
+    "ActivityRow",
     "Chart",
     "Counter",
     "CreateChecks",

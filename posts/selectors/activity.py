@@ -1,5 +1,6 @@
 """Reads for the audit trail: the activity page and a post's history, in words."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.utils import timezone
@@ -34,7 +35,17 @@ def _local_label(value: object, zone) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
-def activity_describe(entries: list[Activity], *, zone, profiles: dict[str, Profile]) -> None:
+@dataclass(frozen=True)
+class ActivityRow:
+    """An audit entry as the activity table shows it: the entry, and its changes in words."""
+
+    entry: Activity
+    changes: list[str]
+
+
+def activity_describe(
+    entries: list[Activity], *, zone, profiles: dict[str, Profile]
+) -> list[ActivityRow]:
     """Each entry's before → after in words: times in the reader's zone, profiles by name
     (records keep Oktopost's ids and UTC instants, which is right for an audit trail)."""
 
@@ -47,6 +58,7 @@ def activity_describe(entries: list[Activity], *, zone, profiles: dict[str, Prof
         )
 
     statuses = dict(Post._meta.get_field("status").choices)
+    rows = []
     for entry in entries:
         before, after = entry.before or {}, entry.after or {}
         changes = []
@@ -70,4 +82,5 @@ def activity_describe(entries: list[Activity], *, zone, profiles: dict[str, Prof
             changes.append(f"First comment: {old_text[:80]} → {new_text[:80]}")
         if after.get("media"):
             changes.append(f"Media: {len(after['media'])} attached")
-        entry.changes = changes
+        rows.append(ActivityRow(entry, changes))
+    return rows
