@@ -1,8 +1,8 @@
 """The calendar: week and month views of the mirror, and moving a post by drag or form.
 
-Reads come from the mirror only (planner.selectors); a move goes through the queue's own
-reschedule service (posts.services.post_reschedule): the same conflict check against
-Oktopost, the same per-post lock, the same audit trail.
+Reads come from the mirror only (planner.selectors); a move is planner.services.post_move,
+which goes through the queue's own reschedule service (posts.services.post_reschedule):
+the same conflict check against Oktopost, the same per-post lock, the same audit trail.
 """
 
 from urllib.parse import urlencode
@@ -13,16 +13,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.roles import editor_required, role_required
 from oktodash.rendering import render_page_or_partial
 from planner import scope as scopes
-from planner import selectors
+from planner import selectors, services
 from planner.forms import MoveForm
-from planner.moves import drop_target
-from posts import queue, services
-from posts.localtime import BadLocalTime, within_reach
+from posts import queue
 from posts.models import NETWORKS, Source
+from posts.selectors import filter_chips
 
 viewer_required = role_required("viewer")
 
@@ -60,8 +60,6 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         "next": scope.query(anchor=scope.next),
         "views": [(key, label, scope.query(view=key)) for key, label in scopes.VIEWS.items()],
     }
-    names = {cid: name for cid, name in choices["campaigns"]}
-    names |= {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
     context = {
         "scope": scope,
         "calendar": calendar,
@@ -69,7 +67,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         "clash_minutes": calendar.clash_minutes,
         "views": scopes.VIEWS,
         "hours": range(24),
-        "chips": [(names.get(label, label), rest) for label, rest in scope.filters.chips()],
+        "chips": filter_chips(scope.filters, choices),
         "notes": scope.notes,
         "choices": choices,
         "statuses": queue.STATUS_LABELS,
@@ -143,53 +141,30 @@ def calendar_move(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     form gets the calendar again with the outcome as a message."""
     wants_json = "application/json" in request.headers.get("Accept", "")
     form = MoveForm(request.POST)
-    post = None
     ok, words, status = False, "", 400
     if not form.is_valid():
         words = "Not moved: " + " ".join(e for errs in form.errors.values() for e in errs)
+    elif (post := selectors.editable_post(oktopost_id)) is None:
+        words, status = "Not moved: this post no longer exists or was cancelled.", 404
     else:
         data = form.cleaned_data
-        post = selectors.editable_post(oktopost_id)
-        if post is None:
-            words, status = "Not moved: this post no longer exists or was cancelled.", 404
+        try:
+            words = services.post_move(
+                user=request.user,
+                post=post,
+                day=data["date"],
+                hour=data.get("hour"),
+                at=data.get("time"),
+                expected_modified=data["expected_modified"],
+            )
+        except services.MoveRefused as exc:
+            words, status = f"Not moved: {exc.message}", 409 if exc.conflict else 400
         else:
-            ok, words, status = _move(request, post, data)
+            ok, status = True, 200
     if wants_json:
         return JsonResponse({"ok": ok, "message": words}, status=200 if ok else status)
     (messages.success if ok else messages.error)(request, words)
-    back = _back(form.data.get("back", ""))
+    url = _calendar_url(_back(form.data.get("back", "")))
     if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = _calendar_url(back)
-        return response
-    return redirect(_calendar_url(back))
-
-
-def _move(request: HttpRequest, post, data: dict) -> tuple[bool, str, int]:
-    zone = request.user.zone
-    if post.is_sent:
-        return False, "Not moved: this post was already sent.", 409
-    try:
-        when = drop_target(
-            post.start_at, zone, day=data["date"], hour=data.get("hour"), at=data.get("time")
-        )
-        now = timezone.now()
-        within_reach(when, now=now)
-    except BadLocalTime as exc:
-        return False, f"Not moved: {exc}", 400
-    if when < now:
-        local = when.astimezone(zone)
-        return False, f"Not moved: {local:%a %d %b %Y %H:%M} is in the past.", 400
-    if when == post.start_at:
-        return True, "Already at that time.", 200
-    try:
-        moved = services.post_reschedule(
-            user=request.user,
-            post=post,
-            start_at=when,
-            expected_modified=data["expected_modified"],
-        )
-    except services.ServiceError as exc:
-        return False, f"Not moved: {exc.message}", 409
-    local = moved.start_at.astimezone(zone)
-    return True, f"Moved to {local:%a %d %b %Y, %H:%M} ({zone}).", 200
+        return HttpResponseClientRedirect(url)
+    return redirect(url)

@@ -44,12 +44,9 @@ def _queue(
     page = selectors.queue_page(
         filters, parsed.cursor, now=now, zone=request.user.zone, profiles=choices["profiles"]
     )
-    # Chips name campaigns and profiles as the filter form does, not by Oktopost id.
-    names = {cid: name for cid, name in choices["campaigns"]}
-    names |= {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
     context = {
         "filters": filters,
-        "chips": [(names.get(label, label), rest) for label, rest in filters.chips()],
+        "chips": selectors.filter_chips(filters, choices),
         "page": page,
         "notes": parsed.notes,
         "choices": choices,

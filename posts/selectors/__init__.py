@@ -6,7 +6,13 @@ checks, messages and preview), `activity` (the audit trail in words).
 """
 
 from posts.selectors.activity import ActivityRow, activity_describe, activity_list
-from posts.selectors.choices import profiles_by_id, queue_choices, saved_views_for, user_names
+from posts.selectors.choices import (
+    filter_chips,
+    profiles_by_id,
+    queue_choices,
+    saved_views_for,
+    user_names,
+)
 from posts.selectors.compose import (
     DUPLICATE_WINDOW,
     Counter,
@@ -63,6 +69,7 @@ __all__ = [
     "compose_media",
     "compose_preview_sources",
     "create_checks",
+    "filter_chips",
     "media_items",
     "message_media",
     "messages_search",

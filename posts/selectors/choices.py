@@ -1,10 +1,12 @@
 """Small tables every page reads whole: profiles, campaigns and creators for the
-filter form, Oktopost's users by name, saved views."""
+filter form (and the filter chips named from them), Oktopost's users by name, saved
+views."""
 
 from django.db.models import Q
 
 from oktodash.infra import cache_get, cache_set
 from posts.models import USER_NAMES_CACHE_KEY, Campaign, OktopostUser, Post, Profile, SavedView
+from posts.queue import QueueFilters
 
 
 def profiles_by_id() -> dict[str, Profile]:
@@ -24,6 +26,14 @@ def queue_choices() -> dict[str, object]:
         "profiles": profiles_by_id(),
         "creators": creators,
     }
+
+
+def filter_chips(filters: QueueFilters, choices: dict[str, object]) -> list[tuple[str, str]]:
+    """The active filters as (label, the query without that filter), campaigns and
+    profiles named as the filter form names them, never by Oktopost id."""
+    names = {cid: name for cid, name in choices["campaigns"]}
+    names |= {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
+    return [(names.get(label, label), rest) for label, rest in filters.chips()]
 
 
 def saved_views_for(user) -> list[SavedView]:
