@@ -231,27 +231,8 @@ def _editable_post(oktopost_id: str) -> Post:
 def post_new(request: HttpRequest) -> HttpResponse:
     form = forms.PostCreateForm(request.POST or None, zone=request.user.zone, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            post, created = services.post_compose(
-                user=request.user,
-                submit_key=data["submit_key"],
-                message=form.message_obj,
-                profile_ids=data["profiles"],
-                start_at=data["start_at"],
-                status=data["status"],
-                network=data["network"],
-                campaign_id=data["campaign"],
-                text=data["text"],
-                link_url=data["link_url"],
-                link_title=data["link_title"],
-                description=data["description"],
-                image_url=data["image_url"],
-                title=data["title"],
-                media_ids=data["media"],
-                upload_keys=data["upload"],
-                first_comment=forms.first_comment_of(data),
-            )
+            post, created = services.post_compose(user=request.user, **form.service_kwargs())
         except services.BeingChecked as exc:
             messages.warning(request, exc.message)
             return _go(request, reverse("activity"))

@@ -1,5 +1,6 @@
 """The write pages: create form validation, reschedule, cancel, bulk, roles and CSRF."""
 
+import inspect
 import secrets
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from oktodash.celery import app
 from oktopost.client import OktopostClient
+from posts import forms, services
 from posts.models import Activity, BulkAction, Message, Post, Profile
 from tests import factories as f
 
@@ -131,6 +133,28 @@ def test_create_form_validation(editor_client: Client, overrides, field, words) 
         assert field not in errors  # a long link counts as 23 characters on X
     else:
         assert words in " ".join(errors.get(field, [])), errors
+
+
+def test_a_valid_create_form_gives_the_compose_service_every_argument_but_the_user(
+    editor,
+) -> None:
+    camp = f.campaign()
+    page = f.profile("LinkedIn", "Acme page")
+    data = base_form(
+        campaign=camp.oktopost_id,
+        profiles=[page.oktopost_id],
+        link_url="https://example.com/a",
+        first_comment_text="First!",
+    )
+    form = forms.PostCreateForm(data, zone=editor.zone, user=editor)
+    assert form.is_valid(), form.errors
+    kwargs = form.service_kwargs()
+    assert {"user", *kwargs} == set(inspect.signature(services.post_compose).parameters)
+    assert kwargs["profile_ids"] == [page.oktopost_id]
+    assert kwargs["campaign_id"] == camp.oktopost_id
+    assert kwargs["link_url"] == "https://example.com/a"
+    assert kwargs["first_comment"].text == "First!"
+    assert kwargs["message"] is None
 
 
 def test_profiles_must_match_the_messages_network(editor_client: Client) -> None:
