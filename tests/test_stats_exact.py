@@ -3,7 +3,7 @@ posts, on randomized data, in zones with 30- and 45-minute offsets and across DS
 
 The aggregates read the covering index `post_stats_cover` with the other filter columns
 kept off their indexes, take the top posts as three bounded sorts and group by the plain
-column value (reports/selectors.py): these tests hold every such rewrite to what a
+column value (reports/selectors/): these tests hold every such rewrite to what a
 plain reading of the posts gives."""
 
 import random

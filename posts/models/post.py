@@ -144,7 +144,7 @@ class Post(models.Model):
             models.Index(fields=["status", "start_at"], name="post_status_start"),
             models.Index(fields=["network", "start_at"], name="post_network_start"),
             models.Index(fields=["media_kind", "start_at"], name="post_media_start"),
-            # The stats review (reports/selectors.py) aggregates every post of a range:
+            # The stats review (reports/selectors/) aggregates every post of a range:
             # this index holds every column those queries read, so they never touch the
             # wide rows (raw JSON) and read about a tenth of the bytes.
             models.Index(fields=STATS_COVER, name="post_stats_cover"),
