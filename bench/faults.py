@@ -563,7 +563,7 @@ class Bench:
 
         from posts import services
         from posts.models import Message, Post, Profile
-        from posts.services import posts as service_posts
+        from posts.services import create as service_create
 
         profiles = [
             p.oktopost_id for p in Profile.objects.filter(network="LinkedIn", status="valid")[:2]
@@ -575,8 +575,8 @@ class Bench:
         key = secrets.token_urlsafe(12)
         client = self.write_client()
         # The compose builds its own interactive client; hand it this one to count.
-        saved = service_posts.interactive_client
-        service_posts.interactive_client = lambda: client
+        saved = service_create.interactive_client
+        service_create.interactive_client = lambda: client
         state_before = self.sandbox.state()["counts"]
         last_id = self.last_activity_id()
         self.faults(fault)
@@ -600,7 +600,7 @@ class Bench:
         try:
             step = self.step(client, compose, wait=quiet_after(fault))
         finally:
-            service_posts.interactive_client = saved
+            service_create.interactive_client = saved
         words = step.outcome.split(": ", 1)[1] if step.error else step.outcome
         if block:
             self.unblock()
@@ -616,12 +616,12 @@ class Bench:
         if resubmit:
             # The same form sent again (reload, back + submit): the same one-time key.
             again_client = self.write_client()
-            saved = service_posts.interactive_client
-            service_posts.interactive_client = lambda: again_client
+            saved = service_create.interactive_client
+            service_create.interactive_client = lambda: again_client
             try:
                 second = self.step(again_client, compose)
             finally:
-                service_posts.interactive_client = saved
+                service_create.interactive_client = saved
             again_words = second.outcome.split(": ", 1)[1] if second.error else second.outcome
             again = f"; resubmit with the same key: {second.client_calls} calls, “{again_words}”"
         dup = max(0, made_posts - 1) + max(0, made_messages - 1)

@@ -21,11 +21,12 @@ from posts.localtime import as_local
 from posts.models import SENT_STATUSES, Delivery, Post, Profile
 from posts.queue import QueueFilters
 from posts.selectors import (
+    QueueRow,
     post_for_view,
     profiles_by_id,
     queue_choices,
     queue_queryset,
-    targets_attach,
+    queue_rows,
 )
 
 # Counting a day stops here: "+96+ more" says enough.
@@ -39,35 +40,69 @@ _CHIP_FIELDS = (
     *("oktopost_id", "status", "network", "created_by", "deleted_at"),
     *("start_at", "modified", "synced_at", "counters_at", "stats_at", "campaign_id"),
     *("message", "message__text", "message__link_title"),
-    # targets_attach (shared with the queue) formats the counters too.
+    # queue_rows (shared with the queue) formats the counters too.
     *("clicks", "conversions", "comments", "likes", "shares", "impressions"),
 )
 _TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
 
 
+@dataclass(frozen=True)
+class Chip:
+    """A post as a calendar chip (and its drawer) shows it: its queue row (times,
+    profiles, text) and the chip's own words, in the viewer's zone."""
+
+    row: QueueRow
+    status_icon: str
+    network_short: str
+    local_day: date
+    local_hour: int
+    time_label: str  # "09:30", also the drawer's time field
+    can_drag: bool
+    title: str  # status, network and profiles; clashes are added by `chip_title`
+    first_words: str
+    # The other posts' ids going to one of this post's profiles within the clash window
+    # (clashes_mark).
+    clashes: list[str] = field(default_factory=list)
+
+    @property
+    def post(self) -> Post:
+        return self.row.post
+
+    @property
+    def chip_title(self) -> str:
+        if not self.clashes:
+            return self.title
+        return f"{self.title} · clashes with {', '.join(self.clashes)}"
+
+    @property
+    def date_input(self) -> str:
+        return f"{self.local_day:%Y-%m-%d}"
+
+
 @dataclass
 class Day:
     day: date
-    posts: list[Post] = field(default_factory=list)
+    chips: list[Chip] = field(default_factory=list)
     count: int = 0
     in_month: bool = True
     is_today: bool = False
     is_past: bool = False
+    queue_query: str = ""  # the queue filtered to this day (set by the view, from its scope)
 
     @property
     def more(self) -> int:
-        return max(self.count - len(self.posts), 0)
+        return max(self.count - len(self.chips), 0)
 
     @property
     def more_capped(self) -> bool:
         return self.count > COUNT_CAP
 
     @property
-    def by_hour(self) -> list[tuple[int, list[Post]]]:
+    def by_hour(self) -> list[tuple[int, list[Chip]]]:
         """The day's chips in its 24 local hours (the week view's rows)."""
-        hours: list[list[Post]] = [[] for _ in range(24)]
-        for post in self.posts:
-            hours[post.local_hour].append(post)
+        hours: list[list[Chip]] = [[] for _ in range(24)]
+        for chip in self.chips:
+            hours[chip.local_hour].append(chip)
         return list(enumerate(hours))
 
     @property
@@ -150,30 +185,25 @@ def clash_window() -> timedelta:
     return timedelta(minutes=clash_minutes())
 
 
-def clashes_mark(posts: list[Post], window: timedelta) -> None:
-    """Flag posts going to the same profile within `window` of each other, on both
-    chips (post.clashes: the other posts' ids). Sent and cancelled posts count too:
-    a post an hour after one that already went out still crowds that profile."""
-    for post in posts:
-        post.clashes = []
-    by_profile: dict[str, list[Post]] = {}
-    for post in posts:
-        if post.deleted_at:
+def clashes_mark(chips: list[Chip], window: timedelta) -> None:
+    """Note on both chips the posts going to the same profile within `window` of each
+    other (chip.clashes: the other posts' ids). Sent and cancelled posts count too: a
+    post an hour after one that already went out still crowds that profile."""
+    by_profile: dict[str, list[Chip]] = {}
+    for chip in chips:
+        if chip.post.deleted_at:
             continue
-        for target in post.targets:
-            by_profile.setdefault(target.profile_id, []).append(post)
-    for profile_posts in by_profile.values():
-        profile_posts.sort(key=lambda p: p.start_at)
-        for n, post in enumerate(profile_posts):
-            for other in profile_posts[n + 1 :]:
-                if other.start_at - post.start_at >= window:
+        for target in chip.row.targets:
+            by_profile.setdefault(target.profile_id, []).append(chip)
+    for profile_chips in by_profile.values():
+        profile_chips.sort(key=lambda c: c.post.start_at)
+        for n, chip in enumerate(profile_chips):
+            for other in profile_chips[n + 1 :]:
+                if other.post.start_at - chip.post.start_at >= window:
                     break
-                if other.oktopost_id not in post.clashes:
-                    post.clashes.append(other.oktopost_id)
-                    other.clashes.append(post.oktopost_id)
-    for post in posts:
-        if post.clashes:
-            post.chip_title += " · clashes with " + ", ".join(post.clashes)
+                if other.post.oktopost_id not in chip.clashes:
+                    chip.clashes.append(other.post.oktopost_id)
+                    other.clashes.append(chip.post.oktopost_id)
 
 
 # Status told by an icon and words, never by colour alone (the legend names each icon).
@@ -192,20 +222,28 @@ NETWORK_SHORT = {"Twitter": "X", "LinkedIn": "in", "Facebook": "fb", "Instagram"
 NETWORK_SHORT["YouTube"] = "yt"
 
 
-def chips_describe(posts: list[Post], zone: tzinfo) -> None:
-    for post in posts:
-        post.status_icon = STATUS_ICONS.get(post.status_key, "•")
-        post.network_short = NETWORK_SHORT.get(post.network, post.network[:2])
+def chips_build(posts: list[Post], profiles: dict[str, Profile], zone: tzinfo) -> list[Chip]:
+    chips = []
+    for row in queue_rows(posts, profiles):
+        post = row.post
         local = as_local(post.start_at, zone)
-        post.local_day = local.date()
-        post.local_hour = local.hour
-        post.time_label = f"{local:%H:%M}"
-        post.can_drag = not post.deleted_at and post.status not in SENT_STATUSES
-        names = ", ".join(t.label for t in post.targets)
-        post.chip_title = f"{post.status_label} · {post.network}" + (f": {names}" if names else "")
+        names = ", ".join(t.label for t in row.targets)
         text = (post.message.text if post.message else "") or "(message not synced yet)"
         words = text.split()
-        post.first_words = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+        chips.append(
+            Chip(
+                row=row,
+                status_icon=STATUS_ICONS.get(post.status_key, "•"),
+                network_short=NETWORK_SHORT.get(post.network, post.network[:2]),
+                local_day=local.date(),
+                local_hour=local.hour,
+                time_label=f"{local:%H:%M}",
+                can_drag=not post.deleted_at and post.status not in SENT_STATUSES,
+                title=f"{post.status_label} · {post.network}" + (f": {names}" if names else ""),
+                first_words=" ".join(words[:8]) + ("…" if len(words) > 8 else ""),
+            )
+        )
+    return chips
 
 
 @dataclass
@@ -242,17 +280,16 @@ def calendar_read(
     posts = first_posts(
         base, [d for d, c in zip(days, counts, strict=True) if c], zone, PER_DAY[view]
     )
-    targets_attach(posts, profiles)
-    chips_describe(posts, zone)
+    chips = chips_build(posts, profiles, zone)
     window = clash_window()
-    clashes_mark(posts, window)
-    by_day: dict[date, list[Post]] = {}
-    for post in posts:
-        by_day.setdefault(post.local_day, []).append(post)
+    clashes_mark(chips, window)
+    by_day: dict[date, list[Chip]] = {}
+    for chip in chips:
+        by_day.setdefault(chip.local_day, []).append(chip)
     result = [
         Day(
             day=d,
-            posts=by_day.get(d, []),
+            chips=by_day.get(d, []),
             count=c,
             in_month=month is None or d.month == month,
             is_today=d == today,
@@ -273,21 +310,14 @@ def day_posts(filters: QueueFilters, *, day: date, now: datetime, zone: tzinfo) 
     base = queue_queryset(filters, now=now, zone=zone)
     count = day_counts(base, [day], zone)[0]
     posts = first_posts(base, [day], zone, EXPANDED) if count else []
-    targets_attach(posts, profiles_by_id())
-    chips_describe(posts, zone)
-    clashes_mark(posts, clash_window())
-    return Day(day=day, posts=posts, count=count)
+    chips = chips_build(posts, profiles_by_id(), zone)
+    clashes_mark(chips, clash_window())
+    return Day(day=day, chips=chips, count=count)
 
 
-def chip_post(oktopost_id: str, *, zone: tzinfo) -> Post:
+def chip_post(oktopost_id: str, *, zone: tzinfo) -> Chip:
     """A post as the calendar's drawer shows it, or Http404."""
-    post = post_for_view(oktopost_id)
-    targets_attach([post], profiles_by_id())
-    chips_describe([post], zone)
-    local = as_local(post.start_at, zone)
-    post.local_date_input = f"{local:%Y-%m-%d}"
-    post.local_time_input = f"{local:%H:%M}"
-    return post
+    return chips_build([post_for_view(oktopost_id)], profiles_by_id(), zone)[0]
 
 
 def editable_post(oktopost_id: str) -> Post | None:

@@ -1,8 +1,8 @@
 """The calendar: week and month views of the mirror, and moving a post by drag or form.
 
-Reads come from the mirror only (planner.selectors); a move goes through the queue's own
-reschedule service (posts.services.post_reschedule): the same conflict check against
-Oktopost, the same per-post lock, the same audit trail.
+Reads come from the mirror only (planner.selectors); a move is planner.services.post_move,
+which goes through the queue's own reschedule service (posts.services.post_reschedule):
+the same conflict check against Oktopost, the same per-post lock, the same audit trail.
 """
 
 from urllib.parse import urlencode
@@ -13,16 +13,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.roles import editor_required, role_required
 from oktodash.rendering import render_page_or_partial
 from planner import scope as scopes
-from planner import selectors
+from planner import selectors, services
 from planner.forms import MoveForm
-from planner.moves import drop_target
-from posts import queue, services
-from posts.localtime import BadLocalTime, within_reach
+from posts import queue
 from posts.models import NETWORKS, Source
+from posts.selectors import filter_chips
 
 viewer_required = role_required("viewer")
 
@@ -54,15 +54,12 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     )
     for day in calendar.days:
         day.queue_query = scope.day_queue_query(day.day)
-    _chip_links([p for d in calendar.days for p in d.posts], scope)
     nav = {
         "prev": scope.query(anchor=scope.prev),
         "today": scope.query(anchor=scope.today),
         "next": scope.query(anchor=scope.next),
         "views": [(key, label, scope.query(view=key)) for key, label in scopes.VIEWS.items()],
     }
-    names = {cid: name for cid, name in choices["campaigns"]}
-    names |= {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
     context = {
         "scope": scope,
         "calendar": calendar,
@@ -70,7 +67,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         "clash_minutes": calendar.clash_minutes,
         "views": scopes.VIEWS,
         "hours": range(24),
-        "chips": [(names.get(label, label), rest) for label, rest in scope.filters.chips()],
+        "chips": filter_chips(scope.filters, choices),
         "notes": scope.notes,
         "choices": choices,
         "statuses": queue.STATUS_LABELS,
@@ -78,6 +75,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         "sources": Source.values,
         "can_write": request.user.is_editor,
         "post_url": reverse("planner:post", args=["-"]).removesuffix("-/"),
+        "chip_links": _chip_links(scope),
     }
     return render_page_or_partial(request, "calendar/calendar.html", "calendar-body", context)
 
@@ -91,8 +89,8 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     day = selectors.day_posts(
         scope.filters, day=scope.anchor, now=timezone.now(), zone=request.user.zone
     )
-    _chip_links(day.posts, scope)
     context = {
+        "chip_links": _chip_links(scope),
         "day": day,
         "scope": scope,
         "queue_query": scope.day_queue_query(day.day),
@@ -106,23 +104,22 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 @viewer_required
 def calendar_post(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """The drawer a chip opens: the post in short, and "Move to…" for editors."""
-    post = selectors.chip_post(oktopost_id, zone=request.user.zone)
     context = {
-        "post": post,
+        "chip": selectors.chip_post(oktopost_id, zone=request.user.zone),
         "can_write": request.user.is_editor,
         "back": _back(request.GET.get("back", "")),
     }
     return render_page_or_partial(request, "calendar/drawer.html", "calendar-drawer", context)
 
 
-def _chip_links(posts: list, scope: scopes.Scope) -> None:
-    """Each chip's two addresses, reversed once a page rather than twice a chip."""
-    detail = reverse("posts:detail", args=["-"]).removesuffix("-/")
-    drawer = reverse("planner:post", args=["-"]).removesuffix("-/")
-    back = urlencode({"back": scope.query()})
-    for post in posts:
-        post.detail_url = f"{detail}{post.oktopost_id}/"
-        post.drawer_url = f"{drawer}{post.oktopost_id}/?{back}"
+def _chip_links(scope: scopes.Scope) -> dict[str, str]:
+    """What a chip's two addresses start and end with, reversed once a page rather than
+    twice a chip: the post's page, and its drawer with the way back to this calendar."""
+    return {
+        "detail": reverse("posts:detail", args=["-"]).removesuffix("-/"),
+        "drawer": reverse("planner:post", args=["-"]).removesuffix("-/"),
+        "back": urlencode({"back": scope.query()}),
+    }
 
 
 def _back(raw: str) -> str:
@@ -144,53 +141,30 @@ def calendar_move(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     form gets the calendar again with the outcome as a message."""
     wants_json = "application/json" in request.headers.get("Accept", "")
     form = MoveForm(request.POST)
-    post = None
     ok, words, status = False, "", 400
     if not form.is_valid():
         words = "Not moved: " + " ".join(e for errs in form.errors.values() for e in errs)
+    elif (post := selectors.editable_post(oktopost_id)) is None:
+        words, status = "Not moved: this post no longer exists or was cancelled.", 404
     else:
         data = form.cleaned_data
-        post = selectors.editable_post(oktopost_id)
-        if post is None:
-            words, status = "Not moved: this post no longer exists or was cancelled.", 404
+        try:
+            words = services.post_move(
+                user=request.user,
+                post=post,
+                day=data["date"],
+                hour=data.get("hour"),
+                at=data.get("time"),
+                expected_modified=data["expected_modified"],
+            )
+        except services.MoveRefused as exc:
+            words, status = f"Not moved: {exc.message}", 409 if exc.conflict else 400
         else:
-            ok, words, status = _move(request, post, data)
+            ok, status = True, 200
     if wants_json:
         return JsonResponse({"ok": ok, "message": words}, status=200 if ok else status)
     (messages.success if ok else messages.error)(request, words)
-    back = _back(form.data.get("back", ""))
+    url = _calendar_url(_back(form.data.get("back", "")))
     if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = _calendar_url(back)
-        return response
-    return redirect(_calendar_url(back))
-
-
-def _move(request: HttpRequest, post, data: dict) -> tuple[bool, str, int]:
-    zone = request.user.zone
-    if post.is_sent:
-        return False, "Not moved: this post was already sent.", 409
-    try:
-        when = drop_target(
-            post.start_at, zone, day=data["date"], hour=data.get("hour"), at=data.get("time")
-        )
-        now = timezone.now()
-        within_reach(when, now=now)
-    except BadLocalTime as exc:
-        return False, f"Not moved: {exc}", 400
-    if when < now:
-        local = when.astimezone(zone)
-        return False, f"Not moved: {local:%a %d %b %Y %H:%M} is in the past.", 400
-    if when == post.start_at:
-        return True, "Already at that time.", 200
-    try:
-        moved = services.post_reschedule(
-            user=request.user,
-            post=post,
-            start_at=when,
-            expected_modified=data["expected_modified"],
-        )
-    except services.ServiceError as exc:
-        return False, f"Not moved: {exc.message}", 409
-    local = moved.start_at.astimezone(zone)
-    return True, f"Moved to {local:%a %d %b %Y, %H:%M} ({zone}).", 200
+        return HttpResponseClientRedirect(url)
+    return redirect(url)

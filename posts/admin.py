@@ -1,6 +1,6 @@
 """The mirror in Django's admin: for looking things up, never for editing.
 
-Mirror rows are written only through posts/mirror.py from Oktopost's answers; an edit
+Mirror rows are written only through posts/mirror/ from Oktopost's answers; an edit
 here would be overwritten at the next sync and never reach Oktopost, so the mirror's
 admins are read-only. PostAdmin is also the yardstick of `python -m bench.queue`: it is
 configured as a Django engineer would for this table (filters, search, a select_related

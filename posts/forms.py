@@ -161,6 +161,28 @@ class PostCreateForm(WhenMixin, forms.Form):
             self.fields[name].choices = [(v, v) for v in values[:50]]
         self.media_verdict: media_rules.Verdict | None = None
 
+    def service_kwargs(self) -> dict[str, object]:
+        """The valid form as posts.services.post_compose takes it (all but the user)."""
+        data = self.cleaned_data
+        return {
+            "submit_key": data["submit_key"],
+            "message": self.message_obj,
+            "profile_ids": data["profiles"],
+            "start_at": data["start_at"],
+            "status": data["status"],
+            "network": data["network"],
+            "campaign_id": data["campaign"],
+            "text": data["text"],
+            "link_url": data["link_url"],
+            "link_title": data["link_title"],
+            "description": data["description"],
+            "image_url": data["image_url"],
+            "title": data["title"],
+            "media_ids": data["media"],
+            "upload_keys": data["upload"],
+            "first_comment": first_comment_of(data),
+        }
+
     def clean_media(self) -> list[str]:
         ids = list(dict.fromkeys(self.cleaned_data["media"]))
         known = {m.id for m in attachment_selectors.preview_media(ids)}

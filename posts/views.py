@@ -44,12 +44,9 @@ def _queue(
     page = selectors.queue_page(
         filters, parsed.cursor, now=now, zone=request.user.zone, profiles=choices["profiles"]
     )
-    # Chips name campaigns and profiles as the filter form does, not by Oktopost id.
-    names = {cid: name for cid, name in choices["campaigns"]}
-    names |= {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
     context = {
         "filters": filters,
-        "chips": [(names.get(label, label), rest) for label, rest in filters.chips()],
+        "chips": selectors.filter_chips(filters, choices),
         "page": page,
         "notes": parsed.notes,
         "choices": choices,
@@ -83,10 +80,9 @@ def _query_of(form) -> QueryDict:
 @viewer_required
 def post_row(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """One queue row, for live rows polling for changes."""
-    post = selectors.post_for_view(oktopost_id)
-    selectors.targets_attach([post], selectors.profiles_by_id())
+    row = selectors.queue_row_for_view(oktopost_id)
     response = render(
-        request, "posts/queue.html#post-row", {"post": post, "can_write": request.user.is_editor}
+        request, "posts/queue.html#post-row", {"row": row, "can_write": request.user.is_editor}
     )
     # A row that can no longer change comes back without its poll trigger, which
     # ends the polling when htmx swaps it in.
@@ -98,10 +94,10 @@ def post_row(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = selectors.post_for_view(oktopost_id)
     profiles = selectors.profiles_by_id()
-    selectors.targets_attach([post], profiles)
     refresh, requested = _refresh_state(request, post)
     context = {
         "post": post,
+        "targets": selectors.post_targets(post, profiles),
         "charts": selectors.stats_chart(post),
         "refresh": refresh,
         "requested": requested,
@@ -235,27 +231,8 @@ def _editable_post(oktopost_id: str) -> Post:
 def post_new(request: HttpRequest) -> HttpResponse:
     form = forms.PostCreateForm(request.POST or None, zone=request.user.zone, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            post, created = services.post_compose(
-                user=request.user,
-                submit_key=data["submit_key"],
-                message=form.message_obj,
-                profile_ids=data["profiles"],
-                start_at=data["start_at"],
-                status=data["status"],
-                network=data["network"],
-                campaign_id=data["campaign"],
-                text=data["text"],
-                link_url=data["link_url"],
-                link_title=data["link_title"],
-                description=data["description"],
-                image_url=data["image_url"],
-                title=data["title"],
-                media_ids=data["media"],
-                upload_keys=data["upload"],
-                first_comment=forms.first_comment_of(data),
-            )
+            post, created = services.post_compose(user=request.user, **form.service_kwargs())
         except services.BeingChecked as exc:
             messages.warning(request, exc.message)
             return _go(request, reverse("activity"))
@@ -372,13 +349,11 @@ def _errors_in_words(form) -> str:
 def _after_write(request: HttpRequest, post: Post, error: str, done: str) -> HttpResponse:
     """The row again (htmx from the queue), else back to the post with a message."""
     if request.htmx and request.POST.get("from") == "row":
-        post = selectors.post_for_view(post.oktopost_id)
-        selectors.targets_attach([post], selectors.profiles_by_id())
         return render(
             request,
             "posts/queue.html#post-row",
             {
-                "post": post,
+                "row": selectors.queue_row_for_view(post.oktopost_id),
                 "can_write": True,
                 "row_error": error,
                 "row_done": "" if error else done,
@@ -440,8 +415,8 @@ def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
         else:
             messages.success(request, f"Cancelled the {post.network} post {post.oktopost_id}.")
         return _go(request, reverse("posts:queue"))
-    selectors.targets_attach([post], selectors.profiles_by_id())
-    return render(request, "posts/cancel.html", {"post": post})
+    targets = selectors.post_targets(post, selectors.profiles_by_id())
+    return render(request, "posts/cancel.html", {"post": post, "targets": targets})
 
 
 @require_POST
@@ -488,5 +463,4 @@ def activity(request: HttpRequest) -> HttpResponse:
 
 
 def _described(request: HttpRequest, entries: list, profiles: dict) -> list:
-    selectors.activity_describe(entries, zone=request.user.zone, profiles=profiles)
-    return entries
+    return selectors.activity_describe(entries, zone=request.user.zone, profiles=profiles)

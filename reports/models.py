@@ -1,8 +1,8 @@
 """The stats review's hourly rollup and the hours it must not be trusted for.
 
 `HourRollup` holds, per UTC hour x network x status x deleted flag, every sum the stats
-page's daily figures need (`reports.selectors._aggregates`). `DirtyHour` lists the hours
-whose posts changed since their rollup rows were last computed: database triggers on
+page's daily figures need (`reports.selectors.figures.aggregates`). `DirtyHour` lists the
+hours whose posts changed since their rollup rows were last computed: database triggers on
 posts_post write it (migration 0001), in the same statement as the change, so a page
 reading both tables in one statement never trusts a stale rollup row. See
 reports/rollup.py and docs/ARCHITECTURE.md, "Stats review and share links".

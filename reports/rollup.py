@@ -1,9 +1,9 @@
 """The stats page's daily figures from an hourly rollup, exact at every instant.
 
 **What is kept.** `reports_hourrollup`: per UTC hour (hours since 1970) x network x
-status x deleted flag, the sums `selectors._aggregates` computes: posts, the six
-counters, posts whose counters / stats were never read, the oldest counters_at and
-stats_at. A zone whose UTC offset is a whole number of hours at every instant of a
+status x deleted flag, the sums `reports.selectors.figures.aggregates` computes: posts,
+the six counters, posts whose counters / stats were never read, the oldest counters_at
+and stats_at. A zone whose UTC offset is a whole number of hours at every instant of a
 range, and changes only on whole UTC hours, has local days that are unions of UTC
 hours: such a range can be answered from hours.
 
@@ -157,7 +157,8 @@ _SENT_IN = "(" + ", ".join(f"'{status}'" for status in SENT_STATUSES) + ")"
 
 def _post_sums(alias: str = "p") -> str:
     """The rollup's sums over some posts (one row per group). Counts by outcome and the
-    freshness figures are of sent posts only, as `selectors._aggregates` counts them."""
+    freshness figures are of sent posts only, as `reports.selectors.figures.aggregates`
+    counts them."""
     sums = ", ".join(f"SUM({alias}.{c}) AS {c}" for c in COUNTER_COLUMNS)
     status, sent = f"{alias}.status", f"{alias}.status IN {_SENT_IN}"
     return (

@@ -24,7 +24,7 @@ SQLITE_HOUR = "(CAST(strftime('%s', substr({col}, 1, 19)) AS INTEGER) / 3600)"
 PG_HOUR = "(FLOOR(EXTRACT(EPOCH FROM {col}) / 3600)::bigint)"
 
 
-# The top posts by engagement walk this (reports/selectors.py, migration 0002); the
+# The top posts by engagement walk this (reports/selectors/best.py, migration 0002); the
 # expression is written as Django writes F("comments") + F("likes") + F("shares").
 ENGAGEMENT_INDEX = (
     "CREATE INDEX IF NOT EXISTS post_engagement_id "

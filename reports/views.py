@@ -7,14 +7,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.roles import role_required
+from oktodash.rendering import render_page_or_partial
 from posts import queue
 from posts.localtime import as_local
 from posts.models import NETWORKS, Source
 from posts.queue import STATUS_LABELS, QueueFilters
-from posts.selectors import queue_choices, user_names
-from reports import export, selectors
+from posts.selectors import queue_choices
+from reports import services
 from reports.query import StatsQuery, stats_parse
-from reports.review import SECTIONS, names_for_page, section, stats_review
+from reports.review import SECTIONS, section, stats_review
 
 viewer_required = role_required("viewer")
 
@@ -62,14 +63,13 @@ def section_response(
     extra: dict | None = None,
 ) -> HttpResponse:
     """One of the page's later sections: the section alone for htmx, else on a page of
-    its own (`page`: the template around it) for a browser without script."""
+    its own (`page`: the template around it, whose `section` partial is the section)
+    for a browser without script."""
     if name not in SECTIONS:
         raise Http404("No such section.")
     context = section(sq, name, now=timezone.now(), choices=choices, shared=shared)
     context |= extra or {}
-    if request.headers.get("HX-Request") == "true":
-        return render(request, f"stats/section_{name}.html", context)
-    return render(request, page, context)
+    return render_page_or_partial(request, page, "section", context)
 
 
 @require_GET
@@ -83,34 +83,19 @@ def stats_part(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def csv_response(sq: StatsQuery, *, breakdown: str, choices: dict, filename: str):
-    """The posts in scope (or, with `breakdown`, that breakdown's rows) as CSV."""
-    zone = sq.scope.zone
-    now = timezone.now()
-    if breakdown in selectors.DIMENSIONS:
-        found = selectors.breakdown(
-            sq.scope,
-            breakdown,
-            now=now,
-            order=sq.display.order,
-            names=names_for_page(choices),
-            limit=None,
-        )
-        lines = export.lines(
-            export.breakdown_header(found, zone), export.breakdown_lines(found, zone=zone)
-        )
-        filename = f"{filename}-by-{breakdown}"
-    else:
-        rows = selectors.export_rows(sq.scope, now=now)
-        lines = export.lines(
-            export.post_header(zone), export.post_lines(rows, zone=zone, names=user_names())
-        )
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    period = sq.period
-    response["Content-Disposition"] = (
-        f'attachment; filename="{filename}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"'
-    )
+def _csv_response(csv_file: services.CsvFile) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_file.lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{csv_file.name}.csv"'
     return response
+
+
+def csv_response(
+    sq: StatsQuery, *, breakdown: str, choices: dict, filename: str
+) -> StreamingHttpResponse:
+    """The posts in scope (or, with `breakdown`, that breakdown's rows) as CSV."""
+    return _csv_response(
+        services.stats_csv(sq, breakdown=breakdown, choices=choices, name=filename)
+    )
 
 
 @require_GET
@@ -125,13 +110,7 @@ def stats_export(request: HttpRequest) -> StreamingHttpResponse:
 
 def queue_csv_response(filters: QueueFilters, *, zone, filename: str) -> StreamingHttpResponse:
     """Every post of a queue view (all pages), in the queue's order."""
-    rows = selectors.queue_export_rows(filters, zone=zone, now=timezone.now())
-    lines = export.lines(
-        export.post_header(zone), export.post_lines(rows, zone=zone, names=user_names())
-    )
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+    return _csv_response(services.queue_csv(filters, zone=zone, name=filename))
 
 
 @require_GET

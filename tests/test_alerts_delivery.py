@@ -21,7 +21,7 @@ from django.utils.html import strip_tags
 
 from accounts.models import EDITOR
 from alerts.models import Dispatch, Event, Webhook
-from alerts.services import send
+from alerts.services import channels, send
 from tests.alerts_receivers import SMTPServer, WebhookReceiver
 from tests.conftest import make_user
 
@@ -278,7 +278,7 @@ def test_a_webhook_that_hangs_gets_the_delivery_twice_at_most_with_one_key(
     """The receiver keeps the post and answers after the read timeout: each hang was one
     more delivery. Now the second is the last, and both carry the delivery's key (header
     and body) for a receiver to drop the copy."""
-    monkeypatch.setattr(send, "WEBHOOK_TIMEOUT", (1, 0.3))
+    monkeypatch.setattr(channels, "WEBHOOK_TIMEOUT", (1, 0.3))
     hook_receiver.delay = 0.6
     dispatch = post_to(webhook)
     hourly(timezone.now(), 6)

@@ -233,7 +233,7 @@ def test_only_the_visible_range_is_read(editor, django_assert_max_num_queries) -
         now=timezone.now(),
         zone=editor.zone,
     )
-    ids = {p.oktopost_id for d in cal.days for p in d.posts}
+    ids = {c.post.oktopost_id for d in cal.days for c in d.chips}
     assert ids == {inside.oktopost_id}
     assert outside.oktopost_id not in ids
 
@@ -272,12 +272,12 @@ def test_chips_fall_on_the_right_local_day_and_hour_across_a_dst_change(
         zone=zone,
     )
     days = {d.day: d for d in cal.days}
-    placed = {p.oktopost_id: hour for hour, hour_posts in days[day].by_hour for p in hour_posts}
+    placed = {c.post.oktopost_id: hour for hour, chips in days[day].by_hour for c in chips}
     for (h, _m), post in posts.items():
         assert placed[post.oktopost_id] == h
     assert days[day].count == len(times)
-    assert before.oktopost_id in {p.oktopost_id for p in days[day - timedelta(days=1)].posts}
-    assert after.oktopost_id in {p.oktopost_id for p in days[day + timedelta(days=1)].posts}
+    assert before.oktopost_id in {c.post.oktopost_id for c in days[day - timedelta(days=1)].chips}
+    assert after.oktopost_id in {c.post.oktopost_id for c in days[day + timedelta(days=1)].chips}
 
 
 @pytest.mark.dates

@@ -1,5 +1,6 @@
 """The write pages: create form validation, reschedule, cancel, bulk, roles and CSRF."""
 
+import inspect
 import secrets
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from oktodash.celery import app
 from oktopost.client import OktopostClient
+from posts import forms, services
 from posts.models import Activity, BulkAction, Message, Post, Profile
 from tests import factories as f
 
@@ -133,6 +135,28 @@ def test_create_form_validation(editor_client: Client, overrides, field, words) 
         assert words in " ".join(errors.get(field, [])), errors
 
 
+def test_a_valid_create_form_gives_the_compose_service_every_argument_but_the_user(
+    editor,
+) -> None:
+    camp = f.campaign()
+    page = f.profile("LinkedIn", "Acme page")
+    data = base_form(
+        campaign=camp.oktopost_id,
+        profiles=[page.oktopost_id],
+        link_url="https://example.com/a",
+        first_comment_text="First!",
+    )
+    form = forms.PostCreateForm(data, zone=editor.zone, user=editor)
+    assert form.is_valid(), form.errors
+    kwargs = form.service_kwargs()
+    assert {"user", *kwargs} == set(inspect.signature(services.post_compose).parameters)
+    assert kwargs["profile_ids"] == [page.oktopost_id]
+    assert kwargs["campaign_id"] == camp.oktopost_id
+    assert kwargs["link_url"] == "https://example.com/a"
+    assert kwargs["first_comment"].text == "First!"
+    assert kwargs["message"] is None
+
+
 def test_profiles_must_match_the_messages_network(editor_client: Client) -> None:
     camp = f.campaign()
     twitter = f.profile("Twitter", "Acme X")
@@ -211,7 +235,7 @@ def test_creating_through_the_form_schedules_in_oktopost_and_shows_it(
     assert response.status_code == 200
     post = Post.objects.get(message__text="Our new feature is live")
     assert "Scheduled: LinkedIn post " + post.oktopost_id in response.content.decode()
-    assert post.oktopost_id in [p.oktopost_id for p in response.context["page"].rows]
+    assert post.oktopost_id in [r.post.oktopost_id for r in response.context["page"].rows]
 
 
 def test_the_link_card_reaches_oktopost_and_the_mirror(mirror, editor_client: Client) -> None:

@@ -193,8 +193,8 @@ def test_what_was_kept_opens_the_same_filters_without_a_note(
     again = tokyo_client.get("/posts/?" + filters.query())
     assert again.context["notes"] == []
     assert again.context["filters"] == filters
-    rows = [p.oktopost_id for p in again.context["page"].rows]
-    assert rows == [p.oktopost_id for p in first.context["page"].rows]
+    rows = [r.post.oktopost_id for r in again.context["page"].rows]
+    assert rows == [r.post.oktopost_id for r in first.context["page"].rows]
 
 
 # The cases the properties above found, kept as plain examples.

@@ -16,7 +16,19 @@ def both_ways(client: Client, url: str) -> tuple:
     return page, partial, restore
 
 
-@pytest.mark.parametrize("url", ["/posts/", "/posts/new/", "/posts/{post}/", "/posts/bulk/{bulk}/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/posts/",
+        "/posts/new/",
+        "/posts/{post}/",
+        "/posts/bulk/{bulk}/",
+        "/calendar/",
+        "/calendar/post/{post}/",
+        "/stats/part/top/",
+        "/stats/part/breakdown/?by=campaign",
+    ],
+)
 def test_page_or_partial_urls_vary_on_hx_request(editor, editor_client: Client, url: str) -> None:
     post = f.post(status="pending")
     bulk = BulkAction.objects.create(user=editor, kind="cancel", post_ids=[post.oktopost_id])

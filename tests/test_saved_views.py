@@ -30,7 +30,7 @@ def menu(client: Client) -> list[tuple[str, str]]:
 
 
 def rows(response) -> list[str]:
-    return [p.oktopost_id for p in response.context["page"].rows]
+    return [r.post.oktopost_id for r in response.context["page"].rows]
 
 
 def test_a_view_is_saved_with_its_name_and_query_without_the_page_cursor(

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from oktopost import types as ok
-from posts import mirror, selectors
+from posts import mirror, search, selectors
 from posts.models import Message
 from posts.queue import MAX_WORDS, search_words
 from tests import factories as f
@@ -39,7 +39,7 @@ def found(q: str) -> set[str]:
     """Oktopost ids of the posts the queue finds for `q`, by their names in TEXTS."""
     texts = dict(
         Message.objects.filter(
-            oktopost_id__in=selectors.messages_matching(search_words(q))
+            oktopost_id__in=search.messages_matching(search_words(q))
         ).values_list("oktopost_id", "text")
     )
     names = {text: name for name, text in TEXTS.items()}
@@ -214,7 +214,7 @@ def test_a_deleted_message_is_no_longer_found(editor_client: Client, posts) -> N
 def test_postgresql_answers_searches_from_the_index(posts) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = selectors.messages_matching(["webin"]).as_sql(None, connection)
+        sql, params = search.messages_matching(["webin"]).as_sql(None, connection)
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "posts_message_search_vector" in plan

@@ -193,7 +193,7 @@ def test_queue_links_show_only_their_posts_and_export_them(editor_client: Client
     anonymous = Client()
     response = anonymous.get(url + "?network=Twitter")
     assert response.status_code == 200
-    assert {p.network for p in response.context["page"].rows} == {"LinkedIn"}
+    assert {r.post.network for r in response.context["page"].rows} == {"LinkedIn"}
     text = b"".join(anonymous.get(url + "export.csv").streaming_content).decode()
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert len(rows) == 11 and {r[3] for r in rows[1:]} == {"LinkedIn"}

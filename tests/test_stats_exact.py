@@ -3,7 +3,7 @@ posts, on randomized data, in zones with 30- and 45-minute offsets and across DS
 
 The aggregates read the covering index `post_stats_cover` with the other filter columns
 kept off their indexes, take the top posts as three bounded sorts and group by the plain
-column value (reports/selectors.py): these tests hold every such rewrite to what a
+column value (reports/selectors/): these tests hold every such rewrite to what a
 plain reading of the posts gives."""
 
 import random
@@ -201,11 +201,11 @@ def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> N
 def test_top_posts_walking_the_indexes_from_the_top_are_exact(
     posts, monkeypatch, walk, filters, only
 ) -> None:
-    """However few of the best posts overall the walk reads (selectors.TOP_WALK), the
+    """However few of the best posts overall the walk reads (best.TOP_WALK), the
     lists are the scope's own: found in the walk, or ranked over the range instead."""
-    from reports import selectors
+    from reports.selectors import best
 
-    monkeypatch.setattr(selectors, "TOP_WALK", walk)
+    monkeypatch.setattr(best, "TOP_WALK", walk)
     for zone_name in ("UTC", "Asia/Kathmandu"):
         zone = zoneinfo.ZoneInfo(zone_name)
         scope = Scope(QueueFilters(**filters), PERIOD, zone)

@@ -7,11 +7,9 @@ transaction; background work is enqueued with transaction.on_commit.
 
 from posts.services.bulk import bulk_request, bulk_run, bulk_start
 from posts.services.common import BeingChecked, ChangedMeanwhile, ServiceError
+from posts.services.create import message_create, post_compose, post_create
 from posts.services.posts import (
-    message_create,
     post_cancel,
-    post_compose,
-    post_create,
     post_profiles_change,
     post_reschedule,
     post_stats_refresh_now,

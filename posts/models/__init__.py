@@ -1,0 +1,62 @@
+"""The local mirror of Oktopost and oktodash's own records. Pages read only these
+tables; sync code writes the mirror (posts.mirror).
+
+Every model is imported here: Django finds an app's models in `<app>.models`, and
+callers keep importing them from `posts.models`.
+"""
+
+from posts.models.catalog import (
+    USER_NAMES_CACHE_KEY,
+    Campaign,
+    MediaItem,
+    MediaKind,
+    Message,
+    OktopostUser,
+    Profile,
+    media_kind_of,
+    web_url,
+)
+from posts.models.post import (
+    NETWORKS,
+    SENT_STATUSES,
+    STATS_COVER,
+    STUCK_AFTER,
+    UNSENT_STATUSES,
+    WAITING_STATUSES,
+    Delivery,
+    Post,
+    Source,
+    StatsSample,
+    Status,
+    SyncState,
+)
+from posts.models.records import Activity, BulkAction, SavedView, Submission, WriteLock
+
+__all__ = [
+    "NETWORKS",
+    "SENT_STATUSES",
+    "STATS_COVER",
+    "STUCK_AFTER",
+    "UNSENT_STATUSES",
+    "USER_NAMES_CACHE_KEY",
+    "WAITING_STATUSES",
+    "Activity",
+    "BulkAction",
+    "Campaign",
+    "Delivery",
+    "MediaItem",
+    "MediaKind",
+    "Message",
+    "OktopostUser",
+    "Post",
+    "Profile",
+    "SavedView",
+    "Source",
+    "StatsSample",
+    "Status",
+    "Submission",
+    "SyncState",
+    "WriteLock",
+    "media_kind_of",
+    "web_url",
+]

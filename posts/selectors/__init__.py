@@ -1,0 +1,90 @@
+"""Reads for pages: everything here comes from the local mirror (and the shared budget).
+
+`queue` (the queue page, its rows, bulk selections), `choices` (the small tables every
+page reads whole), `detail` (a post's page and drawer), `compose` (the create form's
+checks, messages and preview), `activity` (the audit trail in words).
+"""
+
+from posts.selectors.activity import ActivityRow, activity_describe, activity_list
+from posts.selectors.choices import (
+    filter_chips,
+    profiles_by_id,
+    queue_choices,
+    saved_views_for,
+    user_names,
+)
+from posts.selectors.compose import (
+    DUPLICATE_WINDOW,
+    Counter,
+    CreateChecks,
+    compose_media,
+    compose_preview_sources,
+    create_checks,
+    media_items,
+    messages_search,
+)
+from posts.selectors.detail import (
+    Chart,
+    ShownMedia,
+    message_media,
+    post_for_view,
+    post_history,
+    post_media,
+    profiles_of_network,
+    stats_chart,
+)
+from posts.selectors.queue import (
+    BULK_CAP,
+    COUNT_CAP,
+    QueuePage,
+    QueueRow,
+    Target,
+    Unindexed,
+    bulk_matching,
+    bulk_selected,
+    post_targets,
+    queue_page,
+    queue_queryset,
+    queue_row_for_view,
+    queue_rows,
+)
+
+__all__ = [
+    "BULK_CAP",
+    "COUNT_CAP",
+    "DUPLICATE_WINDOW",
+    "ActivityRow",
+    "Chart",
+    "Counter",
+    "CreateChecks",
+    "QueuePage",
+    "QueueRow",
+    "ShownMedia",
+    "Target",
+    "Unindexed",
+    "activity_describe",
+    "activity_list",
+    "bulk_matching",
+    "bulk_selected",
+    "compose_media",
+    "compose_preview_sources",
+    "create_checks",
+    "filter_chips",
+    "media_items",
+    "message_media",
+    "messages_search",
+    "post_for_view",
+    "post_history",
+    "post_media",
+    "post_targets",
+    "profiles_by_id",
+    "profiles_of_network",
+    "queue_choices",
+    "queue_page",
+    "queue_queryset",
+    "queue_row_for_view",
+    "queue_rows",
+    "saved_views_for",
+    "stats_chart",
+    "user_names",
+]

@@ -1,0 +1,52 @@
+"""Small tables every page reads whole: profiles, campaigns and creators for the
+filter form (and the filter chips named from them), Oktopost's users by name, saved
+views."""
+
+from django.db.models import Q
+
+from oktodash.infra import cache_get, cache_set
+from posts.models import USER_NAMES_CACHE_KEY, Campaign, OktopostUser, Post, Profile, SavedView
+from posts.queue import QueueFilters
+
+
+def profiles_by_id() -> dict[str, Profile]:
+    return {p.oktopost_id: p for p in Profile.objects.order_by("network", "name")}
+
+
+def queue_choices() -> dict[str, object]:
+    """What the filter form offers; campaigns and profiles are small tables."""
+    creators = cache_get("queue:creators")
+    if creators is None:
+        creators = sorted(
+            c for c in Post.objects.values_list("created_by", flat=True).distinct() if c
+        )[:200]
+        cache_set("queue:creators", creators, 600)
+    return {
+        "campaigns": list(Campaign.objects.order_by("name").values_list("oktopost_id", "name")),
+        "profiles": profiles_by_id(),
+        "creators": creators,
+    }
+
+
+def filter_chips(filters: QueueFilters, choices: dict[str, object]) -> list[tuple[str, str]]:
+    """The active filters as (label, the query without that filter), campaigns and
+    profiles named as the filter form names them, never by Oktopost id."""
+    names = {cid: name for cid, name in choices["campaigns"]}
+    names |= {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
+    return [(names.get(label, label), rest) for label, rest in filters.chips()]
+
+
+def saved_views_for(user) -> list[SavedView]:
+    return list(SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner"))
+
+
+def user_names() -> dict[str, str]:
+    """Oktopost user id → name, from the cache (dropped by posts.mirror on every write)."""
+    names = cache_get(USER_NAMES_CACHE_KEY)
+    if names is None:
+        names = {
+            u.oktopost_id: u.label
+            for u in OktopostUser.objects.only("oktopost_id", "name", "email")
+        }
+        cache_set(USER_NAMES_CACHE_KEY, names, 3600)
+    return names

@@ -1,0 +1,350 @@
+"""Reads for the queue page: the filters as a queryset, one page by keyset, its rows
+formatted once in Python, and the posts a bulk change selects."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from posts.localtime import as_local
+from posts.models import (
+    SENT_STATUSES,
+    STUCK_AFTER,
+    UNSENT_STATUSES,
+    WAITING_STATUSES,
+    Delivery,
+    Post,
+    Profile,
+    web_url,
+)
+from posts.queue import STUCK, Cursor, QueueFilters, search_words
+from posts.search import posts_matching
+from posts.selectors.choices import profiles_by_id
+from posts.selectors.detail import post_for_view
+
+# Counting stops here: enough to tell "a few" from "many" at any table size.
+COUNT_CAP = 1_000
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    count: int
+    count_exact: bool
+    next_cursor: Cursor | None
+    prev_cursor: Cursor | None
+    first: bool
+
+
+class Unindexed(Func):
+    """The column's own value, written so that SQLite will not pick its index for it.
+
+    Without planner statistics SQLite takes any index with an equality-like condition
+    over the one that gives the page's order, and then sorts every match for 50 rows:
+    for `deleted_at IS NULL`, true of nearly every post, that is the whole table. SQLite's
+    documented way to say "not this index" is a unary `+`. PostgreSQL plans from its own
+    statistics and gets the plain column.
+    """
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+# The columns the queue's filters test directly (profiles go through an EXISTS).
+_FILTERED_COLUMNS = (
+    *("status", "start_at", "network", "campaign_id", "source", "created_by", "media_kind"),
+)
+
+
+def queue_queryset(
+    filters: QueueFilters, *, now: datetime, zone, walk_order: bool = False
+) -> QuerySet[Post]:
+    """Every post the filters select, unordered.
+
+    `walk_order`: no filter may use an index (on SQLite), so the page is read by walking
+    the sort's own (x, id) index and testing each post: right when many posts match,
+    wrong when few do (see `queue_page`)."""
+    # Never a reason to choose an index: almost every post is not deleted.
+    unindexed = {"deleted_at"}
+    if walk_order:
+        unindexed |= {*_FILTERED_COLUMNS} - {filters.sort_field}
+    posts = Post.objects.alias(**{f"{name}_unindexed": Unindexed(F(name)) for name in unindexed})
+
+    def col(name: str) -> str:
+        """The name to filter `name` by: the column, or its unindexed alias."""
+        return f"{name}_unindexed" if name in unindexed else name
+
+    if not filters.deleted:
+        posts = posts.filter(**{f"{col('deleted_at')}__isnull": True})
+    statuses = filters.effective_statuses()
+    if filters.preset and not statuses:
+        return posts.none()
+    if statuses:
+        status, start_at = col("status"), col("start_at")
+        plain = [s for s in statuses if s != STUCK]
+        match = Q(**{f"{status}__in": plain}) if plain else Q(pk__in=[])
+        if STUCK in statuses:
+            match |= Q(**{f"{status}__in": WAITING_STATUSES, f"{start_at}__lt": now - STUCK_AFTER})
+        elif set(plain) & set(WAITING_STATUSES) and filters.preset == "upcoming":
+            match &= Q(**{f"{start_at}__gte": now - STUCK_AFTER})
+        posts = posts.filter(match)
+        if set(statuses) <= {*SENT_STATUSES, STUCK}:
+            # Sent and stuck posts all lie in the past: saying so lets the database
+            # start its walk of the (start_at, id) index at now, not at the newest
+            # scheduled post, skipping a month of future posts at every page.
+            posts = posts.filter(**{f"{start_at}__lte": now})
+    if filters.networks:
+        posts = posts.filter(**{f"{col('network')}__in": filters.networks})
+    if filters.campaigns:
+        posts = posts.filter(**{f"{col('campaign_id')}__in": filters.campaigns})
+    if filters.sources:
+        posts = posts.filter(**{f"{col('source')}__in": filters.sources})
+    if filters.created_by:
+        posts = posts.filter(**{f"{col('created_by')}__in": filters.created_by})
+    if filters.messages:
+        posts = posts.filter(message_id__in=filters.messages)
+    if filters.media:
+        kind = "" if filters.media == "none" else filters.media
+        posts = posts.filter(**{col("media_kind"): kind})
+    if filters.profiles:
+        targets = Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=filters.profiles)
+        posts = posts.filter(Exists(targets))
+    lo, hi = filters.start_range(zone)
+    if lo:
+        posts = posts.filter(**{f"{col('start_at')}__gte": lo})
+    if hi:
+        posts = posts.filter(**{f"{col('start_at')}__lt": hi})
+    if filters.q and (words := search_words(filters.q)):
+        posts = posts.filter(posts_matching(words))
+    return posts
+
+
+# What a queue row shows (templates/posts/queue.html#post-row) and every sort field a
+# cursor may hold; the rest of a post (its payload, the sync's bookkeeping) is left
+# unread: a row costs Django a conversion per column. tests/test_query_counts.py fails
+# if the row ever needs one of the others (a query per row).
+_ROW_FIELDS = (
+    *("oktopost_id", "status", "network", "source", "created_by", "deleted_at"),
+    *("start_at", "created", "modified", "synced_at", "counters_at", "stats_at"),
+    *("clicks", "conversions", "comments", "likes", "shares", "impressions"),
+    *("campaign", "campaign__name", "message", "message__text", "message__link_title"),
+    *("media_kind", "message__media"),
+)
+_TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
+
+
+def queue_page(
+    filters: QueueFilters,
+    cursor: Cursor | None,
+    *,
+    now: datetime,
+    zone,
+    profiles: dict[str, Profile],
+) -> QueuePage:
+    """One page by keyset on (sort field, id): the cost does not grow with depth."""
+    field_name = filters.sort_field
+    base = queue_queryset(filters, now=now, zone=zone)
+    # Counting first, through the filters' own indexes, costs at most COUNT_CAP index
+    # entries and tells how to read the page. Few matches: through those indexes, then
+    # sort them. Many: walk the sort's (x, id) index and keep what matches, which
+    # finds 50 within a few hundred posts, where sorting every match would read and sort
+    # up to all of them. PostgreSQL weighs this itself from its statistics; SQLite,
+    # without them, always takes the first way.
+    count = base.order_by()[: COUNT_CAP + 1].count()
+    if count > COUNT_CAP and connection.vendor == "sqlite":
+        base = queue_queryset(filters, now=now, zone=zone, walk_order=True)
+    # Going backwards reads the keyset the other way round, then flips the rows.
+    descending = filters.descending != bool(cursor and cursor.backwards)
+    sign = "-" if descending else ""
+    page = base.order_by(f"{sign}{field_name}", f"{sign}id")
+    if cursor:
+        before = "lt" if descending else "gt"
+        # The first, redundant bound is what PostgreSQL can use as an index condition;
+        # the OR alone makes it scan from the top and filter (the cost of an OFFSET).
+        page = page.filter(
+            Q(**{f"{field_name}__{before}e": cursor.value}),
+            Q(**{f"{field_name}__{before}": cursor.value})
+            | Q(**{field_name: cursor.value, f"id__{before}": cursor.id}),
+        )
+    size = filters.size
+    deliveries = Delivery.objects.order_by("id").only(*_TARGET_FIELDS)
+    posts = list(
+        page.select_related("campaign", "message")
+        .only(*_ROW_FIELDS)
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))[: size + 1]
+    )
+    more = len(posts) > size
+    rows = queue_rows(posts[:size], profiles)
+    if cursor and cursor.backwards:
+        rows.reverse()
+        has_next, has_prev = True, more
+    else:
+        has_next, has_prev = more, cursor is not None
+
+    def edge(row: QueueRow, backwards: bool) -> Cursor:
+        post = row.post
+        return Cursor(value=getattr(post, field_name), id=post.id, backwards=backwards)
+
+    return QueuePage(
+        rows=rows,
+        count=min(count, COUNT_CAP),
+        count_exact=count <= COUNT_CAP,
+        next_cursor=edge(rows[-1], False) if rows and has_next else None,
+        prev_cursor=edge(rows[0], True) if rows and has_prev else None,
+        first=cursor is None,
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """One profile a post goes to, and what happened there."""
+
+    profile_id: str
+    label: str
+    network: str
+    status: str
+    error: str
+    remote_url: str
+
+    @property
+    def remote_href(self) -> str:
+        return web_url(self.remote_url)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A post as a queue row shows it (also a shared queue's row and the calendar's
+    chips and drawer): the post, and what the row shows of it, formatted once in Python
+    (per-row template filters were most of a page's render time)."""
+
+    post: Post
+    start_iso: str
+    # The zone is named once on the page; the year only when it is not this one.
+    start_label: str
+    start_input: str  # the row's "Move" field
+    # The version the page shows, for the conflict check of a change made from it.
+    modified_iso: str
+    counters_label: str  # "as of 09:30 · 12 min ago", or "" when never read
+    # The row's message link, as `text|default:"…"|truncatechars:120` made it.
+    text_preview: str
+    link_title_preview: str
+    # (counter, value as shown): "" for a counter never fetched ("not yet", not 0).
+    counter_cells: list[tuple[str, str]]
+    targets: list[Target]
+
+    @property
+    def failed_count(self) -> int:
+        return sum(1 for t in self.targets if t.status == "failed")
+
+
+def post_targets(post: Post, profiles: dict[str, Profile]) -> list[Target]:
+    """The post's deliveries labelled from the (small) profile table, without a join
+    that would drop deliveries to profiles not mirrored yet."""
+    return [
+        Target(
+            profile_id=d.profile_id,
+            label=profiles[d.profile_id].label if d.profile_id in profiles else d.profile_id,
+            network=profiles[d.profile_id].network if d.profile_id in profiles else "",
+            status=d.status,
+            error=d.error,
+            remote_url=d.remote_url,
+        )
+        for d in post.deliveries.all()
+    ]
+
+
+def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow]:
+    """Each post as its row shows it, in the current time zone."""
+    zone = timezone.get_current_timezone()
+    now = timezone.now()
+    this_year = as_local(now, zone).year
+    rows = []
+    for post in posts:
+        local = as_local(post.start_at, zone)
+        year = "" if local.year == this_year else f" {local.year}"
+        seen = post.modified or post.synced_at
+        counters_label = ""
+        if post.counters_at:
+            minutes = int((now - post.counters_at).total_seconds() // 60)
+            ago = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+            counters_label = f"as of {as_local(post.counters_at, zone):%H:%M} · {ago} ago"
+        message = post.message
+        lists = post.counters_at is not None
+        stats = post.stats_at is not None
+        rows.append(
+            QueueRow(
+                post=post,
+                start_iso=local.isoformat(),
+                start_label=f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}",
+                start_input=f"{local:%Y-%m-%dT%H:%M}",
+                modified_iso=seen.isoformat() if seen else "",
+                counters_label=counters_label,
+                text_preview=_truncated(
+                    (message.text if message else "") or "(message not synced yet)", 120
+                ),
+                link_title_preview=(
+                    _truncated(message.link_title, 80) if message and message.link_title else ""
+                ),
+                counter_cells=[
+                    (
+                        name,
+                        f"{getattr(post, name):,}"
+                        if (stats if name in _STATS_ONLY else lists)
+                        else "",
+                    )
+                    for name in _COUNTER_NAMES
+                ],
+                targets=post_targets(post, profiles),
+            )
+        )
+    return rows
+
+
+def queue_row_for_view(oktopost_id: str) -> QueueRow:
+    """One post's queue row (a live row's poll, the row after a change made from it), or
+    Http404."""
+    return queue_rows([post_for_view(oktopost_id)], profiles_by_id())[0]
+
+
+_COUNTER_NAMES = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
+# Shares and impressions come only from ?stats=1 (one call a post): unknown until then.
+_STATS_ONLY = ("shares", "impressions")
+
+
+def _truncated(text: str, length: int) -> str:
+    """Django's `truncatechars`, without walking each character of a text that is
+    already short: 50 rows of it were a noticeable part of rendering a page."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(length)
+
+
+# --- bulk changes ------------------------------------------------------------------
+
+BULK_CAP = 500
+
+
+def bulk_selected(ids: list[str]) -> list[str]:
+    """Of the posted ids, the unsent posts that exist, in schedule order."""
+    return list(
+        Post.objects.filter(
+            oktopost_id__in=ids[:BULK_CAP], status__in=UNSENT_STATUSES, deleted_at__isnull=True
+        )
+        .order_by("start_at", "id")
+        .values_list("oktopost_id", flat=True)
+    )
+
+
+def bulk_matching(filters: QueueFilters, *, zone) -> list[str]:
+    posts = queue_queryset(filters, now=timezone.now(), zone=zone).filter(
+        status__in=UNSENT_STATUSES
+    )
+    return list(posts.order_by("start_at", "id").values_list("oktopost_id", flat=True)[:BULK_CAP])

@@ -1,0 +1,93 @@
+"""Which posts a stats page is about (`Scope`: the queue's filters and a period of
+local days), the counters and outcomes it reports on, and its posts as CSV rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
+
+from django.db.models import F, QuerySet
+
+from posts.models import SENT_STATUSES, Post, Status
+from posts.queue import QueueFilters
+from posts.selectors import Unindexed, queue_queryset
+from reports.ranges import Period
+
+COUNTERS: dict[str, str] = {
+    "clicks": "Clicks",
+    "conversions": "Conversions",
+    "comments": "Comments",
+    "likes": "Likes",
+    "shares": "Shares",
+    "impressions": "Impressions",
+}
+# The list endpoint brings these with every page (counters_at); shares and impressions
+# need ?stats=1, one call a post (stats_at). Until then a counter is unknown, not 0.
+LIST_COUNTERS = ("clicks", "conversions", "comments", "likes")
+STATS_COUNTERS = ("shares", "impressions")
+ENGAGEMENT = ("comments", "likes", "shares")
+STATUS_COUNTS: dict[str, tuple[str, str]] = {
+    "sent": (Status.COMPLETE, "Sent"),
+    "partly": (Status.INCOMPLETE, "Partly failed"),
+    "failed": (Status.ERROR, "Failed"),
+}
+
+
+# --- the scope -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which posts the page is about: the queue's filters (without their dates) and a
+    period of local days in `zone`."""
+
+    filters: QueueFilters
+    period: Period
+    zone: tzinfo
+
+    def posts(self, *, now: datetime, period: Period | None = None) -> QuerySet[Post]:
+        """The posts of the period (this one unless given).
+
+        Every aggregate here reads a whole range of `start_at`, so the only index worth
+        taking is `post_stats_cover` (start_at first, then every column these queries
+        read): the queue's `walk_order` keeps SQLite off the other filter columns'
+        indexes (network, status: each would read the wide rows one by one). A filter
+        narrower than the range (one message, a profile, words) keeps its own index."""
+        lo, hi = (period or self.period).bounds(self.zone)
+        by_start = replace(self.filters, sort="start_at")
+        return queue_queryset(by_start, now=now, zone=self.zone, walk_order=True).filter(
+            start_at__gte=lo, start_at__lt=hi
+        )
+
+    def sent(self, *, now: datetime) -> QuerySet[Post]:
+        """The period's posts sent in any way (the status test kept off its index)."""
+        return (
+            self.posts(now=now)
+            .alias(status_plain=Unindexed(F("status")))
+            .filter(status_plain__in=SENT_STATUSES)
+        )
+
+
+# --- the CSV ---------------------------------------------------------------------------
+
+CSV_FIELDS = (
+    "oktopost_id", "start_at", "status", "network", "source", "created_by",
+    "campaign_id", "campaign__name", "message_id", "message__text",
+    *COUNTERS, "counters_at", "stats_at",
+)  # fmt: skip
+
+
+def export_rows(scope: Scope, *, now: datetime) -> Iterator[tuple]:
+    """Every post in scope, oldest first, streamed from the database in chunks."""
+    posts = scope.posts(now=now).order_by("start_at", "id").values_list(*CSV_FIELDS)
+    return posts.iterator(chunk_size=2000)
+
+
+def queue_export_rows(filters: QueueFilters, *, zone: tzinfo, now: datetime) -> Iterator[tuple]:
+    """Every post of a queue view in the queue's order (its sort, then id)."""
+    sign = "-" if filters.descending else ""
+    posts = queue_queryset(filters, now=now, zone=zone).order_by(
+        f"{sign}{filters.sort_field}", f"{sign}id"
+    )
+    return posts.values_list(*CSV_FIELDS).iterator(chunk_size=2000)
