@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "core",
     "accounts",
     "posts",
     "reports",
@@ -168,7 +169,7 @@ TEMPLATES = [
                 "oktodash.context_processors.shell",
                 "alerts.context_processors.bell",
             ],
-            "builtins": ["oktodash.template_dates", "posts.templatetags.oktopost_users"],
+            "builtins": ["core.template_dates", "posts.templatetags.oktopost_users"],
         },
     },
 ]

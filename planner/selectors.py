@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
-from posts.localtime import as_local
+from core.localtime import as_local
 from posts.models import SENT_STATUSES, Delivery, Post, Profile
 from posts.queue import QueueFilters
 from posts.selectors import (

@@ -14,17 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import editor_required, role_required
-from oktodash.rendering import render_page_or_partial
+from core.localtime import BadLocalTime, within_reach
+from core.rendering import render_page_or_partial
+from core.roles import editor_required, viewer_required
 from planner import scope as scopes
 from planner import selectors
 from planner.forms import MoveForm
 from planner.moves import drop_target
 from posts import queue, services
-from posts.localtime import BadLocalTime, within_reach
 from posts.models import NETWORKS, Source
-
-viewer_required = role_required("viewer")
 
 
 def _scope(request: HttpRequest, choices: dict) -> scopes.Scope:

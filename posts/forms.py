@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from attachments import selectors as attachment_selectors
+from core.localtime import FURTHEST_AHEAD, BadLocalTime, local_to_utc, parse_local, within_reach
 from oktopost.types import FirstCommentInput
 from posts import media_rules
-from posts.localtime import FURTHEST_AHEAD, BadLocalTime, local_to_utc, parse_local, within_reach
 from posts.models import (
     NETWORKS,
     BulkAction,

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.roles import editor_required
 from attachments import selectors as attachment_selectors
+from core.roles import editor_required
 from posts import previews, selectors
 from posts.models import NETWORKS
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from attachments import selectors as attachment_selectors
-from oktodash.infra import cache_get, cache_set
+from core.infra import cache_get, cache_set
+from core.localtime import BadLocalTime, as_local, is_ambiguous, local_to_utc, parse_local
 from posts import media_rules
-from posts.localtime import BadLocalTime, as_local, is_ambiguous, local_to_utc, parse_local
 from posts.models import (
     SENT_STATUSES,
     STUCK_AFTER,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from posts.localtime import as_local
+from core.localtime import as_local
 from posts.selectors import queue_choices, user_names
 from posts.status import budget_plan
 from reports import charts

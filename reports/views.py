@@ -6,17 +6,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.roles import role_required
+from core.localtime import as_local
+from core.roles import viewer_required
 from posts import queue
-from posts.localtime import as_local
 from posts.models import NETWORKS, Source
 from posts.queue import STATUS_LABELS, QueueFilters
 from posts.selectors import queue_choices, user_names
 from reports import export, selectors
 from reports.query import StatsQuery, stats_parse
 from reports.review import SECTIONS, names_for_page, section, stats_review
-
-viewer_required = role_required("viewer")
 
 
 def parse_for(query: QueryDict, zone, choices: dict, *, display_from=None) -> StatsQuery:

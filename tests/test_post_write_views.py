@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from oktodash.celery import app
 from oktopost.client import OktopostClient
+from posts import tasks  # noqa: F401  (eager_tasks runs them here: they must be loaded)
 from posts.models import Activity, BulkAction, Message, Post, Profile
 from tests import factories as f
 

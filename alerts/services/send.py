@@ -47,8 +47,8 @@ from alerts.services import compose
 from alerts.services.preferences import bell_forget
 from alerts.timing import quiet_until
 from alerts.webhooks import webhook_internal, webhook_policy
-from oktodash import outbound
-from posts.services.common import enqueue
+from core import outbound
+from core.services import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def schedule_email(user: User, pref: Preference, alerts: list[Alert], *, now: da
 
 
 def dispatches_queue(ids: list[int]) -> None:
-    from alerts import tasks
+    from alerts import task_names as tasks
 
     for dispatch_id in ids:
         enqueue(tasks.dispatch_send, dispatch_id)

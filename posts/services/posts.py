@@ -18,12 +18,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from attachments import services as attachment_services
-from oktodash import infra
+from core import infra
+from core.services import ServiceError, enqueue, queue_down_words
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
 from oktopost.limiter import next_midnight
 from oktopost.types import FirstCommentInput
-from posts import mirror, tasks
+from posts import mirror
+from posts import task_names as tasks
 from posts.connection import get_limiter
 from posts.locks import LockBusy, write_lock
 from posts.models import Activity, BulkAction, Message, Post, Profile
@@ -31,11 +33,8 @@ from posts.networks import CREATE_STATUSES
 from posts.services.common import (
     BeingChecked,
     ChangedMeanwhile,
-    ServiceError,
-    enqueue,
     interactive_client,
     mirror_post,
-    queue_down_words,
     record,
     snapshot,
     words,
