@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from attachments import selectors as attachment_selectors
 from core.infra import cache_get, cache_set
 from core.localtime import BadLocalTime, as_local, is_ambiguous, local_to_utc, parse_local
+from posts import attached_media as attachment_selectors
 from posts import media_rules
 from posts.models import (
     SENT_STATUSES,

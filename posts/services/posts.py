@@ -17,13 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from attachments import services as attachment_services
 from core import infra
 from core.services import ServiceError, enqueue, queue_down_words
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
 from oktopost.limiter import next_midnight
 from oktopost.types import FirstCommentInput
+from posts import attached_media as attachment_services
 from posts import mirror
 from posts import task_names as tasks
 from posts.connection import get_limiter
