@@ -1,16 +1,24 @@
 """Everything the stats page shows for one view, read once for the signed-in page and
-for a share link alike (they differ only in which links and controls they render)."""
+for a share link alike (they differ only in which links and controls they render).
+
+This is reports' interface to the apps beside it: share links (sharing/) parse, render
+and export through what is here and never import the rest of reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
 from core.localtime import as_local
+from posts.queue import QueueFilters
 from posts.selectors import queue_choices, user_names
 from posts.status import budget_plan
-from reports import charts
-from reports.query import TREND_COUNTERS, StatsQuery
+from reports import charts, export, selectors
+from reports.query import DISPLAY_KEYS, FILTER_KEYS, TREND_COUNTERS, StatsQuery, stats_parse
 from reports.ranges import PRESETS
 from reports.selectors import (
     COUNTERS,
@@ -28,6 +36,20 @@ from reports.selectors import (
     totals,
     trend,
 )
+
+# What share links (sharing/) use of reports.
+__all__ = [
+    "DISPLAY_KEYS",
+    "FILTER_KEYS",
+    "PRESETS",
+    "SECTIONS",
+    "StatsQuery",
+    "csv_response",
+    "queue_csv_response",
+    "section_response",
+    "stats_parse",
+    "stats_review",
+]
 
 
 @dataclass(frozen=True)
@@ -229,3 +251,68 @@ def section(
         "hours": [f"{h:02d}" for h in range(24)],
         "heat_any": any(c.posts for row in grid for c in row),
     }
+
+
+# --- Answers the signed-in pages and share links both give --------------------------
+
+
+def section_response(
+    request: HttpRequest,
+    sq: StatsQuery,
+    name: str,
+    *,
+    choices: dict,
+    shared: bool,
+    page: str,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """One of the page's later sections: the section alone for htmx, else on a page of
+    its own (`page`: the template around it) for a browser without script."""
+    if name not in SECTIONS:
+        raise Http404("No such section.")
+    context = section(sq, name, now=timezone.now(), choices=choices, shared=shared)
+    context |= extra or {}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, f"stats/section_{name}.html", context)
+    return render(request, page, context)
+
+
+def csv_response(sq: StatsQuery, *, breakdown: str, choices: dict, filename: str):
+    """The posts in scope (or, with `breakdown`, that breakdown's rows) as CSV."""
+    zone = sq.scope.zone
+    now = timezone.now()
+    if breakdown in selectors.DIMENSIONS:
+        found = selectors.breakdown(
+            sq.scope,
+            breakdown,
+            now=now,
+            order=sq.display.order,
+            names=names_for_page(choices),
+            limit=None,
+        )
+        lines = export.lines(
+            export.breakdown_header(found, zone), export.breakdown_lines(found, zone=zone)
+        )
+        filename = f"{filename}-by-{breakdown}"
+    else:
+        rows = selectors.export_rows(sq.scope, now=now)
+        lines = export.lines(
+            export.post_header(zone), export.post_lines(rows, zone=zone, names=user_names())
+        )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    period = sq.period
+    response["Content-Disposition"] = (
+        f'attachment; filename="{filename}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"'
+    )
+    return response
+
+
+def queue_csv_response(filters: QueueFilters, *, zone, filename: str) -> StreamingHttpResponse:
+    """Every post of a queue view (all pages), in the queue's order."""
+    rows = selectors.queue_export_rows(filters, zone=zone, now=timezone.now())
+    lines = export.lines(
+        export.post_header(zone), export.post_lines(rows, zone=zone, names=user_names())
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response

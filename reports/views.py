@@ -1,6 +1,6 @@
 """The stats review: one page and its CSV, for every signed-in user (viewers included)."""
 
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,11 +10,15 @@ from core.localtime import as_local
 from core.roles import viewer_required
 from posts import queue
 from posts.models import NETWORKS, Source
-from posts.queue import STATUS_LABELS, QueueFilters
-from posts.selectors import queue_choices, user_names
-from reports import export, selectors
+from posts.queue import STATUS_LABELS
+from posts.selectors import queue_choices
 from reports.query import StatsQuery, stats_parse
-from reports.review import SECTIONS, names_for_page, section, stats_review
+from reports.review import (
+    csv_response,
+    queue_csv_response,
+    section_response,
+    stats_review,
+)
 
 
 def parse_for(query: QueryDict, zone, choices: dict, *, display_from=None) -> StatsQuery:
@@ -49,27 +53,6 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/page.html", context)
 
 
-def section_response(
-    request: HttpRequest,
-    sq: StatsQuery,
-    name: str,
-    *,
-    choices: dict,
-    shared: bool,
-    page: str,
-    extra: dict | None = None,
-) -> HttpResponse:
-    """One of the page's later sections: the section alone for htmx, else on a page of
-    its own (`page`: the template around it) for a browser without script."""
-    if name not in SECTIONS:
-        raise Http404("No such section.")
-    context = section(sq, name, now=timezone.now(), choices=choices, shared=shared)
-    context |= extra or {}
-    if request.headers.get("HX-Request") == "true":
-        return render(request, f"stats/section_{name}.html", context)
-    return render(request, page, context)
-
-
 @require_GET
 @viewer_required
 def stats_part(request: HttpRequest, name: str) -> HttpResponse:
@@ -81,36 +64,6 @@ def stats_part(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def csv_response(sq: StatsQuery, *, breakdown: str, choices: dict, filename: str):
-    """The posts in scope (or, with `breakdown`, that breakdown's rows) as CSV."""
-    zone = sq.scope.zone
-    now = timezone.now()
-    if breakdown in selectors.DIMENSIONS:
-        found = selectors.breakdown(
-            sq.scope,
-            breakdown,
-            now=now,
-            order=sq.display.order,
-            names=names_for_page(choices),
-            limit=None,
-        )
-        lines = export.lines(
-            export.breakdown_header(found, zone), export.breakdown_lines(found, zone=zone)
-        )
-        filename = f"{filename}-by-{breakdown}"
-    else:
-        rows = selectors.export_rows(sq.scope, now=now)
-        lines = export.lines(
-            export.post_header(zone), export.post_lines(rows, zone=zone, names=user_names())
-        )
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    period = sq.period
-    response["Content-Disposition"] = (
-        f'attachment; filename="{filename}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"'
-    )
-    return response
-
-
 @require_GET
 @viewer_required
 def stats_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -119,17 +72,6 @@ def stats_export(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(
         sq, breakdown=request.GET.get("breakdown", ""), choices=choices, filename="oktodash-stats"
     )
-
-
-def queue_csv_response(filters: QueueFilters, *, zone, filename: str) -> StreamingHttpResponse:
-    """Every post of a queue view (all pages), in the queue's order."""
-    rows = selectors.queue_export_rows(filters, zone=zone, now=timezone.now())
-    lines = export.lines(
-        export.post_header(zone), export.post_lines(rows, zone=zone, names=user_names())
-    )
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
 
 
 @require_GET

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.localtime import as_local
 from posts import queue
-from reports.query import DISPLAY_KEYS, FILTER_KEYS, StatsQuery, stats_parse
+from reports.review import DISPLAY_KEYS, FILTER_KEYS, StatsQuery, stats_parse
 
 # What each page reads from its address. Display choices (the stats page's `by`, `order`
 # and `counter`; the queue's page size and cursor) are known but never stored.
