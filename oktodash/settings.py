@@ -473,9 +473,11 @@ SITE_URL = env_url(
 # for a closed installation or tests; see attachments/fetch.py).
 ATTACHMENTS_MAX_MB = env_int("ATTACHMENTS_MAX_MB", 200, minimum=1)
 ATTACHMENTS_FETCH_PRIVATE = False
-# A post still waiting this long after its time is "stuck" for alerts (the queue's
-# badge uses posts.models.STUCK_AFTER, 10 minutes).
-ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)
+# A post still waiting this long after its time is "stuck": in the queue, the calendar
+# and alerts alike (core.terms.STUCK_AFTER). ALERTS_STUCK_AFTER_MINUTES is its old name.
+STUCK_AFTER_MINUTES = env_int(
+    "STUCK_AFTER_MINUTES", env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1), minimum=1
+)
 # Posts scheduled longer ago than this are history, not news: never alerted on.
 ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 7, minimum=1)
 # Mail domains of this organisation: an alert address there needs only its owner's

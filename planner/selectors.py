@@ -18,6 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
 from core.localtime import as_local
+from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Delivery, Post, Profile
 from posts.queue import QueueFilters
 from posts.selectors import (
@@ -40,7 +41,7 @@ _CHIP_FIELDS = (
     *("start_at", "modified", "synced_at", "counters_at", "stats_at", "campaign_id"),
     *("message", "message__text", "message__link_title"),
     # targets_attach (shared with the queue) formats the counters too.
-    *("clicks", "conversions", "comments", "likes", "shares", "impressions"),
+    *COUNTERS,
 )
 _TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
 

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from core.terms import STUCK_AFTER
+
 
 def web_url(url: str) -> str:
     """The URL if it is http(s), else "": links from Oktopost never run script here."""
@@ -33,7 +35,6 @@ UNSENT_STATUSES = (Status.PENDING, Status.INQUEUE, Status.INQUEUE_DRAFT, Status.
 SENT_STATUSES = (Status.COMPLETE, Status.INCOMPLETE, Status.ERROR)
 # Scheduled to go out by themselves: these become "stuck" when their time has passed.
 WAITING_STATUSES = (Status.PENDING, Status.INQUEUE)
-STUCK_AFTER = timedelta(minutes=10)
 
 
 class Source(models.TextChoices):

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.core import signing
 from django.http import QueryDict
 
+from core.terms import COUNTER_LABELS
 from posts.models import NETWORKS, SENT_STATUSES, Source, Status
 
 STUCK = "stuck"
@@ -42,12 +43,7 @@ SORTS: dict[str, str] = {
     "start_at": "Scheduled time",
     "created": "Created",
     "modified": "Modified",
-    "clicks": "Clicks",
-    "conversions": "Conversions",
-    "comments": "Comments",
-    "likes": "Likes",
-    "shares": "Shares",
-    "impressions": "Impressions",
+    **COUNTER_LABELS,
 }
 DEFAULT_SORT = "-start_at"
 SIZES = (25, 50, 100)

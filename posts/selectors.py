@@ -12,11 +12,11 @@ from django.utils.text import Truncator
 
 from core.infra import cache_get, cache_set
 from core.localtime import BadLocalTime, as_local, is_ambiguous, local_to_utc, parse_local
+from core.terms import STUCK_AFTER
 from posts import attached_media as attachment_selectors
 from posts import media_rules
 from posts.models import (
     SENT_STATUSES,
-    STUCK_AFTER,
     UNSENT_STATUSES,
     USER_NAMES_CACHE_KEY,
     WAITING_STATUSES,
