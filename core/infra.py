@@ -171,6 +171,7 @@ def _count(bucket: str, window: int) -> int:
 def _counter_lock() -> Iterator[None]:
     # flock is per open file description: each call opens its own, so threads of one
     # process exclude each other as processes do. The lock ends when the file closes.
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     with open(settings.VAR_DIR / "ratelimit.lock", "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         yield

@@ -1,4 +1,5 @@
-"""The Celery app. Tasks live in posts/tasks.py; the beat schedule lives in settings."""
+"""The Celery app. Tasks are each app's `shared_task`s in its tasks.py, found by
+autodiscovery; the beat schedule lives in settings."""
 
 import logging
 import os
@@ -81,9 +82,9 @@ def _stamp_when_queued(headers=None, **kwargs) -> None:
 
 @worker_init.connect
 def _say_when_oktopost_is_the_sandbox(sender, **kwargs) -> None:
-    """Without Oktopost credentials, settings fall back to the local sandbox. Say so once,
-    in the process that calls Oktopost, so a deployment missing its key does not pass for
-    one that works. The address is shown without any user or password in it."""
+    """In sandbox mode (OKTOPOST_SANDBOX, which `make run` sets without credentials) say so
+    once, in the process that calls Oktopost, so a run on demo data never passes for one
+    on the account. The address is shown without any user or password in it."""
     from django.conf import settings
 
     if settings.OKTOPOST_SANDBOX:

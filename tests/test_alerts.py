@@ -428,7 +428,7 @@ def test_the_settings_page_saves_choices(alice, client):
 def test_email_url_is_parsed_strictly():
     from pathlib import Path
 
-    from oktodash.settings import _mailer
+    from oktodash.conf.mail import mailer as _mailer
 
     smtp = _mailer("smtp://me%40x.com:p%40ss@mail.example.com", Path("/v"))["OPTIONS"]
     assert smtp["host"] == "mail.example.com" and smtp["port"] == 587

@@ -186,6 +186,7 @@ def test_a_worker_says_in_words_that_it_cannot_reach_its_queue(tmp_path) -> None
         "SECRET_KEY": "worker-test",
         "HTTPS": "false",
         "VAR_DIR": str(tmp_path / "var"),
+        "OKTOPOST_SANDBOX": "true",
         "REDIS_URL": CLOSED,
     }
     worker = subprocess.Popen(
