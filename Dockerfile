@@ -8,7 +8,7 @@ COPY posts posts
 COPY oktopost oktopost
 RUN pip install --no-cache-dir .
 COPY . .
-RUN SECRET_KEY=build-only STATIC_MANIFEST=true python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only OKTOPOST_SANDBOX=true STATIC_MANIFEST=true python manage.py collectstatic --noinput
 RUN useradd --system oktodash && mkdir -p /var/lib/oktodash && chown oktodash /var/lib/oktodash
 USER oktodash
 EXPOSE 8000

@@ -34,6 +34,8 @@ $(VENV)/.installed: pyproject.toml
 VAR_DIR ?= var
 
 # Ctrl-C is how `make run` stops: the supervisor then stops every process and exits 0.
+# Without OKTOPOST_ACCOUNT_ID it runs in sandbox mode (OKTOPOST_SANDBOX=true, which
+# settings require when there are no credentials) and starts the sandbox too.
 # The key and the address kept under VAR_DIR are read by settings when SECRET_KEY and
 # SITE_URL are unset, so `manage.py` commands run later beside it work as written.
 run: $(VENV)/.installed
@@ -43,12 +45,13 @@ run: $(VENV)/.installed
 	fi; \
 	export VAR_DIR="$(VAR_DIR)" HTTPS="$${HTTPS:-false}" \
 		SITE_URL="$${SITE_URL:-http://$${WEB_BIND:-127.0.0.1:8000}}"; \
+	if [ -z "$$OKTOPOST_ACCOUNT_ID" ]; then export OKTOPOST_SANDBOX=true; fi; \
 	echo "$$SITE_URL" > "$(VAR_DIR)/site_url"; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py ensure_demo_users || exit; \
 	if [ -z "$$EMAIL_URL" ]; then echo "Mail (alerts, digests) is written to files under $(VAR_DIR)/mail/ (set EMAIL_URL=smtp://user:pass@host:587 to send it)."; fi; \
 	if [ -z "$$OKTOPOST_ACCOUNT_ID" ]; then \
-		echo "No OKTOPOST_ACCOUNT_ID set: starting the local Oktopost sandbox with demo data."; \
+		echo "No OKTOPOST_ACCOUNT_ID set: sandbox mode (OKTOPOST_SANDBOX=true), starting the local Oktopost sandbox with demo data."; \
 		exec $(PY) -m oktodash.supervise Procfile; \
 	else \
 		exec $(PY) -m oktodash.supervise Procfile web worker beat; \

@@ -5,9 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
-EDITOR = "editor"
-VIEWER = "viewer"
-ROLES = (EDITOR, VIEWER)
+from core.roles import EDITOR, VIEWER
 
 
 def validate_time_zone(value: str) -> None:

@@ -6,7 +6,7 @@ from django import forms
 
 from alerts.models import WEEKDAYS, Event, Mode, Preference, Scope
 from alerts.webhooks import webhook_policy
-from oktodash import outbound
+from core import outbound
 from posts.models import NETWORKS
 
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]

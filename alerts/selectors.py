@@ -20,6 +20,7 @@ from alerts.models import (
     Scope,
     Webhook,
 )
+from core.terms import READING_ORDER, STUCK_AFTER
 from posts.models import (
     WAITING_STATUSES,
     Activity,
@@ -231,7 +232,7 @@ def concerns(alert: Alert, user: User, pref: Preference, creators: dict[str, int
 def posts_gone_wrong(now: datetime) -> list[tuple[str, Post]]:
     """(kind, post) for posts failed, partly failed or stuck within the look-back."""
     since = now - timedelta(days=settings.ALERTS_LOOKBACK_DAYS)
-    stuck_before = now - timedelta(minutes=settings.ALERTS_STUCK_AFTER_MINUTES)
+    stuck_before = now - STUCK_AFTER
     posts = (
         Post.objects.filter(deleted_at__isnull=True, start_at__gte=since)
         .filter(
@@ -284,7 +285,8 @@ def alerts_since(since: datetime, kinds: tuple[str, ...] = POST_KINDS) -> QueryS
 # --- The weekly digest's figures (computed from the mirror; issue 12's stats view has
 # the full picture, linked when a share link can be made) --------------------------------
 
-COUNTERS = ("clicks", "likes", "comments", "shares", "impressions", "conversions")
+# The digest's figures, in the order people read them.
+COUNTERS = READING_ORDER
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,33 @@
 """Celery tasks for alerts: thin, ids in, one service call. None of them touches
 Oktopost, and they never hold the sync's lock: alerts cannot delay the sync."""
 
-from oktodash.celery import app
+from celery import shared_task
 
 COMMON = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
-@app.task(**COMMON)
+@shared_task(**COMMON)
 def alerts_detect() -> int:
     from alerts.services.detect import alerts_detect as detect
 
     return len(detect())
 
 
-@app.task(**COMMON)
+@shared_task(**COMMON)
 def dispatch_send(dispatch_id: int) -> bool:
     from alerts.services.send import dispatch_send as send
 
     return send(dispatch_id=dispatch_id)
 
 
-@app.task(**COMMON)
+@shared_task(**COMMON)
 def dispatches_send_due() -> int:
     from alerts.services.send import dispatches_send_due as send_due
 
     return send_due()
 
 
-@app.task(**COMMON)
+@shared_task(**COMMON)
 def summaries_send() -> int:
     from alerts.services.digest import summaries_send as send
 

@@ -8,15 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import role_required
 from alerts import selectors
 from alerts.forms import PreferenceForm, WebhookForm
 from alerts.models import Notification
 from alerts.services import addresses, preferences
+from core.roles import viewer_required
 from posts.models import Campaign
-
-# Alerts name posts and campaigns: they are for people with a role, as every page is.
-viewer_required = role_required("viewer")
 
 
 def _admin_only(request: HttpRequest) -> None:

@@ -1,5 +1,5 @@
 """Where a webhook may post: public addresses only, checked when the connection is made
-(`oktodash.outbound`), except the internal hosts an admin allowed with
+(`core.outbound`), except the internal hosts an admin allowed with
 WEBHOOK_ALLOW_HOSTS (a self-hosted Mattermost, say).
 
 Without that rule an admin's "Add webhook" was a way to send requests into the private
@@ -10,7 +10,7 @@ without its status code."""
 
 from django.conf import settings
 
-from oktodash import outbound
+from core import outbound
 
 
 def webhook_policy() -> outbound.Policy:

@@ -9,7 +9,7 @@ What oktodash fetches, and from where:
 
 Allowed: `http` and `https` only; no user name or password in the address; ports 80
 and 443 only; the host must resolve only to global unicast addresses, checked when the
-connection is made and connected to as checked (`oktodash.outbound`: no loopback,
+connection is made and connected to as checked (`core.outbound`: no loopback,
 private, link-local, multicast or reserved ranges, no IPv6 form carrying an IPv4
 address such as `::127.0.0.1` or NAT64 `64:ff9b::…`, so no cloud metadata service
 either, and no DNS rebinding); no redirects (a redirect could point anywhere: we refuse
@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from oktodash import outbound
+from core import outbound
 
 TIMEOUT = (3.0, 10.0)
 USER_AGENT = "oktodash (media check)"

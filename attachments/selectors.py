@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from attachments.models import LocalFile
+from posts.attached_media import MEDIA_ID, PreviewMedia
 from posts.models import MediaItem
-
-MEDIA_ID = re.compile(r"^026[0-9A-Za-z]{1,29}$")
-
-
-@dataclass(frozen=True)
-class PreviewMedia:
-    """What a preview or the form shows of one media item."""
-
-    id: str
-    kind: str  # "image", "video", "pdf"
-    thumbnail_url: str  # a logged-in oktodash URL; "" when there is no picture to show
-    name: str
-    width: int | None = None
-    height: int | None = None
-    size: int | None = None  # bytes, when known
-    duration: float | None = None  # seconds, videos we uploaded
 
 
 def thumbnail_url(media_id: str) -> str:

@@ -25,12 +25,13 @@ from django.utils import timezone
 from accounts.models import User
 from attachments import fetch, links, sniff, storage
 from attachments.models import LocalFile
+from core.services import ServiceError
 from oktopost.client import OktopostClient
 from oktopost.errors import AmbiguousWriteError, NotFound, OktopostError
 from oktopost.types import Upload, VideoCheck
 from posts import mirror
 from posts.models import Activity, MediaItem
-from posts.services.common import ServiceError, interactive_client, record, words
+from posts.services.common import interactive_client, record, words
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from oktodash.infra import media_folder
+from core.infra import media_folder
 
 _SAFE = re.compile(r"^[0-9A-Za-z._-]{1,80}$")
 

@@ -2,10 +2,10 @@
 
 Idempotent (it deletes only files days old), so acks_late is safe."""
 
-from oktodash.celery import app
+from celery import shared_task
 
 
-@app.task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, time_limit=600)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, time_limit=600)
 def attachments_prune() -> dict:
     """Daily: stored files Oktopost has (or never took) and stale thumbnails."""
     from attachments import services

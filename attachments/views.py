@@ -16,12 +16,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import editor_required, role_required
 from attachments import links, selectors, services, storage
 from attachments.models import LocalFile
-from posts.services.common import ServiceError
-
-viewer_required = role_required("viewer")
+from core.roles import editor_required, viewer_required
+from core.services import ServiceError
 
 
 def _file_partial(

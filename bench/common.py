@@ -211,6 +211,7 @@ def prepare(database_url: str | None, extra_env: dict[str, str]) -> Scratch:
         "VAR_DIR": str(var_dir),
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "oktodash.settings",
+        "OKTOPOST_SANDBOX": "true",
         **extra_env,
     }
     os.environ.update(env)

@@ -115,6 +115,7 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
         "VAR_DIR": str(var_dir),
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "oktodash.settings",
+        "OKTOPOST_SANDBOX": "true",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "warning",
     }

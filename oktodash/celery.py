@@ -1,4 +1,5 @@
-"""The Celery app. Tasks live in posts/tasks.py; the beat schedule lives in settings."""
+"""The Celery app. Tasks are each app's `shared_task`s in its tasks.py, found by
+autodiscovery; the beat schedule lives in settings."""
 
 import logging
 import os
@@ -32,7 +33,7 @@ def _sync_at_start(sender, **kwargs) -> None:
 @worker_init.connect
 def _say_when_the_queue_is_unreachable(sender, **kwargs) -> None:
     """Celery retries the broker on its own; say once, in words, what it is waiting for."""
-    from oktodash.infra import broker_name
+    from core.infra import broker_name
 
     try:
         with sender.app.connection_for_write() as conn:
@@ -56,7 +57,7 @@ class Heartbeat(bootsteps.StartStopStep):
         self.timer_ref = None
 
     def start(self, worker) -> None:
-        from oktodash.heartbeat import HEARTBEAT_EVERY, worker_alive_note
+        from core.heartbeat import HEARTBEAT_EVERY, worker_alive_note
 
         worker_alive_note()
         self.timer_ref = worker.timer.call_repeatedly(HEARTBEAT_EVERY, worker_alive_note)
@@ -73,7 +74,7 @@ app.steps["worker"].add(Heartbeat)
 @before_task_publish.connect
 def _stamp_when_queued(headers=None, **kwargs) -> None:
     """When each task was queued, so /health/ can tell how long the oldest has waited."""
-    from oktodash.heartbeat import SENT_HEADER
+    from core.heartbeat import SENT_HEADER
 
     if headers is not None:
         headers.setdefault(SENT_HEADER, time.time())
@@ -81,9 +82,9 @@ def _stamp_when_queued(headers=None, **kwargs) -> None:
 
 @worker_init.connect
 def _say_when_oktopost_is_the_sandbox(sender, **kwargs) -> None:
-    """Without Oktopost credentials, settings fall back to the local sandbox. Say so once,
-    in the process that calls Oktopost, so a deployment missing its key does not pass for
-    one that works. The address is shown without any user or password in it."""
+    """In sandbox mode (OKTOPOST_SANDBOX, which `make run` sets without credentials) say so
+    once, in the process that calls Oktopost, so a run on demo data never passes for one
+    on the account. The address is shown without any user or password in it."""
     from django.conf import settings
 
     if settings.OKTOPOST_SANDBOX:

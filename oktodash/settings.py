@@ -4,7 +4,6 @@ A malformed value stops start-up with ImproperlyConfigured naming the variable,
 so a typo in production never silently turns into a default.
 """
 
-import os
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -12,64 +11,14 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP
 
 from oktodash import __version__
+from oktodash.conf import web
+from oktodash.conf.cache import redis_cache
+from oktodash.conf.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from oktodash.conf.mail import mailer
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "on"}
-_FALSE = {"0", "false", "off"}
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be one of true/false/1/0/on/off, not {raw!r}")
-
-
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
-    return value
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
-
-def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
-    value = env_str(name, default).lower()
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
-    return value
-
-
-def env_url(name: str, schemes: tuple[str, ...], default: str = "") -> str:
-    value = env_str(name, default)
-    if value and urlsplit(value).scheme not in schemes:
-        raise ImproperlyConfigured(
-            f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
-        )
-    return value
-
 
 VERSION = __version__
 DEBUG = env_bool("DEBUG", False)
@@ -90,8 +39,9 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = False
 
 # Local state (SQLite file, filesystem broker, file cache, limiter) lives here.
+# Nothing is created here: each part makes its own folder when it first writes (the
+# SQLite file's in CoreConfig.ready, since SQLite opens a file but never its folder).
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _local_file(name: str) -> str:
@@ -124,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "core",
     "accounts",
     "posts",
     "reports",
@@ -168,7 +119,7 @@ TEMPLATES = [
                 "oktodash.context_processors.shell",
                 "alerts.context_processors.bell",
             ],
-            "builtins": ["oktodash.template_dates", "posts.templatetags.oktopost_users"],
+            "builtins": ["core.template_dates", "posts.templatetags.oktopost_users"],
         },
     },
 ]
@@ -208,27 +159,6 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 270
 LONGEST_TASK_SECONDS = 660
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
-
-
-def redis_cache(url: str) -> dict[str, object]:
-    """The cache on Redis at `url`. A pooled connection from before a Redis restart fails
-    on its first use: redis-py tries again at once on a fresh one, so the first page
-    after Redis is back does not report it down."""
-    from redis.backoff import NoBackoff
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.retry import Retry
-
-    return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": url,
-        "KEY_PREFIX": "oktodash",
-        "OPTIONS": {
-            "retry": Retry(NoBackoff(), 1),
-            "retry_on_error": [RedisConnectionError],
-            "socket_connect_timeout": 2,
-            "socket_timeout": 5,
-        },
-    }
 
 
 if REDIS_URL:
@@ -362,8 +292,21 @@ OKTOPOST_REGION = env_choice("OKTOPOST_REGION", ("us", "eu"), "us")
 OKTOPOST_BASE_URL = env_url("OKTOPOST_BASE_URL", ("http", "https"))
 if bool(OKTOPOST_ACCOUNT_ID) != bool(OKTOPOST_API_KEY):
     raise ImproperlyConfigured("OKTOPOST_ACCOUNT_ID and OKTOPOST_API_KEY must be set together")
-# Without credentials we talk to the local sandbox with its demo account.
-OKTOPOST_SANDBOX = not OKTOPOST_ACCOUNT_ID
+# Sandbox mode: the local stand-in API with its demo account, never a real one. It is
+# chosen, not inferred: `make run` and the tests set it when there are no credentials,
+# and a deployment that lost its credentials stops here instead of showing demo data.
+OKTOPOST_SANDBOX = env_bool("OKTOPOST_SANDBOX", False)
+if OKTOPOST_SANDBOX and OKTOPOST_ACCOUNT_ID:
+    raise ImproperlyConfigured(
+        "OKTOPOST_SANDBOX is on and Oktopost credentials are set too: unset "
+        "OKTOPOST_ACCOUNT_ID and OKTOPOST_API_KEY to use the local sandbox, or unset "
+        "OKTOPOST_SANDBOX to use the account"
+    )
+if not OKTOPOST_SANDBOX and not OKTOPOST_ACCOUNT_ID:
+    raise ImproperlyConfigured(
+        "No Oktopost credentials: set OKTOPOST_ACCOUNT_ID and OKTOPOST_API_KEY, or set "
+        "OKTOPOST_SANDBOX=true to use the local sandbox with demo data (`make run` does)"
+    )
 if OKTOPOST_SANDBOX:
     # Not `oktopost.sandbox`: the product never imports the sandbox, it only starts it.
     from oktopost import demo
@@ -422,41 +365,7 @@ EMAIL_URL = env_url(
 EMAIL_TIMEOUT_SECONDS = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 
 
-def _mailer(url: str, var_dir: Path, timeout: int = 10) -> dict[str, object]:
-    """Django 6.1's MAILERS["default"] from EMAIL_URL (the EMAIL_* settings are deprecated)."""
-    from urllib.parse import unquote
-
-    parts = urlsplit(url)
-    if not url or parts.scheme == "file":
-        path = (parts.path if url else "") or str(var_dir / "mail")
-        return {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": path},
-        }
-    if parts.scheme in ("console", "locmem"):
-        return {"BACKEND": f"django.core.mail.backends.{parts.scheme}.EmailBackend"}
-    try:
-        port = parts.port
-    except ValueError:
-        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number") from None
-    if not parts.hostname:
-        raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp://user:pass@host:587")
-    return {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "OPTIONS": {
-            "host": parts.hostname,
-            "port": port or {"smtps": 465, "smtp+plain": 25}.get(parts.scheme, 587),
-            "username": unquote(parts.username or ""),
-            "password": unquote(parts.password or ""),
-            # smtp:// and smtp+tls:// use STARTTLS; smtp+plain:// is for a local relay.
-            "use_tls": parts.scheme in ("smtp", "smtp+tls"),
-            "use_ssl": parts.scheme == "smtps",
-            "timeout": timeout,
-        },
-    }
-
-
-MAILERS = {"default": _mailer(EMAIL_URL, VAR_DIR, EMAIL_TIMEOUT_SECONDS)}
+MAILERS = {"default": mailer(EMAIL_URL, VAR_DIR, EMAIL_TIMEOUT_SECONDS)}
 # Without EMAIL_URL mail goes to files on purpose (the embedded default: `make run` says
 # where, and every alert is in the bell too), so `check --deploy` does not call it an error.
 SILENCED_SYSTEM_CHECKS = [] if EMAIL_URL else ["mail.E001"]
@@ -476,9 +385,11 @@ SITE_URL = env_url(
 # for a closed installation or tests; see attachments/fetch.py).
 ATTACHMENTS_MAX_MB = env_int("ATTACHMENTS_MAX_MB", 200, minimum=1)
 ATTACHMENTS_FETCH_PRIVATE = False
-# A post still waiting this long after its time is "stuck" for alerts (the queue's
-# badge uses posts.models.STUCK_AFTER, 10 minutes).
-ALERTS_STUCK_AFTER_MINUTES = env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1)
+# A post still waiting this long after its time is "stuck": in the queue, the calendar
+# and alerts alike (core.terms.STUCK_AFTER). ALERTS_STUCK_AFTER_MINUTES is its old name.
+STUCK_AFTER_MINUTES = env_int(
+    "STUCK_AFTER_MINUTES", env_int("ALERTS_STUCK_AFTER_MINUTES", 15, minimum=1), minimum=1
+)
 # Posts scheduled longer ago than this are history, not news: never alerted on.
 ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 7, minimum=1)
 # Mail domains of this organisation: an alert address there needs only its owner's
@@ -532,27 +443,13 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# Strict CSP: nothing inline, nothing evaluated. htmx is configured (see base.html)
-# so that it needs neither, and we never use hx-on or inline handlers.
-SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
-    # Link previews show the linked page's image; images cannot run code.
-    "img-src": [CSP.SELF, "data:", "https:"],
-    "connect-src": [CSP.SELF],
-    "font-src": [CSP.SELF],
-    "object-src": [CSP.NONE],
-    "base-uri": [CSP.NONE],
-    "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
-}
+SECURE_CSP = web.SECURE_CSP
 
 # --- Static files ------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Kept in git (empty) so that whitenoise finds it before any collectstatic.
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
 # Without collectstatic (make run, tests) whitenoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
@@ -568,33 +465,4 @@ STORAGES = {
 
 # --- Logging ------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        # Share tokens and upload signatures are cut out of every line (oktodash/logredact.py).
-        "plain": {
-            "()": "oktodash.logredact.RedactingFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
-        }
-    },
-    "filters": {"quiet_refusals": {"()": "oktodash.logredact.QuietRefusals"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["quiet_refusals"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # urllib3 logs request lines at DEBUG; keep it quiet so nothing near the
-        # Authorization header is ever written out.
-        "urllib3": {"level": "WARNING"},
-        # Django's own handlers for these ("Not Found: /s/<token>/" with DEBUG on,
-        # runserver's request lines) would write URLs unredacted: without handlers of
-        # their own, their records reach the root's redacting one.
-        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
-        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
-    },
-}
+LOGGING = web.logging_config(LOG_LEVEL)

@@ -12,7 +12,7 @@ urlpatterns = [
     path("calendar/", planner_views.calendar_view, name="calendar"),
     path("calendar/", include("planner.urls")),
     path("stats/", reports_views.stats_page, name="stats"),
-    path("stats/", include("reports.urls")),
+    path("", include("reports.urls")),
     path("share/", include("sharing.urls")),
     path("s/", include("sharing.public_urls")),
     path("accounts/", include("accounts.urls")),

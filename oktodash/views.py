@@ -12,8 +12,8 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from oktodash import infra
-from oktodash.heartbeat import worker_problems
+from core import infra
+from core.heartbeat import worker_problems
 from posts.connection import limiter_where
 from posts.status import sync_status
 

@@ -8,7 +8,7 @@ new day (the hour the clocks skip) is refused with the reason, never shifted sil
 
 from datetime import date, datetime, time, tzinfo
 
-from posts.localtime import BadLocalTime, as_local, local_to_utc
+from core.localtime import BadLocalTime, as_local, local_to_utc
 
 
 def drop_target(

@@ -17,7 +17,8 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
-from posts.localtime import as_local
+from core.localtime import as_local
+from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Delivery, Post, Profile
 from posts.queue import QueueFilters
 from posts.selectors import (
@@ -41,7 +42,7 @@ _CHIP_FIELDS = (
     *("start_at", "modified", "synced_at", "counters_at", "stats_at", "campaign_id"),
     *("message", "message__text", "message__link_title"),
     # queue_rows (shared with the queue) formats the counters too.
-    *("clicks", "conversions", "comments", "likes", "shares", "impressions"),
+    *COUNTERS,
 )
 _TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
 

@@ -11,8 +11,8 @@ from datetime import date, datetime, time
 from django.utils import timezone
 
 from accounts.models import User
+from core.localtime import BadLocalTime, within_reach
 from planner.moves import drop_target
-from posts.localtime import BadLocalTime, within_reach
 from posts.models import Post
 from posts.services import ServiceError, post_reschedule
 

@@ -15,16 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.roles import editor_required, role_required
-from oktodash.rendering import render_page_or_partial
+from core.rendering import render_page_or_partial
+from core.roles import editor_required, viewer_required
 from planner import scope as scopes
 from planner import selectors, services
 from planner.forms import MoveForm
 from posts import queue
 from posts.models import NETWORKS, Source
 from posts.selectors import filter_chips
-
-viewer_required = role_required("viewer")
 
 
 def _scope(request: HttpRequest, choices: dict) -> scopes.Scope:

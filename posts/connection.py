@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from oktodash import __version__
 from oktopost.client import OktopostClient
 from oktopost.limiter import Limiter, Limits, Priority, limiter_from_url
 
@@ -41,7 +40,7 @@ def get_client(*, priority: Priority = "background", max_wait: float = 30.0) -> 
         block_seconds=settings.OKTOPOST_BLOCK_SECONDS,
         priority=priority,
         max_wait=max_wait,
-        user_agent=f"oktodash/{__version__}",
+        user_agent=f"oktodash/{settings.VERSION}",
     )
 
 

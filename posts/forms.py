@@ -7,10 +7,9 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 
 from accounts.models import User
-from attachments import selectors as attachment_selectors
+from core.localtime import FURTHEST_AHEAD, BadLocalTime, local_to_utc, parse_local, within_reach
 from oktopost.types import FirstCommentInput
-from posts import media_rules
-from posts.localtime import FURTHEST_AHEAD, BadLocalTime, local_to_utc, parse_local, within_reach
+from posts import attached_media, media_rules
 from posts.models import (
     NETWORKS,
     BulkAction,
@@ -185,7 +184,7 @@ class PostCreateForm(WhenMixin, forms.Form):
 
     def clean_media(self) -> list[str]:
         ids = list(dict.fromkeys(self.cleaned_data["media"]))
-        known = {m.id for m in attachment_selectors.preview_media(ids)}
+        known = {m.id for m in attached_media.preview_media(ids)}
         if set(ids) - known:
             raise forms.ValidationError(
                 "One of the attached media is not known here; attach it again."
@@ -197,7 +196,7 @@ class PostCreateForm(WhenMixin, forms.Form):
         file is refused as if it did not exist, here and again when the post is made
         (attachments.services.uploads_resolve)."""
         keys = list(dict.fromkeys(self.cleaned_data["upload"]))
-        if len(attachment_selectors.files_of(keys, user=self.user)) != len(keys):
+        if len(attached_media.files_of(keys, user=self.user)) != len(keys):
             raise forms.ValidationError(
                 "One of the attached files is no longer here; attach it again."
             )
@@ -207,7 +206,7 @@ class PostCreateForm(WhenMixin, forms.Form):
         media_id = self.cleaned_data["first_comment_media"].strip()
         if not media_id:
             return ""
-        found = attachment_selectors.preview_media([media_id])
+        found = attached_media.preview_media([media_id])
         if not found or found[0].kind != "image":
             raise forms.ValidationError("The first comment's picture must be an attached image.")
         return media_id
@@ -375,7 +374,7 @@ class FirstCommentForm(forms.Form):
     def clean_media_id(self) -> str:
         media_id = self.cleaned_data["media_id"].strip()
         if media_id:
-            found = attachment_selectors.preview_media([media_id])
+            found = attached_media.preview_media([media_id])
             if not found or found[0].kind != "image":
                 raise forms.ValidationError("The comment's picture must be an image.")
         return media_id

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from oktodash.infra import cache_get, cache_set
+from core.infra import cache_get, cache_set
 
 WORKER_SEEN_KEY = "oktodash:worker-seen"
 WORKER_QUIET_AFTER = timedelta(minutes=10)

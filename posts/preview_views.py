@@ -10,9 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.roles import editor_required
-from attachments import selectors as attachment_selectors
-from posts import previews, selectors
+from core.roles import editor_required
+from posts import attached_media, previews, selectors
 from posts.models import NETWORKS
 
 MAX_TEXT = 70_000  # over any network's limit, so the preview can show what is cut
@@ -26,7 +25,7 @@ def preview_media(ids: list[str]) -> tuple[previews.PreviewMedia, ...]:
     """The attached media as the preview shows them."""
     return tuple(
         previews.PreviewMedia(m.kind, m.thumbnail_url, m.name)
-        for m in attachment_selectors.preview_media(ids)
+        for m in attached_media.preview_media(ids)
     )
 
 

@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 from django.core import signing
 from django.http import QueryDict
 
+from core.query import query_date
+from core.terms import COUNTER_LABELS
 from posts.models import NETWORKS, SENT_STATUSES, Source, Status
 
 STUCK = "stuck"
@@ -42,12 +44,7 @@ SORTS: dict[str, str] = {
     "start_at": "Scheduled time",
     "created": "Created",
     "modified": "Modified",
-    "clicks": "Clicks",
-    "conversions": "Conversions",
-    "comments": "Comments",
-    "likes": "Likes",
-    "shares": "Shares",
-    "impressions": "Impressions",
+    **COUNTER_LABELS,
 }
 DEFAULT_SORT = "-start_at"
 SIZES = (25, 50, 100)
@@ -233,26 +230,6 @@ def _choices(
     return tuple(kept)
 
 
-# Dates outside these years are typos, and near the ends of the calendar a day's
-# local midnight would not fit in a datetime at all.
-YEARS = range(1970, 2200)
-
-
-def _date(query: QueryDict, name: str, label: str, notes: list[str]) -> date | None:
-    raw = query.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        notes.append(f"Ignored {label} date “{raw[:40]}”: use YYYY-MM-DD.")
-        return None
-    if value.year not in YEARS:
-        notes.append(f"Ignored {label} date “{raw[:40]}”: out of range.")
-        return None
-    return value
-
-
 def parse(
     query: QueryDict,
     *,
@@ -275,8 +252,8 @@ def parse(
     if media and media not in MEDIA_FILTERS:
         notes.append(f"Ignored media “{media[:40]}”: use image, video, pdf or none.")
         media = ""
-    start_from = _date(query, "from", "start", notes)
-    start_to = _date(query, "to", "end", notes)
+    start_from = query_date(query.get("from", ""), "start", notes)
+    start_to = query_date(query.get("to", ""), "end", notes)
     if start_from and start_to and start_from > start_to:
         notes.append("Ignored the date range: it ends before it starts.")
         start_from = start_to = None

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core.terms import STUCK_AFTER
 from oktopost import types as ok
 from oktopost.demo import content
 from posts import mirror
 from posts.models import (
     NETWORKS,
     SENT_STATUSES,
-    STUCK_AFTER,
     Source,
     Status,
 )

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from oktodash.infra import outages
+from core.infra import outages
 from oktopost.limiter import Budget
 from posts.connection import get_limiter
 from posts.heartbeat import WORKER_QUIET_AFTER, worker_seen_at

@@ -11,10 +11,10 @@ import logging
 import math
 from datetime import timedelta
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from oktodash.celery import app
 from oktopost.errors import RateLimited, RetryableError
 from posts import maintenance, services, sync
 from posts.heartbeat import worker_seen_note
@@ -41,7 +41,7 @@ def _seen() -> None:
     worker_seen_note()
 
 
-@app.task(bind=True, soft_time_limit=600, time_limit=660, **COMMON)
+@shared_task(bind=True, soft_time_limit=600, time_limit=660, **COMMON)
 def sync_posts(self, full: bool = False) -> dict:
     _seen()
     try:
@@ -63,7 +63,7 @@ def sync_posts(self, full: bool = False) -> dict:
         return {"stopped": str(exc)}
 
 
-@app.task(soft_time_limit=300, time_limit=330, **COMMON)
+@shared_task(soft_time_limit=300, time_limit=330, **COMMON)
 def sync_counters(hours: int = 48) -> dict:
     """One whole counter walk (operators; the beat runs `counters_tick`)."""
     _seen()
@@ -76,7 +76,7 @@ def sync_counters(hours: int = 48) -> dict:
         return {"stopped": str(exc)}
 
 
-@app.task(soft_time_limit=120, time_limit=150, **COMMON)
+@shared_task(soft_time_limit=120, time_limit=150, **COMMON)
 def counters_tick() -> dict:
     """Recompute the day's plan when stale, and walk the counter windows it says are due."""
     _seen()
@@ -88,14 +88,14 @@ def counters_tick() -> dict:
         return {"stopped": "time limit"}
 
 
-@app.task(soft_time_limit=60, time_limit=90, **COMMON)
+@shared_task(soft_time_limit=60, time_limit=90, **COMMON)
 def plan_refresh() -> dict:
     """The day's budget plan from the mirror and the budget left (posts/plan.py)."""
     _seen()
     return sync.plan_refresh().as_dict()
 
 
-@app.task(soft_time_limit=240, time_limit=270, **COMMON)
+@shared_task(soft_time_limit=240, time_limit=270, **COMMON)
 def refresh_stats(limit: int = 40) -> dict:
     _seen()
     try:
@@ -105,14 +105,14 @@ def refresh_stats(limit: int = 40) -> dict:
     return {"refreshed": result.refreshed, "calls": result.calls, "stopped": result.stopped}
 
 
-@app.task(soft_time_limit=300, time_limit=330, **COMMON)
+@shared_task(soft_time_limit=300, time_limit=330, **COMMON)
 def refresh_planner_stats() -> dict:
     """Planner statistics of tables that went stale (cheap when none did)."""
     _seen()
     return {"analyzed": maintenance.planner_stats_refresh()}
 
 
-@app.task(soft_time_limit=60, time_limit=90, **COMMON)
+@shared_task(soft_time_limit=60, time_limit=90, **COMMON)
 def refresh_post_stats(post_id: int) -> dict:
     """A user's "refresh now": jumps the stats queue, still within the shared budget."""
     _seen()
@@ -125,7 +125,7 @@ def refresh_post_stats(post_id: int) -> dict:
 BULK_BUSY_RETRY_SECONDS = 10
 
 
-@app.task(
+@shared_task(
     bind=True,
     soft_time_limit=300,
     time_limit=330,

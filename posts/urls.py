@@ -1,7 +1,6 @@
 from django.urls import path
 
 from posts import preview_views, views
-from reports.views import queue_export
 
 app_name = "posts"
 
@@ -16,7 +15,6 @@ urlpatterns = [
     path("bulk/<int:bulk_id>/", views.bulk_detail, name="bulk"),
     path("views/", views.saved_view_create, name="view_create"),
     path("views/<int:view_id>/delete/", views.saved_view_delete, name="view_delete"),
-    path("export.csv", queue_export, name="export"),
     path("<str:oktopost_id>/", views.post_detail, name="detail"),
     path("<str:oktopost_id>/row/", views.post_row, name="row"),
     path("<str:oktopost_id>/stats/", views.post_stats, name="stats"),

@@ -10,13 +10,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
-from accounts.roles import editor_required, role_required
-from oktodash.rendering import full_page, render_page_or_partial
+from core.rendering import full_page, render_page_or_partial
+from core.roles import editor_required, viewer_required
 from posts import forms, queue, selectors, services
 from posts.models import NETWORKS, BulkAction, Post, Source
 from posts.services import posts as post_services
-
-viewer_required = role_required("viewer")
 
 
 @require_GET

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 
-from posts.localtime import as_local
+from core.localtime import as_local
 from posts.models import Status
 from reports.selectors import COUNTERS, STATS_COUNTERS, STATUS_COUNTS, Breakdown
 

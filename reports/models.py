@@ -10,9 +10,11 @@ reports/rollup.py and docs/ARCHITECTURE.md, "Stats review and share links".
 
 from django.db import models
 
+from core.terms import COUNTERS
+
 COVER = [
     "hour", "network", "status", "deleted", "posts",
-    "clicks", "conversions", "comments", "likes", "shares", "impressions",
+    *COUNTERS,
     "sent", "partly", "failed",
     "unfetched", "unfetched_stats", "oldest_counters_at", "oldest_stats_at",
 ]  # fmt: skip

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from core.query import query_date
+
 PRESETS: dict[str, str] = {
     "7d": "Last 7 days",
     "30d": "Last 30 days",
@@ -21,8 +23,6 @@ PRESETS: dict[str, str] = {
 DEFAULT_PRESET = "30d"
 # Longer ranges are typos or questions for a data warehouse (issue 12: "longer than 2 years").
 MAX_DAYS = 731
-# Dates outside these years are typos (the queue takes the same years, posts.queue.YEARS).
-YEARS = range(1970, 2200)
 
 
 @dataclass(frozen=True)
@@ -72,21 +72,6 @@ def preset_period(preset: str, today: date) -> Period:
     return Period(last_end.replace(day=1), last_end, preset)
 
 
-def _date(raw: str, label: str, notes: list[str]) -> date | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        value = date.fromisoformat(raw[:40])
-    except ValueError:
-        notes.append(f"Ignored {label} date “{raw[:40]}”: use YYYY-MM-DD.")
-        return None
-    if value.year not in YEARS:
-        notes.append(f"Ignored {label} date “{raw[:40]}”: out of range.")
-        return None
-    return value
-
-
 def dst_changes(period: Period, zone: tzinfo) -> list[date]:
     """The local days of `period` on which the clocks change in `zone`."""
     changed = []
@@ -104,8 +89,8 @@ def parse_range(
     preset: str, raw_from: str, raw_to: str, *, today: date, zone: tzinfo, notes: list[str]
 ) -> Period:
     """The period the query asks for; a sensible one with a note when it asks badly."""
-    first = _date(raw_from, "start", notes)
-    last = _date(raw_to, "end", notes)
+    first = query_date(raw_from, "start", notes)
+    last = query_date(raw_to, "end", notes)
     preset = preset.strip()
     if first or last:
         if preset:

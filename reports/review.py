@@ -1,16 +1,24 @@
 """Everything the stats page shows for one view, read once for the signed-in page and
-for a share link alike (they differ only in which links and controls they render)."""
+for a share link alike (they differ only in which links and controls they render).
+
+This is reports' interface to the apps beside it: share links (sharing/) parse, render
+and export through what is here and never import the rest of reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from posts.localtime import as_local
-from posts.selectors import queue_choices, user_names
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+
+from core.localtime import as_local
+from core.rendering import render_page_or_partial
+from posts.queue import QueueFilters
+from posts.selectors import queue_choices
 from posts.status import budget_plan
-from reports import charts
-from reports.query import TREND_COUNTERS, StatsQuery
+from reports import charts, services
+from reports.query import DISPLAY_KEYS, FILTER_KEYS, TREND_COUNTERS, StatsQuery, stats_parse
 from reports.ranges import PRESETS
 from reports.selectors import (
     COUNTERS,
@@ -28,6 +36,21 @@ from reports.selectors import (
     totals,
     trend,
 )
+from reports.services import names_for_page
+
+# What share links (sharing/) use of reports.
+__all__ = [
+    "DISPLAY_KEYS",
+    "FILTER_KEYS",
+    "PRESETS",
+    "SECTIONS",
+    "StatsQuery",
+    "csv_response",
+    "queue_csv_response",
+    "section_response",
+    "stats_parse",
+    "stats_review",
+]
 
 
 @dataclass(frozen=True)
@@ -51,14 +74,6 @@ def _ago(age: timedelta) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} h"
     return f"{minutes // 1440} days"
-
-
-def names_for_page(choices: dict) -> dict[str, dict[str, str]]:
-    return {
-        "profile": {pid: p.label for pid, p in choices["profiles"].items()},
-        "campaign": dict(choices["campaigns"]),
-        "creator": user_names(),
-    }
 
 
 def _narrow(dimension: str, key: str) -> dict[str, tuple[str, ...] | str]:
@@ -229,3 +244,46 @@ def section(
         "hours": [f"{h:02d}" for h in range(24)],
         "heat_any": any(c.posts for row in grid for c in row),
     }
+
+
+# --- Answers the signed-in pages and share links both give --------------------------
+
+
+def section_response(
+    request: HttpRequest,
+    sq: StatsQuery,
+    name: str,
+    *,
+    choices: dict,
+    shared: bool,
+    page: str,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """One of the page's later sections: the section alone for htmx, else on a page of
+    its own (`page`: the template around it, whose `section` partial is the section)
+    for a browser without script."""
+    if name not in SECTIONS:
+        raise Http404("No such section.")
+    context = section(sq, name, now=timezone.now(), choices=choices, shared=shared)
+    context |= extra or {}
+    return render_page_or_partial(request, page, "section", context)
+
+
+def _csv_response(csv_file: services.CsvFile) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_file.lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{csv_file.name}.csv"'
+    return response
+
+
+def csv_response(
+    sq: StatsQuery, *, breakdown: str, choices: dict, filename: str
+) -> StreamingHttpResponse:
+    """The posts in scope (or, with `breakdown`, that breakdown's rows) as CSV."""
+    return _csv_response(
+        services.stats_csv(sq, breakdown=breakdown, choices=choices, name=filename)
+    )
+
+
+def queue_csv_response(filters: QueueFilters, *, zone, filename: str) -> StreamingHttpResponse:
+    """Every post of a queue view (all pages), in the queue's order."""
+    return _csv_response(services.queue_csv(filters, zone=zone, name=filename))

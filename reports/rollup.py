@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
+from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Status
 from posts.queue import QueueFilters
 from reports import triggers
@@ -46,7 +47,7 @@ HOUR = 3600
 ANALYZE_AFTER = 200
 DAY = 86_400
 _EPOCH = date(1970, 1, 1)
-COUNTER_COLUMNS = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
+COUNTER_COLUMNS = COUNTERS
 _DEFAULTS = {f.name: f.default for f in fields(QueueFilters)}
 
 

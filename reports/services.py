@@ -12,7 +12,14 @@ from posts.queue import QueueFilters
 from posts.selectors import user_names
 from reports import export, selectors
 from reports.query import StatsQuery
-from reports.review import names_for_page
+
+
+def names_for_page(choices: dict) -> dict[str, dict[str, str]]:
+    return {
+        "profile": {pid: p.label for pid, p in choices["profiles"].items()},
+        "campaign": dict(choices["campaigns"]),
+        "creator": user_names(),
+    }
 
 
 @dataclass(frozen=True)

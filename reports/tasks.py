@@ -3,12 +3,12 @@
 Idempotent (an hour is recomputed from the posts, never adjusted), so acks_late is
 safe; a tick with nothing dirty costs one indexed read."""
 
-from oktodash.celery import app
+from celery import shared_task
 
 COMMON = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
-@app.task(soft_time_limit=60, time_limit=90, **COMMON)
+@shared_task(soft_time_limit=60, time_limit=90, **COMMON)
 def stats_rollup_refresh() -> dict:
     from reports import rollup
 

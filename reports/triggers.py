@@ -9,10 +9,12 @@ remakes the table drops its triggers, and a rollup without them would go stale s
 
 from __future__ import annotations
 
+from core.terms import COUNTERS
+
 # Columns the rollup reads: a change to any of them makes the old and new hours dirty.
 WATCHED = (
     "start_at", "network", "status", "deleted_at",
-    "clicks", "conversions", "comments", "likes", "shares", "impressions",
+    *COUNTERS,
     "counters_at", "stats_at",
 )  # fmt: skip
 NAMES = ("reports_dirty_insert", "reports_dirty_delete", "reports_dirty_update")

@@ -4,8 +4,11 @@ from reports import views
 
 app_name = "reports"
 
+# Mounted at the site's root (oktodash/urls.py): the queue's CSV is the queue's address
+# with export.csv, though reports, not posts, writes it.
 urlpatterns = [
-    path("", views.stats_page, name="stats"),
-    path("export.csv", views.stats_export, name="export"),
-    path("part/<slug:name>/", views.stats_part, name="part"),
+    path("stats/", views.stats_page, name="stats"),
+    path("stats/export.csv", views.stats_export, name="export"),
+    path("stats/part/<slug:name>/", views.stats_part, name="part"),
+    path("posts/export.csv", views.queue_export, name="queue_export"),
 ]

@@ -1,23 +1,19 @@
 """The stats review: one page and its CSV, for every signed-in user (viewers included)."""
 
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.roles import role_required
-from oktodash.rendering import render_page_or_partial
+from core.localtime import as_local
+from core.roles import viewer_required
 from posts import queue
-from posts.localtime import as_local
 from posts.models import NETWORKS, Source
-from posts.queue import STATUS_LABELS, QueueFilters
+from posts.queue import STATUS_LABELS
 from posts.selectors import queue_choices
-from reports import services
 from reports.query import StatsQuery, stats_parse
-from reports.review import SECTIONS, section, stats_review
-
-viewer_required = role_required("viewer")
+from reports.review import csv_response, queue_csv_response, section_response, stats_review
 
 
 def parse_for(query: QueryDict, zone, choices: dict, *, display_from=None) -> StatsQuery:
@@ -52,26 +48,6 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/page.html", context)
 
 
-def section_response(
-    request: HttpRequest,
-    sq: StatsQuery,
-    name: str,
-    *,
-    choices: dict,
-    shared: bool,
-    page: str,
-    extra: dict | None = None,
-) -> HttpResponse:
-    """One of the page's later sections: the section alone for htmx, else on a page of
-    its own (`page`: the template around it, whose `section` partial is the section)
-    for a browser without script."""
-    if name not in SECTIONS:
-        raise Http404("No such section.")
-    context = section(sq, name, now=timezone.now(), choices=choices, shared=shared)
-    context |= extra or {}
-    return render_page_or_partial(request, page, "section", context)
-
-
 @require_GET
 @viewer_required
 def stats_part(request: HttpRequest, name: str) -> HttpResponse:
@@ -83,21 +59,6 @@ def stats_part(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def _csv_response(csv_file: services.CsvFile) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_file.lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{csv_file.name}.csv"'
-    return response
-
-
-def csv_response(
-    sq: StatsQuery, *, breakdown: str, choices: dict, filename: str
-) -> StreamingHttpResponse:
-    """The posts in scope (or, with `breakdown`, that breakdown's rows) as CSV."""
-    return _csv_response(
-        services.stats_csv(sq, breakdown=breakdown, choices=choices, name=filename)
-    )
-
-
 @require_GET
 @viewer_required
 def stats_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -106,11 +67,6 @@ def stats_export(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(
         sq, breakdown=request.GET.get("breakdown", ""), choices=choices, filename="oktodash-stats"
     )
-
-
-def queue_csv_response(filters: QueueFilters, *, zone, filename: str) -> StreamingHttpResponse:
-    """Every post of a queue view (all pages), in the queue's order."""
-    return _csv_response(services.queue_csv(filters, zone=zone, name=filename))
 
 
 @require_GET

@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.localtime import as_local
 from posts import queue
-from posts.localtime import as_local
-from reports.query import DISPLAY_KEYS, FILTER_KEYS, StatsQuery, stats_parse
+from reports.review import DISPLAY_KEYS, FILTER_KEYS, StatsQuery, stats_parse
 
 # What each page reads from its address. Display choices (the stats page's `by`, `order`
 # and `counter`; the queue's page size and cursor) are known but never stored.

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from posts import queue
 from posts.selectors import queue_queryset
-from reports.ranges import PRESETS as RANGE_PRESETS
+from reports.review import PRESETS as RANGE_PRESETS
 from sharing import scope
 from sharing.models import ShareLink
 from sharing.tokens import token_hash, token_well_formed

@@ -21,16 +21,21 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.client_ip import client_ip
-from accounts.roles import editor_required
-from oktodash.infra import rate_take
-from oktodash.rendering import render_page_or_partial
+from core.infra import rate_take
+from core.rendering import render_page_or_partial
+from core.roles import editor_required
 from posts.models import NETWORKS, Source
 from posts.queue import MEDIA_FILTERS, SORTS, STATUS_LABELS
 from posts.queue import PRESETS as QUEUE_PRESETS
 from posts.selectors import queue_choices, queue_page, user_names
-from reports.ranges import PRESETS as RANGE_PRESETS
-from reports.review import SECTIONS, stats_review
-from reports.views import csv_response, queue_csv_response, section_response
+from reports.review import PRESETS as RANGE_PRESETS
+from reports.review import (
+    SECTIONS,
+    csv_response,
+    queue_csv_response,
+    section_response,
+    stats_review,
+)
 from sharing import forms, scope, selectors, services
 from sharing.models import ShareLink
 

@@ -26,6 +26,10 @@ def _redis_db(url: str, db: int) -> str:
 os.environ["VAR_DIR"] = str(ROOT / "var" / "test" / (WORKER or "main"))
 os.environ.setdefault("SECRET_KEY", "insecure-test-only-key")
 os.environ.setdefault("HTTPS", "false")
+# The tests talk to the local sandbox (tests/fixtures_sandbox.py), never to an account.
+os.environ["OKTOPOST_SANDBOX"] = "true"
+for _name in ("OKTOPOST_ACCOUNT_ID", "OKTOPOST_API_KEY"):
+    os.environ.pop(_name, None)
 
 # Two Redis databases per process, counting down from 15: the cache and broker (and
 # the Redis limiter tests, under key prefixes of their own), then a broker for the

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import EDITOR, VIEWER
 from alerts.models import Alert, Attempt, Dispatch, Event, Mode, Notification, Preference, Webhook
 from alerts.services import detect, digest, send
+from core.terms import STUCK_AFTER
 from posts.models import Delivery, SyncState
 from tests import factories as f
 from tests.alerts_receivers import SMTPServer, WebhookReceiver
@@ -148,8 +149,8 @@ def test_two_hundred_failures_at_once_make_one_grouped_message_per_channel(
 
 
 @pytest.mark.dates
-def test_a_stuck_post_is_alerted_after_the_grace_period_only(alice, smtp, settings):
-    settings.ALERTS_STUCK_AFTER_MINUTES = 15
+def test_a_stuck_post_is_alerted_after_the_grace_period_only(alice, smtp):
+    assert timedelta(minutes=15) == STUCK_AFTER  # the times below fall either side of it
     post = f.post(status="pending", start_at=timezone.now() - timedelta(minutes=5))
     run()
     assert not Alert.objects.exists()
@@ -427,7 +428,7 @@ def test_the_settings_page_saves_choices(alice, client):
 def test_email_url_is_parsed_strictly():
     from pathlib import Path
 
-    from oktodash.settings import _mailer
+    from oktodash.conf.mail import mailer as _mailer
 
     smtp = _mailer("smtp://me%40x.com:p%40ss@mail.example.com", Path("/v"))["OPTIONS"]
     assert smtp["host"] == "mail.example.com" and smtp["port"] == 587

@@ -213,6 +213,7 @@ def start_sender(dispatch_id: int, smtp_port: int, var_dir: Path) -> subprocess.
         "SECRET_KEY": "sender-test",
         "HTTPS": "false",
         "VAR_DIR": str(var_dir),
+        "OKTOPOST_SANDBOX": "true",
         "DATABASE_URL": database_url,
         "REDIS_URL": "",
         "EMAIL_URL": f"smtp+plain://127.0.0.1:{smtp_port}",

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
-from accounts.roles import editor_required, role_required
+from core.roles import editor_required, role_required
 from tests.conftest import PASSWORD
 
 

@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.localtime import BadLocalTime
 from planner.moves import drop_target
 from posts import sync
 from posts.connection import get_client
-from posts.localtime import BadLocalTime
 from posts.models import Activity, Post
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from oktodash import __version__
 
 @pytest.mark.usefixtures("redis_if_configured")
 def test_health_reports_every_dependency(db, client: Client, viewer_client: Client) -> None:
-    from oktodash.heartbeat import worker_alive_note
+    from core.heartbeat import worker_alive_note
 
     worker_alive_note()  # as a running worker does
     response = client.get("/health/")

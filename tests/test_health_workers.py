@@ -13,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from oktodash import heartbeat
+from core import heartbeat
 from oktodash.celery import app
 from reports.tasks import stats_rollup_refresh
 

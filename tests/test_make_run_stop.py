@@ -76,6 +76,7 @@ def _env(var_dir: Path, web_port: int, sandbox_port: int, **extra: str) -> dict[
         "VAR_DIR": str(var_dir),
         "WEB_BIND": f"127.0.0.1:{web_port}",
         "SANDBOX_PORT": str(sandbox_port),
+        "OKTOPOST_SANDBOX": "true",  # what `make run` sets without credentials
         "SANDBOX_POSTS": "200",  # the demo's 2000 only make the first sync longer
         **extra,
     }

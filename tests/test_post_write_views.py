@@ -10,7 +10,11 @@ from django.utils import timezone
 
 from oktodash.celery import app
 from oktopost.client import OktopostClient
-from posts import forms, services
+from posts import (
+    forms,
+    services,
+    tasks,  # noqa: F401  (eager_tasks runs them here: they must be loaded)
+)
 from posts.models import Activity, BulkAction, Message, Post, Profile
 from tests import factories as f
 

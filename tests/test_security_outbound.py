@@ -16,7 +16,7 @@ from django.utils import timezone
 from alerts.models import Dispatch, Event, Webhook
 from alerts.services import send
 from attachments import fetch
-from oktodash import outbound
+from core import outbound
 from tests.conftest import make_user
 from tests.security_helpers import fake_dns, loopback_only, recorder  # noqa: F401
 

@@ -12,7 +12,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from oktodash.infra import rate_take
+from core.infra import rate_take
 from sharing import views
 from sharing.services import share_link_create
 from tests import factories as f

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from posts import localtime, services, sync
+from core import localtime
+from posts import services, sync
 from posts.connection import get_client, get_limiter
 from posts.models import Activity, Message, Post, Profile
 from posts.sync import settle

@@ -11,7 +11,12 @@ import pytest
 from oktopost.demo import DEMO_API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE_ENV = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+# Sandbox mode, as `make run` sets it without credentials.
+BASE_ENV = {
+    "PATH": os.environ["PATH"],
+    "HOME": os.environ.get("HOME", "/tmp"),
+    "OKTOPOST_SANDBOX": "true",
+}
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -43,6 +48,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "OKTOPOST_EDITOR_CALLS_PER_MINUTE",
         ),
         ({"SECRET_KEY": "x", "OKTOPOST_BACKGROUND_BURST": "-1"}, "OKTOPOST_BACKGROUND_BURST"),
+        ({"SECRET_KEY": "x", "OKTOPOST_SANDBOX": "sometimes"}, "OKTOPOST_SANDBOX"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(env: dict, named: str) -> None:
@@ -50,6 +56,52 @@ def test_a_malformed_value_stops_start_up_naming_the_variable(env: dict, named: 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert named in result.stderr.splitlines()[-1]
+
+
+def test_without_credentials_outside_sandbox_mode_start_up_stops_saying_what_to_set() -> None:
+    """Before: settings fell back to the sandbox, and a deployment that lost its
+    credentials showed demo data."""
+    result = run_manage("check", SECRET_KEY="x", OKTOPOST_SANDBOX="")
+    assert result.returncode != 0
+    last = result.stderr.splitlines()[-1]
+    assert "ImproperlyConfigured: No Oktopost credentials" in last
+    assert "OKTOPOST_ACCOUNT_ID" in last and "OKTOPOST_SANDBOX=true" in last
+
+
+def test_credentials_in_sandbox_mode_stop_start_up() -> None:
+    result = run_manage(
+        "check", SECRET_KEY="x", OKTOPOST_ACCOUNT_ID="001000000000009", OKTOPOST_API_KEY="k"
+    )
+    assert result.returncode != 0
+    assert "OKTOPOST_SANDBOX is on and Oktopost credentials are set" in result.stderr
+
+
+def test_credentials_alone_start_up_on_the_account() -> None:
+    code = "import django; django.setup(); from django.conf import settings as s; " + (
+        "print(s.OKTOPOST_SANDBOX, s.OKTOPOST_ACCOUNT_ID)"
+    )
+    env = {**BASE_ENV, "DJANGO_SETTINGS_MODULE": "oktodash.settings", "SECRET_KEY": "x"}
+    del env["OKTOPOST_SANDBOX"]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "OKTOPOST_ACCOUNT_ID": "001000000000009", "OKTOPOST_API_KEY": "k"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["False", "001000000000009"], result.stderr
+
+
+def test_settings_create_no_folder_when_read(tmp_path) -> None:
+    var_dir = tmp_path / "var"
+    code = "import oktodash.settings"
+    env = {**BASE_ENV, "SECRET_KEY": "x", "VAR_DIR": str(var_dir)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert not var_dir.exists()
 
 
 def test_check_deploy_is_clean_with_production_like_values() -> None:

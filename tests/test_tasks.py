@@ -190,6 +190,7 @@ def _worker_env(oktopost, broker_url: str, tmp_path: Path) -> dict[str, str]:
         "SECRET_KEY": "worker-test",
         "HTTPS": "false",
         "VAR_DIR": str(tmp_path / "worker-var"),
+        "OKTOPOST_SANDBOX": "true",
         "DATABASE_URL": database_url,
         "REDIS_URL": broker_url if broker_url.startswith("redis") else "",
         "CELERY_VISIBILITY_TIMEOUT": "5",

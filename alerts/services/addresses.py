@@ -19,7 +19,7 @@ from accounts.models import User
 from alerts.models import Dispatch, Preference
 from alerts.selectors import mail_recipient, preference_for
 from alerts.services.send import dispatches_queue
-from oktodash.infra import rate_take
+from core.infra import rate_take
 
 SALT = "alerts.address"
 VALID_DAYS = 3

@@ -26,7 +26,7 @@ from accounts.models import User
 from alerts.models import Dispatch, Preference
 from alerts.selectors import mail_recipient
 from alerts.webhooks import webhook_internal, webhook_policy
-from oktodash import outbound
+from core import outbound
 
 WEBHOOK_TIMEOUT = (3.05, 10)  # connect, then each read
 # The slowest send the timeouts allow, each step waiting its full timeout. SMTP: the

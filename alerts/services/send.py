@@ -34,7 +34,7 @@ from alerts.services import compose
 from alerts.services.channels import SendError, claim_for, email_address, email_send, webhook_send
 from alerts.services.preferences import bell_forget
 from alerts.timing import quiet_until
-from posts.services.common import enqueue
+from core.services import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def schedule_email(user: User, pref: Preference, alerts: list[Alert], *, now: da
 
 
 def dispatches_queue(ids: list[int]) -> None:
-    from alerts import tasks
+    from alerts import task_names as tasks
 
     for dispatch_id in ids:
         enqueue(tasks.dispatch_send, dispatch_id)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from core.terms import STUCK_AFTER
 from posts.models.catalog import Campaign, MediaKind, Message, Profile
 
 
@@ -25,7 +26,6 @@ UNSENT_STATUSES = (Status.PENDING, Status.INQUEUE, Status.INQUEUE_DRAFT, Status.
 SENT_STATUSES = (Status.COMPLETE, Status.INCOMPLETE, Status.ERROR)
 # Scheduled to go out by themselves: these become "stuck" when their time has passed.
 WAITING_STATUSES = (Status.PENDING, Status.INQUEUE)
-STUCK_AFTER = timedelta(minutes=10)
 
 
 class Source(models.TextChoices):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
-from posts.localtime import as_local
+from core.localtime import as_local
 from posts.models import Activity, Post, Profile
 
 

@@ -4,7 +4,7 @@ views."""
 
 from django.db.models import Q
 
-from oktodash.infra import cache_get, cache_set
+from core.infra import cache_get, cache_set
 from posts.models import USER_NAMES_CACHE_KEY, Campaign, OktopostUser, Post, Profile, SavedView
 from posts.queue import QueueFilters
 

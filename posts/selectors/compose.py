@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from attachments import selectors as attachment_selectors
+from core.localtime import BadLocalTime, is_ambiguous, local_to_utc, parse_local
+from posts import attached_media as attachment_selectors
 from posts import media_rules
-from posts.localtime import BadLocalTime, is_ambiguous, local_to_utc, parse_local
 from posts.models import Delivery, Message, Post, Profile
 from posts.networks import NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
 from posts.queue import MAX_TEXT, search_words

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from attachments import selectors as attachment_selectors
+from posts import attached_media as attachment_selectors
 from posts.models import Activity, Delivery, Message, Post, Profile, media_kind_of, web_url
 
 

@@ -12,7 +12,7 @@ from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from posts.localtime import as_local
+from core.localtime import as_local
 from posts.models import (
     SENT_STATUSES,
     STUCK_AFTER,

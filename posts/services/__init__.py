@@ -5,8 +5,9 @@ to Oktopost first, then to the mirror (posts.mirror) and the audit trail in one
 transaction; background work is enqueued with transaction.on_commit.
 """
 
+from core.services import ServiceError
 from posts.services.bulk import bulk_request, bulk_run, bulk_start
-from posts.services.common import BeingChecked, ChangedMeanwhile, ServiceError
+from posts.services.common import BeingChecked, ChangedMeanwhile
 from posts.services.create import message_create, post_compose, post_create
 from posts.services.posts import (
     post_cancel,

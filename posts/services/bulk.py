@@ -12,14 +12,15 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
+from core.localtime import BadLocalTime, as_local, local_to_utc, within_reach
+from core.services import ServiceError, enqueue, queue_down_words
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
-from posts import mirror, queue, selectors, tasks
+from posts import mirror, queue, selectors, task_names
 from posts.connection import get_client
-from posts.localtime import BadLocalTime, as_local, local_to_utc, within_reach
 from posts.locks import write_lock
 from posts.models import Activity, BulkAction, Post
-from posts.services.common import ServiceError, enqueue, queue_down_words, record
+from posts.services.common import record
 from posts.services.posts import post_cancel, post_update
 
 
@@ -39,7 +40,7 @@ def bulk_start(
     if kind != BulkAction.Kind.CANCEL:
         bulk.params = {**params, "targets": _bulk_plan(bulk)}
     bulk.save()
-    if not enqueue(tasks.bulk_run, bulk.id):
+    if not enqueue(task_names.bulk_run, bulk.id):
         bulk.delete()  # nothing half-started: no record of a change that never runs
         raise ServiceError(queue_down_words("nothing was changed. Try again when it is back."))
     return bulk

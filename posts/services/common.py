@@ -13,13 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from oktodash import infra
+from core.services import ServiceError
 from oktopost import types as ok
 from oktopost.client import OktopostClient
 from oktopost.errors import AmbiguousWriteError, OktopostError, PermanentError, RateLimited
@@ -28,15 +26,6 @@ from posts.connection import get_client
 from posts.models import Activity, BulkAction, Post
 
 log = logging.getLogger(__name__)
-
-
-class ServiceError(Exception):
-    """A write that did not happen, with words for the user."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class ChangedMeanwhile(ServiceError):
@@ -69,21 +58,6 @@ def lost_answer_words(exc: AmbiguousWriteError) -> str:
     if exc.timed_out:
         return "Oktopost did not answer in time,"
     return "Oktopost's answer was cut off,"
-
-
-def enqueue(task: Any, *args: Any) -> bool:
-    """Queue a task once the caller's transaction commits (a worker must see its rows).
-
-    Services run outside a transaction, so the task is queued at once and the answer says
-    whether it was; False means the task queue is down (infra names it)."""
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: infra.enqueue(task, *args))
-        return True
-    return infra.enqueue(task, *args)
-
-
-def queue_down_words(what: str) -> str:
-    return f"{infra.broker_name()} cannot be reached, so {what}"
 
 
 def interactive_client() -> OktopostClient:

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from attachments import services as attachment_services
 from oktopost.client import OktopostClient
 from oktopost.types import FirstCommentInput
+from posts import attached_media as attachment_services
 from posts import mirror
 from posts.models import Activity, Message, Post, Profile
 from posts.networks import CREATE_STATUSES

@@ -17,22 +17,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from oktodash import infra
+from core import infra
+from core.services import ServiceError, enqueue, queue_down_words
 from oktopost.client import OktopostClient
 from oktopost.errors import NotFound, OktopostError
 from oktopost.limiter import next_midnight
 from oktopost.types import FirstCommentInput
-from posts import mirror, tasks
+from posts import mirror
+from posts import task_names as tasks
 from posts.connection import get_limiter
 from posts.locks import LockBusy, write_lock
 from posts.models import Activity, BulkAction, Post, Profile
 from posts.services.common import (
     ChangedMeanwhile,
-    ServiceError,
-    enqueue,
     interactive_client,
     mirror_post,
-    queue_down_words,
     record,
     snapshot,
     words,

@@ -3,8 +3,8 @@
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from core.services import ServiceError
 from posts.models import SavedView
-from posts.services.common import ServiceError
 
 
 def saved_view_create(*, owner: User, name: str, query: str, shared: bool) -> SavedView:

@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.services import ServiceError
 from posts.models import Activity, Post, Submission
-from posts.services.common import BeingChecked, ServiceError
+from posts.services.common import BeingChecked
 
 WAIT_FOR_FIRST = 20.0  # seconds a second request waits for the first to finish
 ABANDONED_AFTER = timedelta(seconds=120)  # longer than any create can take

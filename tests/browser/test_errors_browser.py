@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from oktodash import infra
+from core import infra
 from posts import sync
 from posts.models import Post, Profile, SavedView
 from tests.conftest import PASSWORD, make_user

@@ -20,7 +20,7 @@ def test_refresh_now_shows_progress_then_swaps_in_the_new_numbers(
     chromium, live_server, monkeypatch
 ) -> None:
     # No worker here: the test plays its part, so nothing is queued for a real one.
-    monkeypatch.setattr("oktodash.infra.enqueue", lambda task, *args: True)
+    monkeypatch.setattr("core.infra.task_send", lambda name, *args: True)
     editor = make_user("erin", EDITOR)
     post = f.post(
         status="complete",

@@ -3,7 +3,7 @@
 The built-in filter turns an aware datetime into the user's zone first, which raises
 OverflowError for a date like 9999-12-31 east of UTC: one odd post from Oktopost would
 make every page that shows it answer 500. This replacement, installed as a template
-builtin (settings.TEMPLATES), converts with `posts.localtime.as_local` and then formats
+builtin (settings.TEMPLATES), converts with `core.localtime.as_local` and then formats
 exactly as the built-in does.
 """
 
@@ -13,7 +13,7 @@ from django import template
 from django.template.defaultfilters import date as django_date
 from django.utils import timezone
 
-from posts.localtime import as_local
+from core.localtime import as_local
 
 register = template.Library()
 

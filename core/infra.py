@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -96,9 +97,7 @@ def _recheck() -> None:
 
 
 def broker_probe() -> None:
-    from oktodash.celery import app
-
-    with app.connection_for_write() as conn:
+    with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
 
 
@@ -120,10 +119,15 @@ def cache_set(key: str, value: Any, timeout: float) -> bool:
     return _cache_call(lambda: cache.set(key, value, timeout) or True, False)
 
 
-def enqueue(task: Any, *args: Any) -> bool:
-    """Queue a Celery task; False (with the broker noted down) when it cannot be queued."""
+def task_send(name: str, *args: Any) -> bool:
+    """Queue the task called `name` now; False (with the broker noted down) when it cannot
+    be queued. By name, so that no service imports a tasks module (tasks import services);
+    services call `core.services.enqueue`, which waits for their transaction to commit.
+
+    A signature by name is sent as the task itself where the task is loaded (a worker,
+    tests running tasks eagerly) and by `send_task` elsewhere: the same message."""
     try:
-        task.apply_async(args=args, retry=False)
+        current_app.signature(name).apply_async(args=args, retry=False)
     except Exception as exc:  # kombu/redis/OS errors: the broker is not there
         note_down("broker", exc)
         return False
@@ -167,6 +171,7 @@ def _count(bucket: str, window: int) -> int:
 def _counter_lock() -> Iterator[None]:
     # flock is per open file description: each call opens its own, so threads of one
     # process exclude each other as processes do. The lock ends when the file closes.
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     with open(settings.VAR_DIR / "ratelimit.lock", "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         yield

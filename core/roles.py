@@ -1,4 +1,8 @@
-"""Role checks for views. Templates may hide controls, but only views enforce."""
+"""Role checks for views. Templates may hide controls, but only views enforce.
+
+The roles are the `editor` and `viewer` groups (accounts' data migration); the user
+model answers `has_role`. Every app's views take their decorators from here.
+"""
 
 from collections.abc import Callable
 from functools import wraps
@@ -6,7 +10,9 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from accounts.models import EDITOR, ROLES
+EDITOR = "editor"
+VIEWER = "viewer"
+ROLES = (EDITOR, VIEWER)
 
 View = Callable[..., HttpResponse]
 
@@ -33,3 +39,4 @@ def role_required(role: str) -> Callable[[View], View]:
 
 
 editor_required = role_required(EDITOR)
+viewer_required = role_required(VIEWER)

@@ -17,7 +17,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
-from oktodash.infra import cache_get, cache_set
+from core.infra import cache_get, cache_set
 
 HEARTBEAT_EVERY = 15.0
 NO_WORKER_AFTER = 60.0  # seconds without a heartbeat: no worker
