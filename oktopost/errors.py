@@ -6,6 +6,7 @@ Hierarchy (the ``permanent`` flag tells a task whether a retry can help):
     ├── PermanentError          permanent=True   400, 401, 403, 404, Result:false, bad fields
     │   ├── AuthError                            401, 403
     │   ├── NotFound                             404
+    │   │   └── UnknownEndpoint                  404 without a text: no such route
     │   └── SchemaError                          a field of a 2xx answer is missing or mistyped
     ├── RetryableError          permanent=False  5xx, timeouts, connection errors, non-envelope body
     │   └── RateLimited                          429, our own budget spent, or a block in force
@@ -34,6 +35,10 @@ def flatten_errors(errors: Any) -> dict[str, str]:
         for key, value in errors.items():
             if isinstance(value, dict) and "Error" in value:
                 flat[str(key)] = str(value["Error"])
+            elif isinstance(value, dict):
+                # {"Param": {"get": "Missing value for parameter postId"}} (OKC
+                # api-fallback.md): the texts, without their inner keys.
+                flat[str(key)] = "; ".join(str(v) for v in value.values())
             else:
                 flat[str(key)] = str(value)
         return flat
@@ -44,8 +49,25 @@ def flatten_errors(errors: Any) -> dict[str, str]:
     return {"API": str(errors)}
 
 
+def split_errors(errors: Any) -> tuple[dict[str, str], str]:
+    """``(messages, summary)`` of an ``Errors`` member.
+
+    A validation error names each bad parameter and also says it all under ``API``, the
+    one text the SDK shows (src/http/errors.ts ``fromResponse``). ``messages`` keeps the
+    parameters (callers map them to form fields) and leaves that summary out so nothing
+    reads twice; alone, ``API`` stays in ``messages`` (a refusal such as "Post not
+    found")."""
+    messages = flatten_errors(errors)
+    if "API" in messages and len(messages) > 1:
+        return messages, messages.pop("API")
+    return messages, messages.get("API", "")
+
+
 class OktopostError(Exception):
-    """Base class: every failure of an Oktopost call or of the rate budget."""
+    """Base class: every failure of an Oktopost call or of the rate budget.
+
+    ``messages`` are Oktopost's texts by parameter (or ``API``); ``summary`` is its one
+    text for the whole refusal when it gave one (``Errors.API.Error``)."""
 
     permanent: bool = False
 
@@ -56,12 +78,14 @@ class OktopostError(Exception):
         call: str = "",
         status: int | None = None,
         messages: dict[str, str] | None = None,
+        summary: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.call = call
         self.status = status
         self.messages: dict[str, str] = dict(messages or {})
+        self.summary = summary or self.messages.get("API", "")
 
     def __str__(self) -> str:
         head = self.call or "Oktopost"
@@ -84,6 +108,12 @@ class AuthError(PermanentError):
 
 class NotFound(PermanentError):
     """404: the object does not exist or the API user cannot see it."""
+
+
+class UnknownEndpoint(NotFound):
+    """404 with no text: the route itself is unknown (Oktopost answers an unknown path
+    with ``"Errors": []``, OKC api-fallback.md), or this account's plan lacks it. Not a
+    missing object: a sync must not read it as "deleted"."""
 
 
 class SchemaError(PermanentError):
@@ -111,8 +141,9 @@ class RateLimited(RetryableError):
         call: str = "",
         status: int | None = None,
         messages: dict[str, str] | None = None,
+        summary: str = "",
     ) -> None:
-        super().__init__(message, call=call, status=status, messages=messages)
+        super().__init__(message, call=call, status=status, messages=messages, summary=summary)
         self.retry_at = retry_at
 
 

@@ -38,7 +38,8 @@ from oktopost.errors import (
     RateLimited,
     RetryableError,
     SchemaError,
-    flatten_errors,
+    UnknownEndpoint,
+    split_errors,
 )
 from oktopost.limiter import Limiter, Priority
 from oktopost.types import Page
@@ -162,13 +163,18 @@ class Transport:
         call: str,
         params: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
+        idempotent: bool = False,
     ) -> dict[str, Any]:
-        """One logical call: limiter, HTTP, envelope check, retries. Returns the envelope."""
-        is_write = method in _WRITE_METHODS
+        """One logical call: limiter, HTTP, envelope check, retries. Returns the envelope.
+        ``idempotent`` marks a POST that only reads (``POST /calendar``): retried like a
+        GET, never an AmbiguousWriteError."""
+        is_write = method in _WRITE_METHODS and not idempotent
         attempt = 0
         while True:
             try:
-                return self._attempt(method, path, call=call, params=params, data=data)
+                return self._attempt(
+                    method, path, call=call, params=params, data=data, is_write=is_write
+                )
             except _NotSent as exc:
                 # Nothing reached Oktopost, so even a write is safe to send again.
                 error: RetryableError = exc.error
@@ -193,8 +199,8 @@ class Transport:
         call: str,
         params: Mapping[str, Any] | None,
         data: Mapping[str, Any] | None,
+        is_write: bool,
     ) -> dict[str, Any]:
-        is_write = method in _WRITE_METHODS
         if self.limiter is not None:
             try:
                 self.limiter.acquire(priority=self.priority, max_wait=self.max_wait)
@@ -233,7 +239,8 @@ class Transport:
         if not (isinstance(body, dict) and isinstance(body.get("Result"), bool)):
             body = None
         envelope = body is not None
-        messages = flatten_errors(body.get("Errors")) if body is not None else {}
+        messages, summary = split_errors(body.get("Errors")) if body is not None else ({}, "")
+        said = {"messages": messages, "summary": summary}
 
         if status == 429:
             retry_at = time.time() + _retry_after(response, self.block_seconds)
@@ -247,18 +254,17 @@ class Transport:
                 retry_at=retry_at,
                 call=call,
                 status=status,
-                messages=messages,
+                **said,
             )
         if status in (401, 403):
-            raise AuthError(
-                _reason(response, envelope), call=call, status=status, messages=messages
-            )
+            raise AuthError(_reason(response, envelope), call=call, status=status, **said)
         if status == 404:
-            raise NotFound(_reason(response, envelope), call=call, status=status, messages=messages)
+            # An unknown id names the object ("Post not found"); an unknown route says
+            # nothing (docs/oktopost.md "Unknown path"), nor does a proxy's own 404 page.
+            missing = NotFound if messages else UnknownEndpoint
+            raise missing(_reason(response, envelope), call=call, status=status, **said)
         if 400 <= status < 500:
-            raise PermanentError(
-                _reason(response, envelope), call=call, status=status, messages=messages
-            )
+            raise PermanentError(_reason(response, envelope), call=call, status=status, **said)
         if status >= 500 or body is None or not (200 <= status < 300):
             problem = (
                 f"server error {status}"
@@ -270,13 +276,13 @@ class Transport:
                     f"{problem}; the write may have been applied, check before trying again",
                     call=call,
                     status=status,
-                    messages=messages,
+                    **said,
                 )
-            raise RetryableError(problem, call=call, status=status, messages=messages)
+            raise RetryableError(problem, call=call, status=status, **said)
         if body["Result"] is False:
             # Oktopost may signal a refusal with HTTP 200 and Result:false (API reference §1).
             raise PermanentError(
-                "Oktopost answered Result: false", call=call, status=status, messages=messages
+                "Oktopost answered Result: false", call=call, status=status, **said
             )
         return body
 

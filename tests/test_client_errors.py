@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +29,7 @@ from oktopost.errors import (
     PermanentError,
     RateLimited,
     RetryableError,
+    UnknownEndpoint,
 )
 from oktopost.types import Post
 
@@ -334,6 +335,66 @@ def test_an_empty_errors_array_still_reads_well(scripted: Scripted) -> None:
 
     assert excinfo.value.messages == {}
     assert str(excinfo.value) == "GET /post/{id} -> HTTP 404: Not Found"
+
+
+def test_a_404_without_a_text_is_an_unknown_endpoint_and_with_one_a_missing_object(
+    scripted: Scripted,
+) -> None:
+    scripted.answer(404, {"Result": False, "Errors": []})
+    scripted.answer(404, b"<html>Not Found</html>", {"Content-Type": "text/html"})
+    scripted.answer(404, {"Result": False, "Errors": {"API": {"Error": "Post not found"}}})
+    client = scripted_client(scripted)
+
+    with pytest.raises(UnknownEndpoint):
+        client.post_get("004000000000001")
+    with pytest.raises(UnknownEndpoint):
+        client.post_get("004000000000001")
+    with pytest.raises(NotFound) as missing:
+        client.post_get("004000000000001")
+
+    assert not isinstance(missing.value, UnknownEndpoint)
+    assert missing.value.summary == "Post not found"
+
+
+def test_a_validation_error_reads_each_field_once(scripted: Scripted) -> None:
+    scripted.answer(
+        400,
+        {
+            "Result": False,
+            "Errors": {
+                "API": {"Error": "messageId is required. credentialIds is required."},
+                "messageId": {"Error": "messageId is required."},
+                "credentialIds": {"Error": "credentialIds is required."},
+            },
+        },
+    )
+
+    with pytest.raises(PermanentError) as excinfo:
+        scripted_client(scripted).post_delete("004000000000001")
+
+    assert excinfo.value.messages == {
+        "messageId": "messageId is required.",
+        "credentialIds": "credentialIds is required.",
+    }
+    assert excinfo.value.summary == "messageId is required. credentialIds is required."
+    assert str(excinfo.value).count("messageId is required.") == 1
+
+
+def test_the_calendar_is_a_read_and_is_retried(scripted: Scripted) -> None:
+    scripted.answer(502, b"bad gateway", {"Content-Type": "text/html"})
+    scripted.answer(200, {"Result": True, "Posts": [], "CustomEvents": []})
+
+    found = scripted_client(scripted).calendar(
+        from_date=date(2030, 1, 1), to_date=date(2030, 1, 31), networks=["Twitter"]
+    )
+
+    assert found.posts == () and len(scripted.requests) == 2
+    assert scripted.requests[0]["method"] == "POST"
+    assert parse_qs(scripted.requests[0]["body"]) == {
+        "fromDate": ["2030-01-01"],
+        "toDate": ["2030-01-31"],
+        "filters": ['{"networks":["Twitter"]}'],
+    }
 
 
 def test_a_forbidden_action_is_an_auth_error(scripted: Scripted) -> None:

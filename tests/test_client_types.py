@@ -13,15 +13,23 @@ from oktopost.errors import (
     RetryableError,
     SchemaError,
     flatten_errors,
+    split_errors,
 )
 from oktopost.types import (
+    Calendar,
+    CalendarEvent,
     Campaign,
+    Click,
     Credential,
+    FollowerPoint,
     Me,
     Message,
     Post,
     Postlog,
     PostStats,
+    Tag,
+    User,
+    VideoCheck,
     format_datetime,
     parse_datetime,
 )
@@ -218,3 +226,131 @@ def test_an_ambiguous_write_is_not_retryable() -> None:
 
     assert not isinstance(error, RetryableError)
     assert error.permanent
+
+
+# -------------------------------------------------------------- issue 25: SDK shapes
+
+
+def test_a_video_check_reads_the_sdks_per_network_shape() -> None:
+    check = VideoCheck.from_api(
+        {
+            "Result": True,
+            "Validations": {
+                "Facebook": {"isValid": True, "errors": []},
+                "Twitter": {"isValid": False, "errors": ["Video too long"]},
+            },
+        },
+        call="GET /video-validate/{id}",
+    )
+
+    assert check.valid and check.valid_for("Facebook") and not check.valid_for("Twitter")
+    assert not check.valid_for("LinkedIn")  # no verdict is no
+    assert check.reasons == ("Twitter: Video too long",) and check.duration is None
+
+
+def test_a_video_check_still_reads_the_flat_shape_and_no_verdict_is_invalid() -> None:
+    flat = VideoCheck.from_api(
+        {"isValid": False, "errors": ["too big"], "Duration": 3}, call="GET /video-validate"
+    )
+    empty = VideoCheck.from_api({"Result": True, "Validations": []}, call="GET /video-validate")
+
+    assert (flat.valid, flat.reasons, flat.duration, flat.networks) == (False, ("too big",), 3, {})
+    assert not flat.valid_for("Twitter")
+    assert not empty.valid and empty.reasons
+    with pytest.raises(SchemaError, match="isValid"):
+        VideoCheck.from_api({"Validations": {"Twitter": {"errors": []}}}, call="x")
+
+
+def test_users_read_both_the_list_item_and_the_full_record() -> None:
+    item = User.from_api(
+        {
+            "Id": "00A000000000002",
+            "Name": "Marco Ibáñez",
+            "Email": "m@x",
+            "LastLogin": "2030-01-01 00:00:00",
+            "Role": "publisher",
+            "Timezone": "Europe/Madrid",
+        },
+        call="GET /user",
+    )
+    full = User.from_api(
+        {
+            "Id": "00A000000000002",
+            "FirstName": "Marco",
+            "LastName": "Ibáñez",
+            "Status": "active",
+            "Created": "2029-01-01 00:00:00",
+            "Modified": "0000-00-00 00:00:00",
+            "Timezone": "Europe/Madrid",
+        },
+        call="GET /user/{id}",
+    )
+
+    assert (item.role, item.timezone, item.first_name) == ("publisher", "Europe/Madrid", "")
+    assert (full.name, full.role, full.status) == ("Marco Ibáñez", "", "active")
+    assert full.modified is None
+    assert full.created == datetime(2029, 1, 1, tzinfo=UTC)
+
+
+def test_send_summary_is_a_string_even_when_sent_as_a_number() -> None:
+    base = {"Id": "002000000000001", "Name": "C"}
+
+    assert Campaign.from_api(base | {"SendSummary": "1"}, call="x").send_summary == "1"
+    assert Campaign.from_api(base | {"SendSummary": 0}, call="x").send_summary == "0"
+    assert Campaign.from_api(base | {"Tags": ["0AF000000000001"]}, call="x").tag_ids == (
+        "0AF000000000001",
+    )
+
+
+def test_tags_notes_followers_clicks_and_the_calendar_parse() -> None:
+    tag = Tag.from_api(
+        {"Id": "0AF000000000001", "Created": "2030-01-01 00:00:00", "Tag": "launch"}, call="x"
+    )
+    note = CalendarEvent.from_api(
+        {
+            "ID": "0CE000000000001",
+            "Title": "Launch",
+            "StartDateTime": "2030-01-02 09:00:00",
+            "EndDateTime": "0000-00-00 00:00:00",
+            "Campaigns": [{"Id": "002000000000001", "Name": "Q3"}],
+        },
+        call="x",
+    )
+    point = FollowerPoint.from_api(
+        {"Followers": "120", "FollowersAdded": -2, "HistoryDate": "2030-01-02 00:00:00"},
+        call="x",
+        where="Data[0]",
+    )
+    click = Click.from_api(
+        {"Id": "009000000100001", "ConversionTagId": None, "ConvertedDate": "0000-00-00 00:00:00"},
+        call="x",
+    )
+    calendar = Calendar.from_api(
+        {
+            "Result": True,
+            "Campaigns": [],
+            "Posts": {"004000000000001": {"Id": "004000000000001", "CredentialIds": ["003-1"]}},
+            "CustomEvents": [],
+        },
+        call="POST /calendar",
+    )
+
+    assert (tag.name, tag.last_used) == ("launch", None)
+    assert note.end_at is None and note.campaign_ids == ("002000000000001",)
+    assert (point.followers, point.added, point.day.isoformat()) == (120, -2, "2030-01-02")
+    assert click.converted is None
+    assert calendar.campaigns == {} and calendar.posts[0].credential_ids == ("003-1",)
+
+
+def test_a_validation_summary_is_kept_apart_from_the_fields() -> None:
+    both = {"API": {"Error": "a. b."}, "messageId": {"Error": "a."}, "status": {"Error": "b."}}
+
+    assert split_errors(both) == ({"messageId": "a.", "status": "b."}, "a. b.")
+    assert split_errors({"API": {"Error": "Post not found"}}) == (
+        {"API": "Post not found"},
+        "Post not found",
+    )
+    assert split_errors([]) == ({}, "")
+    assert flatten_errors({"Param": {"get": "Missing value for parameter postId"}}) == {
+        "Param": "Missing value for parameter postId"
+    }

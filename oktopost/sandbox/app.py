@@ -20,7 +20,7 @@ from typing import Any
 
 from oktopost.demo import DEMO_ACCOUNT_ID, DEMO_API_KEY
 from oktopost.sandbox import media as files
-from oktopost.sandbox.api import Api
+from oktopost.sandbox.api import Api, endpoint_name
 from oktopost.sandbox.faults import Faults
 from oktopost.sandbox.generate import generate
 from oktopost.sandbox.limits import LimitSettings, RateLimiter
@@ -70,11 +70,10 @@ class CallLog:
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_CALLS))
 
     def record(self, method: str, path: str, query: str, status: int, fault: str | None) -> None:
-        parts = [p for p in path.split("/") if p][1:]
         # Ids collapse to {id} so the counts read per endpoint, e.g. "GET /post/{id}".
-        endpoint = "/" + "/".join(parts[:1] + ["{id}"] * len(parts[1:]))
+        endpoint = endpoint_name(method, path)
         self.total += 1
-        self.by_endpoint[f"{method} {endpoint}"] += 1
+        self.by_endpoint[endpoint] += 1
         self.by_status[status] += 1
         self.recent.append(
             {
@@ -82,7 +81,7 @@ class CallLog:
                 "method": method,
                 "path": path,
                 "query": query,
-                "endpoint": f"{method} {endpoint}",
+                "endpoint": endpoint,
                 "status": status,
                 "fault": fault,
             }
@@ -103,6 +102,9 @@ class Sandbox:
         self.limiter = RateLimiter(self._default_limits())
         self.faults = Faults()
         self.calls = CallLog()
+        # Endpoints this key may not use ("GET /user": 403 or 404), set by the control API
+        # to play an account whose key lacks a permission or a plan without the endpoint.
+        self.denied: dict[str, int] = {}
         self.api = self._make_api()
         self.saved_version = -1 if config.state_path else self.world.version
 
@@ -207,6 +209,7 @@ class Sandbox:
             self.limiter = RateLimiter(self._default_limits())
             self.faults = Faults()
             self.calls = CallLog()
+            self.denied = {}
             self.saved_version = -1
 
     def save(self) -> bool:
@@ -246,23 +249,37 @@ class Sandbox:
             if refused:
                 status = self.limiter.settings.status
                 return status, {"Result": False, "Errors": {"API": {"Error": refused}}}
+            denied = self.denied.get(endpoint_name(method, path))
+            if denied == 403:
+                message = "You do not have permission to use this endpoint."
+                return 403, {"Result": False, "Errors": {"API": {"Error": message}}}
+            if denied:
+                return denied, {"Result": False, "Errors": []}
             path = path.removeprefix("/v2")
-            if method != "POST" or path.strip("/") != "media":
+            where = path.strip("/")
+            looks = method == "POST" and (
+                where == "media" or (where == "upload" and not form.get("mimeType", "").strip())
+            )
+            if not looks:
                 return self.api.handle(method, path, query, form)
             try:
-                resource = self.api.media_check(form)
+                check = self.api.media_check if where == "media" else self.api.upload_check
+                url = check(form)
             except ApiError as error:
                 return error.status, {"Result": False, "Errors": error.errors}
-        # POST /media looks at the URL with HEAD outside the lock: the URL may be this
-        # sandbox's own /files, and a slow host must not stall every other call.
+        # POST /media (and POST /upload without a mimeType) look at the URL with HEAD
+        # outside the lock: the URL may be this sandbox's own /files, and a slow host must
+        # not stall every other call.
         found: files.Head | str
         try:
-            found = files.head(resource)
+            found = files.head(url)
         except files.FileProblem as problem:
             found = str(problem)
         with self.lock:
             try:
-                return 200, self.api.media_create(form, found)
+                if where == "media":
+                    return 200, self.api.media_create(form, found)
+                return 200, self.api.upload_create(params=query | form, found=found)
             except ApiError as error:
                 return error.status, {"Result": False, "Errors": error.errors}
 

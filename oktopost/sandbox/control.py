@@ -105,6 +105,10 @@ def _dispatch(
         sandbox.config.descending = sandbox.api.descending = order == "desc"
         sandbox.config.upload_delay = float(delay)
         return _options(sandbox)
+    if key == ("GET", "deny"):
+        return {"endpoints": dict(sandbox.denied)}
+    if key == ("POST", "deny"):
+        return _set_denied(sandbox, body)
     if key == ("POST", "crowd"):
         return _crowd(sandbox, body)
     if parts[:1] == ["posts"] and len(parts) in (2, 3):
@@ -129,11 +133,15 @@ def state(sandbox: Sandbox) -> dict[str, Any]:
             "unsent_scheduled": len(world.unsent),
             "media": len(world.media),
             "uploads": len(world.uploads),
+            "tags": len(world.tags),
+            "teams": len(world.teams),
+            "calendar_notes": len(world.events),
         },
         "clock": _clock(sandbox),
         "limits": sandbox.limiter.snapshot(world.now()),
         "blocked_until": sandbox.limiter.snapshot(world.now())["blocked_until"],
         "faults": sandbox.faults.to_json(),
+        "denied": dict(sandbox.denied),
         "options": _options(sandbox),
         "state_file": sandbox.config.state_path,
     }
@@ -186,6 +194,24 @@ def _set_limits(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     if "enabled" in body:
         settings.enabled = bool(body["enabled"])
     return sandbox.limiter.snapshot(sandbox.world.now())
+
+
+def _set_denied(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
+    """Replace the refused endpoints: {"endpoints": {"GET /user": 403, "GET /user/{id}":
+    404}}; 403 answers with a permission error, 404 as for a route this account lacks."""
+    endpoints = body.get("endpoints")
+    if set(body) != {"endpoints"} or not isinstance(endpoints, dict):
+        raise ControlError(400, 'send {"endpoints": {"GET /user": 403, ...}}')
+    denied: dict[str, int] = {}
+    for name, status in endpoints.items():
+        method, _, path = str(name).partition(" ")
+        if method not in ("GET", "POST", "PUT", "DELETE") or not path.startswith("/"):
+            raise ControlError(400, f"{name!r} is not an endpoint like 'GET /user/{{id}}'")
+        if status not in (403, 404):
+            raise ControlError(400, f"{name}: the status must be 403 or 404")
+        denied[f"{method} {path}"] = status
+    sandbox.denied = denied
+    return {"endpoints": dict(denied)}
 
 
 def _crowd(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:

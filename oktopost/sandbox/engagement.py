@@ -36,5 +36,40 @@ def ceilings(d: int, network: str) -> dict[str, float]:
 
 def grown(caps: dict[str, float], age: int, keys: tuple[str, ...]) -> dict[str, int]:
     """The counters ``age`` seconds after sending."""
-    share = 1.0 - math.exp(-max(0, age) / caps["tau"])
+    share = _share(caps, age)
     return {key: int(caps[key] * share) for key in keys}
+
+
+def count_at(caps: dict[str, float], key: str, age: int) -> int:
+    """One counter ``age`` seconds after sending, exactly as ``grown`` gives it."""
+    return int(caps[key] * _share(caps, age))
+
+
+def nth_at(caps: dict[str, float], key: str, n: int) -> int:
+    """The age (whole seconds) at which the counter reaches ``n``: the smallest ``a`` with
+    ``count_at(a) >= n``. Lets the sandbox date each click counted in LinkClicks."""
+    cap = caps[key]
+    left = 1.0 - n / cap
+    guess = max(0, math.ceil(-caps["tau"] * math.log(left))) if left > 0 else None
+    if guess is not None:
+        # Exact but for rounding: check the neighbours before searching.
+        if count_at(caps, key, guess) >= n and (guess == 0 or count_at(caps, key, guess - 1) < n):
+            return guess
+        if count_at(caps, key, guess + 1) >= n and count_at(caps, key, guess) < n:
+            return guess + 1
+    # A counter whose cap is a whole number reaches it only when the float share rounds
+    # to 1.0: find that second by bisection.
+    low, high = 0, max(1, int(caps["tau"]))
+    while count_at(caps, key, high) < n:
+        low, high = high, high * 2
+    while low < high:
+        middle = (low + high) // 2
+        if count_at(caps, key, middle) >= n:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _share(caps: dict[str, float], age: int) -> float:
+    return 1.0 - math.exp(-max(0, age) / caps["tau"])

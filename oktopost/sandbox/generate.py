@@ -37,6 +37,27 @@ DEMO_IMAGES: tuple[tuple[str, tuple[int, int, int], tuple[int, int, int]], ...] 
     ("case-study", (67, 56, 202), (165, 180, 252)),
 )
 DEMO_IMAGE_SIZE = (320, 180)
+# Tag names of the demo account; campaigns draw theirs from these (by name, then turned
+# into 0AF… ids by add_demo_extras).
+TAG_NAMES = ("launch", "brand", "product", "customers", "events", "careers", "blog")
+# Per user, after USERS: role (SDK UserRole) and IANA time zone (SDK User.Timezone).
+USER_PROFILES = (
+    ("admin", "America/New_York"),
+    ("publisher", "Europe/Madrid"),
+    ("contributor", "Asia/Kolkata"),
+    ("read", "Europe/Warsaw"),
+)
+DEMO_TEAMS = ("Social Media", "Product Marketing", "Talent Brand")
+# Calendar notes: (title, description, days from the anchor, length in days or 0 for a
+# moment, hour UTC, campaign number or 0, colour).
+DEMO_NOTES = (
+    ("Q3 launch day", "Press embargo lifts at 09:00 ET.", 6, 0, 13, 1, "#1f40af"),
+    ("Content freeze", "Nothing new goes out during the migration.", 12, 2, 0, 0, "#b91c1c"),
+    ("Data Pipelines 101 webinar", "Live, 45 minutes, Q&A at the end.", -9, 0, 16, 4, "#0f766e"),
+    ("Trade show: DataWorld", "Booth 42; the team posts from the floor.", 20, 3, 0, 0, "#7e22ce"),
+    ("Customer story review", "Legal signs off the Acme quote.", -2, 0, 10, 3, "#b45309"),
+    ("Careers page relaunch", "", -30, 0, 9, 5, "#15803d"),
+)
 
 
 def generate(*, seed: int, posts: int, account_id: str, now: float) -> World:
@@ -49,6 +70,7 @@ def generate(*, seed: int, posts: int, account_id: str, now: float) -> World:
     _credentials(world, rng)
     _messages_and_posts(world, rng, posts)
     add_demo_media(world)
+    add_demo_extras(world)
     world.version = 0
     return world
 
@@ -67,7 +89,7 @@ def _people(world: World, rng: random.Random) -> None:
 
 
 def _campaigns(world: World, rng: random.Random) -> None:
-    tag_pool = ["launch", "brand", "product", "customers", "events", "careers", "blog"]
+    tag_pool = list(TAG_NAMES)
     for number, (name, status, url, dated) in enumerate(content.CAMPAIGNS, start=1):
         cid = make_id("002", number)
         created = world.anchor - rng.randint(90, 400) * DAY
@@ -294,6 +316,93 @@ def add_demo_media(world: World) -> None:
         digest = world.digest("media", message.id)
         if digest % 3 == 0:
             message.media_ids = [ids[(digest >> 8) % len(ids)]]
+
+
+def add_demo_extras(
+    world: World, *, tags: bool = True, teams: bool = True, notes: bool = True
+) -> None:
+    """Tags with ids, richer users, teams and calendar notes.
+
+    Like the media library, built from hashes and a generator of its own, not from the
+    world's random stream, so every id, text and outcome generated before stayed the same;
+    a state file saved before these existed gets them when loaded (`tags`, `teams` and
+    `notes` say which parts it lacks: one that was saved, even empty, is left alone)."""
+    rng = random.Random(f"{world.seed}-extras")  # noqa: S311 - a repeatable demo world
+    if tags and not world.tags:
+        by_name: dict[str, str] = {}
+        for number, name in enumerate(TAG_NAMES, start=1):
+            tag_id = make_id("0AF", number)
+            created = world.anchor - (400 - number * 3) * DAY
+            world.tags[tag_id] = {"Id": tag_id, "Created": created, "Tag": name, "LastUsed": None}
+            by_name[name] = tag_id
+        world.counters["tag"] = len(TAG_NAMES)
+        for campaign_id, names in world.campaign_tags.items():
+            # Saved worlds hold names here; new ones too until this point.
+            world.campaign_tags[campaign_id] = [by_name.get(n, n) for n in names]
+        for campaign_id, tag_ids in world.campaign_tags.items():
+            world.touch_tags(tag_ids, world.campaigns[campaign_id]["Created"])
+        tag_ids = list(world.tags)
+        for message in world.messages.values():
+            if message.tag_ids is not None:
+                continue
+            chosen = list(world.campaign_tags.get(message.campaign_id, []))
+            digest = world.digest("tags", message.id)
+            # About a third of the messages carry one tag more than their campaign.
+            if digest % 3 == 0:
+                extra = tag_ids[(digest >> 8) % len(tag_ids)]
+                if extra not in chosen:
+                    chosen.append(extra)
+            message.tag_ids = chosen
+            world.touch_tags(chosen, message.created)
+    world.counters["campaign"] = max(world.counters.get("campaign", 0), len(world.campaigns))
+    for number, user in enumerate(world.users):
+        if "Role" in user:
+            continue
+        first, _, last = user["Name"].partition(" ")
+        role, zone = USER_PROFILES[number % len(USER_PROFILES)]
+        created = world.anchor - rng.randint(400, 900) * DAY
+        user.update(
+            {
+                "FirstName": first,
+                "LastName": last,
+                "Role": role,
+                "Timezone": zone,
+                "Status": "active",
+                "Created": created,
+                "Modified": created + rng.randint(1, 300) * DAY,
+            }
+        )
+    if teams and not world.teams:
+        for number, name in enumerate(DEMO_TEAMS, start=1):
+            team_id = make_id("0TM", number)
+            created = world.anchor - (300 - number * 20) * DAY
+            world.teams[team_id] = {
+                "Id": team_id,
+                "Created": created,
+                "Modified": created + number * DAY,
+                "Name": name,
+            }
+        world.counters["team"] = len(DEMO_TEAMS)
+    if notes and not world.events:
+        campaign_ids = list(world.campaigns)
+        for number, (title, text, day, length, hour, campaign, colour) in enumerate(
+            DEMO_NOTES, start=1
+        ):
+            event_id = make_id("0CE", number)
+            start = world.anchor + day * DAY + hour * 3600
+            created = min(start, world.anchor) - rng.randint(2, 20) * DAY
+            world.events[event_id] = {
+                "Id": event_id,
+                "Created": created,
+                "Modified": created,
+                "Title": title,
+                "Description": text,
+                "Color": colour,
+                "Start": start,
+                "End": start + length * DAY if length else None,
+                "CampaignIds": [campaign_ids[campaign - 1]] if campaign else [],
+            }
+        world.counters["event"] = len(DEMO_NOTES)
 
 
 @functools.cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from oktopost.sandbox.generate import add_demo_media
+from oktopost.sandbox.generate import add_demo_extras, add_demo_media
 from oktopost.sandbox.records import (
     MESSAGE_FIELDS,
     POST_FIELDS,
@@ -36,6 +36,9 @@ def to_state(world: World) -> dict[str, Any]:
         "media": list(world.media.values()),
         "blobs": {k: base64.b64encode(v).decode("ascii") for k, v in world.blobs.items()},
         "uploads": list(world.uploads.values()),
+        "tags": list(world.tags.values()),
+        "teams": list(world.teams.values()),
+        "events": list(world.events.values()),
     }
 
 
@@ -69,5 +72,12 @@ def from_state(state: dict[str, Any]) -> World:
         # Saved before the sandbox knew media: give it the demo library, so a `make run`
         # with an old state file shows pictures too.
         add_demo_media(world)
+    world.tags = {t["Id"]: t for t in state.get("tags", [])}
+    world.teams = {t["Id"]: t for t in state.get("teams", [])}
+    world.events = {e["Id"]: e for e in state.get("events", [])}
+    # Saved before tags had ids, users their roles, or teams and notes existed.
+    add_demo_extras(
+        world, tags="tags" not in state, teams="teams" not in state, notes="events" not in state
+    )
     world.rebuild_indexes()
     return world

@@ -59,7 +59,13 @@ class ApiError(Exception):
 
     @classmethod
     def fields(cls, errors: dict[str, str]) -> ApiError:
-        return cls(400, {key: {"Error": text} for key, text in errors.items()})
+        """A validation error: one entry per bad parameter, plus `API` with all of them in
+        one text, since the SDK shows only `Errors.API.Error` (src/http/errors.ts
+        `fromResponse`, "Unknown API error" without it)."""
+        summary = " ".join(text if text.endswith(".") else f"{text}." for text in errors.values())
+        payload: dict[str, Any] = {"API": {"Error": summary}}
+        payload |= {key: {"Error": text} for key, text in errors.items() if key != "API"}
+        return cls(400, payload)
 
 
 def fmt(ts: int | None) -> str:
@@ -101,6 +107,10 @@ class Post:
     utm: str = ""
     # LinkedIn first comment: {"Id", "Text", "Media"} (a media id or ""), or None.
     first_comment: dict[str, Any] | None = None
+    # SDK-1.1 CreatePostParams: an approval workflow (cwf…) and LinkedIn targeting preset,
+    # kept and shown on the post; "" when none. Last, so older state rows still load.
+    workflow_id: str = ""
+    targeting_preset_id: str = ""
 
 
 @dataclass(slots=True)
@@ -137,6 +147,8 @@ class Message:
     url: str = ""
     # Media library ids (026…) attached to the message, in order.
     media_ids: list[str] = field(default_factory=list)
+    # Tag ids (0AF…), in order; None only in state files saved before tags had ids.
+    tag_ids: list[str] | None = None
 
 
 POST_FIELDS = tuple(f.name for f in fields(Post))

@@ -211,8 +211,13 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 def single(query: str) -> dict[str, str]:
-    # Repeated keys keep the last value, as PHP's $_GET/$_POST do.
-    return {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    """Repeated keys keep the last value, as PHP's $_GET/$_POST do; a PHP array
+    (`ids[]=a&ids[]=b`, how the SDK sends lists, API reference §1) keeps every value,
+    joined with commas under its `name[]` key."""
+    return {
+        k: ",".join(v) if k.endswith("[]") else v[-1]
+        for k, v in parse_qs(query, keep_blank_values=True).items()
+    }
 
 
 @dataclass

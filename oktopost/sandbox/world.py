@@ -32,7 +32,19 @@ from oktopost.sandbox.records import (
 
 # Above this many changed rows a full re-sort beats one insort per row.
 BULK_REINDEX = 256
-COUNTERS = ("post", "message", "postlog", "link", "media", "upload", "comment")
+COUNTERS = (
+    "post",
+    "message",
+    "postlog",
+    "link",
+    "media",
+    "upload",
+    "comment",
+    "campaign",
+    "tag",
+    "team",
+    "event",
+)
 
 
 class World:
@@ -50,7 +62,15 @@ class World:
         self.account_name = content.ACCOUNT_NAME
         self.users: list[dict[str, Any]] = []
         self.campaigns: dict[str, dict[str, Any]] = {}
+        # Campaign id -> its tag ids (0AF…), in order.
         self.campaign_tags: dict[str, list[str]] = {}
+        # Tags (0AF…): {"Id", "Created", "Tag", "LastUsed"} (Unix seconds or None).
+        self.tags: dict[str, dict[str, Any]] = {}
+        # Teams: {"Id", "Created", "Modified", "Name"}.
+        self.teams: dict[str, dict[str, Any]] = {}
+        # Calendar notes (custom events, 0CE…): {"Id", "Created", "Modified", "Title",
+        # "Description", "Color", "Start", "End", "CampaignIds"}; times in Unix seconds.
+        self.events: dict[str, dict[str, Any]] = {}
         self.credentials: dict[str, dict[str, Any]] = {}
         # When a now-invalid profile lost its token; sends after that fail.
         self.invalid_since: dict[str, int] = {}
@@ -266,11 +286,15 @@ class World:
         keys = STAT_KEYS + (POSTLOG_EXTRA_STAT_KEYS if extra else ())
         if log.status != "success":
             return dict.fromkeys(keys, 0)
+        return grown(self.postlog_caps(log), now - log.created, keys)
+
+    def postlog_caps(self, log: Postlog) -> dict[str, float]:
+        """What a delivered postlog's counters tend to (see `engagement.ceilings`)."""
         caps = self._stat_caps.get(log.id)
         if caps is None:
             digest = self.digest("stats", log.post_id, log.credential_id)
             caps = self._stat_caps[log.id] = ceilings(digest, log.network)
-        return grown(caps, now - log.created, keys)
+        return caps
 
     def post_stats(self, post: Post, now: int) -> dict[str, int]:
         total = dict.fromkeys(STAT_KEYS, 0)
@@ -429,6 +453,31 @@ class World:
         message.modified = self.now()
         message.modified_by = user_id
         self.version += 1
+
+    def delete_message(self, message: Message) -> None:
+        """Oktopost keeps the posts made from a deleted message (MCPREF delete_message)."""
+        del self.messages[message.id]
+        pool = self.messages_by_campaign.get(message.campaign_id, [])
+        if message.id in pool:
+            pool.remove(message.id)
+        self.version += 1
+
+    def message_tags(self, message: Message) -> list[str]:
+        """A message's tag ids; one saved before messages had their own inherits its
+        campaign's (API reference §5: without tagIds a message takes the campaign's)."""
+        if message.tag_ids is None:
+            return list(self.campaign_tags.get(message.campaign_id, []))
+        return list(message.tag_ids)
+
+    def touch_tags(self, tag_ids: Iterable[str], at: int) -> None:
+        """Tags just attached to something: their LastUsedDate moves to `at`."""
+        for tag_id in tag_ids:
+            tag = self.tags.get(tag_id)
+            if tag is not None and (tag["LastUsed"] is None or tag["LastUsed"] < at):
+                tag["LastUsed"] = at
+
+    def change_campaign(self, post: Post, campaign_id: str, *, user_id: str) -> None:
+        self._change(post, campaign_id=campaign_id, modified=self.now(), modified_by=user_id)
 
     def message_posts(self, message_id: str) -> Iterable[Post]:
         return (self.posts[p] for p in self.field_index["message_id"].get(message_id, ()))

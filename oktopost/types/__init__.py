@@ -7,13 +7,16 @@ where the API name would mislead in Python: ``Message.Message`` is ``text``, a p
 ``StartDateTime`` is ``start_at`` and its ``Credentials`` string is ``credential_ids``.
 """
 
+from oktopost.types.analytics import Click, FollowerPoint
 from oktopost.types.base import Page, format_datetime, parse_datetime
-from oktopost.types.catalog import Campaign, Credential, Me, User
+from oktopost.types.calendar import Calendar, CalendarEvent, CalendarPost
+from oktopost.types.catalog import Campaign, Credential, Me, Tag, Team, User
 from oktopost.types.media import (
     MEDIA_TYPES,
     UPLOAD_MIME_TYPES,
     UPLOAD_STATUSES,
     Media,
+    NetworkVideoCheck,
     Upload,
     VideoCheck,
 )
@@ -24,17 +27,25 @@ __all__ = [
     "MEDIA_TYPES",
     "UPLOAD_MIME_TYPES",
     "UPLOAD_STATUSES",
+    "Calendar",
+    "CalendarEvent",
+    "CalendarPost",
     "Campaign",
+    "Click",
     "Credential",
     "FirstComment",
     "FirstCommentInput",
+    "FollowerPoint",
     "Me",
     "Media",
     "Message",
+    "NetworkVideoCheck",
     "Page",
     "Post",
     "PostStats",
     "Postlog",
+    "Tag",
+    "Team",
     "Upload",
     "User",
     "VideoCheck",

@@ -1,4 +1,5 @@
-"""What an account holds besides posts: campaigns, social profiles, users, and /me."""
+"""What an account holds besides posts: campaigns, social profiles, users, teams, tags,
+and /me."""
 
 from __future__ import annotations
 
@@ -33,8 +34,17 @@ class Campaign:
     total_pending_posts: int
     total_draft_posts: int
     posts_sent: int
+    # Tag ids (0AF…) with ``withTags=1``: the SDK sends ``tagIds`` and its campaign test
+    # reads ``Tags: ['tag1']`` back; () when the answer has none.
     tags: tuple[str, ...]
+    # A string in the SDK's Campaign (src/types/publishing.ts); older answers sent a
+    # number, taken as its digits. Its meaning is undocumented.
+    send_summary: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def tag_ids(self) -> tuple[str, ...]:
+        return self.tags
 
     @classmethod
     def from_api(cls, raw: Any, *, call: str, where: str = "Campaign") -> Campaign:
@@ -61,6 +71,7 @@ class Campaign:
             total_draft_posts=r.integer("TotalDraftPosts"),
             posts_sent=r.integer("PostsSent"),
             tags=r.ids("Tags"),
+            send_summary=r.text("SendSummary"),
             raw=r.raw,
         )
 
@@ -133,14 +144,25 @@ class Me:
 class User:
     """A user of the Oktopost account (``00A…``): who created or changed a post.
 
-    ``GET /user`` and ``GET /user/{id}`` (API notes §"Other endpoints", SDK users
-    resource): ``Id``, ``Name``, ``Email``, ``LastLogin``; newer answers split the name
-    into ``FirstName``/``LastName``, so either is accepted."""
+    ``GET /user`` items are the SDK's ``UserListItem`` (``Id, Name, Email, LastLogin,
+    Role, Timezone``); ``GET /user/{id}`` is its ``User`` (adds ``Created, Modified,
+    Status, FirstName, LastName`` and social logins, but no ``Role``), src/types/
+    account.ts. Fields an answer lacks stay empty. A name split into ``FirstName``/
+    ``LastName`` only is joined."""
 
     id: str
     name: str
     email: str
     last_login: datetime | None
+    # admin, publisher, contributor or read (SDK UserRole); "" from GET /user/{id}.
+    role: str = ""
+    # An IANA time zone name, e.g. "Europe/Madrid"; "" when not given.
+    timezone: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    status: str = ""
+    created: datetime | None = None
+    modified: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -150,13 +172,64 @@ class User:
     @classmethod
     def from_api(cls, raw: Any, *, call: str, where: str = "User") -> User:
         r = Reader(raw, call=call, where=where)
-        name = r.text("Name") or " ".join(
-            part for part in (r.text("FirstName"), r.text("LastName")) if part
-        )
+        first, last = r.text("FirstName"), r.text("LastName")
+        name = r.text("Name") or " ".join(part for part in (first, last) if part)
         return cls(
             id=r.text("Id", required=True),
             name=name.strip(),
             email=r.text("Email"),
             last_login=r.when("LastLogin"),
+            role=r.text("Role"),
+            timezone=r.text("Timezone"),
+            first_name=first,
+            last_name=last,
+            status=r.text("Status"),
+            created=r.when("Created"),
+            modified=r.when("Modified"),
+            raw=r.raw,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A team of users (SDK ``Team {Id, Created, Modified, Name}``)."""
+
+    id: str
+    name: str
+    created: datetime | None
+    modified: datetime | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, raw: Any, *, call: str, where: str = "Team") -> Team:
+        r = Reader(raw, call=call, where=where)
+        return cls(
+            id=r.text("Id", required=True),
+            name=r.text("Name"),
+            created=r.when("Created"),
+            modified=r.when("Modified"),
+            raw=r.raw,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A tag (``0AF…``; SDK ``Tag {Id, Created, Tag, LastUsedDate}``, DOC-tags).
+    Campaigns and messages carry tags by id; ``name`` is the API's ``Tag``."""
+
+    id: str
+    name: str
+    created: datetime | None
+    last_used: datetime | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, raw: Any, *, call: str, where: str = "Tag") -> Tag:
+        r = Reader(raw, call=call, where=where)
+        return cls(
+            id=r.text("Id", required=True),
+            name=r.text("Tag"),
+            created=r.when("Created"),
+            last_used=r.when("LastUsedDate"),
             raw=r.raw,
         )

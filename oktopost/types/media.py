@@ -140,45 +140,84 @@ class Upload:
 
 
 @dataclass(frozen=True, slots=True)
-class VideoCheck:
-    """The answer of ``GET /video-validate/{mediaId}`` (SDK ``VideoValidation``).
+class NetworkVideoCheck:
+    """One network's verdict on a video (SDK ``VideoValidation {isValid, errors}``)."""
 
-    ``valid`` is the API's ``isValid`` and ``reasons`` its ``errors``. ``duration`` (seconds)
-    is None when the answer does not give it (the SDK does not list it; the sandbox adds it).
-    """
+    valid: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VideoCheck:
+    """The answer of ``GET /video-validate/{mediaId}``.
+
+    The SDK reads ``{Validations: {<network>: {isValid, errors}}}`` (src/resources/
+    publishing/uploads.ts ``validateVideo``, keyed by network in its test); an older,
+    flat ``{isValid, errors}`` is read too, as one verdict for every network.
+    ``networks`` holds the per-network verdicts ({} for the flat shape). ``valid`` is true
+    when the video can go out at all: at least one network takes it (``valid_for`` says
+    which). ``reasons`` are the refusals, each prefixed with its network. ``duration``
+    (seconds) is None unless the answer gives ``Duration`` (the sandbox does; the SDK
+    lists no such field)."""
 
     valid: bool
     reasons: tuple[str, ...]
     duration: float | None = None
+    networks: dict[str, NetworkVideoCheck] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def message(self) -> str:
         return "; ".join(self.reasons)
 
+    def valid_for(self, network: str) -> bool:
+        """Whether ``network`` takes the video; with the flat shape, the one verdict."""
+        if not self.networks:
+            return self.valid
+        found = self.networks.get(network)
+        return found is not None and found.valid
+
     @classmethod
     def from_api(cls, raw: Any, *, call: str, where: str = "response") -> VideoCheck:
         r = Reader(raw, call=call, where=where)
-        value = r.raw.get("isValid", MISSING)
-        if isinstance(value, bool):
-            valid = value
-        elif value is MISSING or value is None:
-            raise r.fail("isValid", "is missing")
-        else:
-            valid = r.flag("isValid")
-        reasons = []
-        for index, item in enumerate(r.array("errors")):
-            if not isinstance(item, str | int | float) or isinstance(item, bool):
-                raise r.fail(f"errors[{index}]", f"should be a string, got {item!r}")
-            reasons.append(str(item))
         duration = r.raw.get("Duration")
         if duration is not None and (
             isinstance(duration, bool) or not isinstance(duration, int | float)
         ):
             raise r.fail("Duration", f"should be a number of seconds, got {duration!r}")
-        return cls(
-            valid=valid,
-            reasons=tuple(reasons),
-            duration=None if duration is None else float(duration),
-            raw=r.raw,
+        seconds = None if duration is None else float(duration)
+        validations = r.raw.get("Validations", MISSING)
+        if validations is MISSING or validations is None:
+            verdict = _verdict(r)
+            return cls(verdict.valid, verdict.reasons, seconds, {}, r.raw)
+        if validations == []:
+            validations = {}  # PHP's empty map
+        if not isinstance(validations, dict):
+            raise r.fail("Validations", f"should be an object, got {validations!r}")
+        networks = {
+            str(name): _verdict(Reader(value, call=call, where=f"{where}.Validations.{name}"))
+            for name, value in validations.items()
+        }
+        reasons = tuple(
+            f"{name}: {reason}" for name, check in networks.items() for reason in check.reasons
         )
+        valid = any(check.valid for check in networks.values())
+        if not networks:
+            reasons = ("Oktopost gave no verdict for any network.",)
+        return cls(valid, reasons, seconds, networks, r.raw)
+
+
+def _verdict(r: Reader) -> NetworkVideoCheck:
+    value = r.raw.get("isValid", MISSING)
+    if isinstance(value, bool):
+        valid = value
+    elif value is MISSING or value is None:
+        raise r.fail("isValid", "is missing")
+    else:
+        valid = r.flag("isValid")
+    reasons = []
+    for index, item in enumerate(r.array("errors")):
+        if not isinstance(item, str | int | float) or isinstance(item, bool):
+            raise r.fail(f"errors[{index}]", f"should be a string, got {item!r}")
+        reasons.append(str(item))
+    return NetworkVideoCheck(valid, tuple(reasons))

@@ -37,10 +37,16 @@ class Message:
     children_count: int
     is_board_message: bool
     media_ids: tuple[str, ...]
+    # Tag ids (0AF…), present with ``withTags=1`` (SDK Message.Tags; ids, as ``tagIds``
+    # are sent); () otherwise.
     tags: tuple[str, ...]
     # The full items of ``Media`` (their ids are ``media_ids``), in the API's order.
     media: tuple[Media, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def tag_ids(self) -> tuple[str, ...]:
+        return self.tags
 
     @classmethod
     def from_api(cls, raw: Any, *, call: str, where: str = "Message") -> Message:

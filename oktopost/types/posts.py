@@ -70,6 +70,12 @@ class Post:
     stats: PostStats | None = None
     # LinkedIn only (SDK-1.1 ``FirstComment``); None when the post has none.
     first_comment: FirstComment | None = None
+    # The approval workflow (cwf…) and LinkedIn targeting preset the post was created
+    # with (SDK-1.1 CreatePostParams); "" when none or when the answer does not say.
+    workflow_id: str = ""
+    targeting_preset_id: str = ""
+    # A post's tags are its message's (SDK Post has no Tags); kept if an answer has them.
+    tags: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -105,6 +111,9 @@ class Post:
             likes=r.integer("Likes"),
             stats=None if stats is None else PostStats.from_api(stats, call=call),
             first_comment=FirstComment.from_api(raw, call=call, where=where),
+            workflow_id=r.text("WorkflowId"),
+            targeting_preset_id=r.text("TargetingPresetId"),
+            tags=r.ids("Tags"),
             raw=r.raw,
         )
 

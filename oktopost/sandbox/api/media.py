@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from oktopost.demo import content
 from oktopost.sandbox import media as files
 from oktopost.sandbox.api.common import Handlers, Params, Payload, paging
 from oktopost.sandbox.records import ApiError, fmt
 
 MEDIA_TYPES = ("Image", "Video", "ImageUrl", "PDF")
+# File name extension -> the MIME type POST /upload takes for it.
+EXTENSIONS = {
+    "mp4": "video/mp4",
+    "gif": "image/gif",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "pdf": "application/pdf",
+}
+# Video length the networks publish for posts made through their APIs, in seconds:
+# (shortest, longest). Others publish none that holds for every page or channel.
+VIDEO_SECONDS = {"Twitter": (0.5, 140.0), "LinkedIn": (3.0, 30 * 60.0)}
 UPLOAD_STATUSES = ("pending", "failed", "complete")
 
 
@@ -122,7 +135,22 @@ class MediaHandlers(Handlers):
             raise ApiError.api(404, "Upload not found")
         return {"Result": True, "Upload": self.render_upload(upload)}
 
-    def upload_create(self, *, params: Params, **_: Any) -> Payload:
+    def upload_check(self, params: Params) -> str:
+        """Validate POST /upload's source before anything is fetched; returns the URL."""
+        source = params.get("source", "").strip()
+        if not source:
+            raise ApiError.fields({"source": "source is required."})
+        if not source.lower().startswith(("http://", "https://")):
+            raise ApiError.fields({"source": f"source {source} is not an http(s) URL."})
+        return source
+
+    def upload_create(
+        self, *, params: Params, found: files.Head | str | None = None, **_: Any
+    ) -> Payload:
+        """`mimeType` is optional (SDK CreateUploadParams, and its test sends none). When
+        it is absent the server HEADs the source first and passes `found` (its answer or
+        why it failed): the type is the source's Content-Type if Oktopost accepts it, else
+        the one the name's (or the URL's) extension says."""
         errors: dict[str, str] = {}
         source = params.get("source", "").strip()
         if not source:
@@ -134,11 +162,18 @@ class MediaHandlers(Handlers):
             name = source.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         if not name:
             errors["name"] = "name is required."
+        options = ", ".join(files.UPLOAD_TYPES)
         mime = params.get("mimeType", "").strip().lower()
-        if mime not in files.UPLOAD_TYPES:
-            options = ", ".join(files.UPLOAD_TYPES)
-            shown = f"MIME type {mime}" if mime else "mimeType is required and"
-            errors["mimeType"] = f"{shown} is not one Oktopost accepts. Options: {options}."
+        if mime and mime not in files.UPLOAD_TYPES:
+            errors["mimeType"] = (
+                f"MIME type {mime} is not one Oktopost accepts. Options: {options}."
+            )
+        elif not mime and "source" not in errors:
+            mime, why = infer_mime(found, name, source)
+            if not mime:
+                errors["mimeType"] = (
+                    f"mimeType was not sent and cannot be inferred: {why} Send one of: {options}."
+                )
         if errors:
             raise ApiError.fields(errors)
         now = self.world.now()
@@ -188,7 +223,10 @@ class MediaHandlers(Handlers):
         self.world.version += 1
 
     def video_validate(self, media_id: str, **_: Any) -> Payload:
-        """SDK VideoValidation `{isValid, errors}`; the sandbox adds `Duration` (seconds)."""
+        """`{Validations: {<network>: {isValid, errors}}}`, one entry per network the
+        account has a valid profile on (SDK uploads.validateVideo reads `Validations` as
+        Record<string, VideoValidation>, its test keys it by network). The sandbox adds
+        `Duration` (seconds) beside it."""
         item = self.find_media(media_id)
         if item["Type"] != "Video":
             raise ApiError.fields(
@@ -209,7 +247,54 @@ class MediaHandlers(Handlers):
             limit = files.SIZE_LIMITS["Video"]
             if len(data) > limit:
                 problems.append(f"The video is larger than {limit // files.MB} MB.")
-        payload: Payload = {"Result": True, "isValid": not problems, "errors": problems}
+        networks = [
+            n
+            for n in content.NETWORKS
+            if any(
+                c["Network"] == n and c["Status"] == "valid"
+                for c in self.world.credentials.values()
+            )
+        ]
+        validations = {}
+        for network in networks:
+            errors = list(problems)
+            if not problems and duration is not None:
+                errors += length_problems(network, duration)
+            validations[network] = {"isValid": not errors, "errors": errors}
+        payload: Payload = {"Result": True, "Validations": validations}
         if duration is not None:
             payload["Duration"] = round(duration, 3)
         return payload
+
+
+def infer_mime(found: files.Head | str | None, name: str, source: str) -> tuple[str, str]:
+    """The upload's MIME type from the source's Content-Type, else from an extension;
+    ("", why not) when neither says one Oktopost accepts."""
+    said = ""
+    if isinstance(found, files.Head):
+        if found.status == 200:
+            if found.content_type in files.UPLOAD_TYPES:
+                return found.content_type, ""
+            said = f"the source answers with {found.content_type or 'no Content-Type'}"
+        else:
+            said = f"the source answered HEAD with {found.status}"
+    elif isinstance(found, str):
+        said = f"the source could not be looked at ({found.rstrip('.')})"
+    for candidate in (name, source.split("?")[0]):
+        tail = candidate.rsplit("/", 1)[-1]
+        if "." in tail:
+            mime = EXTENSIONS.get(tail.rsplit(".", 1)[-1].lower())
+            if mime:
+                return mime, ""
+    reasons = [said] if said else []
+    reasons.append(f"the name {name or source} has no extension Oktopost accepts")
+    return "", " and ".join(reasons) + "."
+
+
+def length_problems(network: str, seconds: float) -> list[str]:
+    shortest, longest = VIDEO_SECONDS.get(network, (0.0, float("inf")))
+    if seconds > longest:
+        return [f"The video lasts {seconds:g} s; {network} takes videos up to {longest:g} s."]
+    if seconds < shortest:
+        return [f"The video lasts {seconds:g} s; {network} needs at least {shortest:g} s."]
+    return []

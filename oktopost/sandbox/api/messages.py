@@ -11,6 +11,8 @@ from oktopost.sandbox.api.common import (
     Params,
     Payload,
     flag,
+    id_list,
+    known_ids,
     md5,
     paging,
 )
@@ -20,7 +22,7 @@ MAX_MESSAGE_IDS = 100
 
 
 class MessageHandlers(Handlers):
-    """Messages: list, read, create, update."""
+    """Messages: list, read, create, update, delete."""
 
     def message_list(self, *, query: Params, **_: Any) -> Payload:
         page, count = paging(query)
@@ -65,14 +67,25 @@ class MessageHandlers(Handlers):
         if errors:
             raise ApiError.fields(errors)
         values = self.message_values(params, None)
+        if "tag_ids" not in values:
+            # Without tagIds a message takes its campaign's tags (API reference §5, MCPREF).
+            values["tag_ids"] = list(self.world.campaign_tags.get(values["campaign_id"], []))
         message = self.world.create_message(user_id=self.world.api_user_id, **values)
+        self.world.touch_tags(message.tag_ids or [], message.created)
         return {"Result": True, "Message": self.render_message(message, False)}
 
     def message_update(self, message_id: str, *, params: Params, **_: Any) -> Payload:
         message = self.find_message(message_id)
         values = self.message_values(params, message)
         self.world.update_message(message, user_id=self.world.api_user_id, **values)
+        if "tag_ids" in values:
+            self.world.touch_tags(values["tag_ids"], message.modified)
         return {"Result": True, "Message": self.render_message(message, False)}
+
+    def message_delete(self, message_id: str, **_: Any) -> Payload:
+        """Posts made from the message stay (SDK messages.delete; MCPREF delete_message)."""
+        self.world.delete_message(self.find_message(message_id))
+        return {"Result": True}
 
     def message_values(self, params: Params, message: Message | None) -> dict[str, Any]:
         errors: dict[str, str] = {}
@@ -108,9 +121,16 @@ class MessageHandlers(Handlers):
             "description": "description",
             "imageUrl": "image_url",
         }
-        if any(k in params for k in link_fields) and "linkUrl" not in params and message:
-            # Oktopost updates the link preview as a whole (SDK UpdateMessageParams).
-            errors["linkUrl"] = "Link fields must be sent together with linkUrl."
+        link_url = params.get("linkUrl", message.link_url if message else "").strip()
+        sent = [k for k in link_fields if params.get(k, "").strip()]
+        if sent and not link_url:
+            # The SDK's UpdateMessageParams lets each link field change alone, so a new
+            # linkTitle alone is accepted; a preview with no link at all is not (see
+            # docs/oktopost.md "Message update").
+            errors["linkUrl"] = (
+                f"{', '.join(sent)} describe{'s' if len(sent) == 1 else ''} a link preview; "
+                "the message has no link: send linkUrl too."
+            )
         if "linkUrl" in params:
             values["link_url"] = params["linkUrl"].strip()
         for key, attr in link_fields.items():
@@ -118,6 +138,10 @@ class MessageHandlers(Handlers):
                 values[attr] = params[key]
         if "title" in params:
             values["subject"] = params["title"]
+        tags = id_list(params, "tagIds")
+        if tags is not None:
+            known_ids(tags, self.world.tags, "tagIds", "Tag", errors)
+            values["tag_ids"] = tags
         if "media" in params:
             ids = list(dict.fromkeys(i.strip() for i in params["media"].split(",") if i.strip()))
             missing = [i for i in ids if i not in self.world.media]
@@ -176,5 +200,6 @@ class MessageHandlers(Handlers):
             ],
         }
         if with_tags:
-            payload["Tags"] = list(self.world.campaign_tags.get(message.campaign_id, []))
+            # Tag ids (0AF…): the SDK sends ids in tagIds and its tests show ids in Tags.
+            payload["Tags"] = self.world.message_tags(message)
         return payload
