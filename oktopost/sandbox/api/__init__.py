@@ -14,10 +14,11 @@ from oktopost.sandbox.api.common import Params, Payload
 from oktopost.sandbox.api.media import MediaHandlers
 from oktopost.sandbox.api.messages import MessageHandlers
 from oktopost.sandbox.api.posts import PostHandlers
+from oktopost.sandbox.api.webhooks import WebhookHandlers
 from oktopost.sandbox.records import ApiError
 
 
-class Api(AccountHandlers, PostHandlers, MessageHandlers, MediaHandlers):
+class Api(AccountHandlers, PostHandlers, MessageHandlers, MediaHandlers, WebhookHandlers):
     """Routes one authenticated /v2 request to the world; the caller holds the lock."""
 
     def handle(self, method: str, path: str, query: Params, form: Params) -> tuple[int, Payload]:
@@ -48,6 +49,7 @@ class Api(AccountHandlers, PostHandlers, MessageHandlers, MediaHandlers):
             ("POST", "upload", 1): self.upload_create,
             ("GET", "upload", 2): self.upload_get,
             ("GET", "video-validate", 2): self.video_validate,
+            **self.webhook_routes(),
         }
         handler = routes.get((method, parts[0], len(parts))) if parts else None
         if handler is None:
