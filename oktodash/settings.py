@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "alerts",
     "planner",
     "attachments",
+    "inbox",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +279,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 55},
     },
+    # Webhook events stored but not yet applied (queue down, worker down, a crash).
+    "webhook-events-sweep": {
+        "task": "inbox.tasks.events_sweep",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
     "alerts-summaries": {
         "task": "alerts.tasks.summaries_send",
         "schedule": 300,
@@ -398,6 +405,14 @@ ALERTS_MAIL_DOMAINS = [d.lower().lstrip("@") for d in env_list("ALERTS_MAIL_DOMA
 # Webhooks reach public addresses only; these hosts ("name" or "name:port") may be
 # internal (a self-hosted chat server). See alerts/webhooks.py.
 WEBHOOK_ALLOW_HOSTS = env_list("WEBHOOK_ALLOW_HOSTS")
+# Webhooks in (inbox/): while events arrive the incremental sync runs only this often;
+# after this long without one, polling is back to normal and /health/ says "silent";
+# deliveries older than this, or larger, are refused. See docs/ARCHITECTURE.md.
+WEBHOOKS_SAFETY_NET_SECONDS = env_int("WEBHOOKS_SAFETY_NET_SECONDS", 900, minimum=60)
+WEBHOOKS_SILENT_AFTER_MINUTES = env_int("WEBHOOKS_SILENT_AFTER_MINUTES", 60, minimum=1)
+WEBHOOKS_MAX_AGE_SECONDS = env_int("WEBHOOKS_MAX_AGE_SECONDS", 3600, minimum=60)
+WEBHOOKS_MAX_BODY_KB = env_int("WEBHOOKS_MAX_BODY_KB", 256, minimum=1)
+WEBHOOKS_PER_MINUTE = env_int("WEBHOOKS_PER_MINUTE", 12_000, minimum=1)
 
 # --- Auth, sessions, throttling ------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

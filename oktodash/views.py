@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from core import infra
 from core.heartbeat import worker_problems
+from inbox.selectors import webhooks_health
 from posts.connection import limiter_where
 from posts.status import sync_status
 
@@ -112,6 +113,9 @@ def health(request: HttpRequest) -> JsonResponse:
     if checks["database"]["ok"]:
         sync, sync_problems = _sync_report(detailed=detailed)
         problems += sync_problems
+        if webhooks_health().silent:
+            # Polling is back at its normal pace meanwhile (posts.push).
+            problems.append("degraded: webhooks silent")
     down = not all(check["ok"] for check in checks.values())
     # Uploads and background work failing leave pages serving: "degraded", not down.
     checks["media"] = _check("media", infra.media_probe, "the media folder")

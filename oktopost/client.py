@@ -40,6 +40,7 @@ from oktopost.types import (
     VideoCheck,
     format_datetime,
 )
+from oktopost.webhooks import WebhookCalls
 
 # Oktopost accepts only these page sizes on most lists (API reference §1 "Pagination").
 PAGE_SIZES = (25, 50, 100)
@@ -73,7 +74,7 @@ CALENDAR_FILTERS = (
 FIRST_COMMENT_MAX = 3000
 
 
-class OktopostClient(Transport):
+class OktopostClient(WebhookCalls, Transport):
     """The endpoints oktodash uses, over the transport (auth, retries, the rate budget)."""
 
     # -- account -------------------------------------------------------------------------

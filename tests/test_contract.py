@@ -215,6 +215,16 @@ class Api:
                 startDate=self.value("future_ts"),
             )
             return created["Item"]["ID"]
+        if name == "new_webhook":
+            created = self.ok(
+                "POST",
+                "/webhook",
+                event="postCreated",
+                url="http://127.0.0.1:9/contract",
+                name=self.value("unique"),
+                isEnabled="0",
+            )
+            return created["Webhook"]["Id"]
         if name == "new_media":
             return self.ok("POST", "/media", resource=self.value("image_url"))["Media"]["Id"]
         if name == "upload":

@@ -26,6 +26,7 @@ from oktopost.sandbox.generate import generate
 from oktopost.sandbox.limits import LimitSettings, RateLimiter
 from oktopost.sandbox.persist import from_state, to_state
 from oktopost.sandbox.records import ApiError
+from oktopost.sandbox.webhooks import WebhookHub
 from oktopost.sandbox.world import World
 
 RECENT_CALLS = 2000
@@ -105,10 +106,15 @@ class Sandbox:
         # Endpoints this key may not use ("GET /user": 403 or 404), set by the control API
         # to play an account whose key lacks a permission or a plan without the endpoint.
         self.denied: dict[str, int] = {}
+        self.webhooks = WebhookHub(self.lock, lambda: self.world, self._render_post)
         self.api = self._make_api()
         self.saved_version = -1 if config.state_path else self.world.version
 
+    def _render_post(self, post: Any) -> dict[str, Any]:
+        return self.api.render_post(post, self.world.now())
+
     def _make_api(self) -> Api:
+        self.world.on_event = self.webhooks.emit
         return Api(
             self.world,
             descending=self.config.descending,
@@ -210,6 +216,7 @@ class Sandbox:
             self.faults = Faults()
             self.calls = CallLog()
             self.denied = {}
+            self.webhooks.reset()
             self.saved_version = -1
 
     def save(self) -> bool:

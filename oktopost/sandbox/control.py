@@ -111,6 +111,11 @@ def _dispatch(
         return _set_denied(sandbox, body)
     if key == ("POST", "crowd"):
         return _crowd(sandbox, body)
+    if key in (("GET", "webhooks"), ("POST", "webhooks")):
+        try:
+            return sandbox.webhooks.set_switches(body if method == "POST" else {})
+        except (ValueError, TypeError) as error:
+            raise ControlError(400, str(error)) from None
     if parts[:1] == ["posts"] and len(parts) in (2, 3):
         return _control_post(sandbox, method, parts[1:], body)
     raise ControlError(404, f"no control endpoint {method} /_sandbox/{'/'.join(parts)}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from oktopost.demo import content
@@ -92,6 +92,15 @@ class World:
         self._summaries: dict[str, tuple[tuple[int, int], dict[str, int], dict[str, int]]] = {}
         # Bumped on every change so the state file is rewritten only when needed.
         self.version = 0
+        # Webhooks (oktopost/sandbox/webhooks.py): registrations, delivery logs, and the
+        # hook each post change is reported to. Not saved in the state file.
+        self.webhooks: dict[str, dict[str, Any]] = {}
+        self.webhook_logs: dict[str, list[dict[str, Any]]] = {}
+        self.on_event: Callable[[str, Post], None] | None = None
+
+    def emit(self, event: str, post: Post) -> None:
+        if self.on_event is not None:
+            self.on_event(event, post)
 
     # ----------------------------------------------------------------- clock
 
@@ -259,6 +268,7 @@ class World:
             post.status = "error" if ok == 0 else "incomplete"
         post.sent_at = at
         post.modified = at
+        self.emit("postSent", post)
         return old_status
 
     def _set_status_index(self, post: Post, old_status: str) -> None:
@@ -394,6 +404,7 @@ class World:
         self.posts[post.id] = post
         self._index_add(post)
         self.version += 1
+        self.emit("postCreated", post)
         return post
 
     def update_post(self, post: Post, *, user_id: str, **changes: Any) -> None:
@@ -404,6 +415,7 @@ class World:
         if "status" in changes and changes["status"] in WRITABLE_STATUSES:
             changes["queued"] = int(changes["status"] in ("inqueue", "inqueue-draft"))
         self._change(post, modified=self.now(), modified_by=user_id, **changes)
+        self.emit("postModified", post)
 
     def crowd(self, *, attr: str, count: int, at: int) -> list[str]:
         """Give the `count` posts newest by `attr` the same second `at`, as a bulk import
@@ -426,6 +438,7 @@ class World:
         for log_id in post.logs:
             self.postlogs.pop(log_id, None)
         self.version += 1
+        self.emit("postDeleted", post)
 
     # ------------------------------------------------------------- messages
 
