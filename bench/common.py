@@ -8,6 +8,7 @@ whose name must contain "bench", and talks to its own sandbox process.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -268,6 +269,13 @@ class ResponseLog:
     @property
     def http_seconds(self) -> float:
         return sum(a.seconds for a in self.answers)
+
+
+# --- reading our pages -----------------------------------------------------------------
+
+# The queue's cursor link and its rows, as templates/posts/queue.html writes them.
+NEXT_LINK = re.compile(r'<a rel="next" href="([^"]+)"')
+ROW_ID = re.compile(r'<tr id="post-([0-9A-Za-z-]+)"')
 
 
 # --- output ----------------------------------------------------------------------------

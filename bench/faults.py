@@ -33,13 +33,9 @@ scratch SQLite file in a temporary folder under /tmp, migrated first, removed at
 from __future__ import annotations
 
 import argparse
-import html
 import os
-import re
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,12 +48,15 @@ from bench.common import (
     prepare,
     table,
 )
-
-READ_TIMEOUT = 2  # seconds (OKTOPOST_READ_TIMEOUT)
-HANG_MS = READ_TIMEOUT * 1000 + 1000  # slower than the timeout
-BLOCK_SECONDS = 4  # how long the sandbox blocks the key in the 429 rows
-PAUSE_SECONDS = 5  # how long our limiter pauses every caller after a 429 (no Retry-After)
-EDITS = 5  # posts edited in Oktopost before each sync row
+from bench.fault_probe import (
+    BLOCK_SECONDS,
+    EDITS,
+    HANG_MS,
+    PAUSE_SECONDS,
+    READ_TIMEOUT,
+    quiet_after,
+)
+from bench.fault_writes import WriteFaults
 
 # The faults of /_sandbox/faults, by the name the report uses.
 ONCE = {
@@ -74,20 +73,6 @@ ALWAYS = {
     "truncated JSON": {"truncate_rate": 1.0},
     f"hang ({HANG_MS / 1000:.0f} s > {READ_TIMEOUT} s timeout)": {"latency_ms": HANG_MS},
 }
-# "slow:0" lets one request through untouched, so the fault after it hits the write.
-SKIP = "slow:0"
-
-
-def quiet_after(fault: dict[str, Any] | None) -> float:
-    """How long to wait before reading the call log: the sandbox logs a delayed request
-    only once it has answered (to nobody, when our client gave up first)."""
-    fault = fault or {}
-    delayed = (
-        fault.get("latency_ms")
-        or fault.get("after_write_delay_ms")
-        or any(str(k).startswith("slow:") and k != SKIP for k in fault.get("next", []))
-    )
-    return HANG_MS / 1000 + 0.5 if delayed else 0.0
 
 
 def run(args: argparse.Namespace) -> None:
@@ -115,179 +100,8 @@ def run(args: argparse.Namespace) -> None:
             cleanup(scratch)
 
 
-# --- measuring one step ----------------------------------------------------------------
-
-
-@dataclass
-class Step:
-    """What one product call cost: our count, the sandbox's log, what came out."""
-
-    client_calls: int = 0
-    sandbox_calls: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    faulted: int = 0
-    endpoints: list[str] = field(default_factory=list)
-    outcome: str = ""
-    error: BaseException | None = None
-
-    @property
-    def unanswered(self) -> int:
-        """Requests the sandbox saw whose answer our client never received."""
-        return self.sandbox_calls - self.client_calls
-
-    def log_text(self) -> str:
-        statuses = ", ".join(
-            f"{count} x {'dropped' if status == '0' else status}"
-            for status, count in sorted(self.by_status.items())
-        )
-        return f"{self.sandbox_calls} ({statuses})" if statuses else "0"
-
-    def endpoints_text(self) -> str:
-        return f"{self.sandbox_calls}: " + ", ".join(self.endpoints) if self.endpoints else "0"
-
-
-class Bench:
-    def __init__(self, args: argparse.Namespace, sandbox: SandboxProcess) -> None:
-        self.args = args
-        self.sandbox = sandbox
-
-    # -- helpers ------------------------------------------------------------------------
-
-    def faults(self, body: dict[str, Any] | None = None) -> None:
-        self.sandbox.control("POST", "faults", body or {})
-
-    def step(self, client: Any, call: Callable[[], str], *, wait: float = 0.0) -> Step:
-        """Run `call` (returns words describing the outcome; may raise), counting calls."""
-        before = self.sandbox.calls(last=0)
-        calls_before = client.calls
-        step = Step()
-        try:
-            step.outcome = call()
-        except Exception as exc:
-            step.error = exc
-            step.outcome = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
-        # A hung request is logged by the sandbox only once it has answered (to nobody).
-        if wait:
-            time.sleep(wait)
-        self.faults()
-        after = self.sandbox.calls(last=0)
-        step.client_calls = client.calls - calls_before
-        step.sandbox_calls = after["total"] - before["total"]
-        recent = self.sandbox.calls(last=step.sandbox_calls)["recent"] if step.sandbox_calls else []
-        step.faulted = sum(1 for entry in recent if entry["fault"])
-        step.endpoints = [
-            f"{e['endpoint']} {'dropped' if e['status'] == 0 else e['status']}" for e in recent
-        ]
-        old = before["by_status"]
-        step.by_status = {
-            k: v - old.get(k, 0) for k, v in after["by_status"].items() if v - old.get(k, 0)
-        }
-        return step
-
-    def sync_client(self) -> Any:
-        from posts import sync
-        from posts.connection import get_client
-
-        return get_client(max_wait=sync.SYNC_MAX_WAIT)
-
-    def write_client(self) -> Any:
-        from posts.connection import get_client
-
-        return get_client(priority="interactive")
-
-    def sync(self, client: Any, *, full: bool = False) -> str:
-        from posts import sync
-
-        result = sync.posts_sync(client=client, full=full)
-        return (
-            f"{'full' if full else 'incremental'} sync completed: {result.pages} page(s), "
-            f"{result.updated} updated, {result.created} created"
-        )
-
-    def banner(self) -> str:
-        """The status bar's banners, as an editor reads them."""
-        from django.template.loader import render_to_string
-
-        from posts.status import sync_status
-
-        page = render_to_string("status_bar.html", {"sync_status": sync_status()})
-        banners = re.findall(r'<p class="banner[^"]*"[^>]*>(.*?)</p>', page, flags=re.S)
-        # No worker runs here, so the "worker not seen" warning is left out.
-        texts = [html.unescape(" ".join(b.split())) for b in banners]
-        texts = [t for t in texts if not t.startswith("The background worker")]
-        return " ".join(texts) or "no banner"
-
-    def unblock(self) -> None:
-        from posts.connection import get_limiter
-
-        self.sandbox.control("POST", "block", {"seconds": 0})
-        get_limiter().reset()
-
-    def mirror_check(self) -> dict[str, int]:
-        """The mirror against Oktopost (the sandbox's own counts)."""
-        from posts.models import Message, Post
-
-        counts = self.sandbox.state()["counts"]
-        live = Post.objects.filter(deleted_at__isnull=True).count()
-        return {
-            "oktopost posts": counts["posts"],
-            "mirror posts": live,
-            "missing": max(0, counts["posts"] - live),
-            "duplicate post ids": Post.objects.count()
-            - Post.objects.values("oktopost_id").distinct().count(),
-            "duplicate message ids": Message.objects.count()
-            - Message.objects.values("oktopost_id").distinct().count(),
-        }
-
-    def mirror_text(self) -> str:
-        check = self.mirror_check()
-        return (
-            f"{check['mirror posts']}/{check['oktopost posts']} posts, "
-            f"{check['missing']} missing, {check['duplicate post ids']} dup ids"
-        )
-
-    def edit_posts(self) -> dict[str, datetime]:
-        """Another Oktopost user moves EDITS unsent posts by a day."""
-        moved: dict[str, datetime] = {}
-        for post in self.candidates(EDITS):
-            new_start = post.start_at + timedelta(days=1)
-            self.sandbox.control(
-                "POST", f"posts/{post.oktopost_id}", {"StartDateTime": int(new_start.timestamp())}
-            )
-            moved[post.oktopost_id] = new_start
-        assert len(moved) == EDITS, "not enough unsent posts to edit"
-        # Leave the edits a second of their own: the cursor's second is read inclusively.
-        time.sleep(1.1)
-        return moved
-
-    def edits_seen(self, moved: dict[str, datetime]) -> int:
-        from posts.models import Post
-
-        return sum(
-            1
-            for oktopost_id, start_at in Post.objects.filter(oktopost_id__in=moved).values_list(
-                "oktopost_id", "start_at"
-            )
-            if start_at == moved[oktopost_id]
-        )
-
-    def candidates(self, count: int) -> list[Any]:
-        """Unsent posts due in more than a day that no earlier row touched."""
-        from django.utils import timezone
-
-        from posts.models import Post
-
-        posts = list(
-            Post.objects.filter(
-                status__in=("pending", "inqueue", "draft"),
-                deleted_at__isnull=True,
-                start_at__gt=timezone.now() + timedelta(days=1),
-            )
-            .exclude(oktopost_id__in=self.used)
-            .order_by("oktopost_id")[:count]
-        )
-        self.used.update(p.oktopost_id for p in posts)
-        return posts
+class Bench(WriteFaults):
+    """The run: (a) and (c), the syncs, here; (b), the writes, from WriteFaults."""
 
     # -- the run ------------------------------------------------------------------------
 
@@ -477,220 +291,6 @@ class Bench:
                 rows,
             )
         )
-
-    # -- (b) writes ---------------------------------------------------------------------
-
-    def settle_sync(self, wait_for: Callable[[], bool] | None = None) -> tuple[Step, str]:
-        """The next sync, after the sandbox has finished any write still in flight."""
-        if wait_for is not None:
-            deadline = time.monotonic() + 10
-            while not wait_for() and time.monotonic() < deadline:
-                time.sleep(0.2)
-        client = self.sync_client()
-        step = self.step(client, lambda: self.sync(client))
-        return step, step.outcome
-
-    def activities_text(self, after_id: int) -> str:
-        """The audit records written since `after_id`, as "action outcome"."""
-        from posts.models import Activity
-
-        entries = Activity.objects.filter(id__gt=after_id).order_by("id")
-        return ", ".join(f"{e.action} {e.outcome}" for e in entries) or "none"
-
-    def last_activity_id(self) -> int:
-        from posts.models import Activity
-
-        return Activity.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-    def reschedule_row(
-        self, label: str, fault: dict[str, Any] | None, *, block: bool = False
-    ) -> list[Any]:
-        from posts import services
-        from posts.models import Post
-
-        post = self.candidates(1)[0]
-        wanted = post.start_at + timedelta(hours=1)
-        old_start = post.start_at
-        client = self.write_client()
-        last_id = self.last_activity_id()
-        posts_before = self.sandbox.state()["counts"]["posts"]
-        self.faults(fault)
-        if block:
-            self.sandbox.control("POST", "block", {"seconds": BLOCK_SECONDS})
-
-        def reschedule() -> str:
-            services.post_reschedule(
-                user=self.user,
-                post=post,
-                start_at=wanted,
-                expected_modified=post.modified,
-                client=client,
-            )
-            return "Rescheduled."
-
-        step = self.step(client, reschedule, wait=quiet_after(fault))
-        words = step.outcome.split(": ", 1)[1] if step.error else step.outcome
-        if block:
-            self.unblock()
-        first_outcome = self.activities_text(last_id)
-        settle_step, _ = self.settle_sync()
-        decided = self.activities_text(last_id)
-        final = Post.objects.get(id=post.id).start_at
-        oktopost_has = (
-            "new time" if final == wanted else ("old time" if final == old_start else str(final))
-        )
-        return [
-            "reschedule",
-            label,
-            words,
-            step.client_calls,
-            step.endpoints_text(),
-            first_outcome + (f" → {decided}" if decided != first_outcome else ""),
-            settle_step.client_calls,
-            f"Oktopost has the {oktopost_has}; audit {decided}",
-            f"{self.sandbox.state()['counts']['posts'] - posts_before} posts",
-        ]
-
-    def create_row(
-        self,
-        label: str,
-        fault: dict[str, Any] | None,
-        *,
-        block: bool = False,
-        resubmit: bool = False,
-    ) -> list[Any]:
-        from django.utils import timezone
-
-        from posts import services
-        from posts.models import Message, Post, Profile
-        from posts.services import create as service_create
-
-        profiles = [
-            p.oktopost_id for p in Profile.objects.filter(network="LinkedIn", status="valid")[:2]
-        ]
-        campaign = (
-            Post.objects.exclude(campaign_id=None).values_list("campaign_id", flat=True).first()
-        )
-        text = f"Fault bench: {label} {secrets.token_hex(3)}"
-        key = secrets.token_urlsafe(12)
-        client = self.write_client()
-        # The compose builds its own interactive client; hand it this one to count.
-        saved = service_create.interactive_client
-        service_create.interactive_client = lambda: client
-        state_before = self.sandbox.state()["counts"]
-        last_id = self.last_activity_id()
-        self.faults(fault)
-        if block:
-            self.sandbox.control("POST", "block", {"seconds": BLOCK_SECONDS})
-
-        def compose() -> str:
-            post, created = services.post_compose(
-                user=self.user,
-                submit_key=key,
-                message=None,
-                profile_ids=profiles,
-                start_at=timezone.now() + timedelta(days=6, minutes=len(self.used)),
-                network="LinkedIn",
-                campaign_id=campaign,
-                text=text,
-            )
-            already = "" if created else "This form was already submitted: "
-            return f"{already}Scheduled: LinkedIn post {post.oktopost_id} (…)"
-
-        try:
-            step = self.step(client, compose, wait=quiet_after(fault))
-        finally:
-            service_create.interactive_client = saved
-        words = step.outcome.split(": ", 1)[1] if step.error else step.outcome
-        if block:
-            self.unblock()
-        first = self.activities_text(last_id)
-        settle_step, _ = self.settle_sync()
-        state_after = self.sandbox.state()["counts"]
-        made_posts = state_after["posts"] - state_before["posts"]
-        made_messages = state_after["messages"] - state_before["messages"]
-        message_ids = list(Message.objects.filter(text=text).values_list("oktopost_id", flat=True))
-        mirrored = Post.objects.filter(message_id__in=message_ids).count()
-        decided = self.activities_text(last_id)
-        again = ""
-        if resubmit:
-            # The same form sent again (reload, back + submit): the same one-time key.
-            again_client = self.write_client()
-            saved = service_create.interactive_client
-            service_create.interactive_client = lambda: again_client
-            try:
-                second = self.step(again_client, compose)
-            finally:
-                service_create.interactive_client = saved
-            again_words = second.outcome.split(": ", 1)[1] if second.error else second.outcome
-            again = f"; resubmit with the same key: {second.client_calls} calls, “{again_words}”"
-        dup = max(0, made_posts - 1) + max(0, made_messages - 1)
-        return [
-            "create",
-            label,
-            words + again,
-            step.client_calls,
-            step.endpoints_text(),
-            first + (f" → {decided}" if decided and decided != first else ""),
-            settle_step.client_calls,
-            f"Oktopost: +{made_posts} post, +{made_messages} message; mirror {mirrored} post",
-            f"{dup}",
-        ]
-
-    def write_rows(self) -> None:
-        hang = f"slow:{HANG_MS}"
-        rows = [
-            self.reschedule_row("none (baseline)", None),
-            self.reschedule_row("500 on the read before the write", {"next": ["500"]}),
-            self.reschedule_row("hang on the read before the write", {"next": [hang]}),
-            self.reschedule_row("500 on the write", {"next": [SKIP, "500"]}),
-            self.reschedule_row("HTML 502 page on the write", {"next": [SKIP, "html"]}),
-            self.reschedule_row("dropped connection on the write", {"next": [SKIP, "drop"]}),
-            self.reschedule_row("truncated JSON answer to the write", {"next": [SKIP, "truncate"]}),
-            self.reschedule_row("hang on the write (acts late)", {"next": [SKIP, hang]}),
-            self.reschedule_row(
-                "answer lost after acting (after_write_delay)",
-                {"after_write_delay_ms": HANG_MS},
-            ),
-            self.reschedule_row(f"429 + block ({BLOCK_SECONDS} s)", None, block=True),
-            self.create_row("none (baseline)", None, resubmit=True),
-            self.create_row("500 on POST /post", {"next": [SKIP, "500"]}, resubmit=True),
-            self.create_row("HTML 502 page on POST /post", {"next": [SKIP, "html"]}),
-            self.create_row("dropped connection on POST /post", {"next": [SKIP, "drop"]}),
-            self.create_row("truncated JSON answer to POST /post", {"next": [SKIP, "truncate"]}),
-            self.create_row(
-                "answer to POST /post lost after acting (hang)",
-                {"next": [SKIP, hang]},
-                resubmit=True,
-            ),
-            self.create_row(
-                "answer to POST /message lost after acting (after_write_delay)",
-                {"after_write_delay_ms": HANG_MS},
-                resubmit=True,
-            ),
-            self.create_row(f"429 + block ({BLOCK_SECONDS} s)", None, block=True, resubmit=True),
-        ]
-        print(
-            "\n(b) Writes: `posts.services.post_reschedule` (reads the post, then writes) and "
-            "`posts.services.post_compose` (POST /message, then POST /post)\n"
-        )
-        print(
-            table(
-                [
-                    "write",
-                    "fault",
-                    "the editor is told",
-                    "client.calls",
-                    "sandbox log (status)",
-                    "audit → after the next sync",
-                    "settling sync's calls",
-                    "afterwards",
-                    "duplicates in Oktopost",
-                ],
-                rows,
-            )
-        )
-        print(f"\nFinal check: {self.mirror_text()}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

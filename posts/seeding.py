@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core.terms import STUCK_AFTER
+from core.terms import COUNTERS, STATS_COUNTERS, STUCK_AFTER
 from oktopost import types as ok
 from oktopost.demo import content
 from posts import mirror
@@ -285,7 +285,7 @@ class Generator:
         author = API_USER if source == Source.API else rng.choice(USERS)
         editor = author if modified == created else rng.choice(USERS)
 
-        counters = dict.fromkeys(mirror.COUNTERS, 0)
+        counters = dict.fromkeys(COUNTERS, 0)
         if sent:
             for target in targets:
                 if target.outcome == "success":
@@ -298,13 +298,13 @@ class Generator:
             interval = next(i for limit, i, _ in mirror.STATS_TIERS if age < limit.total_seconds())
             if age < 600 or rng.random() < 0.03:
                 # Not fetched yet: due now; shares and impressions unknown until then.
-                counters["shares"] = counters["impressions"] = 0
+                counters.update(dict.fromkeys(STATS_COUNTERS, 0))
                 stats_due = counters_at
             else:
                 stats_at = self.at(now_ts - rng.uniform(0, interval.total_seconds()))
                 stats_due = stats_at + interval
         if not stats_at:
-            counters["shares"] = counters["impressions"] = 0
+            counters.update(dict.fromkeys(STATS_COUNTERS, 0))
 
         oktopost_id = seeded_id("004", n + 1)
         credential_ids = tuple(t.profile.id for t in targets)
@@ -383,8 +383,7 @@ class Generator:
             "stats_due_at": stats_due,
             "synced_at": synced,
             "seen_in_full_sync": self.full_run,
-            "shares": counters["shares"],
-            "impressions": counters["impressions"],
+            **{c: counters[c] for c in STATS_COUNTERS},
         }
         samples: list[tuple[float, float]] = []
         if sent and counters["clicks"] and rng.random() < 0.02:
@@ -483,7 +482,7 @@ class Generator:
             {
                 "post_id": post_id,
                 "at": post["start_at"] + timedelta(seconds=offset),
-                **{c: int(post[c] * share) for c in mirror.COUNTERS},
+                **{c: int(post[c] * share) for c in COUNTERS},
             }
             for offset, share in plan.samples
         ]

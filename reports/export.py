@@ -20,8 +20,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 
 from core.localtime import as_local
+from core.terms import COUNTER_LABELS, COUNTERS, STATS_COUNTERS
 from posts.models import Status
-from reports.selectors import COUNTERS, STATS_COUNTERS, STATUS_COUNTS, Breakdown
+from reports.selectors import STATUS_COUNTS, Breakdown
 
 # A formula character, after any whitespace (or NUL) a reader may drop first.
 _FORMULA_AHEAD = r"(?=[\s\0]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
@@ -62,7 +63,7 @@ def _when(value: datetime | None, zone: tzinfo) -> str:
 
 POST_HEADER = (
     *("Post", "Scheduled ({zone})", "Status", "Network", "Source", "Creator", "Campaign"),
-    *("Message", "Message text", *COUNTERS.values(), "Engagement"),
+    *("Message", "Message text", *COUNTER_LABELS.values(), "Engagement"),
     *("Counters as of ({zone})", "Shares and impressions as of ({zone})"),
 )
 
@@ -119,7 +120,7 @@ def breakdown_header(found: Breakdown, zone: tzinfo) -> list[str]:
         "Id",
         "Posts",
         *(label for _, label in STATUS_COUNTS.values()),
-        *COUNTERS.values(),
+        *COUNTER_LABELS.values(),
         "Engagement",
         f"Oldest counters ({zone})",
         "Sent posts without counters yet",

@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
+from core.terms import COUNTER_LABELS
 from posts import queue
 from reports.ranges import Period, parse_range
-from reports.selectors import COUNTERS, DIMENSIONS, ORDERS, Scope
+from reports.selectors import DIMENSIONS, ORDERS, Scope
 
 # The queue's filter parameters; its sort, size, page and cursor mean nothing here.
 FILTER_KEYS = (
@@ -28,7 +29,7 @@ DISPLAY_KEYS = ("by", "order", "counter")
 DEFAULT_BY = "network"
 DEFAULT_ORDER = "posts"
 DEFAULT_COUNTER = "clicks"
-TREND_COUNTERS = {**COUNTERS, "engagement": "Engagement"}
+TREND_COUNTERS = {**COUNTER_LABELS, "engagement": "Engagement"}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.localtime import as_local
 from core.rendering import render_page_or_partial
+from core.terms import COUNTER_LABELS, COUNTERS
 from posts.queue import QueueFilters
 from posts.selectors import queue_choices
 from posts.status import budget_plan
@@ -21,7 +22,6 @@ from reports import charts, services
 from reports.query import DISPLAY_KEYS, FILTER_KEYS, TREND_COUNTERS, StatsQuery, stats_parse
 from reports.ranges import PRESETS
 from reports.selectors import (
-    COUNTERS,
     DIMENSIONS,
     STATUS_COUNTS,
     TOP_BY,
@@ -134,7 +134,7 @@ def _common(sq: StatsQuery, *, shared: bool) -> dict:
         "period": sq.period,
         "zone": sq.scope.zone,
         "dimensions": DIMENSIONS,
-        "counters": COUNTERS,
+        "counters": COUNTER_LABELS,
         "status_counts": STATUS_COUNTS,
         "links": view_links(sq, shared=shared),
         "shared": shared,

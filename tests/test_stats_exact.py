@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Post
 from posts.queue import QueueFilters
 from reports.ranges import Period
 from reports.selectors import (
-    COUNTERS,
     STATUS_COUNTS,
     Scope,
     breakdown_rows,

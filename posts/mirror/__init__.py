@@ -2,7 +2,7 @@
 
 Sync, services and the seeding command all build their rows here, so a post written after
 an editor's change, read by the sync or generated for a benchmark has the same shape.
-Only models, `oktopost.types` and Django are imported: callers bring the data.
+Only models, `core.terms`, `oktopost.types` and Django are imported: callers bring the data.
 
 `columns` maps Oktopost's types to columns, `writes` upserts them (posts, deliveries,
 messages, media, campaigns, profiles, users, stats answers, posts gone), `inserts` is
@@ -10,7 +10,6 @@ the fast path for brand-new rows in bulk (seeding).
 """
 
 from posts.mirror.columns import (
-    COUNTERS,
     POST_FIELDS,
     STATS_TIERS,
     campaign_values,
@@ -41,7 +40,6 @@ from posts.mirror.writes import (
 )
 
 __all__ = [
-    "COUNTERS",
     "POST_FIELDS",
     "STATS_TIERS",
     "campaign_values",

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from core.terms import COUNTERS, LIST_COUNTERS
 from oktopost import types as ok
 from posts.models import MediaKind, Post, StatsSample, Status, media_kind_of
 
@@ -38,12 +39,8 @@ POST_FIELDS = (
     "utm",
     "raw",
     "first_comment",
-    "clicks",
-    "conversions",
-    "comments",
-    "likes",
+    *LIST_COUNTERS,
 )
-COUNTERS = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
 
 
 def post_values(item: ok.Post) -> dict[str, object]:

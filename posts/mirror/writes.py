@@ -1,6 +1,6 @@
 """Upserts of Oktopost's answers into the mirror, stats answers, and posts gone.
 
-Only models, `oktopost.types` and Django are imported: callers bring the data.
+Only models, `core.terms`, `oktopost.types` and Django are imported: callers bring the data.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
+from core.terms import COUNTERS, LIST_COUNTERS
 from oktopost import types as ok
 from posts.mirror.columns import (
-    COUNTERS,
     POST_FIELDS,
     campaign_values,
     delivery_status,
@@ -41,7 +41,6 @@ from posts.models import (
     Status,
 )
 
-_LIST_COUNTERS = ("clicks", "conversions", "comments", "likes")
 _MESSAGE_FIELDS = (
     "campaign_id",
     "network",
@@ -120,11 +119,11 @@ def posts_upsert(
             same.append(post)
             continue
         was_sent = post.status in SENT_STATUSES
-        counters_before = tuple(getattr(post, n) for n in _LIST_COUNTERS)
+        counters_before = tuple(getattr(post, n) for n in LIST_COUNTERS)
         for name, value in values.items():
             setattr(post, name, value)
         post.deleted_at = None
-        if counters_before != tuple(getattr(post, n) for n in _LIST_COUNTERS):
+        if counters_before != tuple(getattr(post, n) for n in LIST_COUNTERS):
             samples.append(stats_sample(post, now))
         if post.status in SENT_STATUSES and not was_sent:
             post.stats_due_at = now

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from core.terms import STUCK_AFTER
+from core.terms import COUNTERS, STUCK_AFTER
 from posts.models.catalog import Campaign, MediaKind, Message, Profile
 
 
@@ -50,12 +50,7 @@ STATS_COVER = [
     "created_by",
     "source",
     "message",
-    "clicks",
-    "conversions",
-    "comments",
-    "likes",
-    "shares",
-    "impressions",
+    *COUNTERS,
     "counters_at",
     "stats_at",
 ]
@@ -135,12 +130,7 @@ class Post(models.Model):
             models.Index(fields=["start_at", "id"], name="post_start_id"),
             models.Index(fields=["created", "id"], name="post_created_id"),
             models.Index(fields=["modified", "id"], name="post_modified_id"),
-            models.Index(fields=["clicks", "id"], name="post_clicks_id"),
-            models.Index(fields=["conversions", "id"], name="post_conversions_id"),
-            models.Index(fields=["comments", "id"], name="post_comments_id"),
-            models.Index(fields=["likes", "id"], name="post_likes_id"),
-            models.Index(fields=["shares", "id"], name="post_shares_id"),
-            models.Index(fields=["impressions", "id"], name="post_impressions_id"),
+            *(models.Index(fields=[c, "id"], name=f"post_{c}_id") for c in COUNTERS),
             models.Index(fields=["status", "start_at"], name="post_status_start"),
             models.Index(fields=["network", "start_at"], name="post_network_start"),
             models.Index(fields=["media_kind", "start_at"], name="post_media_start"),

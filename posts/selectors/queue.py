@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from core.localtime import as_local
+from core.terms import COUNTERS, STATS_COUNTERS
 from posts.models import (
     SENT_STATUSES,
     STUCK_AFTER,
@@ -134,7 +135,7 @@ def queue_queryset(
 _ROW_FIELDS = (
     *("oktopost_id", "status", "network", "source", "created_by", "deleted_at"),
     *("start_at", "created", "modified", "synced_at", "counters_at", "stats_at"),
-    *("clicks", "conversions", "comments", "likes", "shares", "impressions"),
+    *COUNTERS,
     *("campaign", "campaign__name", "message", "message__text", "message__link_title"),
     *("media_kind", "message__media"),
 )
@@ -297,10 +298,10 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
                     (
                         name,
                         f"{getattr(post, name):,}"
-                        if (stats if name in _STATS_ONLY else lists)
+                        if (stats if name in STATS_COUNTERS else lists)
                         else "",
                     )
-                    for name in _COUNTER_NAMES
+                    for name in COUNTERS
                 ],
                 targets=post_targets(post, profiles),
             )
@@ -312,11 +313,6 @@ def queue_row_for_view(oktopost_id: str) -> QueueRow:
     """One post's queue row (a live row's poll, the row after a change made from it), or
     Http404."""
     return queue_rows([post_for_view(oktopost_id)], profiles_by_id())[0]
-
-
-_COUNTER_NAMES = ("clicks", "conversions", "comments", "likes", "shares", "impressions")
-# Shares and impressions come only from ?stats=1 (one call a post): unknown until then.
-_STATS_ONLY = ("shares", "impressions")
 
 
 def _truncated(text: str, length: int) -> str:

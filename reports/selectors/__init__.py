@@ -36,11 +36,7 @@ from reports.selectors.figures import (
     trend,
 )
 from reports.selectors.scope import (
-    COUNTERS,
     CSV_FIELDS,
-    ENGAGEMENT,
-    LIST_COUNTERS,
-    STATS_COUNTERS,
     STATUS_COUNTS,
     Scope,
     export_rows,
@@ -49,15 +45,11 @@ from reports.selectors.scope import (
 
 __all__ = [
     "BREAKDOWN_ROWS",
-    "COUNTERS",
     "CSV_FIELDS",
     "DIMENSIONS",
-    "ENGAGEMENT",
-    "LIST_COUNTERS",
     "MEDIA_KINDS",
     "ORDERS",
     "STALE_AFTER",
-    "STATS_COUNTERS",
     "STATUS_COUNTS",
     "TOP_BY",
     "TOP_POSTS",

@@ -10,11 +10,12 @@ from django.db import connection
 from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 
+from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Post
 from posts.selectors import Unindexed, queue_queryset
 from reports.localsql import local_seconds
 from reports.selectors.figures import DAY
-from reports.selectors.scope import COUNTERS, Scope
+from reports.selectors.scope import Scope
 
 TOP_POSTS = 5
 

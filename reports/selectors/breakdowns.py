@@ -8,11 +8,12 @@ from datetime import datetime
 
 from django.db.models import F, QuerySet
 
+from core.terms import COUNTERS
 from posts.models import Delivery, Message
 from posts.selectors import Unindexed
 from reports import rollup
 from reports.selectors.figures import Figures, aggregates, figures_sum
-from reports.selectors.scope import COUNTERS, STATUS_COUNTS, Scope
+from reports.selectors.scope import STATUS_COUNTS, Scope
 
 DIMENSIONS: dict[str, str] = {
     "network": "Network",

@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.terms import COUNTER_LABELS, COUNTERS, STATS_COUNTERS
 from posts.models import SENT_STATUSES
 from reports import rollup
 from reports.localsql import local_seconds
 from reports.ranges import Period
-from reports.selectors.scope import COUNTERS, STATS_COUNTERS, STATUS_COUNTS, Scope
+from reports.selectors.scope import STATUS_COUNTS, Scope
 
 # Rows whose oldest sent post's counters are older than this are marked stale: the stats
 # refresh reads every sent post at least daily (posts/sync/stats.py), so twice that
@@ -189,7 +190,7 @@ def totals(scope: Scope, *, now: datetime, days: dict[date, Figures] | None = No
     prev = figures_sum([f for d, f in days.items() if previous.first <= d <= previous.last])
     deltas = [
         Delta(label, key, cur.value(key), prev.value(key), cur.known(key), cur.missing(key))
-        for key, label in COUNTERS.items()
+        for key, label in COUNTER_LABELS.items()
     ]
     deltas.append(Delta("Engagement", "engagement", cur.engagement, prev.engagement, True, 0))
     deltas += [

@@ -9,24 +9,12 @@ from datetime import datetime, tzinfo
 
 from django.db.models import F, QuerySet
 
+from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Post, Status
 from posts.queue import QueueFilters
 from posts.selectors import Unindexed, queue_queryset
 from reports.ranges import Period
 
-COUNTERS: dict[str, str] = {
-    "clicks": "Clicks",
-    "conversions": "Conversions",
-    "comments": "Comments",
-    "likes": "Likes",
-    "shares": "Shares",
-    "impressions": "Impressions",
-}
-# The list endpoint brings these with every page (counters_at); shares and impressions
-# need ?stats=1, one call a post (stats_at). Until then a counter is unknown, not 0.
-LIST_COUNTERS = ("clicks", "conversions", "comments", "likes")
-STATS_COUNTERS = ("shares", "impressions")
-ENGAGEMENT = ("comments", "likes", "shares")
 STATUS_COUNTS: dict[str, tuple[str, str]] = {
     "sent": (Status.COMPLETE, "Sent"),
     "partly": (Status.INCOMPLETE, "Partly failed"),
