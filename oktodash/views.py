@@ -115,7 +115,11 @@ def health(request: HttpRequest) -> JsonResponse:
         problems += sync_problems
         if webhooks_health().silent:
             # Polling is back at its normal pace meanwhile (posts.push).
-            problems.append("degraded: webhooks silent")
+            problems.append(
+                "Webhooks silent: nothing from Oktopost for over "
+                f"{settings.WEBHOOKS_SILENT_AFTER_MINUTES} minutes; the sync polls at its "
+                "normal pace meanwhile."
+            )
     down = not all(check["ok"] for check in checks.values())
     # Uploads and background work failing leave pages serving: "degraded", not down.
     checks["media"] = _check("media", infra.media_probe, "the media folder")

@@ -17,7 +17,7 @@ from tests import factories as f
 QUEUE_PAGE = 10  # + campaigns, profiles, count, rows, deliveries, saved views, sync state
 QUEUE_PARTIAL = 8  # the rows alone: no saved views, no status bar
 DRAWER = 8  # + post, deliveries, profiles, stats samples, history
-HEALTH = 2  # SELECT 1, sync state (no session for a monitor)
+HEALTH = 3  # SELECT 1, sync state, webhook installation (no session for a monitor)
 
 
 @pytest.fixture
