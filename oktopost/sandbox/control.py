@@ -18,6 +18,7 @@ from oktopost.sandbox.records import (
     fmt,
     parse_datetime,
 )
+from oktopost.sandbox.workflows import demo_item
 
 
 class ControlError(Exception):
@@ -111,6 +112,8 @@ def _dispatch(
         return _set_denied(sandbox, body)
     if key == ("POST", "crowd"):
         return _crowd(sandbox, body)
+    if key == ("POST", "workflow-items"):
+        return demo_item(sandbox.world, body)
     if parts[:1] == ["posts"] and len(parts) in (2, 3):
         return _control_post(sandbox, method, parts[1:], body)
     raise ControlError(404, f"no control endpoint {method} /_sandbox/{'/'.join(parts)}")
@@ -136,6 +139,7 @@ def state(sandbox: Sandbox) -> dict[str, Any]:
             "tags": len(world.tags),
             "teams": len(world.teams),
             "calendar_notes": len(world.events),
+            "workflow_items_waiting": len(world.approvals.waiting),
         },
         "clock": _clock(sandbox),
         "limits": sandbox.limiter.snapshot(world.now()),

@@ -17,6 +17,7 @@ from oktopost.sandbox.api.media import MediaHandlers
 from oktopost.sandbox.api.messages import MessageHandlers
 from oktopost.sandbox.api.posts import PostHandlers
 from oktopost.sandbox.api.tags import TagHandlers
+from oktopost.sandbox.api.workflows import WorkflowHandlers
 from oktopost.sandbox.records import ApiError
 
 # (method, path template, handler name). `{id}` takes any one path segment and is passed
@@ -66,6 +67,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "upload", "upload_create"),
     ("GET", "upload/{id}", "upload_get"),
     ("GET", "video-validate/{id}", "video_validate"),
+    *WorkflowHandlers.ROUTES,
 )
 # POST /media is served by the Sandbox itself (it looks at the URL outside the lock).
 SERVED_ELSEWHERE = (("POST", "media"),)
@@ -106,6 +108,7 @@ class Api(
     TagHandlers,
     CalendarHandlers,
     AnalyticsHandlers,
+    WorkflowHandlers,
 ):
     """Routes one authenticated /v2 request to the world; the caller holds the lock."""
 
