@@ -5,6 +5,7 @@ Every model is imported here: Django finds an app's models in `<app>.models`, an
 callers keep importing them from `posts.models`.
 """
 
+from posts.models.approvals import ApprovalItem, Workflow, WorkflowStep
 from posts.models.catalog import (
     USER_NAMES_CACHE_KEY,
     Campaign,
@@ -23,6 +24,7 @@ from posts.models.post import (
     STUCK_AFTER,
     UNSENT_STATUSES,
     WAITING_STATUSES,
+    Approval,
     Delivery,
     Post,
     Source,
@@ -41,6 +43,8 @@ __all__ = [
     "USER_NAMES_CACHE_KEY",
     "WAITING_STATUSES",
     "Activity",
+    "Approval",
+    "ApprovalItem",
     "BulkAction",
     "Campaign",
     "Delivery",
@@ -56,6 +60,8 @@ __all__ = [
     "Status",
     "Submission",
     "SyncState",
+    "Workflow",
+    "WorkflowStep",
     "WriteLock",
     "media_kind_of",
     "web_url",
