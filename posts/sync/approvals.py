@@ -43,4 +43,3 @@ def approvals_sync(client: OktopostClient, *, force: bool = False) -> int:
         last_success=now, last_result={"workflows": len(workflows), "items": len(items)}
     )
     return len(items)
-
