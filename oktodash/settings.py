@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "alerts",
     "planner",
     "attachments",
+    "approvals",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "oktodash.context_processors.shell",
                 "alerts.context_processors.bell",
+                "approvals.context_processors.waiting",
             ],
             "builtins": ["core.template_dates", "posts.templatetags.oktopost_users"],
         },

@@ -217,6 +217,7 @@ STATUS_ICONS = {
     "incomplete": "◐",
     "error": "✗",
     "stuck": "‼",
+    "approval": "⏳",
     "cancelled": "⊘",
 }
 NETWORK_SHORT = {"Twitter": "X", "LinkedIn": "in", "Facebook": "fb", "Instagram": "ig"}
