@@ -140,8 +140,10 @@ def post_preview(post: Post) -> previews.Preview:
         link_url=message.link_url,
         link_title=message.link_title,
         description=message.description,
-        image_url=message.image_url,
+        # The link card's picture is an address on the web: the page would fetch it from
+        # the reviewer's browser (and a review link must not); the card keeps its words.
+        image_url="",
         title=message.title,
         media=media,
-        profiles=(f"{post.total_count} profile(s)",),
+        profiles=(f"{post.total_count} profile" + ("" if post.total_count == 1 else "s"),),
     )
