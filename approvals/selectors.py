@@ -8,8 +8,9 @@ from datetime import datetime
 
 from django.utils.dateparse import parse_datetime
 
+from core.infra import cache_get, cache_set
 from posts import previews
-from posts.models import ApprovalItem, Post, WorkflowStep
+from posts.models import APPROVALS_COUNT_CACHE_KEY, ApprovalItem, Post, WorkflowStep
 from posts.selectors import message_media, user_names
 
 # The page shows this many waiting items at most (oldest first); the count says the rest.
@@ -57,7 +58,12 @@ class StepGroup:
 
 
 def approvals_waiting_count() -> int:
-    return ApprovalItem.objects.filter(status="pending").count()
+    """Cached for a minute; every mirror write of items drops it."""
+    count = cache_get(APPROVALS_COUNT_CACHE_KEY)
+    if count is None:
+        count = ApprovalItem.objects.filter(status="pending").count()
+        cache_set(APPROVALS_COUNT_CACHE_KEY, count, 60)
+    return count
 
 
 def approvals_waiting(*, limit: int = PAGE_LIMIT) -> list[StepGroup]:

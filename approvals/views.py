@@ -53,7 +53,7 @@ def _page(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": groups,
         "waiting": sum(len(g.rows) for g in groups),
-        "total": selectors.approvals_waiting_count(),
+        "total": selectors.approvals_waiting_count(),  # the nav's, cached
         "can_decide": request.user.can_approve,
     }
     return render_page_or_partial(request, "approvals/page.html", "approvals", context)

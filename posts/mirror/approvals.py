@@ -5,13 +5,22 @@ oktodash and one read back by the sync carry the same fields."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import transaction
 
 from oktopost import types as ok
-from posts.models import Approval, ApprovalItem, Post, Workflow, WorkflowStep
+from posts.models import (
+    APPROVALS_COUNT_CACHE_KEY,
+    Approval,
+    ApprovalItem,
+    Post,
+    Workflow,
+    WorkflowStep,
+)
 
 # Oktopost item Status -> Post.approval.
 ITEM_APPROVAL = {
@@ -106,7 +115,14 @@ def items_upsert(items: Iterable[ok.WorkflowItem], *, now: datetime) -> int:
                     setattr(post, key, value)
                 changed.append(post)
         Post.objects.bulk_update(changed, APPROVAL_FIELDS, batch_size=500)
+    _count_changed()
     return len(items)
+
+
+def _count_changed() -> None:
+    # A cache that is down has nothing stale to drop.
+    with contextlib.suppress(Exception):
+        cache.delete(APPROVALS_COUNT_CACHE_KEY)
 
 
 APPROVAL_FIELDS = [
@@ -160,3 +176,4 @@ def items_gone(keep: set[str]) -> None:
         approval_item="",
     )
     gone.delete()
+    _count_changed()

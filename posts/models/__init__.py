@@ -5,7 +5,12 @@ Every model is imported here: Django finds an app's models in `<app>.models`, an
 callers keep importing them from `posts.models`.
 """
 
-from posts.models.approvals import ApprovalItem, Workflow, WorkflowStep
+from posts.models.approvals import (
+    APPROVALS_COUNT_CACHE_KEY,
+    ApprovalItem,
+    Workflow,
+    WorkflowStep,
+)
 from posts.models.catalog import (
     USER_NAMES_CACHE_KEY,
     Campaign,
@@ -35,6 +40,7 @@ from posts.models.post import (
 from posts.models.records import Activity, BulkAction, SavedView, Submission, WriteLock
 
 __all__ = [
+    "APPROVALS_COUNT_CACHE_KEY",
     "NETWORKS",
     "SENT_STATUSES",
     "STATS_COVER",

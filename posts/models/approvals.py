@@ -8,6 +8,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+# The nav's count of waiting items, cached; posts.mirror.approvals drops it on every write.
+APPROVALS_COUNT_CACHE_KEY = "approvals:waiting-count"
+
 
 class Workflow(models.Model):
     oktopost_id = models.CharField(max_length=32, unique=True)
