@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from core.roles import EDITOR, VIEWER
+from core.roles import APPROVER, EDITOR, VIEWER
 
 
 def validate_time_zone(value: str) -> None:
@@ -55,7 +55,13 @@ class User(AbstractUser):
         return self.has_role(EDITOR)
 
     @property
+    def can_approve(self) -> bool:
+        return self.has_role(EDITOR) or self.has_role(APPROVER)
+
+    @property
     def role_label(self) -> str:
         if self.is_editor:
             return "Editor"
+        if self.has_role(APPROVER):
+            return "Approver"
         return "Viewer" if self.has_role(VIEWER) else "No role"

@@ -24,6 +24,7 @@ from core.terms import READING_ORDER, STUCK_AFTER
 from posts.models import (
     WAITING_STATUSES,
     Activity,
+    Approval,
     Campaign,
     Delivery,
     Post,
@@ -237,7 +238,11 @@ def posts_gone_wrong(now: datetime) -> list[tuple[str, Post]]:
         Post.objects.filter(deleted_at__isnull=True, start_at__gte=since)
         .filter(
             Q(status__in=(Status.ERROR, Status.INCOMPLETE))
-            | Q(status__in=WAITING_STATUSES, start_at__lt=stuck_before)
+            # A post an approval workflow holds is not sent at its time on purpose.
+            | (
+                Q(status__in=WAITING_STATUSES, start_at__lt=stuck_before)
+                & ~Q(approval=Approval.WAITING)
+            )
         )
         .select_related("message", "campaign")
         .order_by("start_at", "id")

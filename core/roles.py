@@ -1,7 +1,9 @@
 """Role checks for views. Templates may hide controls, but only views enforce.
 
-The roles are the `editor` and `viewer` groups (accounts' data migration); the user
-model answers `has_role`. Every app's views take their decorators from here.
+The roles are the `editor`, `viewer` and `approver` groups (accounts' data migrations);
+the user model answers `has_role`. Every app's views take their decorators from here.
+An approver sees what a viewer sees and decides approvals, nothing else; an editor may
+do everything, approving included.
 """
 
 from collections.abc import Callable
@@ -12,7 +14,10 @@ from django.http import HttpRequest, HttpResponse
 
 EDITOR = "editor"
 VIEWER = "viewer"
-ROLES = (EDITOR, VIEWER)
+APPROVER = "approver"
+ROLES = (EDITOR, VIEWER, APPROVER)
+# Who holds each role's rights besides the role itself.
+ALSO_ALLOWED = {VIEWER: (EDITOR, APPROVER), APPROVER: (EDITOR,), EDITOR: ()}
 
 View = Callable[..., HttpResponse]
 
@@ -26,8 +31,8 @@ def role_required(role: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             user = request.user
-            allowed = user.is_authenticated and (
-                user.has_role(role) or (role != EDITOR and user.has_role(EDITOR))
+            allowed = user.is_authenticated and any(
+                user.has_role(r) for r in (role, *ALSO_ALLOWED[role])
             )
             if not allowed:
                 raise PermissionDenied(f"This needs the {role} role.")
@@ -40,3 +45,4 @@ def role_required(role: str) -> Callable[[View], View]:
 
 editor_required = role_required(EDITOR)
 viewer_required = role_required(VIEWER)
+approver_required = role_required(APPROVER)

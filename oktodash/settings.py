@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "planner",
     "attachments",
     "inbox",
+    "approvals",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "oktodash.context_processors.shell",
                 "alerts.context_processors.bell",
+                "approvals.context_processors.waiting",
             ],
             "builtins": ["core.template_dates", "posts.templatetags.oktopost_users"],
         },

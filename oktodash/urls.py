@@ -19,6 +19,7 @@ urlpatterns = [
     path("posts/", include("posts.urls")),
     path("activity/", posts_views.activity, name="activity"),
     path("alerts/", include("alerts.urls")),
+    path("approvals/", include("approvals.urls")),
     path("attachments/", include("attachments.urls")),
     path("webhooks/", include("inbox.urls")),
     path("admin/", admin.site.urls),

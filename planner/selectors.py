@@ -43,6 +43,8 @@ _CHIP_FIELDS = (
     *("message", "message__text", "message__link_title"),
     # queue_rows (shared with the queue) formats the counters too.
     *COUNTERS,
+    # "Awaiting approval · step 2 of 3 · Legal" (Post.status_label).
+    *("approval", "approval_step", "approval_steps", "approval_step_name"),
 )
 _TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
 
@@ -217,6 +219,7 @@ STATUS_ICONS = {
     "incomplete": "◐",
     "error": "✗",
     "stuck": "‼",
+    "approval": "⏳",
     "cancelled": "⊘",
 }
 NETWORK_SHORT = {"Twitter": "X", "LinkedIn": "in", "Facebook": "fb", "Instagram": "ig"}

@@ -19,6 +19,7 @@ from posts.models import (
     Profile,
     SavedView,
     Submission,
+    Workflow,
 )
 from posts.networks import CREATE_STATUSES, NETWORK_LIMITS, YOUTUBE_TITLE_LIMIT, characters_used
 from posts.selectors import media_items
@@ -117,6 +118,8 @@ class PostCreateForm(WhenMixin, forms.Form):
     )
     asap = forms.BooleanField(required=False, label="As soon as possible")
     status = forms.ChoiceField(choices=list(CREATE_STATUSES.items()), initial="pending")
+    # "Send for approval": the post waits in this workflow until its last step approves.
+    workflow = forms.ChoiceField(required=False, label="Approval")
     # A new key each time the form is shown: the same key again is the same submission.
     submit_key = forms.CharField(
         max_length=64,
@@ -147,6 +150,11 @@ class PostCreateForm(WhenMixin, forms.Form):
         self.fields["campaign"].choices = [
             ("", "—"),
             *list(Campaign.objects.order_by("name").values_list("oktopost_id", "name")),
+        ]
+        # The account's default workflow first (Workflow.Meta.ordering).
+        self.fields["workflow"].choices = [
+            ("", "Schedule directly, no approval"),
+            *((w.oktopost_id, f"Send for approval: {w.name}") for w in Workflow.objects.all()),
         ]
         self.profile_rows = list(Profile.objects.order_by("network", "name"))
         self.fields["profiles"].choices = [
@@ -180,6 +188,7 @@ class PostCreateForm(WhenMixin, forms.Form):
             "media_ids": data["media"],
             "upload_keys": data["upload"],
             "first_comment": first_comment_of(data),
+            "workflow_id": data.get("workflow") or "",
         }
 
     def clean_media(self) -> list[str]:

@@ -40,6 +40,13 @@ MEDIA_FILTERS: dict[str, str] = {
     "none": "Text only",
 }
 
+# approval=: where the post stands in an approval workflow (Post.approval).
+APPROVAL_FILTERS: dict[str, str] = {
+    "waiting": "Awaiting approval",
+    "rejected": "Changes requested",
+    "approved": "Approved",
+}
+
 SORTS: dict[str, str] = {
     "start_at": "Scheduled time",
     "created": "Created",
@@ -72,6 +79,7 @@ class QueueFilters:
     # One message's posts (the stats page's per-message rollup links here).
     messages: tuple[str, ...] = ()
     media: str = ""  # a key of MEDIA_FILTERS
+    approval: str = ""  # a key of APPROVAL_FILTERS
     start_from: date | None = None
     start_to: date | None = None
     q: str = ""
@@ -101,6 +109,8 @@ class QueueFilters:
         pairs += [("message", m) for m in self.messages]
         if self.media:
             pairs.append(("media", self.media))
+        if self.approval:
+            pairs.append(("approval", self.approval))
         if self.start_from:
             pairs.append(("from", self.start_from.isoformat()))
         if self.start_to:
@@ -155,6 +165,8 @@ class QueueFilters:
                 chips.append((str(labels.get(value, value)), self.query(**{name: rest})))
         if self.media:
             chips.append((MEDIA_FILTERS[self.media], self.query(media="")))
+        if self.approval:
+            chips.append((APPROVAL_FILTERS[self.approval], self.query(approval="")))
         if self.start_from:
             chips.append((f"from {self.start_from:%d %b %Y}", self.query(start_from=None)))
         if self.start_to:
@@ -252,6 +264,10 @@ def parse(
     if media and media not in MEDIA_FILTERS:
         notes.append(f"Ignored media “{media[:40]}”: use image, video, pdf or none.")
         media = ""
+    approval = query.get("approval", "").strip()
+    if approval and approval not in APPROVAL_FILTERS:
+        notes.append(f"Ignored approval “{approval[:40]}”: use waiting, rejected or approved.")
+        approval = ""
     start_from = query_date(query.get("from", ""), "start", notes)
     start_to = query_date(query.get("to", ""), "end", notes)
     if start_from and start_to and start_from > start_to:
@@ -290,6 +306,7 @@ def parse(
         created_by=created_by,
         messages=message_ids,
         media=media,
+        approval=approval,
         start_from=start_from,
         start_to=start_to,
         q=q,

@@ -190,7 +190,7 @@ def test_a_post_keeps_its_workflow_and_preset_and_moves_campaign(
         message_id=message_id,
         credential_ids=[profile],
         status="draft",
-        workflow_id="cwf000000000007",
+        workflow_id="cwf000000000002",
         targeting_preset_id="preset-1",
     )
     other = next(c for c in client.campaigns_iter() if c.id != post.campaign_id)
@@ -198,10 +198,10 @@ def test_a_post_keeps_its_workflow_and_preset_and_moves_campaign(
     moved = client.post_change_campaign(post.id, campaign_id=other.id)
     retargeted = client.post_update(post.id, targeting_preset_id="preset-2")
 
-    assert (post.workflow_id, post.targeting_preset_id) == ("cwf000000000007", "preset-1")
+    assert (post.workflow_id, post.targeting_preset_id) == ("cwf000000000002", "preset-1")
     assert moved.campaign_id == other.id
     assert retargeted.targeting_preset_id == "preset-2"
-    assert retargeted.workflow_id == "cwf000000000007"
+    assert retargeted.workflow_id == "cwf000000000002"
     assert post.id in {p.id for p in client.post_list(campaign_id=other.id, count=100).items}
     plain = client.post_create(message_id=message_id, credential_ids=[profile], status="draft")
     assert (plain.workflow_id, plain.targeting_preset_id, plain.tags) == ("", "", ())

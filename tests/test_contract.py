@@ -37,6 +37,8 @@ UNKNOWN_IDS = {
     "media": "026999999999999",
     "video": "026999999999999",
     "upload": "027999999999999",
+    "workflow": "cwf999999999999",
+    "workflow_item": "cwi999999999999",
 }
 TYPES: dict[str, Any] = {
     "str": lambda v: isinstance(v, str),
@@ -193,6 +195,20 @@ class Api:
                 status="draft",
             )
             return post["Post"]["Id"]
+        if name == "workflow":
+            return self.ok("GET", "/workflow")["Items"][0]["Id"]
+        if name in ("workflow_item", "noted_item"):
+            items = self.ok("GET", "/workflow-item", count="1000")["Items"]
+            wanted = "rejected" if name == "noted_item" else "pending"
+            return next(i["Id"] for i in items if i["Status"] == wanted)
+        if name == "new_item":
+            made = self.ok(
+                "POST",
+                "/workflow-item",
+                entityId=self.value("new_post"),
+                workflowId=self.value("workflow"),
+            )
+            return made["Data"]["Id"]
         if name == "new_message":
             created = self.ok(
                 "POST",

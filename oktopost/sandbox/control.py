@@ -18,6 +18,7 @@ from oktopost.sandbox.records import (
     fmt,
     parse_datetime,
 )
+from oktopost.sandbox.workflows import demo_item
 
 
 class ControlError(Exception):
@@ -116,6 +117,8 @@ def _dispatch(
             return sandbox.webhooks.set_switches(body if method == "POST" else {})
         except (ValueError, TypeError) as error:
             raise ControlError(400, str(error)) from None
+    if key == ("POST", "workflow-items"):
+        return demo_item(sandbox.world, body)
     if parts[:1] == ["posts"] and len(parts) in (2, 3):
         return _control_post(sandbox, method, parts[1:], body)
     raise ControlError(404, f"no control endpoint {method} /_sandbox/{'/'.join(parts)}")
@@ -141,6 +144,7 @@ def state(sandbox: Sandbox) -> dict[str, Any]:
             "tags": len(world.tags),
             "teams": len(world.teams),
             "calendar_notes": len(world.events),
+            "workflow_items_waiting": len(world.approvals.waiting),
         },
         "clock": _clock(sandbox),
         "limits": sandbox.limiter.snapshot(world.now()),

@@ -19,6 +19,7 @@ from oktopost.sandbox.records import (
     fmt,
     make_id,
 )
+from oktopost.sandbox.workflows import add_demo_workflows
 from oktopost.sandbox.world import World
 
 # Demo media library: (name, top colour, bottom colour) of generated PNG pictures.
@@ -71,6 +72,7 @@ def generate(*, seed: int, posts: int, account_id: str, now: float) -> World:
     _messages_and_posts(world, rng, posts)
     add_demo_media(world)
     add_demo_extras(world)
+    add_demo_workflows(world)
     world.version = 0
     return world
 

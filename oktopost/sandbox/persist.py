@@ -14,6 +14,7 @@ from oktopost.sandbox.records import (
     Post,
     Postlog,
 )
+from oktopost.sandbox.workflows import Approvals, add_demo_workflows
 from oktopost.sandbox.world import COUNTERS, World
 
 
@@ -39,6 +40,7 @@ def to_state(world: World) -> dict[str, Any]:
         "tags": list(world.tags.values()),
         "teams": list(world.teams.values()),
         "events": list(world.events.values()),
+        "approvals": world.approvals.to_state(),
     }
 
 
@@ -79,5 +81,8 @@ def from_state(state: dict[str, Any]) -> World:
     add_demo_extras(
         world, tags="tags" not in state, teams="teams" not in state, notes="events" not in state
     )
+    if "approvals" in state:
+        world.approvals = Approvals.from_state(state["approvals"])
     world.rebuild_indexes()
+    add_demo_workflows(world)  # a state saved before approvals existed
     return world

@@ -29,6 +29,7 @@ from oktopost.sandbox.records import (
     Postlog,
     make_id,
 )
+from oktopost.sandbox.workflows import Approvals
 
 # Above this many changed rows a full re-sort beats one insort per row.
 BULK_REINDEX = 256
@@ -90,6 +91,8 @@ class World:
         # Per-postlog stat ceilings; computing them hashes, and campaign totals need many.
         self._stat_caps: dict[str, dict[str, float]] = {}
         self._summaries: dict[str, tuple[tuple[int, int], dict[str, int], dict[str, int]]] = {}
+        # Approval workflows; a post an item holds stays out of `unsent`.
+        self.approvals = Approvals()
         # Bumped on every change so the state file is rewritten only when needed.
         self.version = 0
         # Webhooks (oktopost/sandbox/webhooks.py): registrations, delivery logs, and the
@@ -169,7 +172,9 @@ class World:
                 index.setdefault(getattr(post, attr), set()).add(post.id)
             self.field_index[attr] = index
         self.unsent = sorted(
-            (p.start, p.id) for p in self.posts.values() if p.status in SCHEDULED and not p.stuck
+            (p.start, p.id)
+            for p in self.posts.values()
+            if p.status in SCHEDULED and not p.stuck and p.id not in self.approvals.waiting
         )
 
     def _index_add(self, post: Post) -> None:
@@ -177,7 +182,7 @@ class World:
             insort(index, (getattr(post, attr), post.id))
         for attr, index in self.field_index.items():
             index.setdefault(getattr(post, attr), set()).add(post.id)
-        if post.status in SCHEDULED and not post.stuck:
+        if post.status in SCHEDULED and not post.stuck and post.id not in self.approvals.waiting:
             insort(self.unsent, (post.start, post.id))
 
     def _index_remove(self, post: Post) -> None:

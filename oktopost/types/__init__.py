@@ -22,8 +22,17 @@ from oktopost.types.media import (
 )
 from oktopost.types.messages import FirstComment, FirstCommentInput, Message
 from oktopost.types.posts import Post, Postlog, PostStats
+from oktopost.types.workflows import (
+    ITEM_STATUSES,
+    ItemEvent,
+    ItemNote,
+    Workflow,
+    WorkflowItem,
+    WorkflowStep,
+)
 
 __all__ = [
+    "ITEM_STATUSES",
     "MEDIA_TYPES",
     "UPLOAD_MIME_TYPES",
     "UPLOAD_STATUSES",
@@ -36,6 +45,8 @@ __all__ = [
     "FirstComment",
     "FirstCommentInput",
     "FollowerPoint",
+    "ItemEvent",
+    "ItemNote",
     "Me",
     "Media",
     "Message",
@@ -49,6 +60,9 @@ __all__ = [
     "Upload",
     "User",
     "VideoCheck",
+    "Workflow",
+    "WorkflowItem",
+    "WorkflowStep",
     "format_datetime",
     "parse_datetime",
 ]

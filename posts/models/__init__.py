@@ -5,6 +5,12 @@ Every model is imported here: Django finds an app's models in `<app>.models`, an
 callers keep importing them from `posts.models`.
 """
 
+from posts.models.approvals import (
+    APPROVALS_COUNT_CACHE_KEY,
+    ApprovalItem,
+    Workflow,
+    WorkflowStep,
+)
 from posts.models.catalog import (
     USER_NAMES_CACHE_KEY,
     Campaign,
@@ -23,6 +29,7 @@ from posts.models.post import (
     STUCK_AFTER,
     UNSENT_STATUSES,
     WAITING_STATUSES,
+    Approval,
     Delivery,
     Post,
     Source,
@@ -33,6 +40,7 @@ from posts.models.post import (
 from posts.models.records import Activity, BulkAction, SavedView, Submission, WriteLock
 
 __all__ = [
+    "APPROVALS_COUNT_CACHE_KEY",
     "NETWORKS",
     "SENT_STATUSES",
     "STATS_COVER",
@@ -41,6 +49,8 @@ __all__ = [
     "USER_NAMES_CACHE_KEY",
     "WAITING_STATUSES",
     "Activity",
+    "Approval",
+    "ApprovalItem",
     "BulkAction",
     "Campaign",
     "Delivery",
@@ -56,6 +66,8 @@ __all__ = [
     "Status",
     "Submission",
     "SyncState",
+    "Workflow",
+    "WorkflowStep",
     "WriteLock",
     "media_kind_of",
     "web_url",

@@ -22,6 +22,13 @@ class Status(models.TextChoices):
     ERROR = "error", "Failed"
 
 
+class Approval(models.TextChoices):
+    NONE = "", "Not in a workflow"
+    WAITING = "waiting", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Changes requested"
+
+
 UNSENT_STATUSES = (Status.PENDING, Status.INQUEUE, Status.INQUEUE_DRAFT, Status.DRAFT)
 SENT_STATUSES = (Status.COMPLETE, Status.INCOMPLETE, Status.ERROR)
 # Scheduled to go out by themselves: these become "stuck" when their time has passed.
@@ -118,6 +125,16 @@ class Post(models.Model):
     # seeing it marks it deleted (kept for history, hidden by default).
     seen_in_full_sync = models.DateTimeField(null=True)
     deleted_at = models.DateTimeField(null=True, db_index=True)
+    # Where the post stands in an approval workflow (posts.mirror.approvals writes these
+    # from the workflow items list): "" outside any workflow, else waiting, approved or
+    # rejected, with the step it is at (1-based), the workflow's number of steps and the
+    # step's name, so the queue says "Awaiting approval · step 2 of 3 · Legal" without a
+    # join.
+    approval = models.CharField(max_length=8, blank=True, default="", choices=Approval.choices)
+    approval_step = models.PositiveSmallIntegerField(default=0)
+    approval_steps = models.PositiveSmallIntegerField(default=0)
+    approval_step_name = models.CharField(max_length=255, blank=True, default="")
+    approval_item = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         # The queue sorts by each (x, id) with the id as tie-breaker (keyset paging)
@@ -134,6 +151,7 @@ class Post(models.Model):
             models.Index(fields=["status", "start_at"], name="post_status_start"),
             models.Index(fields=["network", "start_at"], name="post_network_start"),
             models.Index(fields=["media_kind", "start_at"], name="post_media_start"),
+            models.Index(fields=["approval", "start_at"], name="post_approval_start"),
             # The stats review (reports/selectors/) aggregates every post of a range:
             # this index holds every column those queries read, so they never touch the
             # wide rows (raw JSON) and read about a tenth of the bytes.
@@ -147,9 +165,30 @@ class Post(models.Model):
     def is_sent(self) -> bool:
         return self.status in SENT_STATUSES
 
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.approval == Approval.WAITING and not self.is_sent
+
     @cached_property
     def is_stuck(self) -> bool:
-        return self.status in WAITING_STATUSES and self.start_at < timezone.now() - STUCK_AFTER
+        # A post held by an approval workflow is not sent at its time on purpose.
+        return (
+            self.status in WAITING_STATUSES
+            and not self.awaiting_approval
+            and self.start_at < timezone.now() - STUCK_AFTER
+        )
+
+    @property
+    def approval_label(self) -> str:
+        """ "Awaiting approval · step 2 of 3 · Legal", or "" outside a workflow."""
+        if self.approval == Approval.WAITING and not self.is_sent:
+            words = f"Awaiting approval · step {self.approval_step} of {self.approval_steps}"
+            return f"{words} · {self.approval_step_name}" if self.approval_step_name else words
+        if self.approval == Approval.REJECTED:
+            return "Changes requested"
+        if self.approval == Approval.APPROVED:
+            return "Approved"
+        return ""
 
     @property
     def is_cancelled(self) -> bool:
@@ -160,12 +199,16 @@ class Post(models.Model):
     def status_key(self) -> str:
         if self.is_cancelled:
             return "cancelled"
+        if self.awaiting_approval:
+            return "approval"
         return "stuck" if self.is_stuck else self.status
 
     @property
     def status_label(self) -> str:
         if self.is_cancelled:
             return "Cancelled"
+        if self.awaiting_approval:
+            return self.approval_label
         return "Stuck" if self.is_stuck else self.get_status_display()
 
     @property

@@ -41,6 +41,9 @@ class Activity(models.Model):
         MEDIA_ADD = "media_add", "Added media by address"
         BULK_SHIFT = "bulk_shift", "Bulk shift"
         BULK_MOVE = "bulk_move", "Bulk move"
+        APPROVAL_SEND = "approval_send", "Sent for approval"
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Requested changes"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"

@@ -19,6 +19,7 @@ from posts.models import (
     STUCK_AFTER,
     UNSENT_STATUSES,
     WAITING_STATUSES,
+    Approval,
     Delivery,
     Post,
     Profile,
@@ -62,6 +63,7 @@ class Unindexed(Func):
 # The columns the queue's filters test directly (profiles go through an EXISTS).
 _FILTERED_COLUMNS = (
     *("status", "start_at", "network", "campaign_id", "source", "created_by", "media_kind"),
+    "approval",
 )
 
 
@@ -93,7 +95,10 @@ def queue_queryset(
         plain = [s for s in statuses if s != STUCK]
         match = Q(**{f"{status}__in": plain}) if plain else Q(pk__in=[])
         if STUCK in statuses:
-            match |= Q(**{f"{status}__in": WAITING_STATUSES, f"{start_at}__lt": now - STUCK_AFTER})
+            # A post held by an approval workflow waits on purpose: never stuck.
+            match |= Q(
+                **{f"{status}__in": WAITING_STATUSES, f"{start_at}__lt": now - STUCK_AFTER}
+            ) & ~Q(**{col("approval"): Approval.WAITING})
         elif set(plain) & set(WAITING_STATUSES) and filters.preset == "upcoming":
             match &= Q(**{f"{start_at}__gte": now - STUCK_AFTER})
         posts = posts.filter(match)
@@ -115,6 +120,10 @@ def queue_queryset(
     if filters.media:
         kind = "" if filters.media == "none" else filters.media
         posts = posts.filter(**{col("media_kind"): kind})
+    if filters.approval:
+        posts = posts.filter(**{col("approval"): filters.approval})
+        if filters.approval == Approval.WAITING:
+            posts = posts.exclude(**{f"{col('status')}__in": SENT_STATUSES})
     if filters.profiles:
         targets = Delivery.objects.filter(post=OuterRef("pk"), profile_id__in=filters.profiles)
         posts = posts.filter(Exists(targets))
@@ -138,6 +147,7 @@ _ROW_FIELDS = (
     *COUNTERS,
     *("campaign", "campaign__name", "message", "message__text", "message__link_title"),
     *("media_kind", "message__media"),
+    *("approval", "approval_step", "approval_steps", "approval_step_name", "approval_item"),
 )
 _TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
 

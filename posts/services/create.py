@@ -3,6 +3,7 @@ both with a one-time key. A lost answer is never retried: the sync settles it.""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.db import transaction
@@ -10,10 +11,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from oktopost.client import OktopostClient
+from oktopost.errors import OktopostError
 from oktopost.types import FirstCommentInput
 from posts import attached_media as attachment_services
 from posts import mirror
-from posts.models import Activity, Message, Post, Profile
+from posts.mirror import approvals as approvals_mirror
+from posts.models import Activity, Message, Post, Profile, WorkflowStep
 from posts.networks import CREATE_STATUSES
 from posts.services.common import (
     BeingChecked,
@@ -29,6 +32,8 @@ from posts.services.submissions import (
     submission_finish,
     submission_message,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def message_create(
@@ -83,6 +88,24 @@ def message_create(
     return Message.objects.get(oktopost_id=item.id)
 
 
+def approval_item_find(*, post: Post, workflow_id: str, client: OktopostClient) -> Post:
+    """A post created with a workflow waits at its first step: read that step's newest
+    items (one call) so the mirror knows the item at once and the Approvals page shows
+    it; if the read fails the next sync finds it."""
+    first = WorkflowStep.objects.filter(workflow__oktopost_id=workflow_id).order_by("order")
+    step = first.first()
+    if step is None:
+        return post
+    try:
+        page = client.workflow_item_list(step_id=step.oktopost_id, count=100, with_history=True)
+    except OktopostError:
+        logger.warning("approval item of post %s not read; the sync will", post.oktopost_id)
+        return post
+    approvals_mirror.items_upsert(page.items, now=timezone.now())
+    post.refresh_from_db()
+    return post
+
+
 def post_create(
     *,
     user: User,
@@ -91,6 +114,7 @@ def post_create(
     start_at: datetime | None,
     status: str = "pending",
     first_comment: FirstCommentInput | None = None,
+    workflow_id: str = "",
     client: OktopostClient | None = None,
 ) -> Post:
     """Schedule a message to profiles. A lost answer is never retried (no duplicates).
@@ -108,6 +132,8 @@ def post_create(
     }
     if first_comment is not None:
         after["first_comment"] = {"text": first_comment.text, "media": first_comment.media_id}
+    if workflow_id:
+        after["workflow"] = workflow_id
     item = write(
         lambda: client.post_create(
             message_id=message_id,
@@ -115,6 +141,7 @@ def post_create(
             start_at=start_at,
             status=status,
             first_comment=first_comment,
+            workflow_id=workflow_id or None,
         ),
         user=user,
         action=Activity.Action.CREATE,
@@ -166,6 +193,7 @@ def post_compose(
     media_ids: list[str] | None = None,
     upload_keys: list[str] | None = None,
     first_comment: FirstCommentInput | None = None,
+    workflow_id: str = "",
 ) -> tuple[Post, bool]:
     """The create form's one step: an existing message, or a new one written first, then
     the post. Returns (the post, whether this request created it): the same `submit_key`
@@ -209,8 +237,11 @@ def post_compose(
             start_at=start_at,
             status=status,
             first_comment=first_comment,
+            workflow_id=workflow_id,
             client=client,
         )
+        if workflow_id:
+            post = approval_item_find(post=post, workflow_id=workflow_id, client=client)
     except BeingChecked as exc:
         submission_finish(row, error=exc.message, checking=True, activity=exc.activity)
         raise

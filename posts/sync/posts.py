@@ -20,6 +20,7 @@ from posts.connection import get_client
 from posts.maintenance import planner_stats_after_sync
 from posts.models import Campaign, Message, Post, Profile, Status, SyncState
 from posts.plan import POSTLOGS_MAX_PER_RUN, RECONCILE_PAGES_PER_RUN, SYNC_MAX_WAIT
+from posts.sync.approvals import approvals_sync
 from posts.sync.budget import plan_fresh
 from posts.sync.locks import POSTS_LOCK, Lock, state_get, sync_lock
 from posts.sync.settle import activities_settle
@@ -49,6 +50,7 @@ class SyncResult:
     pages: int = 0
     calls: int = 0
     catalog: bool = False  # campaigns and profiles were refreshed in this run
+    approval_items: int = 0  # workflow items read (posts/sync/approvals.py)
     pending_messages: set[str] = field(default_factory=set, repr=False)
     complete: bool = False
 
@@ -87,6 +89,8 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
                     _full(slice_client, lock, result, max_pages=RECONCILE_PAGES_PER_RUN)
                 except RateLimited:
                     pass  # the window is saved; the next pass goes on
+        if result.complete:
+            result.approval_items = approvals_sync(client)
         _finish(client, result, started=started)
         result.calls = client.calls - calls_before
         lock.result = result.as_dict()

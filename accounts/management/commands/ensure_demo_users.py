@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import EDITOR, VIEWER, User
+from accounts.models import APPROVER, EDITOR, VIEWER, User
 
-DEMO_USERS = (("editor", EDITOR), ("viewer", VIEWER))
+DEMO_USERS = (("editor", EDITOR), ("viewer", VIEWER), ("approver", APPROVER))
 
 
 class Command(BaseCommand):

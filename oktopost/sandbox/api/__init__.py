@@ -18,6 +18,7 @@ from oktopost.sandbox.api.messages import MessageHandlers
 from oktopost.sandbox.api.posts import PostHandlers
 from oktopost.sandbox.api.tags import TagHandlers
 from oktopost.sandbox.api.webhooks import WebhookHandlers
+from oktopost.sandbox.api.workflows import WorkflowHandlers
 from oktopost.sandbox.records import ApiError
 
 # (method, path template, handler name). `{id}` takes any one path segment and is passed
@@ -73,6 +74,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "webhook/{id}", "webhook_update"),
     ("DELETE", "webhook/{id}", "webhook_delete"),
     ("GET", "webhook-log/{id}", "webhook_log"),
+    *WorkflowHandlers.ROUTES,
 )
 # POST /media is served by the Sandbox itself (it looks at the URL outside the lock).
 SERVED_ELSEWHERE = (("POST", "media"),)
@@ -114,6 +116,7 @@ class Api(
     CalendarHandlers,
     AnalyticsHandlers,
     WebhookHandlers,
+    WorkflowHandlers,
 ):
     """Routes one authenticated /v2 request to the world; the caller holds the lock."""
 

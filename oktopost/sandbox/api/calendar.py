@@ -135,9 +135,8 @@ class CalendarHandlers(Handlers):
             "Source": post.source,
             "StartDateTime": fmt(post.start),
             "Status": post.status,
-            # Undocumented values: "" for a post outside any approval workflow, "pending"
-            # for one sent into a workflow (the sandbox approves nothing).
-            "ApproveStatus": "pending" if post.workflow_id else "",
+            # Undocumented values: "" outside any workflow, else the latest item's Status.
+            "ApproveStatus": self.world.approvals.approve_status(post.id),
             "TotalCount": len(post.credentials),
         }
 

@@ -86,6 +86,8 @@ class PostHandlers(Handlers):
         if "workflow_id" in values or "targeting_preset_id" in values:
             post.workflow_id = values.get("workflow_id", "")
             post.targeting_preset_id = values.get("targeting_preset_id", "")
+        if post.workflow_id:  # waits for approval (oktopost/sandbox/workflows.py)
+            self.world.approvals.submit(self.world, post, post.workflow_id, user_id=post.created_by)
         return {"Result": True, "Post": self.render_post(post, self.world.now())}
 
     def post_update(self, post_id: str, *, params: Params, **_: Any) -> Payload:
@@ -159,7 +161,7 @@ class PostHandlers(Handlers):
             # SDK-1.1 CreatePostParams only (UpdatePostParams has no workflowId): on an
             # update it is ignored, like any parameter the call does not take.
             workflow = params["workflowId"].strip()
-            if workflow and not workflow.startswith("cwf"):
+            if workflow and workflow not in self.world.approvals.workflows:
                 errors["workflowId"] = f"Workflow {workflow} was not found."
             values["workflow_id"] = workflow
         if "targetingPresetId" in params:

@@ -1,0 +1,155 @@
+"""Reads for the Approvals page: what waits, grouped by step, oldest first, each with
+its per-network preview, media, time, campaign and history in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.dateparse import parse_datetime
+
+from core.infra import cache_get, cache_set
+from posts import previews
+from posts.models import APPROVALS_COUNT_CACHE_KEY, ApprovalItem, Post, WorkflowStep
+from posts.selectors import message_media, user_names
+
+# The page shows this many waiting items at most (oldest first); the count says the rest.
+PAGE_LIMIT = 200
+ACTION_WORDS = {
+    "submitted": "sent for approval",
+    "approved": "approved",
+    "rejected": "requested changes",
+    "note": "added a note",
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime | None
+    who: str
+    what: str
+    step: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ApprovalRow:
+    item_id: str
+    step_id: str
+    post: Post
+    waiting_since: datetime | None
+    previews: tuple[previews.Preview, ...]
+    history: tuple[HistoryLine, ...]
+    creator: str
+
+
+@dataclass(frozen=True)
+class StepGroup:
+    workflow: str
+    step: str
+    order: int
+    steps: int
+    approvers: tuple[str, ...]
+    rows: tuple[ApprovalRow, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.workflow} · step {self.order} of {self.steps} · {self.step}"
+
+
+def approvals_waiting_count() -> int:
+    """Cached for a minute; every mirror write of items drops it."""
+    count = cache_get(APPROVALS_COUNT_CACHE_KEY)
+    if count is None:
+        count = ApprovalItem.objects.filter(status="pending").count()
+        cache_set(APPROVALS_COUNT_CACHE_KEY, count, 60)
+    return count
+
+
+def approvals_waiting(*, limit: int = PAGE_LIMIT) -> list[StepGroup]:
+    """Waiting items by step (workflow, then step order), oldest first within a step."""
+    items = list(
+        ApprovalItem.objects.filter(status="pending")
+        .select_related("step", "workflow")
+        .order_by("created", "id")[:limit]
+    )
+    posts = {
+        p.oktopost_id: p
+        for p in Post.objects.filter(
+            oktopost_id__in=[i.post_oktopost_id for i in items], deleted_at__isnull=True
+        ).select_related("campaign", "message")
+    }
+    names = user_names()
+    step_counts: dict[int, int] = {}
+    for step in WorkflowStep.objects.all():
+        step_counts[step.workflow_id] = max(step_counts.get(step.workflow_id, 0), step.order)
+    steps = {s.id: s for s in WorkflowStep.objects.all()}
+    groups: dict[int, list[ApprovalRow]] = {}
+    for item in items:
+        post = posts.get(item.post_oktopost_id)
+        if post is None or item.step_id is None:
+            continue
+        groups.setdefault(item.step_id, []).append(_row(item, post, names, steps))
+    ordered = sorted(
+        groups.items(), key=lambda kv: (steps[kv[0]].workflow.name, steps[kv[0]].order)
+    )
+    return [
+        StepGroup(
+            workflow=steps[step_id].workflow.name,
+            step=steps[step_id].name,
+            order=steps[step_id].order,
+            steps=step_counts.get(steps[step_id].workflow_id, 0),
+            approvers=tuple(names.get(a, a) for a in steps[step_id].approver_ids),
+            rows=tuple(rows),
+        )
+        for step_id, rows in ordered
+    ]
+
+
+def _row(
+    item: ApprovalItem, post: Post, names: dict[str, str], steps: dict[int, WorkflowStep]
+) -> ApprovalRow:
+    by_oktopost = {s.oktopost_id: s.name for s in steps.values()}
+    return ApprovalRow(
+        item_id=item.oktopost_id,
+        step_id=item.step.oktopost_id if item.step else "",
+        post=post,
+        waiting_since=item.created,
+        previews=(post_preview(post),),
+        history=tuple(
+            HistoryLine(
+                at=parse_datetime(h["at"]) if h.get("at") else None,
+                who=names.get(h.get("user", ""), "Someone"),
+                what=ACTION_WORDS.get(h.get("action", ""), h.get("action", "")),
+                step=by_oktopost.get(h.get("step", ""), ""),
+                note=h.get("note", ""),
+            )
+            for h in item.history
+        ),
+        creator=names.get(item.created_by, "Someone"),
+    )
+
+
+def post_preview(post: Post) -> previews.Preview:
+    """Compose's preview card for the post's network, from its message."""
+    message = post.message
+    media = tuple(
+        previews.PreviewMedia(m.kind, m.thumbnail_url, m.name)
+        for m in message_media(message)
+        if m.kind
+    )
+    if message is None:
+        return previews.preview(post.network, text="")
+    return previews.preview(
+        post.network,
+        text=message.text,
+        link_url=message.link_url,
+        link_title=message.link_title,
+        description=message.description,
+        # The link card's picture is an address on the web: the page would fetch it from
+        # the reviewer's browser (and a review link must not); the card keeps its words.
+        image_url="",
+        title=message.title,
+        media=media,
+        profiles=(f"{post.total_count} profile" + ("" if post.total_count == 1 else "s"),),
+    )

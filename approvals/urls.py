@@ -1,0 +1,10 @@
+from django.urls import path
+
+from approvals import views
+
+app_name = "approvals"
+
+urlpatterns = [
+    path("", views.approvals_page, name="page"),
+    path("decide/", views.approvals_decide, name="decide"),
+]
