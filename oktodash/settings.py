@@ -211,7 +211,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # longer leaves the others blocked on the lock of the task pipe (oktodash/pool.py).
 # `--pool prefork` on the command line means this one too.
 CELERY_WORKER_POOL = "oktodash.pool:TaskPool"
-# Stopping must fit in the 5 s honcho gives before SIGKILL (`make run`; the Procfile
+# A killed pool process's task slot is given up after this (Celery's default is 10 s):
+# the next tasks start this long after a kill.
+CELERY_WORKER_LOST_WAIT = 3.0
+# Stopping must fit in the 5 s the supervisor gives before SIGKILL (`make run`; the Procfile
 # maps SIGTERM to Celery's cold shutdown): a running task gets 1 s to finish, then its
 # pool process is stopped and the message goes back to the queue (acks_late), and the
 # worker's timer wakes every 0.1 s instead of 1 s so the shutdown does not wait on it.

@@ -47,9 +47,36 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("pinned_now", TEST_DATES, indirect=True)
 
 
+# Test files that never reach the configured database, cache or broker: the Oktopost
+# client and sandbox over HTTP, the limiter's own stores, the embedded broker, and
+# `make run` and its worker on the embedded defaults. They run on the default
+# configuration; CI's PostgreSQL and Redis pass leaves them out (`-m "not engine_free"`).
+ENGINE_FREE = {
+    "test_broker.py",
+    "test_client.py",
+    "test_client_errors.py",
+    "test_client_limits.py",
+    "test_client_media.py",
+    "test_client_sdk.py",
+    "test_client_types.py",
+    "test_contract.py",
+    "test_limiter.py",
+    "test_make_run_stop.py",
+    "test_sandbox.py",
+    "test_sandbox_media.py",
+    "test_sandbox_process.py",
+    "test_sandbox_sdk.py",
+    "test_sandbox_workflows.py",
+    "test_worker_pool.py",
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow tests and browser tests first: with tests spread over processes, a long
     one left for the end would keep one process busy while the others wait."""
+    for item in items:
+        if item.path.name in ENGINE_FREE:
+            item.add_marker(pytest.mark.engine_free)
     weight = {"slow": 0, "browser": 1}
     items.sort(
         key=lambda item: min(
