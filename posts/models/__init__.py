@@ -30,6 +30,7 @@ from posts.models.post import (
     Status,
     SyncState,
 )
+from posts.models.links import PostLink
 from posts.models.records import Activity, BulkAction, SavedView, Submission, WriteLock
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Message",
     "OktopostUser",
     "Post",
+    "PostLink",
     "Profile",
     "SavedView",
     "Source",

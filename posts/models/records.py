@@ -41,6 +41,8 @@ class Activity(models.Model):
         MEDIA_ADD = "media_add", "Added media by address"
         BULK_SHIFT = "bulk_shift", "Bulk shift"
         BULK_MOVE = "bulk_move", "Bulk move"
+        RETRY = "retry", "Retried failed profiles"
+        EDIT = "edit", "Edited text, link or media"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from core.localtime import as_local
+from posts.failures import Explained
 from posts.models import (
     SENT_STATUSES,
     STUCK_AFTER,
@@ -27,6 +29,7 @@ from posts.queue import STUCK, Cursor, QueueFilters, search_words
 from posts.search import posts_matching
 from posts.selectors.choices import profiles_by_id
 from posts.selectors.detail import post_for_view
+from posts.selectors.outcomes import Outcome, explain_delivery, made_here, outcome_of
 
 # Counting stops here: enough to tell "a few" from "many" at any table size.
 COUNT_CAP = 1_000
@@ -213,6 +216,9 @@ class Target:
     status: str
     error: str
     remote_url: str
+    connected: bool = True  # the profile's Oktopost status, as the catalog sync saw it
+    # The error in words with what to do (posts.failures), for a failed delivery.
+    explained: Explained | None = None
 
     @property
     def remote_href(self) -> str:
@@ -239,26 +245,42 @@ class QueueRow:
     # (counter, value as shown): "" for a counter never fetched ("not yet", not 0).
     counter_cells: list[tuple[str, str]]
     targets: list[Target]
+    # The oktodash user who created it, when it was made here ("" otherwise).
+    made_by: str = ""
 
     @property
     def failed_count(self) -> int:
         return sum(1 for t in self.targets if t.status == "failed")
 
+    @cached_property
+    def outcome(self) -> Outcome:
+        """ "2 of 3 sent" and each failure in words (posts.selectors.outcomes)."""
+        return outcome_of(self.post, self.targets)
+
 
 def post_targets(post: Post, profiles: dict[str, Profile]) -> list[Target]:
     """The post's deliveries labelled from the (small) profile table, without a join
     that would drop deliveries to profiles not mirrored yet."""
-    return [
-        Target(
-            profile_id=d.profile_id,
-            label=profiles[d.profile_id].label if d.profile_id in profiles else d.profile_id,
-            network=profiles[d.profile_id].network if d.profile_id in profiles else "",
-            status=d.status,
-            error=d.error,
-            remote_url=d.remote_url,
+    targets = []
+    for d in post.deliveries.all():
+        profile = profiles.get(d.profile_id)
+        label = profile.label if profile else d.profile_id
+        network = profile.network if profile else post.network
+        targets.append(
+            Target(
+                profile_id=d.profile_id,
+                label=label,
+                network=network,
+                status=d.status,
+                error=d.error,
+                remote_url=d.remote_url,
+                connected=profile.is_valid if profile else True,
+                explained=explain_delivery(post, d.error, network=network, profile=label)
+                if d.status == "failed"
+                else None,
+            )
         )
-        for d in post.deliveries.all()
-    ]
+    return targets
 
 
 def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow]:
@@ -266,6 +288,7 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
     zone = timezone.get_current_timezone()
     now = timezone.now()
     this_year = as_local(now, zone).year
+    made = made_here([post.oktopost_id for post in posts]) if posts else {}
     rows = []
     for post in posts:
         local = as_local(post.start_at, zone)
@@ -303,6 +326,7 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
                     for name in _COUNTER_NAMES
                 ],
                 targets=post_targets(post, profiles),
+                made_by=made.get(post.oktopost_id, ""),
             )
         )
     return rows
