@@ -102,7 +102,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def explain(error: str, *, network: str, profile: str = "", text_length: int | None = None) -> Explained:
+def explain(
+    error: str, *, network: str, profile: str = "", text_length: int | None = None
+) -> Explained:
     """`error` (a postlog's Error) in words. `text_length`: the message's characters as
     the network counts them, to say by how much a text is too long."""
     raw = (error or "").strip()

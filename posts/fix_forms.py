@@ -75,7 +75,9 @@ class EditForm(forms.Form):
     scope = forms.ChoiceField(choices=SCOPES, widget=forms.RadioSelect, required=False)
     expected_modified = forms.DateTimeField(widget=forms.HiddenInput, error_messages=STALE_PAGE)
 
-    def __init__(self, *args, network: str, media_choices: list[tuple[str, str]], shared: bool, **kwargs) -> None:
+    def __init__(
+        self, *args, network: str, media_choices: list[tuple[str, str]], shared: bool, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.network = network
         self.shared = shared
@@ -98,5 +100,3 @@ class EditForm(forms.Form):
         if not self.shared:
             data["scope"] = "post"
         return data
-
-

@@ -5,7 +5,6 @@ each view; the services act (posts.services.retry, posts.services.edit)."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -117,5 +116,3 @@ def post_edit(request: HttpRequest, oktopost_id: str) -> HttpResponse:
             return redirect("posts:detail", result.post.oktopost_id)
     context = {"post": post, "plan": plan, "form": form}
     return render(request, "posts/edit.html", context)
-
-

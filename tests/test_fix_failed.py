@@ -97,7 +97,9 @@ def test_a_failed_posts_counters_do_not_read_not_yet(mirror, editor, editor_clie
     assert "Not sent to any of its 3 profiles" in row
 
 
-def test_retry_creates_exactly_one_post_to_the_failed_profile(mirror, editor, editor_client) -> None:
+def test_retry_creates_exactly_one_post_to_the_failed_profile(
+    mirror, editor, editor_client
+) -> None:
     profiles = linkedin_profiles()
     failed = profiles[1]
     post = send(mirror, new_post(editor, profiles=profiles), {failed.oktopost_id: TOO_LONG})

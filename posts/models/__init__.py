@@ -16,6 +16,7 @@ from posts.models.catalog import (
     media_kind_of,
     web_url,
 )
+from posts.models.links import PostLink
 from posts.models.post import (
     NETWORKS,
     SENT_STATUSES,
@@ -30,7 +31,6 @@ from posts.models.post import (
     Status,
     SyncState,
 )
-from posts.models.links import PostLink
 from posts.models.records import Activity, BulkAction, SavedView, Submission, WriteLock
 
 __all__ = [

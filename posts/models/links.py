@@ -1,6 +1,7 @@
 """How two posts are related when oktodash made one from the other: a retry of the
-profiles that failed, or an edit that had to replace a post (docs/ARCHITECTURE.md,
-"Fixing what failed")."""
+profiles that failed (docs/ARCHITECTURE.md, "Fixing what failed"). A kind, so that a
+later relation (a copy made by an edit, should Oktopost ever refuse to repoint a post)
+needs no new table."""
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,6 @@ class PostLink(models.Model):
 
     class Kind(models.TextChoices):
         RETRY = "retry", "Retry of the failed profiles"
-        EDIT = "edit", "Edited copy"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     source = models.CharField(max_length=32)

@@ -5,14 +5,31 @@ characters)", each failure explained by `posts.failures` with what to do."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+from django.db.models import Q
 
 from posts.failures import Explained, explain
-from posts.models import Activity, Post, PostLink, Status
+from posts.models import Activity, Post, PostLink, Status, web_url
 from posts.networks import characters_used
 
-if TYPE_CHECKING:
-    from posts.selectors.queue import Target
+
+@dataclass(frozen=True)
+class Target:
+    """One profile a post goes to, and what happened there."""
+
+    profile_id: str
+    label: str
+    network: str
+    status: str
+    error: str
+    remote_url: str
+    connected: bool = True  # the profile's Oktopost status, as the catalog sync saw it
+    # The error in words with what to do (posts.failures), for a failed delivery.
+    explained: Explained | None = None
+
+    @property
+    def remote_href(self) -> str:
+        return web_url(self.remote_url)
 
 
 def _message_length(post: Post) -> int | None:
@@ -47,7 +64,9 @@ class Outcome:
         if not self.failed:
             return "Sent to every profile" if self.total > 1 else "Sent"
         if not self.sent:
-            return "Not sent" if self.total == 1 else f"Not sent to any of its {self.total} profiles"
+            return (
+                "Not sent" if self.total == 1 else f"Not sent to any of its {self.total} profiles"
+            )
         return f"{self.sent} of {self.total} sent"
 
     @property
@@ -72,30 +91,27 @@ def outcome_of(post: Post, targets: list[Target]) -> Outcome | None:
         return None
     failed = [t for t in targets if t.status == "failed"]
     sent = sum(1 for t in targets if t.status == "success")
-    return Outcome(sent=sent, total=len(targets), failed=failed, unknown=len(targets) - sent - len(failed))
+    return Outcome(
+        sent=sent, total=len(targets), failed=failed, unknown=len(targets) - sent - len(failed)
+    )
 
 
 @dataclass(frozen=True)
 class Links:
-    """Posts made from this one, and the one this was made from."""
+    """The post this one retries, and the posts that retry this one."""
 
-    retry_of: str  # the Oktopost id of the post this one retries, or ""
+    retry_of: str  # an Oktopost id, or ""
     retried_as: list[str]
-    replaced: str  # an edit made this post in place of that one (cancelled)
-    replaced_by: str
 
 
 def post_links(post: Post) -> Links:
-    rows = list(
-        PostLink.objects.filter(source=post.oktopost_id).union(
-            PostLink.objects.filter(target=post.oktopost_id)
-        )
+    me = post.oktopost_id
+    rows = PostLink.objects.filter(kind=PostLink.Kind.RETRY).filter(Q(source=me) | Q(target=me))
+    rows = list(rows.order_by("created"))
+    return Links(
+        retry_of=next((r.source for r in rows if r.target == me), ""),
+        retried_as=[r.target for r in rows if r.source == me],
     )
-    retry_of = next((r.source for r in rows if r.kind == "retry" and r.target == post.oktopost_id), "")
-    retried_as = [r.target for r in rows if r.kind == "retry" and r.source == post.oktopost_id]
-    replaced = next((r.source for r in rows if r.kind == "edit" and r.target == post.oktopost_id), "")
-    replaced_by = next((r.target for r in rows if r.kind == "edit" and r.source == post.oktopost_id), "")
-    return Links(retry_of=retry_of, retried_as=retried_as, replaced=replaced, replaced_by=replaced_by)
 
 
 def made_here(post_ids: list[str]) -> dict[str, str]:

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from core.localtime import as_local
-from posts.failures import Explained
 from posts.models import (
     SENT_STATUSES,
     STUCK_AFTER,
@@ -23,13 +22,12 @@ from posts.models import (
     Delivery,
     Post,
     Profile,
-    web_url,
 )
 from posts.queue import STUCK, Cursor, QueueFilters, search_words
 from posts.search import posts_matching
 from posts.selectors.choices import profiles_by_id
 from posts.selectors.detail import post_for_view
-from posts.selectors.outcomes import Outcome, explain_delivery, made_here, outcome_of
+from posts.selectors.outcomes import Outcome, Target, explain_delivery, made_here, outcome_of
 
 # Counting stops here: enough to tell "a few" from "many" at any table size.
 COUNT_CAP = 1_000
@@ -204,25 +202,6 @@ def queue_page(
         prev_cursor=edge(rows[0], True) if rows and has_prev else None,
         first=cursor is None,
     )
-
-
-@dataclass(frozen=True)
-class Target:
-    """One profile a post goes to, and what happened there."""
-
-    profile_id: str
-    label: str
-    network: str
-    status: str
-    error: str
-    remote_url: str
-    connected: bool = True  # the profile's Oktopost status, as the catalog sync saw it
-    # The error in words with what to do (posts.failures), for a failed delivery.
-    explained: Explained | None = None
-
-    @property
-    def remote_href(self) -> str:
-        return web_url(self.remote_url)
 
 
 @dataclass(frozen=True)

@@ -100,12 +100,22 @@ def post_message_edit(
         in_place = not sent_sharing and (scope == "all" or not unsent)
         if in_place:
             return _update_message(
-                client=client, user=user, post=post, message=message, before=before,
-                wanted=wanted, targets=targets,
+                client=client,
+                user=user,
+                post=post,
+                message=message,
+                before=before,
+                wanted=wanted,
+                targets=targets,
             )
         return _repoint(
-            client=client, user=user, post=post, message=message, before=before,
-            wanted=wanted, targets=targets,
+            client=client,
+            user=user,
+            post=post,
+            message=message,
+            before=before,
+            wanted=wanted,
+            targets=targets,
         )
 
 

@@ -108,9 +108,10 @@ def _retry(*, user: User, post: Post, start_at: datetime | None) -> Post:
             failed = _failed_profiles(post)
             comment = post.first_comment or {}
             first_comment = None
-            if comment.get("text") and Profile.objects.filter(
-                oktopost_id__in=failed, network="LinkedIn"
-            ).exists():
+            if (
+                comment.get("text")
+                and Profile.objects.filter(oktopost_id__in=failed, network="LinkedIn").exists()
+            ):
                 first_comment = FirstCommentInput(comment["text"], comment.get("media_id") or None)
             made = post_create(
                 user=user,
