@@ -2,14 +2,17 @@
 duplicate a post into the create form, edit an unsent post's message. Role checked in
 each view; the services act (posts.services.retry, posts.services.edit)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.roles import editor_required
-from posts import attached_media, fix_forms, forms, selectors
+from posts import attached_media, fix_forms, forms, selectors, services
 from posts.models import Post
 from posts.services import edit as edit_services
 from posts.services import retry as retry_services
@@ -116,3 +119,32 @@ def post_edit(request: HttpRequest, oktopost_id: str) -> HttpResponse:
             return redirect("posts:detail", result.post.oktopost_id)
     context = {"post": post, "plan": plan, "form": form}
     return render(request, "posts/edit.html", context)
+
+
+@require_POST
+@editor_required
+def post_now(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    """A stuck post's "Post now": reschedule it to a minute from now, Oktopost's own
+    "as soon as possible"."""
+    post = get_object_or_404(Post, oktopost_id=oktopost_id, deleted_at__isnull=True)
+    form = forms.CancelForm(request.POST)  # the page's version of the post, nothing else
+    if not form.is_valid():
+        messages.error(request, "Not sent: reload the page and try again.")
+        return redirect("posts:detail", oktopost_id)
+    try:
+        services.post_reschedule(
+            user=request.user,
+            post=post,
+            start_at=timezone.now().replace(microsecond=0) + timedelta(minutes=1),
+            expected_modified=form.cleaned_data["expected_modified"],
+        )
+    except BeingChecked as exc:
+        messages.warning(request, exc.message)
+    except ServiceError as exc:
+        messages.error(request, f"Not sent: {exc.message}")
+    else:
+        messages.success(request, f"Post {oktopost_id} goes out in about a minute.")
+    back = request.POST.get("back", "")
+    return redirect(
+        back if back.startswith("/posts/") else reverse("posts:detail", args=[oktopost_id])
+    )

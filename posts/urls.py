@@ -25,5 +25,6 @@ urlpatterns = [
     path("<str:oktopost_id>/retry/", fix_views.post_retry, name="retry"),
     path("<str:oktopost_id>/duplicate/", fix_views.post_duplicate, name="duplicate"),
     path("<str:oktopost_id>/edit/", fix_views.post_edit, name="edit"),
+    path("<str:oktopost_id>/post-now/", fix_views.post_now, name="post_now"),
     path("<str:oktopost_id>/first-comment/", views.post_first_comment, name="first_comment"),
 ]

@@ -245,3 +245,30 @@ def test_created_by_names_our_user(mirror, editor, editor_client) -> None:
     post = new_post(editor, profiles=linkedin_profiles()[:1])
     page = editor_client.get(f"/posts/{post.oktopost_id}/").content.decode()
     assert f"by {editor.username}, through the API as" in page
+
+
+def test_a_stuck_post_gets_post_now_and_cancel_in_needs_attention(
+    mirror, editor, editor_client
+) -> None:
+    post = new_post(editor, profiles=linkedin_profiles()[:1])
+    mirror.control("POST", f"posts/{post.oktopost_id}", {"Stuck": True})
+    past = timezone.now() - timedelta(hours=2)
+    mirror.control(
+        "POST",
+        f"posts/{post.oktopost_id}",
+        {"StartDateTime": past.strftime("%Y-%m-%d %H:%M:%S")},
+    )
+    sync.posts_sync()
+    post = Post.objects.get(id=post.id)
+    assert post.is_stuck
+    page = editor_client.get("/posts/?preset=attention").content.decode()
+    assert f"Post {post.oktopost_id} now" in page
+    assert f"Cancel post {post.oktopost_id}" in page
+    response = editor_client.post(
+        f"/posts/{post.oktopost_id}/post-now/",
+        {"expected_modified": post.modified.isoformat(), "back": "/posts/?preset=attention"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/posts/?preset=attention"
+    moved = services.common.interactive_client().post_get(post.oktopost_id).start_at
+    assert 0 < (moved - timezone.now()).total_seconds() <= 90
