@@ -118,10 +118,8 @@ def explain(
         if text_length is not None and limit and text_length > limit:
             size = f" ({text_length:,} of {limit:,} characters)"
         elif text_length is not None and limit:
-            size = (
-                f" ({text_length:,} characters; {where} allows {limit:,} and counts links "
-                "and mentions its own way)"
-            )
+            # The network counts links and mentions its own way.
+            size = f" ({text_length:,} of {limit:,} characters by our count)"
         else:
             size = ""
         words = f"the text is too long for {where}{size}"
