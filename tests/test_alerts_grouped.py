@@ -9,12 +9,26 @@ from django.utils import timezone
 from alerts.models import Alert
 from alerts.services.detect import alerts_detect
 from posts import services, sync
+from posts.connection import get_client
 from posts.models import Post, Profile
+from tests.fix_helpers import read_back
 
 pytestmark = pytest.mark.django_db
 
 
-def test_ten_failures_from_one_disconnected_profile_make_one_alert(mirror, editor) -> None:
+@pytest.fixture
+def roomy_budget(mirror, settings):
+    """Eleven posts, their sends and read-backs are more calls than a minute's share."""
+    settings.OKTOPOST_LIMIT_PER_MINUTE = 1000
+    settings.OKTOPOST_LIMIT_PER_5S = 1000
+    mirror.control("POST", "limits", {"enabled": False})
+    yield mirror
+    mirror.control("POST", "limits", {"enabled": True})
+
+
+def test_ten_failures_from_one_disconnected_profile_make_one_alert(
+    roomy_budget, mirror, editor
+) -> None:
     profile = Profile.objects.filter(network="LinkedIn", status="valid").first()
     campaign_id = Post.objects.exclude(campaign_id=None).first().campaign_id
     message = services.message_create(
@@ -34,6 +48,9 @@ def test_ten_failures_from_one_disconnected_profile_make_one_alert(mirror, edito
     for post in posts:
         mirror.control("POST", f"posts/{post.oktopost_id}/send", {"errors": {}})
     sync.posts_sync()
+    # The sync reads postlogs only while the background budget allows (never waiting).
+    interactive = get_client(priority="interactive")
+    read_back(interactive, Post.objects.filter(id__in=[p.id for p in posts]))
     assert Post.objects.filter(id__in=[p.id for p in posts], status="error").count() == 10
     Alert.objects.all().delete()  # whatever the generated world had failing
 
@@ -51,6 +68,7 @@ def test_ten_failures_from_one_disconnected_profile_make_one_alert(mirror, edito
     # Something new fails there: one new alert, listing all eleven.
     mirror.control("POST", f"posts/{later.oktopost_id}/send", {"errors": {}})
     sync.posts_sync()
+    read_back(interactive, [Post.objects.get(id=later.id)])
     again = [a for a in alerts_detect() if profile.oktopost_id in a.key]
     assert len(again) == 1
     assert "11 posts failed" in again[0].title

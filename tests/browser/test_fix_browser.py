@@ -7,8 +7,10 @@ import pytest
 from django.utils import timezone
 
 from posts import services, sync
+from posts.connection import get_client
 from posts.models import Post, PostLink, Profile
 from tests.conftest import PASSWORD, make_user
+from tests.fix_helpers import read_back
 from tests.fixtures_browser import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,6 +47,7 @@ def test_a_partly_failed_post_is_explained_and_its_failed_profile_retried(page, 
         "POST", f"posts/{post.oktopost_id}/send", {"errors": {failed.oktopost_id: TOO_LONG}}
     )
     sync.posts_sync()
+    read_back(get_client(priority="interactive"), [Post.objects.get(id=post.id)])
     log_in(page, "erin", PASSWORD)
 
     page.goto("/posts/?sort=-created")
