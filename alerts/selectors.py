@@ -279,6 +279,23 @@ def failed_deliveries(post_ids: list[int]) -> dict[int, list[tuple[str, str, str
     return out
 
 
+def failed_deliveries_by_profile(post_ids: list[int]) -> dict[int, list[tuple[str, str, str, str]]]:
+    """Per post: (profile id, network, profile name, error text) of each failed profile."""
+    rows = Delivery.objects.filter(post_id__in=post_ids, status="failed").values_list(
+        "post_id", "profile_id", "error"
+    )
+    profiles = {
+        p.oktopost_id: p for p in Profile.objects.filter(oktopost_id__in={r[1] for r in rows})
+    }
+    out: dict[int, list[tuple[str, str, str, str]]] = {}
+    for post_id, profile_id, error in rows:
+        profile = profiles.get(profile_id)
+        name = profile.label if profile else profile_id
+        network = profile.network if profile else ""
+        out.setdefault(post_id, []).append((profile_id, network, name, error or ""))
+    return out
+
+
 def campaign_names(ids: set[str]) -> dict[str, str]:
     return dict(Campaign.objects.filter(oktopost_id__in=ids).values_list("oktopost_id", "name"))
 

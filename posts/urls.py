@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posts import preview_views, views
+from posts import fix_views, preview_views, views
 
 app_name = "posts"
 
@@ -22,5 +22,9 @@ urlpatterns = [
     path("<str:oktopost_id>/reschedule/", views.post_reschedule, name="reschedule"),
     path("<str:oktopost_id>/profiles/", views.post_profiles, name="profiles"),
     path("<str:oktopost_id>/cancel/", views.post_cancel, name="cancel"),
+    path("<str:oktopost_id>/retry/", fix_views.post_retry, name="retry"),
+    path("<str:oktopost_id>/duplicate/", fix_views.post_duplicate, name="duplicate"),
+    path("<str:oktopost_id>/edit/", fix_views.post_edit, name="edit"),
+    path("<str:oktopost_id>/post-now/", fix_views.post_now, name="post_now"),
     path("<str:oktopost_id>/first-comment/", views.post_first_comment, name="first_comment"),
 ]

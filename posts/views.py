@@ -93,9 +93,13 @@ def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = selectors.post_for_view(oktopost_id)
     profiles = selectors.profiles_by_id()
     refresh, requested = _refresh_state(request, post)
+    targets = selectors.post_targets(post, profiles)
     context = {
         "post": post,
-        "targets": selectors.post_targets(post, profiles),
+        "targets": targets,
+        "outcome": selectors.outcome_of(post, targets),
+        "links": selectors.post_links(post),
+        "made_here": selectors.made_here([post.oktopost_id]).get(post.oktopost_id, ""),
         "charts": selectors.stats_chart(post),
         "refresh": refresh,
         "requested": requested,

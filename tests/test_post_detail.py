@@ -151,9 +151,10 @@ def test_each_profile_shows_its_outcome_with_the_networks_error_escaped(
     assert "LinkedIn Acme LI" in html and "Sent ✓" in html
     assert 'href="https://www.linkedin.com/feed/update/urn:li:activity:1"' in html
     assert "LinkedIn Acme careers" in html and "Failed ✗" in html
+    # Explained in words, with the network's own text (escaped) one click away.
+    assert "LinkedIn refused the text as a duplicate of an earlier post." in html
     assert (
-        '<span class="network-error">&lt;script&gt;alert(1)&lt;/script&gt; '
-        "Duplicate status &amp; rejected</span>"
+        "<code>&lt;script&gt;alert(1)&lt;/script&gt; Duplicate status &amp; rejected</code>"
     ) in html
     assert "<script>alert(1)" not in html
     # A profile the mirror has not fetched yet still shows, by its id.

@@ -14,9 +14,11 @@ from tests import factories as f
 
 # What each page costs today (session, user, roles, then the page's own reads). A change
 # that adds a query per page must raise these on purpose; one per row fails at once.
-QUEUE_PAGE = 10  # + campaigns, profiles, count, rows, deliveries, saved views, sync state
-QUEUE_PARTIAL = 8  # the rows alone: no saved views, no status bar
-DRAWER = 8  # + post, deliveries, profiles, stats samples, history
+QUEUE_PAGE = 11  # + campaigns, profiles, count, rows, deliveries, who made them here,
+# saved views, sync state
+QUEUE_PARTIAL = 9  # the rows alone: no saved views, no status bar
+DRAWER = 10  # + post, deliveries, profiles, stats samples, history, who made it here,
+# retry links
 HEALTH = 3  # SELECT 1, sync state, webhook installation (no session for a monitor)
 
 

@@ -14,6 +14,7 @@ from alerts.models import Alert, Dispatch, Kind, Mode, Notification, Webhook, ev
 from alerts.services import compose
 from alerts.services.preferences import bell_forget
 from alerts.services.send import email_address, schedule_email
+from posts.failures import DISCONNECTED, explain
 from posts.models import Post
 from posts.status import sync_status
 
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 # Failed posts' error texts come with postlogs, a pass or two after the status: wait for
 # them this long (from Oktopost's last change to the post) before alerting without them.
 POSTLOG_WAIT = timedelta(minutes=10)
+# Where an Oktopost admin reconnects a profile. Unconfirmed (only the API is documented),
+# like the post address on the detail page: docs/oktopost.md.
+RECONNECT_URL = "https://app.oktopost.com/settings/social-profiles"
 
 
 def alerts_detect(*, now: datetime | None = None) -> list[Alert]:
@@ -38,12 +42,21 @@ def _post_alerts(now: datetime) -> list[Alert]:
     if not found:
         return []
     known = selectors.alert_keys([f"{kind}:{post.oktopost_id}" for kind, post in found])
-    found = [(k, p) for k, p in found if f"{k}:{p.oktopost_id}" not in known]
-    errors = selectors.failed_deliveries([p.id for k, p in found if k != Kind.STUCK])
     campaigns = selectors.campaign_names({p.campaign_id for _, p in found if p.campaign_id})
-    made = []
+    made, grouped = _disconnected_alerts(found, campaigns, now)
+    found = [
+        (k, p)
+        for k, p in found
+        if f"{k}:{p.oktopost_id}" not in known and p.oktopost_id not in grouped
+    ]
+    errors = selectors.failed_deliveries([p.id for k, p in found if k != Kind.STUCK])
     for kind, post in found:
-        lines = [f"{n} · {name}: {error}" for n, name, error in errors.get(post.id, [])]
+        lines = [
+            f"{n} · {name}: {_explained(error, n, name)}"
+            for n, name, error in errors.get(post.id, [])
+        ]
+        if lines:
+            lines.append(f"Happened at {_utc(post.start_at)}.")
         if kind != Kind.STUCK and not lines:
             if (post.modified or post.start_at) > now - POSTLOG_WAIT:
                 continue  # the error texts are probably a sync away
@@ -67,6 +80,65 @@ def _post_alerts(now: datetime) -> list[Alert]:
         if alert:
             made.append(alert)
     return made
+
+
+def _explained(error: str, network: str, profile: str) -> str:
+    said = explain(error, network=network, profile=profile)
+    if not said.known:
+        return said.words
+    return f"{said.words[:1].upper()}{said.words[1:]}. {said.action}"
+
+
+def _disconnected_alerts(
+    found: list[tuple[str, Post]], campaigns: dict[str, str], now: datetime
+) -> tuple[list[Alert], set[str]]:
+    """One cause, one alert: the failed posts of one disconnected profile make one alert
+    listing them, with the way to reconnect it. Its key names the newest post of the
+    group, so the next run makes no other alert until something new fails there.
+    Returns the alerts made and every post so grouped (never alerted one by one)."""
+    failing = [p for k, p in found if k != Kind.STUCK]
+    errors = selectors.failed_deliveries_by_profile([p.id for p in failing])
+    groups: dict[str, list[Post]] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for post in failing:
+        causes = [
+            (profile_id, network, name)
+            for profile_id, network, name, error in errors.get(post.id, [])
+            if explain(error, network=network).cause == DISCONNECTED
+        ]
+        if causes and len(causes) == len(errors.get(post.id, [])):
+            profile_id, network, name = causes[0]
+            groups.setdefault(profile_id, []).append(post)
+            names[profile_id] = (network, name)
+    made: list[Alert] = []
+    grouped: set[str] = set()
+    for profile_id, posts in groups.items():
+        grouped |= {p.oktopost_id for p in posts}
+        network, name = names[profile_id]
+        newest = max(posts, key=lambda p: (p.start_at, p.oktopost_id))
+        first = min(p.start_at for p in posts)
+        count = f"{len(posts)} post{'s' if len(posts) != 1 else ''}"
+        lines = [
+            f"{network} ({name}) is disconnected from Oktopost since at least {_utc(first)}: "
+            f"{count} failed there.",
+            f"Reconnect it in Oktopost ({RECONNECT_URL}), then retry each post from its page.",
+            *(
+                f"{_post_words(p, campaigns)}, at {_utc(p.start_at)}: /posts/{p.oktopost_id}/"
+                for p in sorted(posts, key=lambda p: p.start_at)[:50]
+            ),
+        ]
+        alert = _create(
+            key=f"disconnected:{profile_id}:{newest.oktopost_id}"[:120],
+            kind=Kind.FAILED,
+            title=f"{network} profile {name} is disconnected: {count} failed",
+            lines=lines,
+            path=f"/posts/?status=error&status=incomplete&profile={profile_id}",
+            network=network,
+            created=now,
+        )
+        if alert:
+            made.append(alert)
+    return made, grouped
 
 
 def _post_words(post: Post, campaigns: dict[str, str]) -> str:

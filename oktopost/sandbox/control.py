@@ -121,6 +121,8 @@ def _dispatch(
         return demo_item(sandbox.world, body)
     if parts[:1] == ["posts"] and len(parts) in (2, 3):
         return _control_post(sandbox, method, parts[1:], body)
+    if parts[:1] == ["credentials"] and len(parts) == 2 and method == "POST":
+        return _set_credential(sandbox, parts[1], body)
     raise ControlError(404, f"no control endpoint {method} /_sandbox/{'/'.join(parts)}")
 
 
@@ -245,7 +247,13 @@ def _control_post(sandbox: Sandbox, method: str, rest: list[str], body: dict[str
     if method == "POST" and rest[1:] == ["send"]:
         if post.status in SENT:
             raise ControlError(409, f"post {post.id} was already sent")
-        world.send_now(post)
+        errors = body.get("errors")
+        if errors is not None and (
+            not isinstance(errors, dict) or set(errors) - set(post.credentials)
+        ):
+            raise ControlError(400, "errors must map some of the post's profiles to a text")
+        chosen = None if errors is None else {str(k): str(v) for k, v in errors.items()}
+        world.send_now(post, errors=chosen)
         return sandbox.api.render_post(post, world.now())
     if method == "DELETE" and len(rest) == 1:
         world.delete_post(post)
@@ -254,6 +262,26 @@ def _control_post(sandbox: Sandbox, method: str, rest: list[str], body: dict[str
         _modify_post(sandbox, post, body)
         return sandbox.api.render_post(post, world.now())
     raise ControlError(404, "use POST/DELETE /_sandbox/posts/{id} or POST .../send")
+
+
+def _set_credential(sandbox: Sandbox, cred_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Disconnect a profile from now on ({"Status": "invalid"}: sends fail with the
+    network's expired-token text, creates are refused) or reconnect it ("valid"), as
+    its token expiring and an admin reconnecting it in Oktopost would."""
+    world = sandbox.world
+    cred = world.credentials.get(cred_id)
+    if cred is None:
+        raise ControlError(404, f"credential {cred_id} not found")
+    status = body.get("Status")
+    if set(body) != {"Status"} or status not in ("valid", "invalid"):
+        raise ControlError(400, 'send {"Status": "valid"} or {"Status": "invalid"}')
+    cred["Status"] = status
+    if status == "invalid":
+        world.invalid_since[cred_id] = world.now()
+    else:
+        world.invalid_since.pop(cred_id, None)
+    world.version += 1
+    return dict(cred)
 
 
 def _modify_post(sandbox: Sandbox, post: Post, body: dict[str, Any]) -> None:

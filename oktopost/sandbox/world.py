@@ -219,16 +219,22 @@ class World:
         self.version += 1
         return len(due)
 
-    def send_now(self, post: Post, *, status: str | None = None) -> None:
-        """Send a post at once (control API), as "Post now" in Oktopost does."""
+    def send_now(
+        self, post: Post, *, status: str | None = None, errors: dict[str, str] | None = None
+    ) -> None:
+        """Send a post at once (control API), as "Post now" in Oktopost does; `errors`
+        makes the named profiles fail with that text and no other fail by chance (a
+        disconnected one still fails)."""
         now = self.now()
         self._index_remove(post)
         post.start = now
-        self.deliver(post, now, forced=status)
+        self.deliver(post, now, forced=status, errors=errors)
         self._index_add(post)
         self.version += 1
 
-    def deliver(self, post: Post, at: int, forced: str | None = None) -> str:
+    def deliver(
+        self, post: Post, at: int, forced: str | None = None, errors: dict[str, str] | None = None
+    ) -> str:
         """Publish to each profile; status and Modified follow the per-profile outcome."""
         message = self.messages.get(post.message_id)
         ok = 0
@@ -237,9 +243,11 @@ class World:
             digest = self.digest("send", post.id, cred_id)
             error = ""
             since = self.invalid_since.get(cred_id)
-            if cred is None or (cred["Status"] == "invalid" and (since is None or since <= at)):
+            if errors and cred_id in errors:
+                error = errors[cred_id]
+            elif cred is None or (cred["Status"] == "invalid" and (since is None or since <= at)):
                 error = content.INVALID_TOKEN_ERRORS[post.network]
-            elif digest % 1000 < 35:
+            elif errors is None and digest % 1000 < 35:
                 errors = content.NETWORK_ERRORS[post.network]
                 error = errors[(digest >> 10) % len(errors)]
             remote_id = remote_url = ""

@@ -22,6 +22,7 @@ from posts.models.catalog import (
     media_kind_of,
     web_url,
 )
+from posts.models.links import PostLink
 from posts.models.post import (
     NETWORKS,
     SENT_STATUSES,
@@ -59,6 +60,7 @@ __all__ = [
     "Message",
     "OktopostUser",
     "Post",
+    "PostLink",
     "Profile",
     "SavedView",
     "Source",

@@ -44,6 +44,8 @@ class Activity(models.Model):
         APPROVAL_SEND = "approval_send", "Sent for approval"
         APPROVE = "approve", "Approved"
         REJECT = "reject", "Requested changes"
+        RETRY = "retry", "Retried failed profiles"
+        EDIT = "edit", "Edited text, link or media"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"

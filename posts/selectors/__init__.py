@@ -33,6 +33,8 @@ from posts.selectors.detail import (
     profiles_of_network,
     stats_chart,
 )
+from posts.selectors.edit import EditPlan, duplicate_initial, edit_plan
+from posts.selectors.outcomes import Links, Outcome, made_here, outcome_of, post_links
 from posts.selectors.queue import (
     BULK_CAP,
     COUNT_CAP,
@@ -57,6 +59,9 @@ __all__ = [
     "Chart",
     "Counter",
     "CreateChecks",
+    "EditPlan",
+    "Links",
+    "Outcome",
     "QueuePage",
     "QueueRow",
     "ShownMedia",
@@ -69,12 +74,17 @@ __all__ = [
     "compose_media",
     "compose_preview_sources",
     "create_checks",
+    "duplicate_initial",
+    "edit_plan",
     "filter_chips",
+    "made_here",
     "media_items",
     "message_media",
     "messages_search",
+    "outcome_of",
     "post_for_view",
     "post_history",
+    "post_links",
     "post_media",
     "post_targets",
     "profiles_by_id",

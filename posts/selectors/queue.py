@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
@@ -23,12 +24,12 @@ from posts.models import (
     Delivery,
     Post,
     Profile,
-    web_url,
 )
 from posts.queue import STUCK, Cursor, QueueFilters, search_words
 from posts.search import posts_matching
 from posts.selectors.choices import profiles_by_id
 from posts.selectors.detail import post_for_view
+from posts.selectors.outcomes import Outcome, Target, explain_delivery, made_here, outcome_of
 
 # Counting stops here: enough to tell "a few" from "many" at any table size.
 COUNT_CAP = 1_000
@@ -215,22 +216,6 @@ def queue_page(
 
 
 @dataclass(frozen=True)
-class Target:
-    """One profile a post goes to, and what happened there."""
-
-    profile_id: str
-    label: str
-    network: str
-    status: str
-    error: str
-    remote_url: str
-
-    @property
-    def remote_href(self) -> str:
-        return web_url(self.remote_url)
-
-
-@dataclass(frozen=True)
 class QueueRow:
     """A post as a queue row shows it (also a shared queue's row and the calendar's
     chips and drawer): the post, and what the row shows of it, formatted once in Python
@@ -250,26 +235,42 @@ class QueueRow:
     # (counter, value as shown): "" for a counter never fetched ("not yet", not 0).
     counter_cells: list[tuple[str, str]]
     targets: list[Target]
+    # The oktodash user who created it, when it was made here ("" otherwise).
+    made_by: str = ""
 
     @property
     def failed_count(self) -> int:
         return sum(1 for t in self.targets if t.status == "failed")
 
+    @cached_property
+    def outcome(self) -> Outcome:
+        """ "2 of 3 sent" and each failure in words (posts.selectors.outcomes)."""
+        return outcome_of(self.post, self.targets)
+
 
 def post_targets(post: Post, profiles: dict[str, Profile]) -> list[Target]:
     """The post's deliveries labelled from the (small) profile table, without a join
     that would drop deliveries to profiles not mirrored yet."""
-    return [
-        Target(
-            profile_id=d.profile_id,
-            label=profiles[d.profile_id].label if d.profile_id in profiles else d.profile_id,
-            network=profiles[d.profile_id].network if d.profile_id in profiles else "",
-            status=d.status,
-            error=d.error,
-            remote_url=d.remote_url,
+    targets = []
+    for d in post.deliveries.all():
+        profile = profiles.get(d.profile_id)
+        label = profile.label if profile else d.profile_id
+        network = profile.network if profile else post.network
+        targets.append(
+            Target(
+                profile_id=d.profile_id,
+                label=label,
+                network=network,
+                status=d.status,
+                error=d.error,
+                remote_url=d.remote_url,
+                connected=profile.is_valid if profile else True,
+                explained=explain_delivery(post, d.error, network=network, profile=label)
+                if d.status == "failed"
+                else None,
+            )
         )
-        for d in post.deliveries.all()
-    ]
+    return targets
 
 
 def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow]:
@@ -277,6 +278,7 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
     zone = timezone.get_current_timezone()
     now = timezone.now()
     this_year = as_local(now, zone).year
+    made = made_here([post.oktopost_id for post in posts]) if posts else {}
     rows = []
     for post in posts:
         local = as_local(post.start_at, zone)
@@ -314,6 +316,7 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
                     for name in COUNTERS
                 ],
                 targets=post_targets(post, profiles),
+                made_by=made.get(post.oktopost_id, ""),
             )
         )
     return rows
