@@ -223,7 +223,7 @@ def test_only_the_visible_range_is_read(editor, django_assert_max_num_queries) -
     today = local_today(editor)
     inside = f.post(start_at=at(today, 12, 0, editor.zone))
     outside = f.post(start_at=at(today + timedelta(days=60), 12, 0, editor.zone))
-    parsed = scopes.parse(QueryDict(""), today=today, profiles=set(), campaigns=set())
+    parsed = scopes.parse(QueryDict(""), today=today, profiles=set(), campaigns=set(), tags=set())
     cal = selectors.calendar_read(
         parsed.filters,
         view="week",
