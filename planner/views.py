@@ -84,7 +84,11 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     choices = selectors.queue_choices()
     scope = _scope(request, choices)
     day = selectors.day_posts(
-        scope.filters, day=scope.anchor, now=timezone.now(), zone=request.user.zone
+        scope.filters,
+        day=scope.anchor,
+        now=timezone.now(),
+        zone=request.user.zone,
+        campaign_names=dict(choices["campaigns"]),
     )
     context = {
         "chip_links": _chip_links(scope),
