@@ -100,6 +100,12 @@ def sync_status() -> SyncStatus:
     )
 
 
+def catalog_gaps() -> tuple[CatalogGap, ...]:
+    """The parts of the catalog whose last read failed, as the status bar tells them."""
+    names = [state_name(p) for p in PARTS]
+    return _catalog_gaps({s.name: s for s in SyncState.objects.filter(name__in=names)})
+
+
 def _catalog_gaps(states: dict[str, SyncState]) -> tuple[CatalogGap, ...]:
     zone = timezone.get_current_timezone()
     gaps = []

@@ -2,6 +2,7 @@
 without the endpoint (404) or any failure of one part never stops the posts, and the
 status bar says in words what cannot be named. Against the sandbox over HTTP."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -49,7 +50,8 @@ def test_a_full_sync_mirrors_every_post_while_the_user_list_is_refused(
 ) -> None:
     deny(oktopost, {"GET /user": status})
 
-    call_command("sync_oktopost", "--full", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    out = io.StringIO()
+    call_command("sync_oktopost", "--full", stdout=out)
 
     assert Post.objects.count() == world_posts(oktopost)
     assert Campaign.objects.exists() and Profile.objects.exists() and Tag.objects.exists()
@@ -58,6 +60,7 @@ def test_a_full_sync_mirrors_every_post_while_the_user_list_is_refused(
     assert f"HTTP {status}" in state.last_error
     assert SyncState.objects.get(name="posts").last_error == ""
     assert words in status_bar(editor_client)
+    assert f"{world_posts(oktopost)} posts created" in out.getvalue() and words in out.getvalue()
 
 
 def test_every_part_refused_at_once_still_mirrors_every_post(
