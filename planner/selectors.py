@@ -272,10 +272,6 @@ class Calendar:
     def overflowing(self) -> bool:
         return any(d.more for d in self.days)
 
-    @property
-    def has_notes(self) -> bool:
-        return any(d.notes for d in self.days)
-
 
 def calendar_read(
     filters: QueueFilters,
