@@ -186,16 +186,15 @@ def test_the_tag_filter_reads_through_indexes(db) -> None:
         tags={launch.oktopost_id},
     ).filters
     posts = queue_queryset(filters, now=timezone.now(), zone=timezone.get_current_timezone())
-    plan = posts.order_by("-start_at", "-id").explain()
-    if connection.vendor == "sqlite":
-        # The tag's messages from the (tag, message) index, their posts from the posts'
-        # message index: no scan of posts.
-        assert "USING COVERING INDEX sqlite_autoindex_posts_messagetag" in plan
-        assert "SEARCH posts_post USING INDEX posts_post_message_id" in plan
-        assert "SCAN posts_post" not in plan
-    else:
-        assert "message_tag_tag_message" in plan and "Seq Scan on posts_post" not in plan
     assert posts.count() == 1
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL plans from statistics: three rows are read whole, rightly
+    plan = posts.order_by("-start_at", "-id").explain()
+    # The tag's messages from the (tag, message) index, their posts from the posts'
+    # message index: no scan of posts.
+    assert "USING COVERING INDEX sqlite_autoindex_posts_messagetag" in plan
+    assert "SEARCH posts_post USING INDEX posts_post_message_id" in plan
+    assert "SCAN posts_post" not in plan
 
 
 def test_tag_names_are_refreshed_at_once_in_the_forms(db, viewer_client: Client) -> None:
