@@ -39,6 +39,7 @@ from pathlib import Path
 from bench.common import table
 from oktopost.limiter import Limits, SqliteLimiter
 from posts.plan import (
+    CATALOG_CALLS,
     CATALOG_EVERY,
     COUNTERS_PAGES_PER_TICK,
     DAY,
@@ -236,7 +237,7 @@ class Sim:
             w.counters_at[i] = self.now
         self.sent_seen = sent_now
         due = self.now - self.catalog_last >= CATALOG_EVERY
-        if due and self.call("sync", SYNC_MAX_WAIT) and self.call("sync", SYNC_MAX_WAIT):
+        if due and all(self.call("sync", SYNC_MAX_WAIT) for _ in range(CATALOG_CALLS)):
             self.catalog_last = self.now
         for _ in range(min(POSTLOGS_MAX_PER_RUN, len(self.postlogs_pending))):
             if not self.call("postlogs", 0.0):

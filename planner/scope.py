@@ -95,7 +95,9 @@ def _month_end(day: date) -> date:
     return following - timedelta(days=1)
 
 
-def parse(query: QueryDict, *, today: date, profiles: set[str], campaigns: set[str]) -> Scope:
+def parse(
+    query: QueryDict, *, today: date, profiles: set[str], campaigns: set[str], tags: set[str]
+) -> Scope:
     notes: list[str] = []
     view = query.get("view", "").strip() or DEFAULT_VIEW
     if view not in VIEWS:
@@ -115,7 +117,7 @@ def parse(query: QueryDict, *, today: date, profiles: set[str], campaigns: set[s
                     f"Ignored date “{raw[:40]}”: more than 5 years away. Showing this week."
                 )
                 anchor, view = today, DEFAULT_VIEW
-    parsed = queue.parse(query, profiles=profiles, campaigns=campaigns)
+    parsed = queue.parse(query, profiles=profiles, campaigns=campaigns, tags=tags)
     notes += parsed.notes
     for name, label in _QUEUE_ONLY.items():
         if query.get(name, "").strip():

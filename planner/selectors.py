@@ -19,6 +19,7 @@ from django.db.models.expressions import RawSQL
 
 from core.localtime import as_local
 from core.terms import COUNTERS
+from planner.notes import DayNote, notes_by_day
 from posts.models import SENT_STATUSES, Delivery, Post, Profile
 from posts.queue import QueueFilters
 from posts.selectors import (
@@ -91,6 +92,7 @@ class Day:
     is_today: bool = False
     is_past: bool = False
     queue_query: str = ""  # the queue filtered to this day (set by the view, from its scope)
+    notes: list[DayNote] = field(default_factory=list)  # Oktopost's calendar notes that day
 
     @property
     def more(self) -> int:
@@ -112,6 +114,14 @@ class Day:
     def gap(self) -> bool:
         """Nothing planned on a day still ahead: what a planner looks for."""
         return self.count == 0 and not self.is_past
+
+    @property
+    def notes_label(self) -> str:
+        """The notes' list, named for a screen reader: "2 notes on Mon 13 Jul"."""
+        count = len(self.notes)
+        return (
+            f"{count} note{'s' if count != 1 else ''} on {self.day:%a} {self.day.day} {self.day:%b}"
+        )
 
 
 def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -290,6 +300,9 @@ def calendar_read(
     by_day: dict[date, list[Chip]] = {}
     for chip in chips:
         by_day.setdefault(chip.local_day, []).append(chip)
+    notes = notes_by_day(
+        days, zone, campaigns=filters.campaigns, campaign_names=dict(choices["campaigns"])
+    )
     result = [
         Day(
             day=d,
@@ -298,6 +311,7 @@ def calendar_read(
             in_month=month is None or d.month == month,
             is_today=d == today,
             is_past=d < today,
+            notes=notes.get(d, []),
         )
         for d, c in zip(days, counts, strict=True)
     ]
@@ -309,14 +323,24 @@ def calendar_read(
     )
 
 
-def day_posts(filters: QueueFilters, *, day: date, now: datetime, zone: tzinfo) -> Day:
-    """One day expanded ("+N more"): its first EXPANDED posts and its count."""
+def day_posts(
+    filters: QueueFilters,
+    *,
+    day: date,
+    now: datetime,
+    zone: tzinfo,
+    campaign_names: dict[str, str] | None = None,
+) -> Day:
+    """One day expanded ("+N more"): its notes, its first EXPANDED posts and its count."""
     base = queue_queryset(filters, now=now, zone=zone)
     count = day_counts(base, [day], zone)[0]
     posts = first_posts(base, [day], zone, EXPANDED) if count else []
     chips = chips_build(posts, profiles_by_id(), zone)
     clashes_mark(chips, clash_window())
-    return Day(day=day, chips=chips, count=count)
+    notes = notes_by_day(
+        [day], zone, campaigns=filters.campaigns, campaign_names=campaign_names
+    ).get(day, [])
+    return Day(day=day, chips=chips, count=count, notes=notes)
 
 
 def chip_post(oktopost_id: str, *, zone: tzinfo) -> Chip:

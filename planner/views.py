@@ -22,7 +22,7 @@ from planner import selectors, services
 from planner.forms import MoveForm
 from posts import queue
 from posts.models import NETWORKS, Source
-from posts.selectors import filter_chips
+from posts.selectors import filter_chips, filter_ids
 
 
 def _scope(request: HttpRequest, choices: dict) -> scopes.Scope:
@@ -30,8 +30,7 @@ def _scope(request: HttpRequest, choices: dict) -> scopes.Scope:
     return scopes.parse(
         request.GET,
         today=timezone.now().astimezone(zone).date(),
-        profiles=set(choices["profiles"]),
-        campaigns={cid for cid, _ in choices["campaigns"]},
+        **filter_ids(choices),
     )
 
 
@@ -85,7 +84,11 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     choices = selectors.queue_choices()
     scope = _scope(request, choices)
     day = selectors.day_posts(
-        scope.filters, day=scope.anchor, now=timezone.now(), zone=request.user.zone
+        scope.filters,
+        day=scope.anchor,
+        now=timezone.now(),
+        zone=request.user.zone,
+        campaign_names=dict(choices["campaigns"]),
     )
     context = {
         "chip_links": _chip_links(scope),

@@ -37,7 +37,10 @@ TIERS: tuple[tuple[str, float, str], ...] = (
 
 # What the beat schedule runs regardless of stats (settings.CELERY_BEAT_SCHEDULE).
 SYNC_EVERY = 120  # incremental sync
-CATALOG_EVERY = 30 * MINUTE  # campaigns and profiles
+CATALOG_EVERY = 30 * MINUTE  # campaigns, profiles, users, tags, calendar notes
+# Calls one refresh of the catalog takes: a list call for each of its five parts (more
+# only for an account with over 100 of one; posts.sync.catalog).
+CATALOG_CALLS = 5
 RECONCILE_SHARE = 0.15  # a full reconcile may take this share of the day's background calls
 CHANGES_PER_POST = 3.0  # created, sent, and one edit or status change on average
 FAILED_SHARE = 0.03  # posts that fail or partly fail, each costing one postlog read
@@ -116,7 +119,7 @@ def sync_per_day(demand: Demand, background_per_day: float) -> dict[str, float]:
     failed posts, and a full reconcile spread over as many days as its share allows."""
     changes = demand.posts_per_day * CHANGES_PER_POST
     incremental = DAY / SYNC_EVERY + changes / PAGE + demand.posts_per_day / PAGE
-    catalog = DAY / CATALOG_EVERY * 2
+    catalog = DAY / CATALOG_EVERY * CATALOG_CALLS
     postlogs = demand.posts_per_day * FAILED_SHARE
     reconcile_calls = 2 * math.ceil(demand.total_posts / PAGE)  # posts, then their messages
     reconcile_days = reconcile_every_days(demand, background_per_day)

@@ -78,6 +78,9 @@ class QueueFilters:
     created_by: tuple[str, ...] = ()
     # One message's posts (the stats page's per-message rollup links here).
     messages: tuple[str, ...] = ()
+    # Posts whose message carries any of these tags (0AF…; a post's tags are its
+    # message's).
+    tags: tuple[str, ...] = ()
     media: str = ""  # a key of MEDIA_FILTERS
     approval: str = ""  # a key of APPROVAL_FILTERS
     start_from: date | None = None
@@ -107,6 +110,7 @@ class QueueFilters:
         pairs += [("source", s) for s in self.sources]
         pairs += [("created_by", u) for u in self.created_by]
         pairs += [("message", m) for m in self.messages]
+        pairs += [("tag", t) for t in self.tags]
         if self.media:
             pairs.append(("media", self.media))
         if self.approval:
@@ -159,6 +163,7 @@ class QueueFilters:
             ("sources", self.sources, {}),
             ("created_by", self.created_by, {}),
             ("messages", self.messages, {}),
+            ("tags", self.tags, {}),
         ):
             for value in values:
                 rest = tuple(v for v in values if v != value)
@@ -247,7 +252,11 @@ def parse(
     *,
     profiles: set[str],
     campaigns: set[str],
+    tags: set[str],
 ) -> Parsed:
+    """The queue `query` asks for. `profiles`, `campaigns` and `tags` are the ids the
+    mirror knows: any other is dropped with a note (so a share link holding one refuses
+    rather than widens, sharing.scope)."""
     notes: list[str] = []
     preset = query.get("preset", "").strip()
     if preset and preset not in PRESETS:
@@ -260,6 +269,7 @@ def parse(
     sources = _choices(query, "source", set(Source.values), "source", notes)
     created_by = _choices(query, "created_by", None, "user", notes)
     message_ids = _choices(query, "message", None, "message", notes)
+    tag_ids = _choices(query, "tag", tags, "tag", notes)
     media = query.get("media", "").strip()
     if media and media not in MEDIA_FILTERS:
         notes.append(f"Ignored media “{media[:40]}”: use image, video, pdf or none.")
@@ -305,6 +315,7 @@ def parse(
         sources=sources,
         created_by=created_by,
         messages=message_ids,
+        tags=tag_ids,
         media=media,
         approval=approval,
         start_from=start_from,

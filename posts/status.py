@@ -1,4 +1,5 @@
-"""The status bar's reads: the last sync, the shared budget, the worker, what is down."""
+"""The status bar's reads: the last sync, the shared budget, the worker, what is down,
+and the parts of Oktopost's catalog that could not be read (names shown as ids)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,7 +8,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.infra import outages
+from core.localtime import as_local
 from oktopost.limiter import Budget
+from posts.catalog_parts import FAILED, PARTS, CatalogGap, state_name
 from posts.connection import get_limiter
 from posts.heartbeat import WORKER_QUIET_AFTER, worker_seen_at
 from posts.models import SyncState
@@ -27,6 +30,8 @@ class SyncStatus:
     now: datetime
     outages: list[str]  # the cache or task queue, down, in words
     plan: Plan | None = None  # the day's budget plan (posts/plan.py), once computed
+    # Parts of the catalog whose last read failed (posts.sync.catalog), in PARTS order.
+    catalog_gaps: tuple[CatalogGap, ...] = ()
 
     @property
     def blocked_until(self) -> datetime | None:
@@ -70,8 +75,9 @@ class SyncStatus:
 
 def sync_status() -> SyncStatus:
     now = timezone.now()
-    # The posts sync's state and the day's plan in one query.
-    states = {s.name: s for s in SyncState.objects.filter(name__in=("posts", PLAN_STATE))}
+    # The posts sync's state, the day's plan and the catalog's parts in one query.
+    names = ("posts", PLAN_STATE, *(state_name(p) for p in PARTS))
+    states = {s.name: s for s in SyncState.objects.filter(name__in=names)}
     state = states.get("posts")
     try:
         budget = get_limiter().report()
@@ -90,7 +96,35 @@ def sync_status() -> SyncStatus:
         now=now,
         outages=outages(),
         plan=_plan(states.get(PLAN_STATE)),
+        catalog_gaps=_catalog_gaps(states),
     )
+
+
+def catalog_gaps() -> tuple[CatalogGap, ...]:
+    """The parts of the catalog whose last read failed, as the status bar tells them."""
+    names = [state_name(p) for p in PARTS]
+    return _catalog_gaps({s.name: s for s in SyncState.objects.filter(name__in=names)})
+
+
+def _catalog_gaps(states: dict[str, SyncState]) -> tuple[CatalogGap, ...]:
+    zone = timezone.get_current_timezone()
+    gaps = []
+    for part in PARTS:
+        state = states.get(state_name(part))
+        if state is None or state.last_error_at is None:
+            continue
+        if state.last_success and state.last_success >= state.last_error_at:
+            continue
+        gaps.append(
+            CatalogGap(
+                part=part,
+                refused=str(state.last_result.get("refused") or FAILED),
+                failed_at=as_local(state.last_error_at, zone),
+                error=state.last_error,
+                read_at=as_local(state.last_success, zone) if state.last_success else None,
+            )
+        )
+    return tuple(gaps)
 
 
 def budget_plan() -> Plan | None:

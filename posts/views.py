@@ -32,11 +32,7 @@ def _queue(
 ) -> HttpResponse:
     """The queue for `query`; a form that failed on it comes back with its errors."""
     choices = selectors.queue_choices()
-    parsed = queue.parse(
-        query,
-        profiles=set(choices["profiles"]),
-        campaigns={cid for cid, _ in choices["campaigns"]},
-    )
+    parsed = queue.parse(query, **selectors.filter_ids(choices))
     filters = parsed.filters
     now = timezone.now()
     page = selectors.queue_page(

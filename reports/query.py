@@ -23,7 +23,7 @@ from reports.selectors import DIMENSIONS, ORDERS, Scope
 # The queue's filter parameters; its sort, size, page and cursor mean nothing here.
 FILTER_KEYS = (
     *("preset", "status", "network", "profile", "campaign", "source", "created_by"),
-    *("message", "q", "deleted", "media"),
+    *("message", "tag", "q", "deleted", "media"),
 )
 DISPLAY_KEYS = ("by", "order", "counter")
 DEFAULT_BY = "network"
@@ -132,6 +132,7 @@ def stats_parse(
     *,
     profiles: set[str],
     campaigns: set[str],
+    tags: set[str],
     today: date,
     zone: tzinfo,
     display_from: QueryDict | None = None,
@@ -139,7 +140,9 @@ def stats_parse(
     """The view `query` asks for. `display_from`: take the display choices from this
     other query instead (a share link: its scope fixed, the visitor's display)."""
     notes: list[str] = []
-    parsed = queue.parse(_only(query, FILTER_KEYS), profiles=profiles, campaigns=campaigns)
+    parsed = queue.parse(
+        _only(query, FILTER_KEYS), profiles=profiles, campaigns=campaigns, tags=tags
+    )
     notes += parsed.notes
     period = parse_range(
         query.get("range", ""),

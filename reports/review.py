@@ -16,7 +16,7 @@ from core.localtime import as_local
 from core.rendering import render_page_or_partial
 from core.terms import COUNTER_LABELS, COUNTERS
 from posts.queue import QueueFilters
-from posts.selectors import queue_choices
+from posts.selectors import chips_named, queue_choices
 from posts.status import budget_plan
 from reports import charts, services
 from reports.query import DISPLAY_KEYS, FILTER_KEYS, TREND_COUNTERS, StatsQuery, stats_parse
@@ -181,6 +181,8 @@ def stats_review(
     oldest = cur.oldest
     return {
         **_common(sq, shared=shared),
+        # The active filters, named: a share link's page shows them as its scope.
+        "chips": chips_named(sq.chips(), choices),
         "previous": sq.period.previous(),
         "totals": found_totals,
         "breakdown": found,

@@ -11,7 +11,7 @@ from core.roles import viewer_required
 from posts import queue
 from posts.models import NETWORKS, Source
 from posts.queue import STATUS_LABELS
-from posts.selectors import queue_choices
+from posts.selectors import filter_ids, queue_choices
 from reports.query import StatsQuery, stats_parse
 from reports.review import csv_response, queue_csv_response, section_response, stats_review
 
@@ -19,8 +19,7 @@ from reports.review import csv_response, queue_csv_response, section_response, s
 def parse_for(query: QueryDict, zone, choices: dict, *, display_from=None) -> StatsQuery:
     return stats_parse(
         query,
-        profiles=set(choices["profiles"]),
-        campaigns={cid for cid, _ in choices["campaigns"]},
+        **filter_ids(choices),
         today=as_local(timezone.now(), zone).date(),
         zone=zone,
         display_from=display_from,
@@ -74,9 +73,5 @@ def stats_export(request: HttpRequest) -> StreamingHttpResponse:
 def queue_export(request: HttpRequest) -> StreamingHttpResponse:
     """/posts/export.csv?<the queue's query>: the queue's filters and sort, every page."""
     choices = queue_choices()
-    parsed = queue.parse(
-        request.GET,
-        profiles=set(choices["profiles"]),
-        campaigns={cid for cid, _ in choices["campaigns"]},
-    )
+    parsed = queue.parse(request.GET, **filter_ids(choices))
     return queue_csv_response(parsed.filters, zone=request.user.zone, filename="oktodash-queue")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.localtime import as_local
 from posts import queue
+from posts.selectors import filter_ids
 from reports.review import DISPLAY_KEYS, FILTER_KEYS, StatsQuery, stats_parse
 
 # What each page reads from its address. Display choices (the stats page's `by`, `order`
@@ -37,10 +38,9 @@ class Canonical:
 
 
 def _ids(choices: dict) -> dict[str, set[str]]:
-    return {
-        "profiles": set(choices["profiles"]),
-        "campaigns": {cid for cid, _ in choices["campaigns"]},
-    }
+    """The profiles, campaigns and tags the mirror knows now: a stored query naming one
+    that has gone no longer parses to itself, and its link refuses (`still_valid`)."""
+    return filter_ids(choices)
 
 
 def stats_scope(

@@ -64,6 +64,7 @@ def _scope_words(filters, choices: dict, creators: dict[str, str]) -> list[tuple
         ("Sources", filters.sources, {}),
         ("Created by", filters.created_by, creators),
         ("Messages", filters.messages, {}),
+        ("Tags", filters.tags, dict(choices["tags"])),
     ):
         if values:
             words.append((label, _names(values, names)))

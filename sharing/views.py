@@ -27,7 +27,7 @@ from core.roles import editor_required
 from posts.models import NETWORKS, Source
 from posts.queue import MEDIA_FILTERS, SORTS, STATUS_LABELS
 from posts.queue import PRESETS as QUEUE_PRESETS
-from posts.selectors import queue_choices, queue_page, user_names
+from posts.selectors import filter_chips, queue_choices, queue_page, user_names
 from reports.review import PRESETS as RANGE_PRESETS
 from reports.review import (
     SECTIONS,
@@ -144,6 +144,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             "link": link,
             "base": base,
             "filters": filters,
+            "chips": filter_chips(filters, choices),
             "page": page,
             "zone": zone,
             "next_cursor": page.next_cursor.sign(filters) if page.next_cursor else "",

@@ -5,7 +5,7 @@ from itertools import count
 
 from django.utils import timezone
 
-from posts.models import Campaign, Delivery, Message, Post, Profile
+from posts.models import Campaign, Delivery, Message, MessageTag, Post, Profile, Tag
 
 _ids = count(1)
 
@@ -66,4 +66,13 @@ def post(
     )
     for p in profiles:
         Delivery.objects.create(post=row, profile_id=p.oktopost_id)
+    return row
+
+
+def tag(name: str = "launch", oktopost_id: str | None = None, *, messages=()) -> Tag:
+    """A tag, carried by `messages` (a post's tags are its message's)."""
+    row = Tag.objects.create(oktopost_id=oktopost_id or f"0AF0000000{next(_ids):05d}", name=name)
+    MessageTag.objects.bulk_create(
+        [MessageTag(message_id=m.oktopost_id, tag_id=row.oktopost_id) for m in messages]
+    )
     return row

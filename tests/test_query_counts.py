@@ -47,7 +47,8 @@ def many(db):
                 counters_at=now - timedelta(hours=1),
             )
         )
-    return {"posts": posts, "launch": launch, "brand": brand, "linkedin": linkedin}
+    tag = f.tag("events", messages=[hello])
+    return {"posts": posts, "launch": launch, "brand": brand, "linkedin": linkedin, "tag": tag}
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
@@ -61,6 +62,9 @@ def test_the_queue_page_costs_a_fixed_number_of_queries(
     assert response.status_code == 200
     with django_assert_max_num_queries(QUEUE_PAGE):
         assert len(client.get("/posts/").context["page"].rows) == 50
+    with django_assert_max_num_queries(QUEUE_PAGE):
+        tagged = client.get(f"/posts/?tag={many['tag'].oktopost_id}").context["page"].rows
+    assert len(tagged) == 40  # the LinkedIn posts carry the tag, through their message
 
 
 def test_rows_read_every_field_a_sort_needs_for_its_cursor() -> None:
@@ -109,6 +113,8 @@ def test_health_costs_a_fixed_number_of_queries(
         {"source": "API", "sort": "-created"},
         {"profile": "linkedin", "sort": "-modified"},
         {"q": "pipeline"},
+        {"tag": "events", "sort": "-clicks"},
+        {"tag": "events", "network": "LinkedIn"},
     ],
 )
 def test_walking_the_sort_index_gives_the_same_pages(
@@ -120,6 +126,7 @@ def test_walking_the_sort_index_gives_the_same_pages(
         **query,
         **({"campaign": many["launch"].oktopost_id} if "campaign" in query else {}),
         **({"profile": many["linkedin"].oktopost_id} if "profile" in query else {}),
+        **({"tag": many["tag"].oktopost_id} if "tag" in query else {}),
         "size": 25,
     }
 

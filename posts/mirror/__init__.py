@@ -5,10 +5,12 @@ an editor's change, read by the sync or generated for a benchmark has the same s
 Only models, `core.terms`, `oktopost.types` and Django are imported: callers bring the data.
 
 `columns` maps Oktopost's types to columns, `writes` upserts them (posts, deliveries,
-messages, media, campaigns, profiles, users, stats answers, posts gone), `inserts` is
-the fast path for brand-new rows in bulk (seeding).
+messages, media, campaigns, profiles, users, stats answers, posts gone), `catalog` the
+tags, messages' tags and calendar notes, `inserts` is the fast path for brand-new rows
+in bulk (seeding).
 """
 
+from posts.mirror.catalog import message_tags_write, notes_replace, tags_upsert
 from posts.mirror.columns import (
     POST_FIELDS,
     STATS_TIERS,
@@ -50,8 +52,10 @@ __all__ = [
     "media_kind",
     "media_list",
     "media_upsert_raw",
+    "message_tags_write",
     "message_values",
     "messages_upsert",
+    "notes_replace",
     "post_gone",
     "post_stats_apply",
     "post_stats_request",
@@ -64,5 +68,6 @@ __all__ = [
     "rows_insert",
     "stats_sample",
     "stats_tier",
+    "tags_upsert",
     "users_upsert",
 ]

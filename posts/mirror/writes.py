@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.terms import COUNTERS, LIST_COUNTERS
 from oktopost import types as ok
+from posts.mirror.catalog import message_tags_write
 from posts.mirror.columns import (
     POST_FIELDS,
     campaign_values,
@@ -208,6 +209,9 @@ def deliveries_from_postlogs(post: Post, logs: Iterable[ok.Postlog]) -> None:
 
 
 def messages_upsert(messages: Iterable[ok.Message], *, now: datetime) -> None:
+    """Messages as Oktopost answered them, with their tags when the answer has them
+    (`withTags=1`). Call inside a transaction."""
+    messages = list(messages)
     rows = [Message(**message_values(m, now=now)) for m in messages]
     Message.objects.bulk_create(
         rows,
@@ -223,6 +227,7 @@ def messages_upsert(messages: Iterable[ok.Message], *, now: datetime) -> None:
     for kind, ids in by_kind.items():
         Post.objects.filter(message_id__in=ids).exclude(media_kind=kind).update(media_kind=kind)
     media_upsert_raw([item for m in messages for item in m.raw.get("Media") or []], now=now)
+    message_tags_write(messages, now=now)
 
 
 def media_upsert_raw(raw_items: Iterable[object], *, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""Oktopost's catalog as mirrored: campaigns, profiles, users, messages and media.
+"""Oktopost's catalog as mirrored: campaigns, profiles, users, tags, messages (with
+their tags), media and calendar notes.
 
 References between mirrored objects use Oktopost ids (`to_field="oktopost_id"`, no
 database constraint) so a post can be stored before its message or campaign has been
@@ -111,6 +112,10 @@ class Message(models.Model):
     modified = models.DateTimeField(null=True)
     raw = models.JSONField(default=dict)
     synced_at = models.DateTimeField(default=timezone.now)
+    # When its tags were last read (an answer with `withTags=1`); None: never, so a
+    # full pass reads it again (posts.sync). Nullable, so adding it is an ALTER TABLE
+    # that keeps the full-text index's triggers (SQLite rebuilds the table otherwise).
+    tags_at = models.DateTimeField(null=True)
 
     class Meta:
         # The create form lists messages newest first.
@@ -126,6 +131,90 @@ class Message(models.Model):
     @property
     def image_src(self) -> str:
         return web_url(self.image_url)
+
+
+# The tag id → name list the filter forms offer (posts.selectors.queue_choices); the
+# mirror writer drops it whenever tags or message tags are written.
+TAG_CHOICES_CACHE_KEY = "queue:tags"
+
+
+class Tag(models.Model):
+    """A tag of the account (0AF…). Messages (and campaigns) carry tags by id; a post's
+    tags are its message's (Oktopost returns none on posts). A tag seen on a message
+    before the tag list could be read is kept with an empty name until it can."""
+
+    oktopost_id = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(null=True)
+    last_used = models.DateTimeField(null=True)
+    raw = models.JSONField(default=dict)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name or self.oktopost_id
+
+
+class MessageTag(models.Model):
+    """One tag of one message. The queue's tag filter reads it by tag through the
+    unique (tag, message) index, then the posts of those messages through the posts'
+    message index: no scan of posts, and nothing to rewrite on a post when its
+    message's tags change."""
+
+    message = models.ForeignKey(
+        Message,
+        to_field="oktopost_id",
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="tag_links",
+    )
+    # No index of its own: the unique (tag, message) index starts with it.
+    tag = models.ForeignKey(
+        Tag,
+        to_field="oktopost_id",
+        db_constraint=False,
+        db_index=False,
+        on_delete=models.DO_NOTHING,
+        related_name="message_links",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "message"], name="message_tag_tag_message")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.tag_id}"
+
+
+class CalendarNote(models.Model):
+    """A note on Oktopost's calendar (a custom event, 0CE…): a launch, a freeze, a
+    webinar. `end_at` is None for a note at one moment."""
+
+    oktopost_id = models.CharField(max_length=32, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    color = models.CharField(max_length=32, blank=True)
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField(null=True)
+    campaign_ids = models.JSONField(default=list)
+    created = models.DateTimeField(null=True)
+    modified = models.DateTimeField(null=True)
+    raw = models.JSONField(default=dict)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["start_at", "id"]
+        indexes = [models.Index(fields=["start_at", "id"], name="note_start_id")]
+
+    def __str__(self) -> str:
+        return self.title or self.oktopost_id
 
 
 class MediaKind(models.TextChoices):

@@ -7,7 +7,9 @@ checks, messages and preview), `activity` (the audit trail in words).
 
 from posts.selectors.activity import ActivityRow, activity_describe, activity_list
 from posts.selectors.choices import (
+    chips_named,
     filter_chips,
+    filter_ids,
     profiles_by_id,
     queue_choices,
     saved_views_for,
@@ -71,12 +73,14 @@ __all__ = [
     "activity_list",
     "bulk_matching",
     "bulk_selected",
+    "chips_named",
     "compose_media",
     "compose_preview_sources",
     "create_checks",
     "duplicate_initial",
     "edit_plan",
     "filter_chips",
+    "filter_ids",
     "made_here",
     "media_items",
     "message_media",

@@ -22,6 +22,7 @@ from posts.models import (
     WAITING_STATUSES,
     Approval,
     Delivery,
+    MessageTag,
     Post,
     Profile,
 )
@@ -118,6 +119,17 @@ def queue_queryset(
         posts = posts.filter(**{f"{col('created_by')}__in": filters.created_by})
     if filters.messages:
         posts = posts.filter(message_id__in=filters.messages)
+    if filters.tags:
+        # The tags' messages through the (tag, message) index, then their posts through
+        # the posts' message index. When many posts match (walk_order), the message is
+        # tested on each post of the walk instead (read from the covering index on the
+        # stats page).
+        tagged = MessageTag.objects.filter(tag_id__in=filters.tags).values("message_id")
+        if walk_order:
+            posts = posts.alias(tag_message=Unindexed(F("message_id")))
+            posts = posts.filter(tag_message__in=tagged)
+        else:
+            posts = posts.filter(message_id__in=tagged)
     if filters.media:
         kind = "" if filters.media == "none" else filters.media
         posts = posts.filter(**{col("media_kind"): kind})

@@ -74,11 +74,7 @@ def bulk_request(
     matching the queue's filters (read now, so later syncs do not change the set)."""
     if scope == "matching":
         choices = selectors.queue_choices()
-        parsed = queue.parse(
-            QueryDict(query),
-            profiles=set(choices["profiles"]),
-            campaigns={cid for cid, _ in choices["campaigns"]},
-        )
+        parsed = queue.parse(QueryDict(query), **selectors.filter_ids(choices))
         post_ids = selectors.bulk_matching(parsed.filters, zone=user.zone)
     else:
         post_ids = selectors.bulk_selected(selected)

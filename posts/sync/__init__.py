@@ -7,14 +7,17 @@ Reads from Oktopost happen here and nowhere else; the rows they produce are writ
   for SYNC_LOCK_STALE_SECONDS, or whose process is gone, is presumed dead;
 * walks a window of the post list with a keyset on the `_order` field (`walker`),
   committing after every page and saving what is left, so the next run resumes there;
-* upserts posts in bulk, fetches the messages they reference in batches of 100, the
-  postlogs of posts that failed, and the campaigns and profiles on a slower cadence
-  (`posts`); reads list counters and shares and impressions (`stats`); and settles
-  writes whose answer was lost (`settle`).
+* upserts posts in bulk, fetches the messages they reference (with their tags) in
+  batches of 100 and the postlogs of posts that failed (`posts`); reads the catalog
+  (campaigns, profiles, users, tags, calendar notes) on a slower cadence, each part on
+  its own so one Oktopost refuses never stops the rest (`catalog`); reads list counters
+  and shares and impressions (`stats`); and settles writes whose answer was lost
+  (`settle`).
 """
 
 from posts.mirror import STATS_TIERS, stats_tier
 from posts.sync.budget import plan_fresh, plan_refresh
+from posts.sync.catalog import CATALOG_MAX_AGE, catalog_sync
 from posts.sync.locks import (
     POSTS_LOCK,
     SyncBusy,
@@ -27,7 +30,6 @@ from posts.sync.locks import (
 from posts.sync.posts import (
     SYNC_MAX_WAIT,
     SyncResult,
-    catalog_sync,
     postlogs_fetch,
     postlogs_pending,
     posts_sync,
@@ -43,6 +45,7 @@ from posts.sync.stats import (
 from posts.sync.walker import Window, walk
 
 __all__ = [
+    "CATALOG_MAX_AGE",
     "POSTS_LOCK",
     "STATS_TIERS",
     "SYNC_MAX_WAIT",

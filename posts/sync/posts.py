@@ -1,6 +1,7 @@
 """Post sync: incremental (by `modified` since the cursor) and full (every post), then the
-messages the posts reference, failed posts' postlogs and, on a slower cadence, campaigns
-and profiles. Every page is committed, so a failure loses nothing and the next run
+messages the posts reference (with their tags), failed posts' postlogs and, on a slower
+cadence, the catalog (`posts.sync.catalog`: campaigns, profiles, users, tags, notes, each
+on its own). Every page is committed, so a failure loses nothing and the next run
 resumes from the saved window."""
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from posts.models import Campaign, Message, Post, Profile, Status, SyncState
 from posts.plan import POSTLOGS_MAX_PER_RUN, RECONCILE_PAGES_PER_RUN, SYNC_MAX_WAIT
 from posts.sync.approvals import approvals_sync
 from posts.sync.budget import plan_fresh
+from posts.sync.catalog import REFERENCED, catalog_sync
 from posts.sync.locks import POSTS_LOCK, Lock, state_get, sync_lock
 from posts.sync.settle import activities_settle
 from posts.sync.walker import PAGE, Window, walk
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-CATALOG_MAX_AGE = timedelta(minutes=30)
 POSTLOGS_PER_RUN = 20  # one batch
 # How many calls of a first fill (an empty mirror) may take the editors' share too.
 FIRST_FILL_EDITOR_CALLS = 100
@@ -35,7 +36,6 @@ FIRST_FILL_EDITOR_CALLS = 100
 CURSOR_DOUBT_AFTER = timedelta(hours=24)
 
 FULL_STATE = "posts-full"
-CATALOG_STATE = "catalog"
 
 
 @dataclass
@@ -49,14 +49,17 @@ class SyncResult:
     postlogs: int = 0
     pages: int = 0
     calls: int = 0
-    catalog: bool = False  # campaigns and profiles were refreshed in this run
+    catalog: bool = False  # the catalog was read (or tried) in this run
     approval_items: int = 0  # workflow items read (posts/sync/approvals.py)
     pending_messages: set[str] = field(default_factory=set, repr=False)
+    # Asked for in this run already: one Oktopost no longer returns is not asked twice.
+    asked_messages: set[str] = field(default_factory=set, repr=False)
     complete: bool = False
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
         data.pop("pending_messages")
+        data.pop("asked_messages")
         return data
 
 
@@ -76,7 +79,6 @@ def posts_sync(*, full: bool = False, client: OktopostClient | None = None) -> S
         result = SyncResult(kind="full" if full else "incremental")
         calls_before = client.calls
         started = timezone.now()
-        result.catalog = catalog_sync(client=client)
         if full:
             _full(client, lock, result)
         else:
@@ -197,22 +199,32 @@ def page_apply(
     """Write one page of posts, and fetch the messages they need in full batches."""
     now = timezone.now()
     if not result.catalog and _references_unknown(items):
-        result.catalog = catalog_sync(client=client, force=True)
+        # Names for this page's campaigns and profiles now; the rest of the catalog
+        # after the posts. Once a run, whatever Oktopost answered.
+        catalog_sync(client=client, parts=REFERENCED, force=True)
+        result.catalog = True
     with transaction.atomic():
         created, updated, unchanged = mirror.posts_upsert(items, now=now, full_run=full_run)
     result.created += created
     result.updated += updated
     result.unchanged += unchanged
     result.pages += 1
-    result.pending_messages |= _messages_missing(p.message_id for p in items)
+    # A full pass reads again the messages it has not read since it started: their tags
+    # (and text) change without the post changing. The same batches of 100 a first fill
+    # makes, so a reconcile costs at most what the day's plan counts for it.
+    wanted = _messages_missing((p.message_id for p in items), tags_since=full_run)
+    result.pending_messages |= wanted - result.asked_messages
     messages_flush(client, result, everything=False)
 
 
 def _finish(client: OktopostClient, result: SyncResult, *, started: datetime) -> None:
-    """After the pages: the last messages, lost write answers, then failed posts'
-    outcomes (least urgent)."""
+    """After the pages: the last messages, lost write answers, the catalog when due, then
+    failed posts' outcomes (least urgent)."""
     messages_flush(client, result, everything=True)
     activities_settle(client, synced_since=started)
+    # After the posts: a part of the catalog Oktopost refuses, or the budget running out
+    # there, costs the posts nothing (posts.sync.catalog).
+    result.catalog = catalog_sync(client=client) or result.catalog
     # Never wait for budget here: what is not fetched now is fetched next run. Batch after
     # batch, so the backlog a full sync leaves is worked off while the budget allows, not
     # POSTLOGS_PER_RUN per run; bounded so one run stays short.
@@ -242,10 +254,14 @@ def _references_unknown(items: list[ok.Post]) -> bool:
 # --- messages --------------------------------------------------------------------------
 
 
-def _messages_missing(ids: Iterable[str]) -> set[str]:
+def _messages_missing(ids: Iterable[str], *, tags_since: datetime | None = None) -> set[str]:
+    """Of these message ids, those not mirrored; with `tags_since`, also those whose
+    tags were not read since then."""
     wanted = {i for i in ids if i}
-    known = Message.objects.filter(oktopost_id__in=wanted).values_list("oktopost_id", flat=True)
-    return wanted - set(known)
+    known = Message.objects.filter(oktopost_id__in=wanted)
+    if tags_since is not None:
+        known = known.filter(tags_at__gte=tags_since)
+    return wanted - set(known.values_list("oktopost_id", flat=True))
 
 
 def messages_flush(client: OktopostClient, result: SyncResult, *, everything: bool) -> None:
@@ -256,7 +272,9 @@ def messages_flush(client: OktopostClient, result: SyncResult, *, everything: bo
     if not everything and batches and len(batches[-1]) < PAGE:
         batches.pop()
     for batch in batches:
-        messages = client.messages_by_ids(batch)
+        result.asked_messages.update(batch)
+        # With their tags: the queue's and the stats page's tag filter (no extra call).
+        messages = client.messages_by_ids(batch, with_tags=True)
         with transaction.atomic():
             mirror.messages_upsert(messages, now=timezone.now())
         result.messages += len(messages)
@@ -304,27 +322,3 @@ def postlogs_fetch(
         if result is not None:
             result.postlogs += 1
     return fetched
-
-
-# --- catalog: campaigns and profiles ---------------------------------------------------
-
-
-def catalog_sync(*, client: OktopostClient | None = None, force: bool = False) -> bool:
-    """Refresh campaigns and profiles when older than CATALOG_MAX_AGE (or unknown ones
-    are referenced). Returns whether it called Oktopost."""
-    state = state_get(CATALOG_STATE)
-    now = timezone.now()
-    if not force and state.last_success and now - state.last_success < CATALOG_MAX_AGE:
-        return False
-    client = client or get_client()
-    campaigns = list(client.campaigns_iter())
-    profiles = client.credential_list(include_invalid=True)
-    users = list(client.users_iter())
-    with transaction.atomic():
-        mirror.campaigns_upsert(campaigns, now=now)
-        mirror.profiles_upsert(profiles, now=now)
-        mirror.users_upsert(users, now=now)
-        SyncState.objects.filter(name=CATALOG_STATE).update(
-            last_success=now, last_result={"campaigns": len(campaigns), "profiles": len(profiles)}
-        )
-    return True

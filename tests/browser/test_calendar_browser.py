@@ -1,13 +1,14 @@
 """The calendar in real Chromium: drag a chip to another day, against the sandbox."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from posts import sync
 from posts.connection import get_client
-from posts.models import Post
+from posts.models import CalendarNote, Post
 from tests.conftest import PASSWORD, make_user
 from tests.fixtures_browser import log_in, screenshot
 
@@ -91,3 +92,48 @@ def test_viewers_get_no_draggable_chips(page, synced) -> None:
     assert page.locator(".chip").count() > 0
     assert page.locator('.chip[draggable="true"]').count() == 0
     assert page.locator("#calendar-body[data-can-move]").count() == 0
+
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def test_oktoposts_calendar_notes_show_on_the_week_and_the_month(page, synced) -> None:
+    """Notes read from the sandbox by the sync, at both sizes, light and dark: each on its
+    day with that day's part of its span, readable, and opening to the whole span."""
+    user = make_user("vera", "viewer")
+    log_in(page, "vera", PASSWORD)
+    launch = CalendarNote.objects.get(title="Q3 launch day")
+    freeze = CalendarNote.objects.get(title="Content freeze")
+    launch_day = timezone.localtime(launch.start_at, user.zone).date()
+    freeze_days = (freeze.end_at - freeze.start_at).days
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.goto(f"/calendar/?view=week&date={launch_day}")
+        note = page.locator(f"#day-{launch_day} ~ .day-notes .note", has_text="Q3 launch day")
+        if not note.count():  # the phone's week is a list: the note follows its heading
+            note = page.locator(".note", has_text="Q3 launch day")
+        assert note.is_visible()
+        assert f"{timezone.localtime(launch.start_at, user.zone):%H:%M}" in note.inner_text()
+        note.locator("summary").click()
+        assert "Press embargo lifts" in note.locator(".note-body").inner_text()
+        width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1], f"{size}: the week scrolls sideways"
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.screenshot(path=str(SCREENSHOTS / f"calendar-notes-week-{size}-{scheme}.png"))
+        page.emulate_media(color_scheme="light")
+        page.goto(
+            f"/calendar/?view=month&date={timezone.localtime(freeze.start_at, user.zone).date()}"
+        )
+        spans = page.locator(".note", has_text="Content freeze")
+        assert spans.count() in (freeze_days, freeze_days + 1)  # +1: the zone moves it a day
+        assert all(spans.nth(n).is_visible() for n in range(spans.count()))
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.screenshot(
+                path=str(SCREENSHOTS / f"calendar-notes-month-{size}-{scheme}.png"), full_page=True
+            )
+        page.emulate_media(color_scheme="light")
+    assert [e for e in page.console_errors if "ERR_NAME_NOT_RESOLVED" not in e] == []

@@ -22,7 +22,16 @@ from django.utils import timezone
 from accounts.models import EDITOR, VIEWER
 from alerts.services import send as alert_send
 from alerts.services.detect import alerts_detect
-from posts.models import Activity, BulkAction, Delivery, Post, SavedView, StatsSample
+from posts.models import (
+    Activity,
+    BulkAction,
+    CalendarNote,
+    Delivery,
+    Post,
+    SavedView,
+    StatsSample,
+    SyncState,
+)
 from sharing.services import share_link_create
 from tests import factories as f
 from tests.conftest import make_user
@@ -104,6 +113,15 @@ def open_calendar_drawer(page) -> None:
     assert page.locator("#drawer .drawer-close").is_visible()
 
 
+def open_note(page) -> None:
+    """A calendar note opens by keyboard and says its whole span."""
+    summary = page.locator("#calendar-body .note > summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    body = page.locator("#calendar-body .note[open] .note-body").first
+    assert body.is_visible() and body.locator(".note-span").inner_text()
+
+
 def compose_with_preview(page) -> None:
     """Typing and picking profiles redraws the preview: one card per network, the text
     folded where LinkedIn folds it."""
@@ -119,6 +137,7 @@ def compose_with_preview(page) -> None:
 
 PAGES = [
     Page("queue", lambda d: "/posts/"),
+    Page("queue-tag", lambda d: f"/posts/?tag={d['tag']}"),
     Page("drawer", lambda d: "/posts/", then=open_drawer, axe_scope="#drawer"),
     Page(
         "new-post-drawer",
@@ -142,9 +161,11 @@ PAGES = [
     Page("activity", lambda d: "/activity/"),
     Page("calendar-week", lambda d: "/calendar/"),
     Page("calendar-month", lambda d: "/calendar/?view=month"),
+    Page("calendar-note", lambda d: "/calendar/", then=open_note),
     Page("calendar-drawer", lambda d: "/calendar/", then=open_calendar_drawer, axe_scope="#drawer"),
     Page("time-zone", lambda d: "/accounts/time-zone/"),
     Page("stats", lambda d: "/stats/?range=30d"),
+    Page("stats-tag", lambda d: f"/stats/?range=30d&tag={d['tag']}"),
     Page("share-links", lambda d: "/share/", roles=(EDITOR,)),
     Page(
         "share-new", lambda d: "/share/new/?page=stats&network=LinkedIn&range=7d", roles=(EDITOR,)
@@ -184,10 +205,12 @@ def world(transactional_db, monkeypatch) -> dict:
         "Five things we learned shipping a dashboard that social teams use every day.",
     ]
     made: dict[str, object] = {"editor": editor, "viewer": viewer}
+    messages = []
     for i in range(40):
         sent = i % 2 == 0
         prof = profs[i % len(profs)]
         msg = f.message(texts[i % len(texts)], prof.network, camps[i % 3])
+        messages.append(msg)
         post = f.post(
             status=("complete" if i % 6 else "incomplete") if sent else "pending",
             network=prof.network,
@@ -205,6 +228,16 @@ def world(transactional_db, monkeypatch) -> dict:
         if sent and i % 6 == 0:
             Delivery.objects.filter(post=post).update(status="failed", error="Duplicate content")
         made.setdefault("sent" if sent else "pending", post.oktopost_id)
+    made["tag"] = f.tag("product launch", messages=messages[::3]).oktopost_id
+    f.tag("careers", messages=messages[1::4])
+    calendar_notes(now, camps[0])
+    # Oktopost refuses this key its users: every page's status bar says so in words.
+    SyncState.objects.create(
+        name="catalog:users",
+        last_error="Oktopost: AuthError: GET /user -> HTTP 403",
+        last_error_at=now - timedelta(minutes=5),
+        last_result={"refused": "forbidden", "status": 403},
+    )
     SavedView.objects.create(owner=editor, name="LinkedIn, next 7 days", query="network=LinkedIn")
     SavedView.objects.create(
         owner=viewer, name="Needs attention", query="preset=attention", shared=True
@@ -245,6 +278,31 @@ def world(transactional_db, monkeypatch) -> dict:
     monkeypatch.setattr(alert_send, "enqueue", lambda *args: True)
     alerts_detect()
     return made
+
+
+def calendar_notes(now, campaign) -> None:
+    """Notes on this week and month: a moment, a short span, a span over days, a long
+    title, and two on one day."""
+    today = timezone.localtime(now, timezone.get_fixed_timezone(60)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    notes = [
+        ("Q3 launch day", "Press embargo lifts at 09:00 ET.", 1, 13, None, [campaign]),
+        ("Content freeze", "Nothing new goes out.", 2, 0, timedelta(days=2), []),
+        ("Webinar: planning a quarter of social posts", "", 0, 16, timedelta(hours=1), []),
+        ("Customer story review", "Legal signs off.", 0, 10, None, []),
+        ("Trade show: DataWorld", "Booth 42.", 12, 0, timedelta(days=3), []),
+    ]
+    for n, (title, text, day, hour, length, camps) in enumerate(notes, start=1):
+        start = today + timedelta(days=day, hours=hour)
+        CalendarNote.objects.create(
+            oktopost_id=f"0CE00000000000{n}",
+            title=title,
+            description=text,
+            start_at=start,
+            end_at=start + length if length else None,
+            campaign_ids=[c.oktopost_id for c in camps],
+        )
 
 
 def session_cookie(user, base_url: str) -> dict:

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from oktopost.errors import OktopostError
 from posts import sync
 from posts.connection import get_client
+from posts.status import catalog_gaps
 
 
 class Command(BaseCommand):
@@ -25,3 +26,6 @@ class Command(BaseCommand):
             f"{result.messages} messages, {result.postlogs} postlogs fetched; "
             f"{result.pages} pages; {result.calls} API calls used."
         )
+        # Posts are mirrored either way; say which names could not be read, and why.
+        for gap in catalog_gaps():
+            self.stdout.write(gap.words)
