@@ -77,7 +77,7 @@ def test_a_double_click_on_schedule_makes_one_post_and_a_second_asks_first(edito
 
     form = fill_new_post()
     form.locator("button:has-text('Schedule in Oktopost')").click()
-    page.wait_for_selector("text=Create it anyway")
+    page.wait_for_selector("text=Create it anyway", timeout=20_000)
     assert "already sends this message to these profiles at this time" in form.inner_text()
     shots(page, "identical-post-confirm")
     assert Post.objects.filter(message__text=text).count() == 1
