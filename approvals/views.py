@@ -179,7 +179,7 @@ def _review_page(
 
 @require_GET
 @login_not_required
-@links.link_headers
+@links.link_headers(referrer="same-origin")
 def review_page(request: HttpRequest, token: str) -> HttpResponse:
     """A review link's page, without login: the scope's posts in a workflow with their
     previews, and for each waiting one a form (name, note, Approve / Request changes).
@@ -193,7 +193,7 @@ def review_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @login_not_required
-@links.link_headers
+@links.link_headers(referrer="same-origin")
 def review_decide(request: HttpRequest, token: str) -> HttpResponse:
     """One decision on one post of the link, answered with the page (the decision said
     beside the post, the name kept in every form). Without login, but CSRF-checked."""

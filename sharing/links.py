@@ -55,16 +55,23 @@ def queue_still_valid(query: str, zone: tzinfo, choices: dict) -> bool:
     return scope.still_valid("queue", query, zone, choices)
 
 
-def link_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def link_headers(view: Callable[..., HttpResponse] | None = None, *, referrer: str = "no-referrer"):
     """Every answer of a page a token opens, errors included: no referrer (the token is
-    in the URL), not indexed, never cached by anyone."""
+    in the URL), not indexed, never cached by anyone.
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        patch_cache_control(response, private=True, no_store=True)
-        return response
+    `referrer="same-origin"` for a page that posts forms to itself: under `no-referrer`
+    browsers send `Origin: null` with a form's POST, which Django's CSRF check refuses;
+    `same-origin` still keeps the address from every other site."""
 
-    return wrapped
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            response["Referrer-Policy"] = referrer
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate

@@ -106,7 +106,7 @@ def test_the_page_shows_the_scopes_posts_and_sets_only_the_csrf_cookie(
     assert f'value="{item.oktopost_id}@{item.step.oktopost_id}"' in body
     assert "Request changes" in body and "<nav" not in body
     assert set(page.cookies) == {"csrftoken"}
-    assert page["Referrer-Policy"] == "no-referrer" and "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "same-origin" and "no-store" in page["Cache-Control"]
     others = Post.objects.exclude(campaign_id=campaign_of(item)).exclude(approval="")
     assert all(p.approval_item not in body for p in others if p.approval_item)
 
