@@ -12,6 +12,7 @@ class Event(models.TextChoices):
     FAILED = "failed", "Post failed"
     PARTIAL = "partial", "Post partly failed"
     STUCK = "stuck", "Post stuck"
+    APPROVAL = "approval", "Approval overdue or changes requested"
     INSTALLATION = "installation", "Installation problem"
 
 
@@ -19,6 +20,8 @@ class Kind(models.TextChoices):
     FAILED = "failed", "Failed"
     PARTIAL = "partial", "Partly failed"
     STUCK = "stuck", "Stuck"
+    APPROVAL_OVERDUE = "approval_overdue", "Approval overdue"
+    APPROVAL_REJECTED = "approval_rejected", "Changes requested"
     BLOCKED = "blocked", "Oktopost blocked the key"
     SYNC_FAILING = "sync_failing", "Syncs failing"
     BUDGET_SPENT = "budget_spent", "Day's budget spent"
@@ -26,9 +29,13 @@ class Kind(models.TextChoices):
 
 
 POST_KINDS = (Kind.FAILED, Kind.PARTIAL, Kind.STUCK)
+# Alerts addressed to people (Alert.addressed), not chosen by their preferences.
+APPROVAL_KINDS = (Kind.APPROVAL_OVERDUE, Kind.APPROVAL_REJECTED)
 
 
 def event_of(kind: str) -> str:
+    if kind in APPROVAL_KINDS:
+        return Event.APPROVAL
     return kind if kind in POST_KINDS else Event.INSTALLATION
 
 
@@ -47,6 +54,10 @@ class Alert(models.Model):
     campaign_id = models.CharField(max_length=32, blank=True)
     network = models.CharField(max_length=32, blank=True)
     created_by = models.CharField(max_length=32, blank=True)  # the post's Oktopost creator
+    # Oktopost user ids (00A…) an approval alert is for: the step's approvers and the
+    # creators. They get it whatever their preferences choose; the post's creator in
+    # oktodash (the audit trail) too. Empty for every other alert.
+    addressed = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]

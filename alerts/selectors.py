@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.models import EDITOR, VIEWER, User
 from alerts.models import (
+    APPROVAL_KINDS,
     POST_KINDS,
     Alert,
     Dispatch,
@@ -20,11 +21,13 @@ from alerts.models import (
     Scope,
     Webhook,
 )
+from core.roles import APPROVER
 from core.terms import READING_ORDER, STUCK_AFTER
 from posts.models import (
     WAITING_STATUSES,
     Activity,
     Approval,
+    ApprovalItem,
     Campaign,
     Delivery,
     Post,
@@ -187,7 +190,7 @@ def recipients() -> list[tuple[User, Preference]]:
     (saved or default)."""
     users = list(
         User.objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(groups__name__in=(EDITOR, VIEWER)))
+        .filter(Q(is_superuser=True) | Q(groups__name__in=(EDITOR, VIEWER, APPROVER)))
         .distinct()
         .prefetch_related("groups")
     )
@@ -212,6 +215,10 @@ def created_here_by(user_ids: list[int], post_ids: list[str]) -> dict[str, int]:
 
 def concerns(alert: Alert, user: User, pref: Preference, creators: dict[str, int]) -> bool:
     """Does the alert belong in this user's bell (and mail)?"""
+    if alert.kind in APPROVAL_KINDS:
+        # Addressed to the people who must act, whatever they chose to hear about.
+        mine_there = bool(pref.oktopost_user_id) and pref.oktopost_user_id in alert.addressed
+        return mine_there or creators.get(alert.post_oktopost_id) == user.id
     if alert.event not in pref.events:
         return False
     if alert.kind not in POST_KINDS:
@@ -257,6 +264,43 @@ def posts_gone_wrong(now: datetime) -> list[tuple[str, Post]]:
             kind = "stuck"
         found.append((kind, post))
     return found
+
+
+def approvals_overdue(now: datetime, hours: int) -> list[tuple[ApprovalItem, Post]]:
+    """Items still waiting for a post due within `hours` (or already due, within the
+    look-back), with their post, soonest first."""
+    since = now - timedelta(days=settings.ALERTS_LOOKBACK_DAYS)
+    posts = {
+        p.oktopost_id: p
+        for p in Post.objects.filter(
+            deleted_at__isnull=True,
+            approval=Approval.WAITING,
+            start_at__gte=since,
+            start_at__lte=now + timedelta(hours=hours),
+        ).select_related("message", "campaign")
+    }
+    items = ApprovalItem.objects.filter(
+        status="pending", post_oktopost_id__in=list(posts)
+    ).select_related("step")
+    found = [(i, posts[i.post_oktopost_id]) for i in items]
+    return sorted(found, key=lambda ip: (ip[1].start_at, ip[1].id))
+
+
+def approvals_rejected(now: datetime) -> list[tuple[ApprovalItem, Post]]:
+    """Items sent back with changes requested within the look-back, with their post."""
+    since = now - timedelta(days=settings.ALERTS_LOOKBACK_DAYS)
+    items = list(
+        ApprovalItem.objects.filter(status="rejected", modified__gte=since)
+        .select_related("step")
+        .order_by("modified", "id")
+    )
+    posts = {
+        p.oktopost_id: p
+        for p in Post.objects.filter(
+            oktopost_id__in=[i.post_oktopost_id for i in items], deleted_at__isnull=True
+        ).select_related("message", "campaign")
+    }
+    return [(i, posts[i.post_oktopost_id]) for i in items if i.post_oktopost_id in posts]
 
 
 def alert_keys(prefix_keys: list[str]) -> set[str]:

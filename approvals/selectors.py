@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
+from approvals.models import ReviewLink
 from core.infra import cache_get, cache_set
 from posts import previews
 from posts.models import APPROVALS_COUNT_CACHE_KEY, ApprovalItem, Post, WorkflowStep
-from posts.selectors import message_media, user_names
+from posts.selectors import message_media, queue_queryset, user_names
+from sharing import links
 
 # The page shows this many waiting items at most (oldest first); the count says the rest.
 PAGE_LIMIT = 200
@@ -130,11 +133,12 @@ def _row(
     )
 
 
-def post_preview(post: Post) -> previews.Preview:
-    """Compose's preview card for the post's network, from its message."""
+def post_preview(post: Post, *, thumbnails: bool = True) -> previews.Preview:
+    """Compose's preview card for the post's network, from its message. `thumbnails`
+    False: media by name only (a review link's reviewer has no login to open them)."""
     message = post.message
     media = tuple(
-        previews.PreviewMedia(m.kind, m.thumbnail_url, m.name)
+        previews.PreviewMedia(m.kind, m.thumbnail_url if thumbnails else "", m.name)
         for m in message_media(message)
         if m.kind
     )
@@ -153,3 +157,87 @@ def post_preview(post: Post) -> previews.Preview:
         media=media,
         profiles=(f"{post.total_count} profile" + ("" if post.total_count == 1 else "s"),),
     )
+
+
+# --- review links ------------------------------------------------------------------------
+
+# A review page shows at most this many posts of its scope, soonest first.
+REVIEW_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A post of a review link's scope that is, or was, in an approval workflow. The
+    reviewer sees no names of the team: the history is what happened, at which step."""
+
+    item_id: str
+    step_id: str
+    post: Post
+    previews: tuple[previews.Preview, ...]  # one card: the post's network
+    state: str  # "Awaiting approval · step 2 of 3 · Legal", "Approved"…
+    waiting: bool
+    history: tuple[HistoryLine, ...]
+
+
+def review_link_for_token(token: str) -> ReviewLink | None:
+    """The link a token opens (active or not), or None for a token that matches none."""
+    if not links.token_well_formed(token):
+        return None
+    return (
+        ReviewLink.objects.select_related("created_by")
+        .filter(token_hash=links.token_hash(token))
+        .first()
+    )
+
+
+def review_links_list() -> QuerySet[ReviewLink]:
+    return ReviewLink.objects.select_related("created_by")
+
+
+def review_rows(
+    query: str, *, zone, choices: dict, now: datetime, limit: int = REVIEW_LIMIT
+) -> list[ReviewRow]:
+    """The posts of a link's stored scope (parsed again here, never from the visitor's
+    address) that are in an approval workflow, soonest first."""
+    parsed = links.queue_scope(query, choices)
+    posts = list(
+        queue_queryset(parsed.filters, now=now, zone=zone)
+        .exclude(approval="")
+        .exclude(approval_item="")
+        .select_related("campaign", "message")
+        .order_by("start_at", "id")[:limit]
+    )
+    items = {
+        i.oktopost_id: i
+        for i in ApprovalItem.objects.filter(
+            oktopost_id__in=[p.approval_item for p in posts]
+        ).select_related("step")
+    }
+    step_names = dict(WorkflowStep.objects.values_list("oktopost_id", "name"))
+    rows = []
+    for post in posts:
+        item = items.get(post.approval_item)
+        if item is None:
+            continue
+        waiting = item.status == "pending" and item.step is not None
+        rows.append(
+            ReviewRow(
+                item_id=item.oktopost_id,
+                step_id=item.step.oktopost_id if item.step else "",
+                post=post,
+                previews=(post_preview(post, thumbnails=False),),
+                state=post.approval_label or item.status.capitalize(),
+                waiting=waiting,
+                history=tuple(
+                    HistoryLine(
+                        at=parse_datetime(h["at"]) if h.get("at") else None,
+                        who="",
+                        what=ACTION_WORDS.get(h.get("action", ""), h.get("action", "")),
+                        step=step_names.get(h.get("step", ""), ""),
+                        note=h.get("note", ""),
+                    )
+                    for h in item.history
+                ),
+            )
+        )
+    return rows

@@ -4,16 +4,20 @@ audit trail. A review link's reviewer decides through the same function, named."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from approvals.models import ReviewLink
 from core.services import ServiceError
 from oktopost.client import OktopostClient
 from posts.mirror import approvals as mirror
 from posts.models import Activity, ApprovalItem
 from posts.services.common import BeingChecked, interactive_client, record, write
+from sharing import links
 
 NOTE_MAX = 2000
 
@@ -34,6 +38,7 @@ def approval_decide(
     steps: dict[str, str] | None = None,
     note: str = "",
     reviewer: str = "",
+    link: ReviewLink | None = None,
     client: OktopostClient | None = None,
 ) -> list[Decided]:
     """Approve, or reject with a note, each item at the step the page showed (`steps`:
@@ -62,7 +67,7 @@ def approval_decide(
             results.append(Decided(item_id, "", False, "This item is no longer known."))
             continue
         shown = (steps or {}).get(item_id) or (item.step.oktopost_id if item.step else "")
-        results.append(_decide_one(user, item, shown, approve, note, reviewer, client))
+        results.append(_decide_one(user, item, shown, approve, note, reviewer, link, client))
     return results
 
 
@@ -73,6 +78,7 @@ def _decide_one(
     approve: bool,
     note: str,
     reviewer: str,
+    link: ReviewLink | None,
     client: OktopostClient,
 ) -> Decided:
     post_id = item.post_oktopost_id
@@ -89,6 +95,8 @@ def _decide_one(
     step = item.step.name if item.step else ""
     who = f"{reviewer} (review link)" if reviewer else ""
     after = {"item": item.oktopost_id, "step": step, "note": note, "reviewer": reviewer}
+    if link is not None:
+        after["review_link"] = {"id": link.id, "label": link.label}
     try:
         answer = write(
             lambda: client.workflow_item_decide(
@@ -122,3 +130,101 @@ def _decide_one(
             summary=f"{verb} at {step}{moved}" + (f" by {who}" if who else ""),
         )
     return Decided(item.oktopost_id, post_id, True, f"{verb} at {step}{moved}.")
+
+
+# --- review links ------------------------------------------------------------------------
+
+REVIEW_DAYS = 14
+REVIEW_DAYS_MAX = 90
+REVIEWER_MAX = 80
+
+
+@dataclass(frozen=True)
+class ReviewCreated:
+    link: ReviewLink
+    token: str  # shown once: only its hash is kept
+
+
+def review_link_create(
+    *,
+    user: User,
+    query: str,
+    label: str,
+    days: int = REVIEW_DAYS,
+    choices: dict,
+    now: datetime | None = None,
+) -> ReviewCreated:
+    """A new review link over a queue scope, in `user`'s zone. A part of the scope that
+    cannot be read is refused in words, never dropped (dropping it would widen it)."""
+    if not user.can_approve:
+        raise ServiceError("Only editors and approvers make review links.")
+    label = " ".join(label.split())[:120]
+    if not label:
+        raise ServiceError("Give the link a label, so you can tell it apart later.", field="label")
+    if not 1 <= days <= REVIEW_DAYS_MAX:
+        raise ServiceError(f"A review link lasts from 1 to {REVIEW_DAYS_MAX} days.", field="days")
+    query = query.strip()
+    if len(query) > 2000:
+        raise ServiceError("That scope is too long for a link.", field="query")
+    found = links.queue_canonical(query, user.zone, choices)
+    if found.problems:
+        raise ServiceError("Not made: " + " ".join(found.problems), field="query")
+    now = now or timezone.now()
+    token = links.token_new()
+    link = ReviewLink.objects.create(
+        token_hash=links.token_hash(token),
+        query=found.query,
+        label=label,
+        time_zone=user.time_zone,
+        created_by=user,
+        created=now,
+        expires_at=now + timedelta(days=days),
+    )
+    return ReviewCreated(link, token)
+
+
+def review_link_revoke(*, link_id: int, now: datetime | None = None) -> bool:
+    """Revoke for good; False if unknown or already revoked."""
+    done = ReviewLink.objects.filter(id=link_id, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
+    )
+    return bool(done)
+
+
+def review_link_used(link: ReviewLink, *, now: datetime | None = None) -> None:
+    ReviewLink.objects.filter(id=link.id).update(
+        use_count=F("use_count") + 1, last_used_at=now or timezone.now()
+    )
+
+
+def review_decide(
+    *,
+    link: ReviewLink,
+    item_id: str,
+    step_id: str,
+    approve: bool,
+    reviewer: str,
+    note: str = "",
+    client: OktopostClient | None = None,
+) -> Decided:
+    """A logged-out reviewer's decision on one post of the link (the view has checked it
+    is in the link's scope), under the name they gave. The step the page showed goes
+    with it, so a double click decides once."""
+    reviewer = " ".join(reviewer.split())
+    if not reviewer:
+        raise ServiceError("Give your name, so the team knows who decided.", field="reviewer")
+    if len(reviewer) > REVIEWER_MAX:
+        raise ServiceError(f"Your name is too long (at most {REVIEWER_MAX} characters).")
+    (result,) = approval_decide(
+        user=None,
+        item_ids=[item_id],
+        steps={item_id: step_id},
+        approve=approve,
+        note=note,
+        reviewer=reviewer,
+        link=link,
+        client=client,
+    )
+    if result.ok:
+        ReviewLink.objects.filter(id=link.id).update(decisions=F("decisions") + 1)
+    return result

@@ -1,8 +1,9 @@
-"""Bearer secrets never reach a log: share tokens (`/s/<token>/`) and the signatures of
-the one-hour upload addresses (`/attachments/source/<signed>/…`) are replaced before a
-line is written, in Django's logs (`RedactingFormatter`, the formatter in
-settings.LOGGING) and in gunicorn's access log (`GunicornLogger`, set in
-gunicorn.conf.py, which gunicorn reads from the working directory).
+"""Bearer secrets never reach a log: share and review tokens (`/s/<token>/`,
+`/r/<token>/`) and the signatures of the one-hour upload addresses
+(`/attachments/source/<signed>/…`) are replaced before a line is written, in Django's
+logs (`RedactingFormatter`, the formatter in settings.LOGGING) and in gunicorn's access
+log (`GunicornLogger`, set in gunicorn.conf.py, which gunicorn reads from the working
+directory).
 
 Either URL opens something without a login, so a line of an access log, a "Not Found:
 /s/…" warning or a traceback would be as good as the link itself. Percent-encoded
@@ -19,9 +20,9 @@ from urllib.parse import unquote
 from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
-# Any segment after /s/ (a mistyped or cut-short token is nearly the token), and the
-# signed segment of an upload address; leading slashes doubled or not.
-_SECRETS = re.compile(r"(/+s/+|/+attachments/+source/+)[^/\s?#\"'<>]+", re.IGNORECASE)
+# Any segment after /s/ or /r/ (share and review links; a mistyped or cut-short token is
+# nearly the token), and the signed segment of an upload address; leading slashes doubled or not.
+_SECRETS = re.compile(r"(/+[sr]/+|/+attachments/+source/+)[^/\s?#\"'<>]+", re.IGNORECASE)
 
 
 def _sub(text: str) -> str:

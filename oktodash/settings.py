@@ -404,6 +404,9 @@ STUCK_AFTER_MINUTES = env_int(
 )
 # Posts scheduled longer ago than this are history, not news: never alerted on.
 ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 7, minimum=1)
+# A post still waiting for approval this many hours before its time is "approval
+# overdue": its step's approvers and its creator are told, once (alerts/services/detect.py).
+APPROVAL_OVERDUE_HOURS = env_int("APPROVAL_OVERDUE_HOURS", 24, minimum=1)
 # Mail domains of this organisation: an alert address there needs only its owner's
 # confirmation; any other address needs an admin's approval as well (alerts/selectors.py).
 ALERTS_MAIL_DOMAINS = [d.lower().lstrip("@") for d in env_list("ALERTS_MAIL_DOMAINS")]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("activity/", posts_views.activity, name="activity"),
     path("alerts/", include("alerts.urls")),
     path("approvals/", include("approvals.urls")),
+    path("r/", include("approvals.public_urls")),
     path("attachments/", include("attachments.urls")),
     path("webhooks/", include("inbox.urls")),
     path("admin/", admin.site.urls),

@@ -50,6 +50,7 @@ def _queue(
         "networks": NETWORKS,
         "sources": Source.values,
         "media_filters": queue.MEDIA_FILTERS,
+        "approval_filters": queue.APPROVAL_FILTERS,
         "next_query": filters.query() + "&cursor=" + page.next_cursor.sign(filters)
         if page.next_cursor
         else "",

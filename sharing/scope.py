@@ -26,7 +26,8 @@ from reports.review import DISPLAY_KEYS, FILTER_KEYS, StatsQuery, stats_parse
 # and `counter`; the queue's page size and cursor) are known but never stored.
 KNOWN_KEYS = {
     "stats": frozenset({*FILTER_KEYS, "range", "from", "to", *DISPLAY_KEYS}),
-    "queue": frozenset({*FILTER_KEYS, "from", "to", "sort", "size", "cursor", "page"}),
+    # The queue also filters by approval state (issue 26); the stats page does not.
+    "queue": frozenset({*FILTER_KEYS, "approval", "from", "to", "sort", "size", "cursor", "page"}),
 }
 PAGE_WORDS = {"stats": "the stats page", "queue": "the queue"}
 

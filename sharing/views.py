@@ -8,16 +8,13 @@ get pages that say nothing about any other link.
 """
 
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.client_ip import client_ip
@@ -36,7 +33,7 @@ from reports.review import (
     section_response,
     stats_review,
 )
-from sharing import forms, scope, selectors, services
+from sharing import forms, links, scope, selectors, services
 from sharing.models import ShareLink
 
 # Share pages an address may open per minute (pages and CSVs together).
@@ -47,19 +44,8 @@ SHARE_RATE_PER_MINUTE = 60
 SECTIONS_PER_PAGE = tuple(SECTIONS)
 
 
-def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Every answer under /s/, errors included: no referrer (the token is in the URL),
-    not indexed, never cached by anyone."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapped
+# Every answer under /s/: no referrer, not indexed, never cached (sharing.links).
+share_headers = links.link_headers
 
 
 def _refusal(request: HttpRequest, status: int) -> HttpResponse:

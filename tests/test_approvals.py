@@ -224,3 +224,29 @@ def test_compose_sends_a_post_for_approval(mirror, editor_client) -> None:
     assert post.approval_item
     items = sandbox_get(mirror, "/workflow-item", count=1000)["Items"]
     assert post.oktopost_id in {i["EntityId"] for i in items}
+
+
+def test_the_queue_filter_form_offers_the_approval_states(editor_client) -> None:
+    from html.parser import HTMLParser
+
+    class Options(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inside, self.options = False, []
+
+        def handle_starttag(self, tag, attrs) -> None:
+            attrs = dict(attrs)
+            if tag == "select":
+                self.inside = attrs.get("name") == "approval"
+            elif tag == "option" and self.inside:
+                self.options.append((attrs["value"], "selected" in attrs))
+
+    parser = Options()
+    parser.feed(editor_client.get("/posts/?approval=rejected").content.decode())
+
+    assert parser.options == [
+        ("", False),
+        ("waiting", False),
+        ("rejected", True),
+        ("approved", False),
+    ]

@@ -31,7 +31,7 @@ def alerts_detect(*, now: datetime | None = None) -> list[Alert]:
     """Make the alerts due now and tell who wants to know. Safe to run concurrently: a
     key another run created first is skipped."""
     now = now or timezone.now()
-    made = _post_alerts(now) + _installation_alerts(now)
+    made = _post_alerts(now) + _approval_alerts(now) + _installation_alerts(now)
     if made:
         alerts_fan_out(made, now=now)
     return made
@@ -152,6 +152,88 @@ def _post_words(post: Post, campaigns: dict[str, str]) -> str:
 
 def _utc(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC")
+
+
+def _approval_alerts(now: datetime) -> list[Alert]:
+    """ "Approval overdue" for a post due within APPROVAL_OVERDUE_HOURS and still waiting,
+    to its step's approvers and its creators; "changes requested" to its creators, with
+    the note. Keyed by the approval item: each is said once, ever, whatever the step."""
+    hours = settings.APPROVAL_OVERDUE_HOURS
+    overdue = selectors.approvals_overdue(now, hours)
+    rejected = selectors.approvals_rejected(now)
+    known = selectors.alert_keys(
+        [f"approval_overdue:{i.oktopost_id}" for i, _ in overdue]
+        + [f"approval_rejected:{i.oktopost_id}" for i, _ in rejected]
+    )
+    campaigns = selectors.campaign_names(
+        {p.campaign_id for _, p in overdue + rejected if p.campaign_id}
+    )
+    made = []
+    for item, post in overdue:
+        key = f"approval_overdue:{item.oktopost_id}"
+        if key in known:
+            continue
+        step = item.step
+        where = f"step {step.order} of {post.approval_steps}, {step.name}" if step else "a step"
+        lines = [
+            f"Due {_utc(post.start_at)} and still waiting for approval at {where}.",
+            "It will not be sent until its last step approves.",
+        ]
+        alert = _create(
+            key=key,
+            kind=Kind.APPROVAL_OVERDUE,
+            title=f"Approval overdue: {_post_words(post, campaigns)}",
+            lines=lines,
+            path="/approvals/",
+            post_oktopost_id=post.oktopost_id,
+            campaign_id=post.campaign_id or "",
+            network=post.network,
+            created_by=post.created_by,
+            addressed=_people(*(step.approver_ids if step else []), item.created_by, post),
+            created=now,
+        )
+        if alert:
+            made.append(alert)
+    for item, post in rejected:
+        key = f"approval_rejected:{item.oktopost_id}"
+        if key in known:
+            continue
+        decision = next((h for h in reversed(item.history) if h.get("action") == "rejected"), {})
+        note = decision.get("note") or next(
+            (h.get("note") for h in reversed(item.history) if h.get("note")), ""
+        )
+        step = item.step.name if item.step else ""
+        lines = [
+            f"Changes were requested{f' at {step}' if step else ''}"
+            + (f": “{note}”" if note else "."),
+            "The post is back to draft; change it and send it for approval again.",
+        ]
+        alert = _create(
+            key=key,
+            kind=Kind.APPROVAL_REJECTED,
+            title=f"Changes requested: {_post_words(post, campaigns)}",
+            lines=lines,
+            path=f"/posts/{post.oktopost_id}/",
+            post_oktopost_id=post.oktopost_id,
+            campaign_id=post.campaign_id or "",
+            network=post.network,
+            created_by=post.created_by,
+            addressed=_people(item.created_by, post),
+            created=now,
+        )
+        if alert:
+            made.append(alert)
+    return made
+
+
+def _people(*ids: object) -> list[str]:
+    """Oktopost user ids, in order, once each; a post stands for its creator."""
+    out: list[str] = []
+    for who in ids:
+        user_id = who.created_by if isinstance(who, Post) else who
+        if isinstance(user_id, str) and user_id and user_id not in out:
+            out.append(user_id)
+    return out
 
 
 def _installation_alerts(now: datetime) -> list[Alert]:
