@@ -17,6 +17,12 @@ does). What Oktopost and our workers do is a model with the product's schedule a
   after the plan's interval for the post's tier;
 * editors: 400 writes a day in working hours (a read and a write each), interactive.
 
+`--webhooks` runs each size twice, polling as above and with webhooks healthy (its
+comparison table is `bench/budget_webhooks.py`): each post's change reaches the mirror
+WEBHOOK_DELAY after it happens (its counters with it, from the post in the payload), the
+incremental sync runs only at its safety-net pace (`WEBHOOKS_SAFETY_NET_SECONDS`, 900 s)
+and the plan knows it (`plan_day(sync_every=...)`), so the calls it saves go to stats.
+
 Every call goes through `Limiter.try_acquire` at the simulated time; a refused caller
 waits until the limiter's retry time (at most its real `max_wait`, then stops as the
 product does). The costs the model assumes are checked against the real code and the
@@ -67,6 +73,13 @@ PLAN_EVERY = 300
 HISTORY_DAYS = 90
 EDITOR_WRITES_PER_DAY = 400
 KINDS = ("interactive", "sync", "reconcile", "postlogs", "counters", "stats")
+
+# While webhooks are healthy: the incremental sync's safety-net pace (settings'
+# WEBHOOKS_SAFETY_NET_SECONDS) and how long a change takes from Oktopost to the mirror
+# (delivery, intake, the worker applying it): the bound tests/test_webhooks_in.py holds
+# it to over real HTTP; `python -m bench.intake` measures the intake's part.
+WEBHOOKS_SYNC_EVERY = 900
+WEBHOOK_DELAY = 5.0
 
 # The product's default share of the key (settings.py).
 LIMITS = Limits(per_minute=54, per_5s=100, per_day=19_000, editor_minute=30, burst=120)
@@ -131,7 +144,9 @@ def settle_world(world: World, day0: float, plan: Plan, rng: random.Random) -> N
 
 
 class Sim:
-    def __init__(self, per_month: int, seed: int, hours: int) -> None:
+    def __init__(self, per_month: int, seed: int, hours: int, *, webhooks: bool = False) -> None:
+        self.webhooks = webhooks
+        self.sync_every = WEBHOOKS_SYNC_EVERY if webhooks else SYNC_EVERY
         self.rng = random.Random(seed)
         self.day0 = datetime(2026, 12, 1, tzinfo=UTC).timestamp()
         self.now = self.day0
@@ -144,7 +159,7 @@ class Sim:
         self.calls: Counter[tuple[int, str]] = Counter()  # (hour, kind) -> calls
         self.refused_day: list[float] = []  # times a call met a spent day
         self.sync_lag: Counter[int] = Counter()  # hour -> worst lag (s)
-        self.last_pass_start = self.day0 - SYNC_EVERY
+        self.last_pass_start = self.day0 - self.sync_every
         self.plan: Plan = self.plan_now()
         settle_world(self.world, self.day0, self.plan, self.rng)
         self.counter_walks: dict[str, dict] = {
@@ -167,6 +182,8 @@ class Sim:
         heapq.heapify(w.stats_due)
         heapq.heapify(w.young_due)
         self.sent_seen = w.sent_before(self.day0)
+        # Posts the mirror knows were sent (by a sync pass or a webhook).
+        self.known = [i < self.sent_seen for i in range(len(w.start))]
         self.hourly: list[dict] = []
 
     # --- the budget ------------------------------------------------------------------
@@ -210,7 +227,7 @@ class Sim:
     def plan_now(self) -> Plan:
         budget = self.limiter.report()
         per_day = budget.pace_per_hour * 24 if budget.pace_per_hour else budget.background_left
-        return plan_day(self.demand(), per_day)
+        return plan_day(self.demand(), per_day, sync_every=self.sync_every)
 
     # --- the workers -----------------------------------------------------------------
 
@@ -226,15 +243,14 @@ class Sim:
         # The messages of new posts: one batch.
         if sent_now > self.sent_seen and not self.call("sync", SYNC_MAX_WAIT):
             return
-        lag = self.now - self.last_pass_start
-        hour = int((self.now - self.day0) // HOUR)
-        self.sync_lag[hour] = max(self.sync_lag[hour], lag)
+        if not self.webhooks:
+            # Polling: a change just after the last pass started is seen only now.
+            lag = self.now - self.last_pass_start
+            hour = int((self.now - self.day0) // HOUR)
+            self.sync_lag[hour] = max(self.sync_lag[hour], lag)
         self.last_pass_start = started
         for i in range(self.sent_seen, sent_now):
-            if w.failed[i]:
-                self.postlogs_pending.append(i)
-            heapq.heappush(w.young_due, (0, w.start[i], i))
-            w.counters_at[i] = self.now
+            self.learn(i)  # a webhook still on its way: the pass found it first
         self.sent_seen = sent_now
         due = self.now - self.catalog_last >= CATALOG_EVERY
         if due and all(self.call("sync", SYNC_MAX_WAIT) for _ in range(CATALOG_CALLS)):
@@ -244,6 +260,27 @@ class Sim:
                 break
             self.postlogs_pending.pop()
         self.reconcile_slice()
+
+    def learn(self, i: int) -> None:
+        """The mirror learns post i was sent (its counters come with it)."""
+        if self.known[i]:
+            return
+        self.known[i] = True
+        w = self.world
+        if w.failed[i]:
+            self.postlogs_pending.append(i)
+        heapq.heappush(w.young_due, (0, w.start[i], i))
+        w.counters_at[i] = self.now
+
+    def pushed(self, i: int, when: float) -> None:
+        """Post i's postSent webhook has been applied at `when`. The worker that applies
+        it makes no API call and runs beside the ones the simulation steps through one at
+        a time (a stats run holds the simulated clock for up to 50 s), so the lag is
+        counted from `when`, not from the moment the simulation gets here."""
+        if not self.known[i]:
+            hour = int((when - self.day0) // HOUR)
+            self.sync_lag[hour] = max(self.sync_lag[hour], when - self.world.start[i])
+        self.learn(i)
 
     def reconcile_slice(self) -> None:
         due = self.now - self.reconcile["last"] >= self.plan.reconcile_days * DAY
@@ -339,7 +376,10 @@ class Sim:
             for _ in range(EDITOR_WRITES_PER_DAY):
                 when = self.day0 + day * DAY + (8 + 10 * self.rng.random()) * HOUR
                 at(when, "editor")
-        every = {"sync": SYNC_EVERY, "counters": COUNTERS_EVERY, "stats": STATS_EVERY}
+        if self.webhooks:
+            for i in range(self.sent_seen, len(self.world.start)):
+                at(self.world.start[i] + WEBHOOK_DELAY, f"push {i}")
+        every = {"sync": self.sync_every, "counters": COUNTERS_EVERY, "stats": STATS_EVERY}
         every |= {"plan": PLAN_EVERY, "hour": HOUR}
         while events:
             when, _, what = heapq.heappop(events)
@@ -358,6 +398,8 @@ class Sim:
                 self.editor()
             elif what == "hour":
                 self.hour_row(round((when - self.day0) / HOUR) - 1)
+            elif what.startswith("push "):
+                self.pushed(int(what[5:]), when)
             if what in every:
                 # Beat's `expires`: a tick that could not start in time is dropped.
                 nxt = when + every[what]
@@ -466,7 +508,17 @@ def main() -> None:
     parser.add_argument("--posts-per-month", type=int, action="append", dest="sizes")
     parser.add_argument("--hours", type=int, default=26, help="simulated hours (default 26)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="each size polling and with webhooks healthy, side by side (default 10k, 100k)",
+    )
     args = parser.parse_args()
+    if args.webhooks:
+        from bench.budget_webhooks import compare
+
+        print(compare(args.sizes or [10_000, 100_000], args.seed, args.hours))
+        return
     for size in args.sizes or [1_000, 10_000, 100_000]:
         sim = Sim(size, args.seed, args.hours)
         try:

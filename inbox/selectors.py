@@ -51,6 +51,16 @@ def webhooks_health(*, now: datetime | None = None) -> WebhookHealth:
     return WebhookHealth(installed=True, last_event_at=last, silent=silent)
 
 
+def events_since(when: datetime) -> int:
+    """Deliveries stored here since `when` (received_at is indexed)."""
+    return Event.objects.filter(received_at__gte=when).count()
+
+
+def events_waiting() -> int:
+    """Stored events not applied yet (the worker or the queue is behind)."""
+    return Event.objects.filter(processed_at__isnull=True).count()
+
+
 def webhooks_healthy() -> bool:
     """Events are arriving: the incremental sync may rest (posts.push)."""
     return webhooks_health().healthy

@@ -21,9 +21,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core import infra
 from core.services import ServiceError, enqueue
 from inbox import crypto, selectors, task_names
 from inbox.models import Event, Installation, PostMark
+from oktopost.errors import AuthError, OktopostError, RateLimited
 from oktopost.webhooks import POST_EVENTS
 from posts.connection import get_client
 from posts.locks import LockBusy, write_lock
@@ -208,38 +210,110 @@ def webhooks_remove() -> list[str]:
     return removed
 
 
+@dataclass(frozen=True)
+class DeliveryFailure:
+    event: str
+    at: datetime | None
+    response_code: int | None
+    error: str
+
+
+@dataclass(frozen=True)
+class OktopostSide:
+    """What Oktopost says of our webhooks: registered and enabled per event, and its
+    delivery log's last hour as of `checked_at`. `error` when it could not be asked."""
+
+    checked_at: datetime
+    registered: dict[str, bool] = field(default_factory=dict)
+    deliveries_last_hour: int = 0
+    failures_last_hour: int = 0
+    recent_failures: tuple[DeliveryFailure, ...] = ()
+    error: str = ""
+
+
+SIDE_CACHE_KEY = "inbox:oktopost-side"
+SIDE_CACHE_SECONDS = 300  # a page asks Oktopost at most this often (5 calls each time)
+SIDE_ERROR_SECONDS = 60  # a failed ask is not repeated on every load either
+RECENT_FAILURES = 5
+
+
+def webhooks_oktopost_side(*, fresh: bool = False) -> OktopostSide:
+    """Our webhooks as Oktopost lists them and their deliveries of the last hour from
+    `/webhook-log/{id}` (one call per webhook), kept in the cache for 5 minutes (a
+    failure for 1), so the settings page never spends the budget on every load."""
+    if not fresh:
+        cached = infra.cache_get(SIDE_CACHE_KEY)
+        if isinstance(cached, OktopostSide):
+            return cached
+    now = timezone.now()
+    try:
+        side = _oktopost_side_read(now)
+    except OktopostError as exc:
+        side = OktopostSide(checked_at=now, error=_read_words(exc))
+    infra.cache_set(SIDE_CACHE_KEY, side, SIDE_ERROR_SECONDS if side.error else SIDE_CACHE_SECONDS)
+    return side
+
+
+def _oktopost_side_read(now: datetime) -> OktopostSide:
+    url = intake_url()
+    # A page waits for this: a short wait for a token, the client's own timeouts.
+    client = get_client(priority="interactive", max_wait=5.0)
+    ours = {w.event: w for w in client.webhook_list() if w.url == url}
+    hour_ago = now - timedelta(hours=1)
+    deliveries = 0
+    failed: list[DeliveryFailure] = []
+    for webhook in ours.values():
+        for entry in client.webhook_log(webhook.id):
+            if entry.created is None or entry.created < hour_ago:
+                continue
+            deliveries += 1
+            if entry.status == "failed":
+                error = str(entry.raw.get("Error") or "")[:200]
+                failed.append(
+                    DeliveryFailure(entry.event, entry.created, entry.response_code, error)
+                )
+    failed.sort(key=lambda f: f.at or hour_ago, reverse=True)
+    return OktopostSide(
+        checked_at=now,
+        registered={e: e in ours and ours[e].enabled for e in POST_EVENTS},
+        deliveries_last_hour=deliveries,
+        failures_last_hour=len(failed),
+        recent_failures=tuple(failed[:RECENT_FAILURES]),
+    )
+
+
+def _read_words(exc: OktopostError) -> str:
+    if isinstance(exc, RateLimited):
+        return "Our share of the Oktopost API budget is busy; the log is read again in a minute."
+    if isinstance(exc, AuthError):
+        return "Oktopost refused our API key."
+    if exc.status and exc.status >= 500:
+        return f"Oktopost had a problem of its own (HTTP {exc.status})."
+    return "Oktopost could not be reached or answered with an error."
+
+
 @dataclass
 class Status:
     installed: bool
     url: str
-    registered: dict[str, bool]  # event -> registered and enabled in Oktopost
     last_event_at: datetime | None
     events_last_hour: int
-    failures_last_hour: int
     silent: bool
+    oktopost: OktopostSide | None  # None: not installed, and the page does not ask
 
 
-def webhooks_status() -> Status:
-    """Ours as Oktopost lists them, their failed deliveries of the last hour (from
-    /webhook-log), and what arrived here."""
-    url = intake_url()
+def webhooks_status(*, fresh: bool = True) -> Status:
+    """What arrived here and what Oktopost says of our webhooks (the command asks fresh;
+    the page takes the cached answer, and asks nothing before `install`)."""
     health = selectors.webhooks_health()
-    client = get_client(priority="interactive")
-    ours = {w.event: w for w in client.webhook_list() if w.url == url}
-    hour_ago = timezone.now() - timedelta(hours=1)
-    failures = 0
-    for webhook in ours.values():
-        for entry in client.webhook_log(webhook.id):
-            if entry.created and entry.created >= hour_ago and entry.status == "failed":
-                failures += 1
+    ask = fresh or health.installed
     return Status(
         installed=health.installed,
-        url=url,
-        registered={e: e in ours and ours[e].enabled for e in POST_EVENTS},
+        url=intake_url(),
         last_event_at=health.last_event_at,
-        events_last_hour=Event.objects.filter(received_at__gte=hour_ago).count(),
-        failures_last_hour=failures,
+        events_last_hour=selectors.events_since(timezone.now() - timedelta(hours=1)),
         silent=health.silent,
+        oktopost=webhooks_oktopost_side(fresh=fresh) if ask else None,
     )
 
 

@@ -5,5 +5,6 @@ from inbox import views
 app_name = "inbox"
 
 urlpatterns = [
+    path("", views.connection, name="connection"),
     path("oktopost/", views.oktopost_webhook, name="oktopost"),
 ]

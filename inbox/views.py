@@ -1,4 +1,7 @@
-"""The public endpoint Oktopost delivers webhooks to.
+"""The public endpoint Oktopost delivers webhooks to, and the editors' page saying whether
+webhooks are healthy.
+
+The endpoint:
 
 No login, no CSRF token, no session, no cookie: the signature is the only credential.
 In order: the size bound and the per-address rate limit (both cost nothing), then the
@@ -13,15 +16,19 @@ from __future__ import annotations
 import hmac
 import json
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.client_ip import client_ip
 from core import infra
+from core.roles import editor_required
 from inbox import selectors, services
 from oktopost.webhooks import SIGNATURE_HEADERS, signature_valid
 
@@ -82,3 +89,21 @@ def oktopost_webhook(request: HttpRequest) -> HttpResponse:
         return _answer(400, "Stale delivery.")
     stored = services.event_receive(body=body, payload=payload)
     return _answer(200, "Stored." if stored else "Already stored.")
+
+
+@require_GET
+@editor_required
+def connection(request: HttpRequest) -> HttpResponse:
+    """Oktopost connection: what arrived here, and Oktopost's own delivery log (cached:
+    at most one read every few minutes, however often the page is loaded)."""
+    return render(
+        request,
+        "inbox/connection.html",
+        {
+            "status": services.webhooks_status(fresh=False),
+            "waiting": selectors.events_waiting(),
+            "silent_after": settings.WEBHOOKS_SILENT_AFTER_MINUTES,
+            "safety_net_minutes": settings.WEBHOOKS_SAFETY_NET_SECONDS // 60,
+            "a_minute_ago": timezone.now() - timedelta(minutes=1),
+        },
+    )

@@ -113,12 +113,16 @@ def items_for(demand: Demand) -> list[Item]:
     ]
 
 
-def sync_per_day(demand: Demand, background_per_day: float) -> dict[str, float]:
+def sync_per_day(
+    demand: Demand, background_per_day: float, *, sync_every: float = SYNC_EVERY
+) -> dict[str, float]:
     """Calls a day keeping the mirror correct takes: incremental passes (one list call each
     plus a page per 100 changes and a call per 100 new messages), the catalog, postlogs of
-    failed posts, and a full reconcile spread over as many days as its share allows."""
+    failed posts, and a full reconcile spread over as many days as its share allows.
+    `sync_every`: seconds between incremental passes (longer while webhooks are healthy:
+    the passes they save go to stats; the changes are still listed once)."""
     changes = demand.posts_per_day * CHANGES_PER_POST
-    incremental = DAY / SYNC_EVERY + changes / PAGE + demand.posts_per_day / PAGE
+    incremental = DAY / sync_every + changes / PAGE + demand.posts_per_day / PAGE
     catalog = DAY / CATALOG_EVERY * CATALOG_CALLS
     postlogs = demand.posts_per_day * FAILED_SHARE
     reconcile_calls = 2 * math.ceil(demand.total_posts / PAGE)  # posts, then their messages
@@ -148,6 +152,7 @@ class Plan:
     reconcile_days: int
     planned_per_day: float = 0.0
     short: list[str] = field(default_factory=list)  # items below their floor
+    sync_every: float = SYNC_EVERY  # seconds between incremental passes it assumed
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -161,6 +166,7 @@ class Plan:
             reconcile_days=int(data["reconcile_days"]),
             planned_per_day=float(data.get("planned_per_day", 0.0)),
             short=list(data.get("short", [])),
+            sync_every=float(data.get("sync_every", SYNC_EVERY)),
         )
 
     def interval(self, key: str, default: float) -> float:
@@ -207,10 +213,12 @@ DEFAULT_STATS = {"48h": HOUR, "7d": 4 * HOUR, "30d": DAY, "older": 7 * DAY}
 DEFAULT_COUNTERS = {"48h": 15 * MINUTE, "30d": 6 * HOUR}
 
 
-def plan_day(demand: Demand, background_per_day: float) -> Plan:
+def plan_day(demand: Demand, background_per_day: float, *, sync_every: float = SYNC_EVERY) -> Plan:
     """Spend a day's background calls: the sync first, then each item's floor in priority
-    order, then improvements toward the targets in the same order."""
-    sync = sync_per_day(demand, background_per_day)
+    order, then improvements toward the targets in the same order. While webhooks are
+    healthy the incremental sync runs every `sync_every` seconds (the safety net) and
+    what it no longer spends is left for the items."""
+    sync = sync_per_day(demand, background_per_day, sync_every=sync_every)
     left = background_per_day - sum(sync.values())
     items = items_for(demand)
     chosen: dict[str, float | None] = {}
@@ -243,6 +251,7 @@ def plan_day(demand: Demand, background_per_day: float) -> Plan:
         reconcile_days=reconcile_every_days(demand, background_per_day),
         planned_per_day=planned,
         short=short,
+        sync_every=sync_every,
     )
 
 

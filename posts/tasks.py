@@ -16,7 +16,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from oktopost.errors import RateLimited, RetryableError
-from posts import maintenance, push, services, sync
+from posts import maintenance, services, sync
 from posts.heartbeat import worker_seen_note
 from posts.locks import LockBusy
 
@@ -44,7 +44,7 @@ def _seen() -> None:
 @shared_task(bind=True, soft_time_limit=600, time_limit=660, **COMMON)
 def sync_posts(self, full: bool = False) -> dict:
     _seen()
-    if not full and push.incremental_may_rest():
+    if not full and sync.incremental_may_rest():
         return {"skipped": "webhooks are keeping the mirror current"}
     try:
         return sync.posts_sync(full=full).as_dict()

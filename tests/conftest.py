@@ -21,7 +21,12 @@ from oktopost.limiter import Limiter, Limits, RedisLimiter, SqliteLimiter
 from posts import sync
 from tests.limiters import FakeClock, MakeLimiter
 
-pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_browser", "tests.log_guard"]
+pytest_plugins = [
+    "tests.fixtures_sandbox",
+    "tests.fixtures_browser",
+    "tests.fixtures_webhooks",
+    "tests.log_guard",
+]
 
 # Property tests try 50 examples each in the suite; HYPOTHESIS_PROFILE=thorough tries
 # 500 (run it after changing the queue's parser). Every run draws new examples.

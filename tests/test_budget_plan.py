@@ -12,9 +12,9 @@ import pytest
 from django.utils import timezone
 
 from oktopost.limiter import Limiter, Limits
-from posts import sync
+from posts import push, sync
 from posts.models import BulkAction, Post, SyncState
-from posts.plan import DAY, HOUR, MINUTE, Demand, plan_day, span
+from posts.plan import DAY, HOUR, MINUTE, Demand, Plan, plan_day, span
 from posts.status import budget_plan
 from posts.sync import stats as stats_sync
 from tests.limiters import FakeClock
@@ -147,6 +147,25 @@ def test_when_demand_exceeds_the_day_older_tiers_stretch_first():
     # Each tier is served no better than a younger one.
     values = [plan.intervals[f"stats:{t}"] or math.inf for t in ("48h", "7d", "30d", "older")]
     assert values == sorted(values)
+
+
+def test_while_webhooks_are_healthy_the_sync_calls_they_save_go_to_stats():
+    polling = plan_day(_demand(100_000), 17_000)
+    pushed = plan_day(_demand(100_000), 17_000, sync_every=15 * MINUTE)
+    saved = polling.sync["incremental"] - pushed.sync["incremental"]
+    assert saved == pytest.approx(DAY / 120 - DAY / 900)  # 624 passes a day
+    assert pushed.intervals["stats:48h"] < polling.intervals["stats:48h"]
+    assert pushed.planned_per_day <= 17_000 + 1
+    assert Plan.from_dict(pushed.as_dict()).sync_every == 15 * MINUTE
+
+
+@pytest.mark.django_db
+def test_the_stored_plan_assumes_the_safety_net_pace_only_while_webhooks_are_healthy(
+    monkeypatch, settings
+):
+    assert sync.plan_refresh().sync_every == 120
+    monkeypatch.setattr(push, "_healthy", lambda: True)
+    assert sync.plan_refresh().sync_every == settings.WEBHOOKS_SAFETY_NET_SECONDS
 
 
 def test_a_small_team_gets_every_target():

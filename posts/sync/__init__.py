@@ -30,6 +30,7 @@ from posts.sync.locks import (
 from posts.sync.posts import (
     SYNC_MAX_WAIT,
     SyncResult,
+    incremental_may_rest,
     postlogs_fetch,
     postlogs_pending,
     posts_sync,
@@ -57,6 +58,7 @@ __all__ = [
     "catalog_sync",
     "counters_sync",
     "counters_tick",
+    "incremental_may_rest",
     "lock_claim",
     "lock_heartbeat",
     "lock_held",

@@ -2,9 +2,11 @@
 
 Every few minutes the counters tick recomputes it: how many sent posts each age tier
 holds, how many posts a day are created, what background work may still use today (the
-limiter's pace, extrapolated to a day). The plan is stored in `SyncState("plan")`; the
-stats refresh and the counters tick read their intervals from it, and the status bar
-and the stats page show its sentence (`posts.status.budget_plan`).
+limiter's pace, extrapolated to a day) and how often the incremental sync runs (every
+15 minutes while webhooks are healthy, `posts.push`, so the calls it saves go to stats).
+The plan is stored in `SyncState("plan")`; the stats refresh and the counters tick read
+their intervals from it, and the status bar and the stats page show its sentence
+(`posts.status.budget_plan`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from posts import push
 from posts.connection import get_limiter
 from posts.models import SENT_STATUSES, Post, SyncState
 from posts.plan import DAY, TIERS, Demand, Plan, plan_day
@@ -58,7 +61,7 @@ def background_per_day() -> float:
 
 def plan_refresh(now: datetime | None = None) -> Plan:
     now = now or timezone.now()
-    plan = plan_day(demand_read(now), background_per_day())
+    plan = plan_day(demand_read(now), background_per_day(), sync_every=push.incremental_every())
     SyncState.objects.update_or_create(
         name=PLAN_STATE, defaults={"last_success": now, "last_result": plan.as_dict()}
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from oktopost import types as ok
 from oktopost.client import OktopostClient
 from oktopost.errors import RateLimited
-from posts import mirror
+from posts import mirror, push
 from posts.connection import get_client
 from posts.maintenance import planner_stats_after_sync
 from posts.models import Campaign, Message, Post, Profile, Status, SyncState
@@ -322,3 +322,18 @@ def postlogs_fetch(
         if result is not None:
             result.postlogs += 1
     return fetched
+
+
+def incremental_may_rest(*, now: datetime | None = None) -> bool:
+    """True when this incremental pass may be skipped: webhooks are healthy, a pass
+    succeeded within WEBHOOKS_SAFETY_NET_SECONDS, and no reconcile is due or half done
+    (the reconcile keeps its pace: deletions in a missed webhook show only there)."""
+    if not push.webhooks_healthy():
+        return False
+    now = now or timezone.now()
+    state = state_get(POSTS_LOCK)
+    if state.window or state.last_success is None:
+        return False
+    if now - state.last_success >= timedelta(seconds=push.incremental_every()):
+        return False
+    return not reconcile_due(now)

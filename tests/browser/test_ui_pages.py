@@ -173,6 +173,7 @@ PAGES = [
     Page("share-new-queue", lambda d: "/share/new/?page=queue&preset=attention", roles=(EDITOR,)),
     Page("alerts", lambda d: "/alerts/"),
     Page("alert-settings", lambda d: "/alerts/settings/"),
+    Page("oktopost-connection", lambda d: "/webhooks/", roles=(EDITOR,)),
     Page("not-found", lambda d: "/posts/004999999999999/", status=404),
     Page("forbidden", lambda d: "/posts/new/", roles=(VIEWER,), status=403),
 ]

@@ -40,14 +40,17 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def _status(self) -> None:
-        status = services.webhooks_status()
-        registered = ", ".join(
-            f"{e} {'yes' if ok else 'NO'}" for e, ok in status.registered.items()
-        )
+        status = services.webhooks_status(fresh=True)
+        side = status.oktopost
+        assert side is not None  # asked fresh
+        if side.error:
+            raise CommandError(side.error)
+        registered = ", ".join(f"{e} {'yes' if ok else 'NO'}" for e, ok in side.registered.items())
         last = f"{status.last_event_at:%Y-%m-%d %H:%M:%S} UTC" if status.last_event_at else "never"
         state = "not installed" if not status.installed else "silent" if status.silent else "ok"
         self.stdout.write(
             f"Webhooks: {state}. URL {status.url}. Registered: {registered}. "
             f"Last event: {last}. Events in the last hour: {status.events_last_hour}; "
-            f"failed deliveries Oktopost logged: {status.failures_last_hour}."
+            f"deliveries Oktopost logged: {side.deliveries_last_hour}, "
+            f"of which failed: {side.failures_last_hour}."
         )
