@@ -17,7 +17,9 @@ from posts.selectors import message_media, queue_queryset, user_names
 from sharing import links
 
 # The page shows this many waiting items at most (oldest first); the count says the rest.
-PAGE_LIMIT = 200
+# As many as a queue page: each item is a full preview card with its own form, and at 200
+# the page took 4x the queue's time in template rendering alone (bench/approvals.py).
+PAGE_LIMIT = 50
 ACTION_WORDS = {
     "submitted": "sent for approval",
     "approved": "approved",
@@ -83,16 +85,19 @@ def approvals_waiting(*, limit: int = PAGE_LIMIT) -> list[StepGroup]:
         ).select_related("campaign", "message")
     }
     names = user_names()
+    # One read of every step with its workflow: the groups' labels would otherwise load
+    # each step's workflow on its own (a query per step).
+    steps = {s.id: s for s in WorkflowStep.objects.select_related("workflow")}
     step_counts: dict[int, int] = {}
-    for step in WorkflowStep.objects.all():
+    for step in steps.values():
         step_counts[step.workflow_id] = max(step_counts.get(step.workflow_id, 0), step.order)
-    steps = {s.id: s for s in WorkflowStep.objects.all()}
+    step_names = {s.oktopost_id: s.name for s in steps.values()}
     groups: dict[int, list[ApprovalRow]] = {}
     for item in items:
         post = posts.get(item.post_oktopost_id)
         if post is None or item.step_id is None:
             continue
-        groups.setdefault(item.step_id, []).append(_row(item, post, names, steps))
+        groups.setdefault(item.step_id, []).append(_row(item, post, names, step_names))
     ordered = sorted(
         groups.items(), key=lambda kv: (steps[kv[0]].workflow.name, steps[kv[0]].order)
     )
@@ -110,9 +115,8 @@ def approvals_waiting(*, limit: int = PAGE_LIMIT) -> list[StepGroup]:
 
 
 def _row(
-    item: ApprovalItem, post: Post, names: dict[str, str], steps: dict[int, WorkflowStep]
+    item: ApprovalItem, post: Post, names: dict[str, str], step_names: dict[str, str]
 ) -> ApprovalRow:
-    by_oktopost = {s.oktopost_id: s.name for s in steps.values()}
     return ApprovalRow(
         item_id=item.oktopost_id,
         step_id=item.step.oktopost_id if item.step else "",
@@ -124,7 +128,7 @@ def _row(
                 at=parse_datetime(h["at"]) if h.get("at") else None,
                 who=names.get(h.get("user", ""), "Someone"),
                 what=ACTION_WORDS.get(h.get("action", ""), h.get("action", "")),
-                step=by_oktopost.get(h.get("step", ""), ""),
+                step=step_names.get(h.get("step", ""), ""),
                 note=h.get("note", ""),
             )
             for h in item.history

@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from oktopost import types as ok
 from posts import queue
+from posts.mirror import approvals as approvals_mirror
 from posts.selectors import queue as queue_selectors
 from tests import factories as f
 
@@ -20,6 +22,8 @@ QUEUE_PARTIAL = 9  # the rows alone: no saved views, no status bar
 DRAWER = 10  # + post, deliveries, profiles, stats samples, history, who made it here,
 # retry links
 HEALTH = 3  # SELECT 1, sync state, webhook installation (no session for a monitor)
+APPROVALS_PAGE = 8  # + items, their posts, steps with workflows, saved views, sync state
+# (issue 26 allows 12; a query per step or per item fails at once)
 
 
 @pytest.fixture
@@ -146,3 +150,73 @@ def test_walking_the_sort_index_gives_the_same_pages(
     monkeypatch.setattr(queue_selectors, "COUNT_CAP", 1)
     assert walk() == through_filters
     assert through_filters[0]
+
+
+@pytest.fixture
+def waiting(db):
+    """Forty posts waiting at the five steps of two workflows, written as the sync writes
+    them, each with a history, a campaign and a message."""
+    now = timezone.now()
+    launch = f.campaign("Launch")
+    hello = f.message("Hello LinkedIn people", "LinkedIn", launch)
+    workflows = [
+        ok.Workflow.from_api(
+            {
+                "Id": f"cwf00000000000{w}",
+                "Name": name,
+                "Steps": [
+                    {
+                        "Id": f"cws0000000000{w}{n}",
+                        "Name": f"Step {n}",
+                        "Order": n,
+                        "Approvers": ["00A000000000001"],
+                    }
+                    for n in range(1, steps + 1)
+                ],
+            },
+            call="test",
+        )
+        for w, (name, steps) in enumerate((("Brand", 3), ("Quick", 2)), start=1)
+    ]
+    approvals_mirror.workflows_upsert(workflows, now=now)
+    places = [(w, s) for w in workflows for s in w.steps]
+    items = []
+    for i in range(40):
+        workflow, step = places[i % len(places)]
+        post = f.post(start_at=now + timedelta(days=3, hours=i), msg=hello, camp=launch)
+        created = (now - timedelta(hours=40 - i)).strftime("%Y-%m-%d %H:%M:%S")
+        items.append(
+            ok.WorkflowItem.from_api(
+                {
+                    "Id": f"cwi0000000{i:05d}",
+                    "WorkflowId": workflow.id,
+                    "EntityId": post.oktopost_id,
+                    "StepId": step.id,
+                    "Status": "pending",
+                    "Created": created,
+                    "CreatedBy": "00A000000000002",
+                    "History": [
+                        {
+                            "Action": "submitted",
+                            "StepId": workflow.steps[0].id,
+                            "UserId": "00A000000000002",
+                            "Created": created,
+                        },
+                    ],
+                },
+                call="test",
+            )
+        )
+    approvals_mirror.items_upsert(items, now=now)
+
+
+def test_the_approvals_page_costs_a_fixed_number_of_queries(
+    editor_client: Client, waiting, django_assert_max_num_queries
+) -> None:
+    editor_client.get("/approvals/")  # first use of caches (names, the nav's count)
+    with django_assert_max_num_queries(APPROVALS_PAGE):
+        response = editor_client.get("/approvals/")
+
+    assert response.status_code == 200
+    assert len(response.context["groups"]) == 5
+    assert response.context["waiting"] == 40
