@@ -3,6 +3,7 @@
 import contextlib
 import os
 import uuid
+import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -227,3 +228,50 @@ def make_limiter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mak
     yield make
     for limiter in created:
         limiter.reset()
+
+
+_CURRENT_TEST = {"name": ""}
+
+
+def _name_connection(sender, connection, **kwargs) -> None:
+    """On PostgreSQL every connection carries the test that opened it (application_name),
+    so a session left open at the end is named by its test."""
+    if connection.vendor == "postgresql" and _CURRENT_TEST["name"]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('application_name', %s, false)", [_CURRENT_TEST["name"][-63:]]
+            )
+
+
+@pytest.fixture(autouse=True)
+def _current_test_name(request: pytest.FixtureRequest) -> Iterator[None]:
+    _CURRENT_TEST["name"] = request.node.nodeid
+    yield
+    _CURRENT_TEST["name"] = ""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _report_other_database_sessions(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """On PostgreSQL, name any other session still on this process's test database when
+    the run ends: one keeps PostgreSQL from dropping it ("being accessed by other users")."""
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_name_connection)
+    yield
+    connection_created.disconnect(_name_connection)
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, client_port, backend_start, state, left(query, 200) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        rows = cursor.fetchall()
+    for pid, test, *_ in rows:
+        warnings.warn(
+            f"a database session (pid {pid}) opened by {test or 'an unnamed test'} was still "
+            "open at the end of the run: close the connections a test's threads open",
+            stacklevel=1,
+        )

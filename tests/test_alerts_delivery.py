@@ -121,9 +121,16 @@ def test_a_mail_still_being_sent_is_not_taken_over_by_another_worker(alice, smtp
     smtp.reply_delay = 0.5
     dispatch = mail_to(alice)
     start = timezone.now()
-    first = threading.Thread(
-        target=send.dispatch_send, kwargs={"dispatch_id": dispatch.id, "now": start}
-    )
+
+    def first_worker() -> None:
+        try:
+            send.dispatch_send(dispatch_id=dispatch.id, now=start)
+        finally:
+            # Its own connection, closed: left open, it kept PostgreSQL from dropping the
+            # test database at the end of the run.
+            connection.close()
+
+    first = threading.Thread(target=first_worker)
     first.start()
     try:
         assert smtp.took_data.wait(5)
