@@ -269,9 +269,10 @@ def _report_other_database_sessions(django_db_setup, django_db_blocker) -> Itera
             "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         rows = cursor.fetchall()
-    for pid, test, *_ in rows:
+    for pid, test, port, started, state, query in rows:
         warnings.warn(
-            f"a database session (pid {pid}) opened by {test or 'an unnamed test'} was still "
-            "open at the end of the run: close the connections a test's threads open",
+            f"a database session (pid {pid}, client port {port}, since {started:%H:%M:%S}, "
+            f"{state}, last {query!r}) opened by {test or 'no test of this process'} was "
+            "still open at the end of the run: close the connections tests open",
             stacklevel=1,
         )
