@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -200,9 +201,12 @@ import sys
 import django
 
 django.setup()
+from datetime import UTC, datetime
+
 from alerts.services.send import dispatch_send
 
-dispatch_send(dispatch_id=int(sys.argv[1]))
+# The test's clock (moved by the date matrix), not this process's.
+dispatch_send(dispatch_id=int(sys.argv[1]), now=datetime.fromtimestamp(float(sys.argv[2]), UTC))
 """
 
 
@@ -228,7 +232,7 @@ def start_sender(dispatch_id: int, smtp_port: int, var_dir: Path) -> subprocess.
         "SITE_URL": "https://dash.example.com",
     }
     return subprocess.Popen(
-        [sys.executable, "-c", SENDER, str(dispatch_id)],
+        [sys.executable, "-c", SENDER, str(dispatch_id), str(time.time())],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

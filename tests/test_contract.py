@@ -104,7 +104,11 @@ def world(sandbox_server: SandboxProcess) -> SandboxProcess:
 
 
 @pytest.fixture
-def api(world: SandboxProcess) -> Iterator[Api]:
+def api(world: SandboxProcess, pinned_now) -> Iterator[Api]:
+    if pinned_now:
+        # Under the date matrix the sandbox's world and clock start at the test's instant,
+        # as the rows' dates ({today}, {month_ago}) do.
+        world.control("POST", "reset", {"now": time.time()})
     # Other modules' tests share this process: no faults, limits or denials left over.
     world.control("POST", "faults", {})
     world.control("POST", "limits", {"enabled": False})
