@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
+from core import clock
 from core.localtime import as_local
 from posts.models import Activity, Post, Profile
 
@@ -32,7 +33,7 @@ def _local_label(value: object, zone) -> str:
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=UTC)
     local = as_local(moment, zone)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    return clock.fmt(local, "D j M Y, H:i")
 
 
 @dataclass(frozen=True)
