@@ -38,6 +38,12 @@ BREAKDOWN_ROWS = 25
 # --- breakdowns ------------------------------------------------------------------------
 
 
+def profile_label(name: str, network: str) -> str:
+    """A profile as breakdowns name it: one name can be a profile on several networks
+    ("Northwind Analytics · LinkedIn", "Northwind Analytics · Twitter")."""
+    return f"{name} · {network}" if network else name
+
+
 @dataclass
 class BreakdownRow:
     key: str  # the id the queue filters by ("" when there is none: no campaign)
