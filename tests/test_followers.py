@@ -4,7 +4,7 @@ the stats page fills in with it."""
 
 from __future__ import annotations
 
-import time
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
@@ -62,7 +62,8 @@ def test_the_sandbox_answers_a_point_a_day_between_the_dates_asked(sandbox) -> N
     points = body["Data"]
     assert all(isinstance(p["Followers"], int) and p["Followers"] > 0 for p in points)
     assert all(
-        b["Followers"] - a["Followers"] == b["FollowersAdded"] for a, b in zip(points, points[1:])
+        b["Followers"] - a["Followers"] == b["FollowersAdded"]
+        for a, b in itertools.pairwise(points)
     )
     # Growth with noise: more followers at the end, though a day may lose some.
     assert points[-1]["Followers"] > points[0]["Followers"]
@@ -185,7 +186,7 @@ def test_the_sync_asks_each_connected_profile_once_and_keeps_its_history(
         assert [d.day for d in days] == [
             first + timedelta(days=n) for n in range((today - first).days + 1)
         ]
-        assert all(b.followers - a.followers == b.added for a, b in zip(days, days[1:]))
+        assert all(b.followers - a.followers == b.added for a, b in itertools.pairwise(days))
     assert FollowerRead.objects.filter(read_on=today).count() == len(profiles)
 
 
