@@ -173,9 +173,7 @@ def test_one_name_on_three_networks_is_three_labelled_rows(viewer_client: Client
     assert rows["Northwind Analytics · LinkedIn"]["Posts"] == "2"
 
 
-def test_the_breakdown_csv_names_profiles_with_their_network(
-    viewer_client: Client, posts
-) -> None:
+def test_the_breakdown_csv_names_profiles_with_their_network(viewer_client: Client, posts) -> None:
     response = viewer_client.get(f"/stats/export.csv?{QUERY}&breakdown=profile")
     body = b"".join(response.streaming_content).decode()
 
