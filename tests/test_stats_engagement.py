@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from posts.models import Post
-from reports.selectors import Figures
+from reports.selectors import Figures, engagement_rate
 from tests import factories as f
 
 # 2 to 8 March 2026, whole days in any zone the viewer may have: posts are at noon UTC.
@@ -128,8 +128,10 @@ def breakdown(client: Client, by: str) -> dict[str, dict[str, str]]:
 def test_totals_show_the_rate_and_averages_per_post(viewer_client: Client, posts) -> None:
     cards = read(viewer_client.get(f"/stats/?{QUERY}").content.decode()).cards
 
-    # Engagement 33 over the 750 impressions known: 4.40 %.
-    assert cards["Engagement rate"].startswith("4.40 %")
+    # Only the LinkedIn posts have impressions known: their engagement 20 over 750.
+    # (Dividing all 33 by 750 would say 4.40 %: Twitter's and Facebook's engagement
+    # has no impressions to go with it.)
+    assert cards["Engagement rate"].startswith("2.67 %")
     # Engagement per post counts the three posts whose shares were read: 33 / 3.
     assert "33" in cards["Engagement"] and "11.0 per post" in cards["Engagement"]
     # Likes were read for all four posts: 22 / 4; impressions for three: 750 / 3.
@@ -144,10 +146,10 @@ def test_the_media_breakdown_shows_averages_and_the_rate_beside_totals(
 
     assert rows["With image"]["Engagement"] == "23"
     assert rows["With image"]["Per post"] == "11.5"  # 23 / 2
-    assert rows["With image"]["Rate"] == "4.60 %"  # 23 / 500
+    assert rows["With image"]["Rate"] == "3.00 %"  # 15 / 500: post 3 has no impressions
     assert rows["Text only"]["Engagement"] == "10"
     assert rows["Text only"]["Per post"] == "10.0"  # 10 over the one post read
-    assert rows["Text only"]["Rate"] == "4.00 %"  # 10 / 250
+    assert rows["Text only"]["Rate"] == "2.00 %"  # 5 / 250: post 4's are not read
 
 
 def test_a_row_without_impressions_known_shows_a_dash_never_a_division_by_zero(
@@ -181,14 +183,25 @@ def test_the_breakdown_csv_names_profiles_with_their_network(viewer_client: Clie
     assert "Northwind Analytics · Facebook" in body
 
 
-def test_figures_without_posts_or_impressions_have_no_rate_or_average() -> None:
+def test_the_rate_is_the_same_whether_the_rollup_or_the_posts_answer(
+    viewer_client: Client, posts
+) -> None:
+    ids = "&".join(f"profile={p.oktopost_id}" for p in posts.values())
+
+    rolled = viewer_client.get(f"/stats/?{QUERY}")
+    read = viewer_client.get(f"/stats/?{QUERY}&{ids}")
+
+    assert rolled.context["from_rollup"] and not read.context["from_rollup"]
+    assert read.context["rates"].current == rolled.context["rates"].current == 20 / 750 * 100
+    assert read.context["rates"].previous is rolled.context["rates"].previous is None
+
+
+def test_without_posts_or_impressions_there_is_no_rate_or_average() -> None:
     empty = Figures()
     unread = Figures(outcomes=2, likes=4, comments=1, unfetched_stats=2)
-    unreported = Figures(outcomes=1, likes=3, impressions=0)
 
-    assert empty.engagement_rate is None and empty.engagement_per_post is None
-    assert empty.per_post("clicks") is None
-    assert unread.engagement_rate is None and unread.engagement_per_post is None
+    assert engagement_rate(0, 0) is None and engagement_rate(12, 0) is None
+    assert engagement_rate(8, 400) == 2.0
+    assert empty.engagement_per_post is None and empty.per_post("clicks") is None
+    assert unread.engagement_per_post is None
     assert unread.per_post("likes") == 2.0
-    assert unreported.engagement_rate is None
-    assert Figures(outcomes=2, likes=6, shares=2, impressions=400).engagement_rate == 2.0

@@ -37,6 +37,7 @@ from reports.selectors.figures import (
     trend,
 )
 from reports.selectors.followers import FollowerGrowth, ProfileGrowth, follower_growth
+from reports.selectors.rates import Rates, engagement_rate, engagement_rates
 from reports.selectors.scope import (
     CSV_FIELDS,
     STATUS_COUNTS,
@@ -63,12 +64,15 @@ __all__ = [
     "Figures",
     "FollowerGrowth",
     "ProfileGrowth",
+    "Rates",
     "Scope",
     "Totals",
     "TrendDay",
     "breakdown",
     "breakdown_rows",
     "daily",
+    "engagement_rate",
+    "engagement_rates",
     "export_rows",
     "follower_growth",
     "heatmap",

@@ -120,15 +120,6 @@ class Figures:
     def engagement_per_post(self) -> float | None:
         return self.per_post("engagement")
 
-    @property
-    def engagement_rate(self) -> float | None:
-        """Engagement ÷ impressions, in percent, only where impressions are known: None
-        (shown "—") when no sent post here has had its impressions read, or they add up
-        to 0 (a network that does not report them: Oktopost's -1, kept as 0)."""
-        if not self.known("impressions") or self.impressions <= 0:
-            return None
-        return self.engagement / self.impressions * 100
-
 
 @dataclass(frozen=True)
 class Delta:
