@@ -28,6 +28,7 @@ def follower_section(sq: StatsQuery) -> dict:
         [gain for _, gain in days],
         [f"{d.day} {d:%b}" for d, _ in days],
         [f"{d:%a %-d %b}: {gain:+,} followers since {found.first:%-d %b}" for d, gain in days],
+        height=140,
     )
     rows = [GrowthRow(r, charts.sparkline([f for _, f in r.days])) for r in found.rows]
     return {
