@@ -390,3 +390,17 @@ def test_a_range_without_figures_says_so(viewer_client: Client, history) -> None
     response = viewer_client.get("/stats/part/followers/?from=2020-01-01&to=2020-01-31")
 
     assert "No follower figures for these profiles in this range yet" in response.content.decode()
+
+
+def test_the_section_costs_a_few_queries_whatever_the_number_of_days(
+    viewer_client: Client, history, django_assert_max_num_queries
+) -> None:
+    viewer_client.get("/stats/")  # caches: filter choices, user names
+    # The session, the user and roles, the filter choices, saved views, the sync's state:
+    # 7, as every section; the profiles in scope and their history: 2.
+    with django_assert_max_num_queries(9):
+        response = viewer_client.get(
+            "/stats/part/followers/?from=2026-03-01&to=2026-03-10", headers={"HX-Request": "1"}
+        )
+
+    assert response.status_code == 200
