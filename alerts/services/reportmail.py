@@ -107,8 +107,10 @@ def mail_text(c: dict) -> str:
     out = [c["intro"], f"Scope: {', '.join(figures.scope)}", ""]
     width = max(len(r.name) for r in figures.rows)
     for r in figures.rows:
-        value = f"{r.value:>9,}" if r.known else f"{'not yet':>9}"
-        out.append(f"  {r.name:<{width}}  {value}  ({r.change}; before: {r.before:,})")
+        if r.known:
+            out.append(f"  {r.name:<{width}}  {r.value:>9,}  ({r.change}; before: {r.before:,})")
+        else:
+            out.append(f"  {r.name:<{width}}  {'not yet':>9}  (not read from Oktopost yet)")
     out += ["", f"{figures.chart_label} per day (the period before in brackets):"]
     for day, value, before in c["chart_rows"]:
         out.append(f"  {day:%a %-d %b}  {value:>7,}  ({before:,})")
