@@ -174,3 +174,15 @@ def report_figures(
         stats_url=f"{settings.SITE_URL}/stats/?{sq.query()}",
         scope_query=sq.scope_query(),
     )
+
+
+def report_pdf(
+    query: str, *, first: date, last: date, zone: tzinfo, now: datetime, title: str
+) -> tuple[str, bytes]:
+    """The same report as the PDF a person downloads from the stats page (reports.pdf),
+    on the paper the zone's country uses; (file name, bytes)."""
+    from reports.pdf import paper_for_zone, pdf_filename, render_stats_pdf
+
+    sq = _parse(query, zone, queue_choices(), first=first, last=last)
+    data = render_stats_pdf(sq, paper=paper_for_zone(zone), title=title, now=now)
+    return pdf_filename("oktodash-report", sq), data

@@ -9,6 +9,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pypdfium2
 import pytest
 import time_machine
 from django.db import IntegrityError
@@ -184,6 +185,14 @@ def test_a_weekly_report_arrives_once_at_each_recipients_local_hour_across_the_c
     image = next(p for p in mail.walk() if p.get_content_type() == "image/png")
     assert image["Content-ID"] == "<trend@oktodash>"
     assert Image.open(io.BytesIO(image.get_content())).size == (1120, 400)
+    # The PDF a person downloads from the stats page, attached.
+    pdf = next(p for p in mail.walk() if p.get_content_type() == "application/pdf")
+    assert pdf.get_filename() == "oktodash-report-2026-03-16-to-2026-03-22.pdf"
+    document = pypdfium2.PdfDocument(pdf.get_content())
+    pdf_text = " ".join(page.get_textpage().get_text_bounded() for page in document)
+    document.close()
+    assert "Spring campaign" in pdf_text and "16 Mar 2026" in pdf_text
+    assert "attached as a PDF" in html
     share = re.search(r'href="https://dash\.example\.com(/s/[^"/]+/)"', html).group(1)
     assert "https://dash.example.com/stats/?campaign=" in html
     with time_machine.travel(BERLIN_MON_23 + timedelta(hours=1), tick=False):

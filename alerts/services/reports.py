@@ -21,9 +21,9 @@ from django.utils import timezone
 from accounts.models import User
 from alerts import report_selectors as rs
 from alerts.models import Dispatch, DispatchFile, ReportPolicy, ReportRecipient, ReportSubscription
-from alerts.services.reportmail import Mail, report_mail
+from alerts.services.reportmail import Mail, MailFile, report_mail
 from alerts.services.send import dispatches_queue
-from alerts.stats import ScopeGone, report_figures, scope_canonical
+from alerts.stats import ScopeGone, report_figures, report_pdf, scope_canonical
 from alerts.timing import (
     last_monthly_slot,
     last_weekly_slot,
@@ -240,7 +240,7 @@ def _build(sub: ReportSubscription, zone, first, last, now: datetime) -> Mail | 
 
     share = report_share_link(subscription=sub, figures=figures, time_zone=str(zone))
     what = "Weekly" if sub.frequency == ReportSubscription.Frequency.WEEKLY else "Monthly"
-    return report_mail(
+    mail = report_mail(
         figures,
         subject=f"[oktodash] {sub.name}: {figures.span}",
         title=sub.name,
@@ -248,6 +248,14 @@ def _build(sub: ReportSubscription, zone, first, last, now: datetime) -> Mail | 
         share_url=share,
         manage_url=settings.SITE_URL + reverse("alerts:reports"),
     )
+    try:
+        name, pdf = report_pdf(
+            sub.query, first=first, last=last, zone=zone, now=now, title=sub.name
+        )
+    except Exception:  # the mail is worth sending without its PDF, and says none is attached
+        log.exception("alerts: the PDF of report %s could not be made", sub.id)
+        return mail
+    return mail.with_file(MailFile(name, "application/pdf", pdf))
 
 
 def _dispatch(recipient: ReportRecipient, mail: Mail, slot: datetime, now: datetime) -> Dispatch:
