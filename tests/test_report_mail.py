@@ -337,7 +337,7 @@ def test_nobody_subscribes_to_what_they_cannot_see(vera, admin, outsider, smtp):
 
 def test_the_page_lists_pauses_resumes_and_deletes_reports(vera, smtp):
     camp = f.campaign("Spring")
-    stats = login(vera).get(f"/stats/?campaign={camp.oktopost_id}&range=last_7").content.decode()
+    stats = login(vera).get(f"/stats/?campaign={camp.oktopost_id}&range=7d").content.decode()
     link = re.search(r'href="(/alerts/reports/\?query=[^"]+)">Email this report', stats)
     assert link, "the stats page links to the reports page with its filters"
     page = login(vera).get(link.group(1).replace("&amp;", "&")).content.decode()
@@ -380,3 +380,26 @@ def test_next_hours_are_local_across_both_clock_changes():
     skipped = next_weekly_slot(datetime(2026, 3, 28, tzinfo=UTC), 6, 2, BERLIN)
     assert skipped == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
     assert report_days(date(2026, 3, 1), "monthly") == (date(2026, 2, 1), date(2026, 2, 28))
+
+
+def test_the_weekly_digest_is_the_same_html_mail_with_its_failures(vera, smtp):
+    from alerts.models import Preference
+    from alerts.services import digest
+
+    Preference.objects.create(
+        user=vera, events=[], mode="off", digest_weekday=0, digest_hour=8,
+        last_digest_at=BERLIN_MON_23 - timedelta(days=7),
+    )  # fmt: skip
+    week_of_posts(f.campaign("Spring"))
+    f.post(status="error", start_at=datetime(2026, 3, 19, 9, tzinfo=UTC), msg=f.message("Broke"))
+    with time_machine.travel(BERLIN_MON_23, tick=False):
+        assert len(digest.summaries_send()) == 1
+        send.dispatches_send_due()
+    mail = to(smtp, "vera@example.com")[0]
+    assert mail["Subject"] == "[oktodash] Your week: 16 Mar to 22 Mar 2026"
+    # Every post of the week this time (the 999 clicks too), and the failures.
+    assert re.search(r"Clicks\s+1,039  \(\+10290%; before: 10\)", text_of(mail)), text_of(mail)
+    html = html_of(mail)
+    assert "Failures: 1" in html and "Broke" in html and 'src="cid:trend@oktodash"' in html
+    assert any(p["Content-ID"] == "<trend@oktodash>" for p in mail.walk())
+    assert "Change the day or hour of this digest" in html
