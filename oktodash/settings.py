@@ -303,6 +303,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300,
         "options": {"expires": 290},
     },
+    # Scheduled reports (alerts/services/reports.py): each recipient whose local hour
+    # has come gets one message; moving its next hour on is the claim.
+    "alerts-reports": {
+        "task": "alerts.tasks.reports_send_due",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Oktopost --------------------------------------------------------------

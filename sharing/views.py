@@ -25,6 +25,7 @@ from posts.models import NETWORKS, Source
 from posts.queue import MEDIA_FILTERS, SORTS, STATUS_LABELS
 from posts.queue import PRESETS as QUEUE_PRESETS
 from posts.selectors import filter_chips, queue_choices, queue_page, user_names
+from reports import pdf
 from reports.review import PRESETS as RANGE_PRESETS
 from reports.review import (
     SECTIONS,
@@ -115,6 +116,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
                 "part_base": base + "part/",
                 "part_query": sq.display_query(),
                 "notes": [n for n in sq.notes if not n.startswith("The clocks")],
+                "papers": pdf.papers_for_zone(zone),
             }
             return render(request, "share/stats.html", context)
         parsed = scope.queue_scope(link.query, choices, cursor=request.GET.get("cursor", ""))
@@ -187,6 +189,31 @@ def share_export(request: HttpRequest, token: str) -> HttpResponse:
         )
     parsed = scope.queue_scope(link.query, choices)
     return queue_csv_response(parsed.filters, zone=zone, filename="oktodash-shared-queue")
+
+
+@require_GET
+@login_not_required
+@share_headers
+def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    """A shared stats page as PDF: the link's fixed scope, the visitor's display choices
+    and paper, with a budget of its own per address on top of the pages' (a PDF costs
+    the page and all its sections)."""
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    link, zone, choices = opened.link, opened.zone, opened.choices
+    if link.page != ShareLink.Page.STATS:
+        return _refusal(request, 404)
+    address = client_ip(request) or "unknown"
+    if not rate_take(f"share-pdf:{address}", limit=pdf.PDF_RATE_PER_MINUTE, window=60):
+        response = _refusal(request, 429)
+        response["Retry-After"] = "60"
+        return response
+    with timezone.override(zone):
+        sq = scope.stats_scope(link.query, zone, choices, display_from=request.GET)
+        paper = pdf.paper_parse(request.GET.get("paper"), zone=zone)
+        data = pdf.render_stats_pdf(sq, paper=paper, title=link.label, choices=choices)
+    return pdf.pdf_response(data, filename=pdf.pdf_filename("oktodash-shared-stats", sq))
 
 
 # --- managing links (editors) ----------------------------------------------------------
