@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from django.db.models import QuerySet
+from django.utils.text import Truncator
 
+from core.roles import APPROVER, EDITOR, VIEWER
 from posts import queue
+from posts.models import Message
 from posts.selectors import queue_queryset
 from reports.review import PRESETS as RANGE_PRESETS
 from sharing import scope
-from sharing.models import ShareLink
+from sharing.models import ShareLink, SharingPolicy
 from sharing.tokens import token_hash, token_well_formed
 
 
@@ -26,6 +29,43 @@ def share_link_for_token(token: str) -> ShareLink | None:
 
 def share_links_list() -> QuerySet[ShareLink]:
     return ShareLink.objects.select_related("created_by")
+
+
+def is_admin(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def share_links_for(user) -> QuerySet[ShareLink]:
+    """The links `user` made; an admin sees everyone's (the command's included)."""
+    links = share_links_list()
+    return links if is_admin(user) else links.filter(created_by=user)
+
+
+def share_link_of(user, link_id: int) -> ShareLink | None:
+    """The link `link_id` if `user` may manage it (their own; any, for an admin)."""
+    return share_links_for(user).filter(id=link_id).first()
+
+
+def sharing_policy() -> SharingPolicy:
+    return SharingPolicy.objects.get_or_create(pk=1)[0]
+
+
+def share_allowed(user) -> bool:
+    """May `user` make share links? Anyone with a role may see the views they would
+    share; editors and admins always may, viewers and approvers unless an admin has
+    switched it off (SharingPolicy)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser or user.has_role(EDITOR):
+        return True
+    if not any(user.has_role(r) for r in (VIEWER, APPROVER)):
+        return False
+    return sharing_policy().viewers_may_share
+
+
+def share_made_as(user) -> str:
+    """The role a user's new link lives by (ShareLink.made_as)."""
+    return ShareLink.MadeAs.EDITOR if user.has_role(EDITOR) else ShareLink.MadeAs.VIEWER
 
 
 # --- what a new link will show, before it is made ---------------------------------------
@@ -50,6 +90,14 @@ def _names(values, names: dict[str, str]) -> str:
     return ", ".join(names.get(v, v) for v in values)
 
 
+def _message_names(ids) -> dict[str, str]:
+    """A message filter named by the start of its text, never by Oktopost's id."""
+    texts = Message.objects.filter(oktopost_id__in=list(ids)[:50]).values_list(
+        "oktopost_id", "text"
+    )
+    return {mid: f"“{Truncator(text).chars(60)}”" for mid, text in texts}
+
+
 def _scope_words(filters, choices: dict, creators: dict[str, str]) -> list[tuple[str, str]]:
     campaigns = dict(choices["campaigns"])
     profiles = {pid: f"{p.network}: {p.label}" for pid, p in choices["profiles"].items()}
@@ -63,7 +111,7 @@ def _scope_words(filters, choices: dict, creators: dict[str, str]) -> list[tuple
         ("Campaigns", filters.campaigns, campaigns),
         ("Sources", filters.sources, {}),
         ("Created by", filters.created_by, creators),
-        ("Messages", filters.messages, {}),
+        ("Messages", filters.messages, _message_names(filters.messages)),
         ("Tags", filters.tags, dict(choices["tags"])),
     ):
         if values:

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from sharing import tokens
-from sharing.models import ShareLink
+from sharing.models import ShareLink, SharingPolicy
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -92,3 +92,16 @@ def share_link_used(link: ShareLink, *, now: datetime | None = None) -> None:
     ShareLink.objects.filter(id=link.id).update(
         use_count=F("use_count") + 1, last_used_at=now or timezone.now()
     )
+
+
+def sharing_policy_set(*, viewers_may_share: bool, user) -> SharingPolicy:
+    """An admin's choice: may viewers and approvers make share links?"""
+    policy, _ = SharingPolicy.objects.update_or_create(
+        pk=1,
+        defaults={
+            "viewers_may_share": viewers_may_share,
+            "changed_at": timezone.now(),
+            "changed_by": user,
+        },
+    )
+    return policy
