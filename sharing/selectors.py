@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import QuerySet
 from django.utils.text import Truncator
@@ -169,3 +170,37 @@ def share_preview(
         dates=dates,
         rolls=rolls,
     )
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A link as the /share/ list shows it: what it shows, in names."""
+
+    link: ShareLink
+    view: str  # e.g. "Queue: Twitter; Spring launch" or "Stats: every post, last 7 days"
+
+
+def share_link_rows(links, *, choices: dict, creators: dict[str, str]) -> list[LinkRow]:
+    rows = []
+    for link in links:
+        try:
+            tz = ZoneInfo(link.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = ZoneInfo("UTC")
+        if link.page == "stats":
+            sq = scope.stats_scope(link.query, tz, choices)
+            filters, period = sq.filters, sq.period
+            dates = (
+                RANGE_PRESETS[period.preset].lower()
+                if period.preset
+                else f"{period.first:%-d %b %Y} to {period.last:%-d %b %Y}"
+            )
+        else:
+            filters = scope.queue_scope(link.query, choices).filters
+            dates = ""
+            if filters.start_from and filters.start_to:
+                dates = f"{filters.start_from:%-d %b} to {filters.start_to:%-d %b %Y}"
+        words = "; ".join(which for _, which in _scope_words(filters, choices, creators))
+        view = ", ".join(w for w in (words or "every post", dates) if w)
+        rows.append(LinkRow(link, f"{link.get_page_display()}: {view}"))
+    return rows

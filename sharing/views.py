@@ -199,7 +199,9 @@ def _links_page(request: HttpRequest, **extra: object) -> HttpResponse:
     user = request.user
     admin = selectors.is_admin(user)
     context = {
-        "links": selectors.share_links_for(user),
+        "links": selectors.share_link_rows(
+            selectors.share_links_for(user), choices=queue_choices(), creators=user_names()
+        ),
         "now": timezone.now(),
         "admin": admin,
         "may_share": selectors.share_allowed(user),

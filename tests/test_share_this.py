@@ -182,6 +182,7 @@ def test_each_person_lists_their_own_links_and_admins_see_all(
     share(editor_client, "queue", "network=Twitter", label="Editor's link")
     mine = viewer_client.get("/share/").content.decode()
     assert "Viewer&#x27;s link" in mine and "Editor&#x27;s link" not in mine
+    assert "Queue: LinkedIn" in mine  # what it shows, in names, not its query string
     everyone = admin_client.get("/share/").content.decode()
     assert "Viewer&#x27;s link" in everyone and "Editor&#x27;s link" in everyone
     assert "by victor" in everyone and "by alice" in everyone
