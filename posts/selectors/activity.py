@@ -142,7 +142,9 @@ def activity_describe(
         post_name = ""
         if entry.post_oktopost_id:
             post_name = posts.get(entry.post_oktopost_id, "a post no longer in oktodash")
-        answer = _named(entry.answer or "", posts, messages)
-        summary = _named(entry.summary or "", posts, messages)
+        # The entry's own post is named in its Post column: "Post updated" is enough.
+        others = {k: v for k, v in posts.items() if k != entry.post_oktopost_id}
+        answer = _named(entry.answer or "", others, messages)
+        summary = _named(entry.summary or "", others, messages)
         rows.append(ActivityRow(entry, changes, post_name, answer, summary))
     return rows
