@@ -178,10 +178,38 @@ def test_a_viewer_shares_the_queue_in_one_step_and_finds_it_under_shared_links(
         context.close()
 
 
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_share_this_view_sits_in_the_head_of_queue_stats_and_calendar(
+    chromium, live_server, stats, width, height
+) -> None:
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
+    context.add_init_script(WATCH_CSP)
+    try:
+        page = context.new_page()
+        log_in(page, "vera", PASSWORD)
+        for name, path in (("queue", "/posts/"), ("stats", "/stats/"), ("calendar", "/calendar/")):
+            page.goto(path)
+            button = page.locator("a.share-open")
+            assert button.is_visible(), path
+            assert button.bounding_box()["y"] < 300, f"{path}: the button is not near the top"
+            screenshot(page, f"share-button-{name}-{width}")
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{path} scrolls sideways ({scroll}px)"
+            button.click()
+            page.locator("#share-dialog[open] input[name=label]").wait_for()
+            page.keyboard.press("Escape")
+        assert page.evaluate("window.__csp") == []
+    finally:
+        context.close()
+
+
 def test_when_an_admin_switches_sharing_off_viewers_see_no_share_button(page, stats) -> None:
     User.objects.create_superuser("root", "root@example.com", PASSWORD)
     log_in(page, "root", PASSWORD)
     page.goto("/share/")
+    shots(page, "share-links-admin-1400", full_page=True)
     page.uncheck("#share-policy input[name=viewers_may_share]")
     page.click("#share-policy button[type=submit]")
     assert not page.is_checked("#share-policy input[name=viewers_may_share]")
