@@ -91,7 +91,7 @@ def _names(values, names: dict[str, str]) -> str:
     return ", ".join(names.get(v, v) for v in values)
 
 
-def _message_names(ids) -> dict[str, str]:
+def message_names(ids) -> dict[str, str]:
     """A message filter named by the start of its text, never by Oktopost's id."""
     texts = Message.objects.filter(oktopost_id__in=list(ids)[:50]).values_list(
         "oktopost_id", "text"
@@ -112,7 +112,7 @@ def _scope_words(filters, choices: dict, creators: dict[str, str]) -> list[tuple
         ("Campaigns", filters.campaigns, campaigns),
         ("Sources", filters.sources, {}),
         ("Created by", filters.created_by, creators),
-        ("Messages", filters.messages, _message_names(filters.messages)),
+        ("Messages", filters.messages, message_names(filters.messages)),
         ("Tags", filters.tags, dict(choices["tags"])),
     ):
         if values:

@@ -91,6 +91,12 @@ def _open(request: HttpRequest, token: str, *, count: bool = True) -> Opened | H
     return Opened(link, zone, choices)
 
 
+def _messages_named(chips: list[tuple[str, str]], filters) -> list[tuple[str, str]]:
+    """A message filter's chip by the start of its text, not Oktopost's id."""
+    names = selectors.message_names(filters.messages) if filters.messages else {}
+    return [(f"Message {names[label]}" if label in names else label, rest) for label, rest in chips]
+
+
 def _zone(link: ShareLink) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(link.time_zone)
@@ -133,7 +139,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             "link": link,
             "base": base,
             "filters": filters,
-            "chips": filter_chips(filters, choices),
+            "chips": _messages_named(filter_chips(filters, choices), filters),
             "page": page,
             "zone": zone,
             "next_cursor": page.next_cursor.sign(filters) if page.next_cursor else "",

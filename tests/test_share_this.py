@@ -212,3 +212,15 @@ def test_the_editors_role_counts_for_an_editor_made_link(db, data) -> None:
     editor = make_user("ed", EDITOR)
     share(client_for(editor), "queue", "")
     assert ShareLink.objects.get().made_as == ShareLink.MadeAs.EDITOR
+
+
+def test_a_message_filter_is_named_by_its_text_in_the_dialog_and_on_the_link(
+    viewer_client, data
+) -> None:
+    from posts.models import Message
+
+    hello = Message.objects.filter(text="Hello").first()
+    dialog, made = share(viewer_client, "queue", f"message={hello.oktopost_id}")
+    assert "Messages:</span> “Hello”" in dialog.content.decode()
+    opened = Client().get(made.context["new_url"].split("testserver", 1)[1]).content.decode()
+    assert "Message “Hello”" in opened and hello.oktopost_id not in opened
