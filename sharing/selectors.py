@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db.models import QuerySet
 from django.utils.text import Truncator
 
+from core.infra import cache_get, cache_set
 from core.roles import APPROVER, EDITOR, VIEWER
 from posts import queue
 from posts.models import Message
@@ -47,8 +48,21 @@ def share_link_of(user, link_id: int) -> ShareLink | None:
     return share_links_for(user).filter(id=link_id).first()
 
 
+POLICY_CACHE_KEY = "sharing:viewers-may-share"
+
+
 def sharing_policy() -> SharingPolicy:
     return SharingPolicy.objects.get_or_create(pk=1)[0]
+
+
+def viewers_may_share() -> bool:
+    """The admins' switch, read once a minute at most (every page's "Share this view"
+    asks; `services.sharing_policy_set` drops the cached answer)."""
+    cached = cache_get(POLICY_CACHE_KEY)
+    if cached is None:
+        cached = sharing_policy().viewers_may_share
+        cache_set(POLICY_CACHE_KEY, cached, 60)
+    return bool(cached)
 
 
 def share_allowed(user) -> bool:
@@ -61,7 +75,7 @@ def share_allowed(user) -> bool:
         return True
     if not any(user.has_role(r) for r in (VIEWER, APPROVER)):
         return False
-    return sharing_policy().viewers_may_share
+    return viewers_may_share()
 
 
 def share_made_as(user) -> str:

@@ -10,8 +10,10 @@ from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.infra import cache_set
 from sharing import tokens
 from sharing.models import ShareLink, SharingPolicy
+from sharing.selectors import POLICY_CACHE_KEY
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -104,4 +106,6 @@ def sharing_policy_set(*, viewers_may_share: bool, user) -> SharingPolicy:
             "changed_by": user,
         },
     )
+    # The pages read the switch from the cache (selectors.viewers_may_share): answer anew.
+    cache_set(POLICY_CACHE_KEY, viewers_may_share, 60)
     return policy
