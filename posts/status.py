@@ -58,6 +58,12 @@ class SyncStatus:
         return self.failing_for is not None and self.failing_for > limit
 
     @property
+    def sync_due_now(self) -> bool:
+        """The next sync's time has come (it is running or waits for the worker): the
+        status bar says so rather than show a time already past."""
+        return self.next_sync is not None and self.next_sync <= self.now
+
+    @property
     def worker_quiet(self) -> bool:
         return self.worker_seen is None or self.now - self.worker_seen > WORKER_QUIET_AFTER
 

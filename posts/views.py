@@ -100,6 +100,7 @@ def post_detail(request: HttpRequest, oktopost_id: str) -> HttpResponse:
         "charts": selectors.stats_chart(post),
         "refresh": refresh,
         "requested": requested,
+        "now": timezone.now(),  # a refresh due before now reads "due now", not a past time
         "can_write": request.user.is_editor,
         "history": _described(request, selectors.post_history(post), profiles),
         "network_profiles": selectors.profiles_of_network(post.network, profiles),
@@ -149,6 +150,7 @@ def _stats_block(request: HttpRequest, oktopost_id: str, *, note: str = "") -> H
             "stats_note": note,
             "refresh": refresh,
             "requested": requested,
+            "now": timezone.now(),
         },
     )
     if request.htmx and request.GET.get("poll") and refresh not in ("queued", "fetching"):

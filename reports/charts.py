@@ -114,13 +114,27 @@ def bar_percent(value: int, top: int) -> float:
     return 0.0 if top <= 0 else round(value / top * 100, 1)
 
 
-def heat_level(value: float | None, top: float) -> int:
-    """0 (no data) to 5 (the best cell), for the heatmap's classes."""
+# A heatmap cell with fewer posts than this is "thin": its median says little, so it is
+# hatched, shaded no darker than THIN_LEVEL and left out of the scale (issue 29: a cell
+# with one lucky post took the darkest shade and paled every other cell).
+THIN_POSTS = 3
+THIN_LEVEL = 2
+
+
+def heat_top(cells: list[tuple[int, float | None]]) -> float:
+    """The median the darkest shade stands for: the best of the cells with enough posts
+    (of all cells with posts when none has enough). `cells`: (posts, median) pairs."""
+    solid = [median or 0 for posts, median in cells if posts >= THIN_POSTS]
+    return max(solid or [median or 0 for posts, median in cells if posts], default=0)
+
+
+def heat_level(value: float | None, top: float, posts: int = THIN_POSTS) -> int:
+    """0 (no data) to 5 (the best cell), for the heatmap's classes; a thin cell (fewer
+    than THIN_POSTS posts) at most THIN_LEVEL."""
     if value is None:
         return 0
-    if top <= 0:
-        return 1
-    return 1 + min(4, int(value / top * 4.999))
+    level = 1 if top <= 0 else 1 + min(4, int(value / top * 4.999))
+    return min(level, THIN_LEVEL) if posts < THIN_POSTS else level
 
 
 # --- follower growth -------------------------------------------------------------------

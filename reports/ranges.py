@@ -4,6 +4,13 @@ A range is whole local days in the viewer's zone (`range=7d|30d|90d|this-month|
 last-month`, or `from=YYYY-MM-DD&to=YYYY-MM-DD`); each bound is that day's local
 midnight, so a range across a DST change is exactly the days asked for (a day there is
 23 or 25 hours long). Bad parts are dropped or corrected with a note, as on the queue.
+
+Ranges hold complete days only (issue 29): today is not over, so counting it would set
+part of a day against the whole day it is compared with ("Clicks ▼ -32 %" at noon) and
+make the trend dive at its end. "Last 7 days" is the 7 days up to yesterday, and a range
+asked to run into today ends yesterday, with a note. Only a range with no complete day
+at all (this month on its 1st, a range of today) keeps today, marked `partial`: the page
+then shows today's figures so far and compares nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ class Period:
     first: date
     last: date
     preset: str = ""
+    # The last day is today, not over yet: figures so far, compared with nothing.
+    partial: bool = False
 
     @property
     def days(self) -> int:
@@ -62,14 +71,33 @@ class Period:
 
 
 def preset_period(preset: str, today: date) -> Period:
+    """A preset's complete days, up to yesterday."""
+    yesterday = today - timedelta(days=1)
     if preset.endswith("d"):
         days = int(preset[:-1])
-        return Period(today - timedelta(days=days - 1), today, preset)
+        return Period(yesterday - timedelta(days=days - 1), yesterday, preset)
     month_start = today.replace(day=1)
     if preset == "this-month":
-        return Period(month_start, today, preset)
+        if today == month_start:  # the month has no complete day yet
+            return Period(today, today, preset, partial=True)
+        return Period(month_start, yesterday, preset)
     last_end = month_start - timedelta(days=1)
     return Period(last_end.replace(day=1), last_end, preset)
+
+
+def _complete_days(first: date, last: date, today: date, notes: list[str]) -> Period:
+    """The asked days, ending yesterday: today (and later days) are not over yet."""
+    yesterday = today - timedelta(days=1)
+    if last <= yesterday:
+        return Period(first, last)
+    if first <= yesterday:
+        notes.append(
+            f"Showing complete days only, up to {yesterday:%-d %b %Y}: today is not over, "
+            "so it would be compared with whole days."
+        )
+        return Period(first, yesterday)
+    # No complete day at all: today so far (and any later days), compared with nothing.
+    return Period(first, last, partial=first <= today)
 
 
 def dst_changes(period: Period, zone: tzinfo) -> list[date]:
@@ -102,12 +130,12 @@ def parse_range(
             first = last - timedelta(days=29)
             notes.append("No start date: showing the 30 days up to the end date.")
         if last is None:
-            last = max(first, today)
+            last = max(first, today - timedelta(days=1))
             notes.append(f"No end date: showing up to {last:%-d %b %Y}.")
         if (last - first).days + 1 > MAX_DAYS:
             first = last - timedelta(days=MAX_DAYS - 1)
             notes.append(f"Ranges are at most 2 years: showing from {first:%-d %b %Y}.")
-        period = Period(first, last)
+        period = _complete_days(first, last, today, notes)
     elif preset and preset not in PRESETS:
         notes.append(f"Ignored range “{preset[:40]}”: not a known range.")
         period = preset_period(DEFAULT_PRESET, today)

@@ -66,7 +66,8 @@ class BarRow:
 @dataclass(frozen=True)
 class HeatRow:
     day: str
-    cells: list[tuple[object, int, str]]
+    # Per hour: the cell, its shade (0-5), the hour ("09") and whether it is thin.
+    cells: list[tuple[object, int, str, bool]]
 
 
 def _ago(age: timedelta) -> str:
@@ -165,19 +166,27 @@ def stats_review(
         found, bars = Breakdown(sq.display.by, sq.display.order), []
         lazy.insert(0, "breakdown")
     days = trend(scope, sq.display.counter, now=now, days=by_day)
-    labels = [f"{d.day.day} {d.day:%b}" for d in days]
+    # A range of complete days has no day "so far"; one with none (reports.ranges) holds
+    # today, whose point is marked, and compares with nothing.
+    today = as_local(now, zone).date()
+    so_far = {d.day: " (so far)" for d in days if d.day == today}
+    labels = [f"{d.day.day} {d.day:%b}{so_far.get(d.day, '')}" for d in days]
     counter_label = TREND_COUNTERS[sq.display.counter]
+    compared = not sq.period.partial
     value_chart = charts.line_chart(
         [d.value for d in days],
-        [d.before_value for d in days],
+        [d.before_value for d in days] if compared else [],
         labels,
-        [f"{d.day:%a %-d %b}: {d.value} {counter_label.lower()}" for d in days],
+        [
+            f"{d.day:%a %-d %b}{so_far.get(d.day, '')}: {d.value} {counter_label.lower()}"
+            for d in days
+        ],
     )
     posts_chart = charts.line_chart(
         [d.posts for d in days],
-        [d.before_posts for d in days],
+        [d.before_posts for d in days] if compared else [],
         labels,
-        [f"{d.day:%a %-d %b}: {d.posts} posts sent" for d in days],
+        [f"{d.day:%a %-d %b}{so_far.get(d.day, '')}: {d.posts} posts sent" for d in days],
         height=110,
     )
     cur = found_totals.current
@@ -197,6 +206,7 @@ def stats_review(
         "trend_counters": TREND_COUNTERS,
         "counter_label": counter_label,
         "days": days,
+        "today": today,
         "value_chart": value_chart,
         "posts_chart": posts_chart,
         "oldest": as_local(oldest, zone) if oldest else None,
@@ -236,12 +246,17 @@ def section(
             ]
         }
     grid = heatmap(scope, now=now)
-    top_cell = max((c.median or 0 for row in grid for c in row), default=0)
+    top_cell = charts.heat_top([(c.posts, c.median) for row in grid for c in row])
     heat_rows = [
         HeatRow(
             WEEKDAYS[wd],
             [
-                (cell, charts.heat_level(cell.median, top_cell), f"{hour:02d}")
+                (
+                    cell,
+                    charts.heat_level(cell.median, top_cell, cell.posts),
+                    f"{hour:02d}",
+                    0 < cell.posts < charts.THIN_POSTS,
+                )
                 for hour, cell in enumerate(grid[wd])
             ],
         )
@@ -249,7 +264,14 @@ def section(
     ]
     return context | {
         "heat_rows": heat_rows,
-        "hours": [f"{h:02d}" for h in range(24)],
+        # Two halves of the day, side by side on a desktop and stacked on a phone, so
+        # every hour is on screen without a sideways scroll.
+        "heat_halves": [
+            ("Midnight to noon", ":12", [f"{h:02d}" for h in range(12)]),
+            ("Noon to midnight", "12:", [f"{h:02d}" for h in range(12, 24)]),
+        ],
+        "heat_top": top_cell,
+        "thin_posts": charts.THIN_POSTS,
         "heat_any": any(c.posts for row in grid for c in row),
     }
 

@@ -1,7 +1,7 @@
 """/stats/: totals and deltas, breakdowns that add up to the queue, ranges, freshness."""
 
 import zoneinfo
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -77,17 +77,23 @@ def test_totals_and_deltas_match_sums_computed_here(viewer_client: Client, viewe
         assert deltas[key].change == now_sums[key] - before[key]
 
 
+def yesterday_noon(zone) -> datetime:
+    """A moment of yesterday, the last day a range counts (complete days, issue 29)."""
+    today = timezone.localtime(timezone.now(), zone).date()
+    return datetime.combine(today - timedelta(days=1), time(12), tzinfo=zone)
+
+
 @pytest.mark.dates
-def test_an_empty_previous_period_says_new(viewer_client: Client, db) -> None:
-    f.post(status="complete", start_at=timezone.now() - timedelta(hours=3), clicks=4)
+def test_an_empty_previous_period_says_new(viewer_client: Client, viewer) -> None:
+    f.post(status="complete", start_at=yesterday_noon(viewer.zone), clicks=4)
     response = viewer_client.get("/stats/?range=7d")
     clicks = next(d for d in response.context["totals"].deltas if d.key == "clicks")
     assert (clicks.now, clicks.before, clicks.new, clicks.percent) == (4, 0, True, None)
     assert "new" in response.content.decode()
 
 
-def test_a_counter_never_fetched_is_not_yet_never_zero(viewer_client: Client, db) -> None:
-    f.post(status="complete", start_at=timezone.now() - timedelta(hours=3), counters_at=None)
+def test_a_counter_never_fetched_is_not_yet_never_zero(viewer_client: Client, viewer) -> None:
+    f.post(status="complete", start_at=yesterday_noon(viewer.zone), counters_at=None)
     response = viewer_client.get("/stats/?range=7d")
     deltas = {d.key: d for d in response.context["totals"].deltas}
     assert not deltas["clicks"].known and not deltas["impressions"].known

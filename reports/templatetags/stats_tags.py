@@ -2,6 +2,8 @@
 
 from django import template
 
+from core.terms import change_tone
+
 register = template.Library()
 
 
@@ -26,3 +28,10 @@ def num(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int):
         return value
     return f"{value:,}"
+
+
+@register.filter
+def tone(delta) -> str:
+    """ "good", "bad" or "" for a total's change against the previous period: more
+    failures is bad news, more clicks good (core.terms.POLARITY)."""
+    return change_tone(delta.key, delta.change)
