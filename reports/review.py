@@ -271,6 +271,7 @@ def section(
             ("Noon to midnight", "12:", [f"{h:02d}" for h in range(12, 24)]),
         ],
         "heat_top": top_cell,
+        "heat_solid": any(c.posts >= charts.THIN_POSTS for row in grid for c in row),
         "thin_posts": charts.THIN_POSTS,
         "heat_any": any(c.posts for row in grid for c in row),
     }
