@@ -171,7 +171,7 @@ def test_last_7_days_ends_yesterday_and_says_so(chromium, live_server, world) ->
         freshness = page.locator(".stats-freshness").inner_text()
         assert "Last 7 days (29 Nov 2026 to 5 Dec 2026)" in freshness
         assert "Complete days only (today counts once it is over)" in freshness
-        assert "compared with the 7 days before: 22 Nov 2026 – 28 Nov 2026" in freshness
+        assert "compared with the 7 days before: 22 Nov 2026 \N{EN DASH} 28 Nov 2026" in freshness
         # The trend's last day is yesterday, whole: no dive for a day half over.
         page.click("text=The trend as a table")
         last = page.locator("#trend-table tbody tr").last.locator("td")
@@ -199,7 +199,7 @@ def test_the_heatmap_is_compact_marks_thin_cells_and_fits_a_phone(
             for hour in ("00", "11", "12", "23"):
                 head = section.locator(f"thead th:text-is('{hour}')")
                 box = head.bounding_box()
-                assert box and 0 <= box["x"] and box["x"] + box["width"] <= width, (size, hour)
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (size, hour)
             scroll = page.evaluate(
                 "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )
