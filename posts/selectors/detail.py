@@ -39,8 +39,6 @@ def stats_chart(post: Post) -> list[Chart]:
     samples = list(post.samples.order_by("at").values_list("at", "clicks", "likes", "impressions"))
     if len(samples) < 2:
         return []
-    start, end = samples[0][0], samples[-1][0]
-    span = max((end - start).total_seconds(), 1.0)
     charts = []
     for index, label in ((1, "Clicks"), (2, "Likes"), (3, "Impressions")):
         rows = samples
@@ -54,6 +52,10 @@ def stats_chart(post: Post) -> list[Chart]:
                 continue
         values = [row[index] or 0 for row in rows]
         top = max(values) or 1
+        # Each chart spans its own series, as its caption says ("since ..."): a series
+        # that starts later does not leave a blank gap at its left.
+        start = rows[0][0]
+        span = max((rows[-1][0] - start).total_seconds(), 1.0)
         points = " ".join(
             f"{(row[0] - start).total_seconds() / span * CHART_W:.1f},"
             f"{CHART_H - value / top * (CHART_H - 4) - 2:.1f}"

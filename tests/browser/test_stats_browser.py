@@ -13,7 +13,7 @@ from posts.models import Post, StatsSample
 from sharing.services import share_link_create
 from tests import factories as f
 from tests.conftest import make_user
-from tests.fixtures_browser import screenshot
+from tests.fixtures_browser import ARTIFACTS, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -235,6 +235,12 @@ def test_the_post_detail_says_due_now_and_not_fetched_yet_with_its_charts_in_a_r
         # One row, filling it: no blank gap beside or between the charts.
         assert len({round(b["y"]) for b in boxes}) == 1, boxes
         assert boxes[-1]["x"] + boxes[-1]["width"] >= row["x"] + row["width"] - 2
+        # Impressions, known only from a later sample, start at their chart's left edge.
+        for i in range(3):
+            points = charts.nth(i).locator("polyline").get_attribute("points").split()
+            assert points[0].startswith("0.0,") and points[-1].startswith("300.0,"), points
+        svgs = [charts.nth(i).locator("svg").bounding_box() for i in range(3)]
+        assert len({round(b["y"]) for b in svgs}) == 1, svgs  # the lines side by side
     finally:
         context.close()
 
@@ -256,6 +262,11 @@ def test_screenshots_of_stats_share_and_detail(chromium, live_server, world, siz
             for scheme in ("light", "dark"):
                 page.emulate_media(color_scheme=scheme)
                 screenshot(page, f"statsui-{name}-{size}-{scheme}", full_page=True)
+                if name == "stats":  # the parts issue 29 changed, at their real size
+                    for part in ("#stats-heatmap", ".stats-totals"):
+                        page.locator(part).screenshot(
+                            path=str(ARTIFACTS / f"statsui-{part[1:]}-{size}-{scheme}.png")
+                        )
             page.emulate_media(color_scheme="light")
     finally:
         context.close()
