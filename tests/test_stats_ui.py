@@ -257,3 +257,18 @@ def test_the_status_bar_never_shows_a_next_sync_in_the_past(db) -> None:
         fresh = sync_status()
         assert not fresh.sync_due_now
         assert "next about" in render_to_string("status_bar.html", {"sync_status": fresh})
+
+
+def test_a_large_median_fits_its_cell_in_four_characters() -> None:
+    from reports.templatetags.stats_tags import short
+
+    assert [short(v) for v in (7.0, 2.5, 940.0, 1406.0, 9999.0, 12_400.0, 3_100_000.0)] == [
+        "7",
+        "3",
+        "940",
+        "1.4k",
+        "10k",
+        "12k",
+        "3.1M",
+    ]
+    assert short(None) == ""

@@ -35,3 +35,16 @@ def tone(delta) -> str:
     """ "good", "bad" or "" for a total's change against the previous period: more
     failures is bad news, more clicks good (core.terms.POLARITY)."""
     return change_tone(delta.key, delta.change)
+
+
+@register.filter
+def short(value: float | None) -> str:
+    """A heatmap cell's median in at most four characters: 7, 940, 1.4k, 12k, 3.1M (the
+    exact figure is in the cell's title)."""
+    if value is None:
+        return ""
+    for size, unit in ((1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            scaled = value / size
+            return f"{scaled:.1f}{unit}" if scaled < 9.95 else f"{round(scaled)}{unit}"
+    return str(int(value + 0.5))  # half up, as floatformat rounds
