@@ -253,6 +253,7 @@ def test_screenshots_of_stats_share_and_detail(chromium, live_server, world, siz
         page = context.new_page()
         for name, url in (
             ("stats", "/stats/?range=30d"),
+            ("stats-today", "/stats/?from=2026-12-06&to=2026-12-06"),
             ("share", f"/s/{world['share']}/"),
             ("detail", f"/posts/{world['sent']}/"),
         ):
