@@ -105,8 +105,8 @@ def test_the_form_shows_scope_count_and_date_rule_before_anything_is_made(
     assert "What this link will show" in html
     assert "Networks:</span> LinkedIn" in html
     preview = page.context["review"].preview
-    assert preview.count == 3  # LinkedIn posts in the 7 days to 10 March
-    assert "<strong>3</strong> posts, counted now" in html
+    assert preview.count == 4  # LinkedIn posts in the 7 complete days to 9 March
+    assert "<strong>4</strong> posts, counted now" in html
     assert "Rolls forward" in preview.dates or "Fixed" in preview.dates
     # Controls, not a query string: the network is a selected option.
     assert re.search(r'<option value="LinkedIn" selected>', html)
@@ -157,7 +157,7 @@ def test_controls_store_exactly_the_filters_chosen(editor_client, data) -> None:
 def test_a_preset_is_pinned_or_rolls_as_its_creator_chose(editor_client, data, pinned):
     _, fixed = create(editor_client, {"page": "stats", "range": "7d", "dates": "fixed"})
     _, rolling = create(editor_client, {"page": "stats", "range": "7d", "dates": "roll"})
-    assert fixed.query == "from=2027-03-04&to=2027-03-10"
+    assert fixed.query == "from=2027-03-03&to=2027-03-09"  # complete days, to yesterday
     assert rolling.query == "range=7d"
     preview = editor_client.get("/share/new/?page=stats&range=7d&dates=roll").context["review"]
     assert "Rolls forward" in preview.preview.dates
@@ -172,8 +172,11 @@ def test_a_preset_is_pinned_or_rolls_as_its_creator_chose(editor_client, data, p
         tokens[link.id] = made.token
     fixed_period = anonymous.get(f"/s/{tokens[fixed.id]}/").context["period"]
     rolling_period = anonymous.get(f"/s/{tokens[rolling.id]}/").context["period"]
-    assert (fixed_period.first, fixed_period.last) == (NOW.date() - timedelta(days=6), NOW.date())
-    assert rolling_period.last == NOW.date() + timedelta(days=3)
+    assert (fixed_period.first, fixed_period.last) == (
+        NOW.date() - timedelta(days=7),
+        NOW.date() - timedelta(days=1),
+    )
+    assert rolling_period.last == NOW.date() + timedelta(days=2)
 
 
 def test_the_command_refuses_what_it_cannot_read(data) -> None:
