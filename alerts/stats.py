@@ -10,7 +10,7 @@ it, as share links do."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -38,7 +38,9 @@ def _parse(query: str, zone: tzinfo, choices: dict, *, first: date, last: date) 
     for key in IGNORED_KEYS:
         data.pop(key, None)
     data["from"], data["to"] = f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"
-    return stats_parse(data, **filter_ids(choices), today=last, zone=zone)
+    # A report is made once its last day is over: the stats page counts complete days
+    # only, up to the day before "today" (reports.ranges).
+    return stats_parse(data, **filter_ids(choices), today=last + timedelta(days=1), zone=zone)
 
 
 def scope_canonical(query: str, zone: tzinfo, *, today: date) -> Canonical:

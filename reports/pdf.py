@@ -27,7 +27,7 @@ from django.utils import timezone
 from core.localtime import as_local
 from posts.selectors import filter_ids, queue_choices
 from reports.query import StatsQuery, stats_parse
-from reports.review import section, stats_review
+from reports.review import HEATMAP_KEYS, section, stats_review
 
 # Paper a PDF may be printed on: the CSS page size each stands for.
 PAPERS = {"A4": "A4", "Letter": "letter"}
@@ -113,9 +113,7 @@ def pdf_context(
     return context | {
         "message_rows": found.get("messages", {}).get("message_rows"),
         "top_lists": found["top"]["top_lists"],
-        "heat_rows": found["heatmap"]["heat_rows"],
-        "hours": found["heatmap"]["hours"],
-        "heat_any": found["heatmap"]["heat_any"],
+        **{key: found["heatmap"][key] for key in HEATMAP_KEYS},
         # Rendered after the sections: review.html fills them in itself, not lazily.
         "lazy": [],
         "pdf_title": title,

@@ -121,6 +121,17 @@ def view_links(sq: StatsQuery, *, shared: bool) -> dict:
     }
 
 
+# What the heatmap's template reads of its section (the PDF renders it too).
+HEATMAP_KEYS = (
+    "heat_rows",
+    "hours",
+    "heat_halves",
+    "heat_top",
+    "heat_solid",
+    "thin_posts",
+    "heat_any",
+)
+
 # The sections a page fills in after it loads (htmx GET, same query): they read every
 # post of the range (a median, per-message sums, rankings), which no sum rollup answers.
 SECTIONS: dict[str, str] = {
@@ -264,6 +275,7 @@ def section(
     ]
     return context | {
         "heat_rows": heat_rows,
+        "hours": [f"{h:02d}" for h in range(24)],
         # Two halves of the day, side by side on a desktop and stacked on a phone, so
         # every hour is on screen without a sideways scroll.
         "heat_halves": [
