@@ -5,6 +5,10 @@ reads every post of its range: it reads each day's first few posts in time order
 count per day capped at COUNT_CAP, each through the queue's own filters and the
 (start_at, id) index. Both are single statements built from one bounded subquery per
 day, so a month costs the same handful of queries as a week.
+
+The week reads by the hour instead (issue 29: a day's later posts must not hide behind
+"+N more"): a count per local hour and each hour's first PER_HOUR posts, so every hour
+that has posts shows them, and an hour holding more says how many and opens in place.
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ from posts.selectors import (
 
 # Counting a day stops here: "+96+ more" says enough.
 COUNT_CAP = 100
-# Chips a day shows before "+N more".
+# Chips a month's day shows before "+N more".
 PER_DAY = {"week": 12, "month": 4}
+# Chips an hour of the week shows before "+N more at 14:00".
+PER_HOUR = 3
 # What a day expanded by "+N more" shows, at most.
 EXPANDED = 60
 
@@ -83,6 +89,22 @@ class Chip:
         return f"{self.local_day:%Y-%m-%d}"
 
 
+@dataclass(frozen=True)
+class HourSlot:
+    hour: int
+    chips: list[Chip]
+    more: int  # posts of this hour beyond its chips
+    new_when: str = ""  # a new post's local time here ("2027-01-05T14:00"), "" if past
+
+    @property
+    def more_capped(self) -> bool:
+        return self.more + len(self.chips) > COUNT_CAP
+
+    @property
+    def label(self) -> str:
+        return f"{self.hour:02d}:00"
+
+
 @dataclass
 class Day:
     day: date
@@ -93,10 +115,41 @@ class Day:
     is_past: bool = False
     queue_query: str = ""  # the queue filtered to this day (set by the view, from its scope)
     notes: list[DayNote] = field(default_factory=list)  # Oktopost's calendar notes that day
+    # The week's count per local hour (each capped like the day's); None on the month.
+    hour_counts: list[int] | None = None
+    # The first local hour a new post may start in: 0 ahead, 24 past, the next on today.
+    first_open_hour: int = 0
 
     @property
     def more(self) -> int:
+        """Posts of the day not shown; the week shows its "+N more" per hour instead."""
+        if self.hour_counts is not None:
+            return 0
         return max(self.count - len(self.chips), 0)
+
+    @property
+    def slots(self) -> list[HourSlot]:
+        """The week's 24 rows for this day: each hour's chips and how many more it has."""
+        counts = self.hour_counts or [0] * 24
+        return [
+            HourSlot(
+                hour=hour,
+                chips=chips,
+                more=max(counts[hour] - len(chips), 0),
+                new_when=self.when_at(hour) if hour >= self.first_open_hour else "",
+            )
+            for hour, chips in self.by_hour
+        ]
+
+    def when_at(self, hour: int) -> str:
+        return f"{self.day:%Y-%m-%d}T{hour:02d}:00"
+
+    @property
+    def new_when(self) -> str:
+        """Where "new post on this day" starts: 09:00, or the next hour today."""
+        if self.first_open_hour > 23:
+            return ""
+        return self.when_at(max(9, self.first_open_hour))
 
     @property
     def more_capped(self) -> bool:
@@ -139,11 +192,28 @@ _LO = datetime(1971, 1, 1, 0, 0, 1, tzinfo=UTC)
 _HI = datetime(1971, 1, 1, 0, 0, 2, tzinfo=UTC)
 
 
-def _per_day_sql(
-    base: QuerySet[Post], days: list[date], zone: tzinfo, limit: int, *, count: bool
+def hour_bounds(day: date, hour: int, zone: tzinfo) -> tuple[datetime, datetime]:
+    """A local hour as instants. The hour the clocks skip is empty; the hour that happens
+    twice holds both (its start is the first, its end the next hour's only instant)."""
+    lo = datetime.combine(day, time(hour), tzinfo=zone)
+    if hour == 23:
+        return lo, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return lo, datetime.combine(day, time(hour + 1), tzinfo=zone)
+
+
+Bounds = list[tuple[datetime, datetime]]
+
+
+def _days_bounds(days: list[date], zone: tzinfo) -> Bounds:
+    return [day_bounds(day, zone) for day in days]
+
+
+def _per_range_sql(
+    base: QuerySet[Post], ranges: Bounds, limit: int, *, count: bool
 ) -> tuple[list[str], list[object]]:
-    """One bounded subquery per day: its first `limit` ids in time order, or (count) at
-    most `limit` ids to count. Compiled by the ORM, so the queue's filters apply as is."""
+    """One bounded subquery per range (a day, or an hour): its first `limit` ids in time
+    order, or (count) at most `limit` ids to count. Compiled by the ORM, so the queue's
+    filters apply as is."""
     ids = base.filter(start_at__gte=_LO, start_at__lt=_HI)
     ids = ids.order_by() if count else ids.order_by("start_at", "id")
     sql, template = ids.values("id")[:limit].query.sql_with_params()
@@ -156,8 +226,7 @@ def _per_day_sql(
     what = "COUNT(*)" if count else "id"
     parts: list[str] = []
     params: list[object] = []
-    for n, day in enumerate(days):
-        lo, hi = day_bounds(day, zone)
+    for n, (lo, hi) in enumerate(ranges):
         day_params = list(template)
         day_params[lo_marks[0]] = adapt(lo)
         day_params[hi_marks[0]] = adapt(hi)
@@ -166,19 +235,31 @@ def _per_day_sql(
     return parts, params
 
 
-def day_counts(base: QuerySet[Post], days: list[date], zone: tzinfo) -> list[int]:
-    parts, params = _per_day_sql(base, days, zone, COUNT_CAP + 1, count=True)
+def range_counts(base: QuerySet[Post], ranges: Bounds) -> list[int]:
+    if not ranges:
+        return []
+    parts, params = _per_range_sql(base, ranges, COUNT_CAP + 1, count=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(f"({p})" for p in parts), params)
         return list(cursor.fetchone())
 
 
+def day_counts(base: QuerySet[Post], days: list[date], zone: tzinfo) -> list[int]:
+    return range_counts(base, _days_bounds(days, zone))
+
+
 def first_posts(base: QuerySet[Post], days: list[date], zone: tzinfo, limit: int) -> list[Post]:
     """Each day's first `limit` posts, with what a chip shows, in one query (and one for
     their deliveries)."""
-    if not days:
+    return range_posts(base, _days_bounds(days, zone), limit)
+
+
+def range_posts(base: QuerySet[Post], ranges: Bounds, limit: int) -> list[Post]:
+    """Each range's first `limit` posts, with what a chip shows, in one query (and one for
+    their deliveries)."""
+    if not ranges:
         return []
-    parts, params = _per_day_sql(base, days, zone, limit, count=False)
+    parts, params = _per_range_sql(base, ranges, limit, count=False)
     ids = RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611 (ORM-compiled, params kept)
     deliveries = Delivery.objects.order_by("id").only(*_TARGET_FIELDS)
     return list(
@@ -266,6 +347,7 @@ class Calendar:
     profiles: dict[str, Profile]
     choices: dict[str, object]
     clash_minutes: int
+    tray: Tray | None = None  # the drafts tray, for editors
 
     @property
     def weeks(self) -> list[list[Day]]:
@@ -286,15 +368,27 @@ def calendar_read(
     now: datetime,
     zone: tzinfo,
     choices: dict[str, object] | None = None,
+    with_tray: bool = False,
 ) -> Calendar:
     choices = choices or queue_choices()
     profiles = choices["profiles"]
     base = queue_queryset(filters, now=now, zone=zone)
-    counts = day_counts(base, days, zone)
-    posts = first_posts(
-        base, [d for d, c in zip(days, counts, strict=True) if c], zone, PER_DAY[view]
-    )
+    hour_counts: dict[date, list[int]] = {}
+    if view == "week":
+        # One count per local hour (the day's is their sum), then each busy hour's first
+        # PER_HOUR posts: every hour that has posts shows them.
+        hours = [hour_bounds(d, h, zone) for d in days for h in range(24)]
+        flat = range_counts(base, hours)
+        hour_counts = {d: flat[n * 24 : (n + 1) * 24] for n, d in enumerate(days)}
+        counts = [sum(hour_counts[d]) for d in days]
+        busy = [r for r, c in zip(hours, flat, strict=True) if c]
+        posts = range_posts(base, busy, PER_HOUR)
+    else:
+        counts = day_counts(base, days, zone)
+        busy_days = [d for d, c in zip(days, counts, strict=True) if c]
+        posts = first_posts(base, busy_days, zone, PER_DAY[view])
     chips = chips_build(posts, profiles, zone)
+    local_now = as_local(now, zone)
     window = clash_window()
     clashes_mark(chips, window)
     by_day: dict[date, list[Chip]] = {}
@@ -312,6 +406,8 @@ def calendar_read(
             is_today=d == today,
             is_past=d < today,
             notes=notes.get(d, []),
+            hour_counts=hour_counts.get(d),
+            first_open_hour=24 if d < today else local_now.hour + 1 if d == today else 0,
         )
         for d, c in zip(days, counts, strict=True)
     ]
@@ -320,6 +416,7 @@ def calendar_read(
         profiles=profiles,
         choices=choices,
         clash_minutes=int(window.total_seconds() // 60),
+        tray=drafts_tray(base, zone=zone, profiles=profiles) if with_tray else None,
     )
 
 
@@ -329,18 +426,50 @@ def day_posts(
     day: date,
     now: datetime,
     zone: tzinfo,
-    campaign_names: dict[str, str] | None = None,
+    hour: int | None = None,
 ) -> Day:
-    """One day expanded ("+N more"): its notes, its first EXPANDED posts and its count."""
+    """One day (or one local hour of it) expanded in place ("+N more"): its first
+    EXPANDED posts and its count (its notes are already in its cell)."""
     base = queue_queryset(filters, now=now, zone=zone)
-    count = day_counts(base, [day], zone)[0]
-    posts = first_posts(base, [day], zone, EXPANDED) if count else []
+    bounds = [day_bounds(day, zone) if hour is None else hour_bounds(day, hour, zone)]
+    count = range_counts(base, bounds)[0]
+    posts = range_posts(base, bounds, EXPANDED) if count else []
     chips = chips_build(posts, profiles_by_id(), zone)
     clashes_mark(chips, clash_window())
-    notes = notes_by_day(
-        [day], zone, campaigns=filters.campaigns, campaign_names=campaign_names
-    ).get(day, [])
-    return Day(day=day, chips=chips, count=count, notes=notes)
+    return Day(day=day, chips=chips, count=count)
+
+
+# Drafts the tray beside the calendar lists, most recently changed first.
+TRAY_SIZE = 12
+DRAFT_STATUSES = ("draft", "inqueue-draft")
+
+
+@dataclass(frozen=True)
+class Tray:
+    chips: list[Chip]
+    count: int  # every draft matching the filters, capped at COUNT_CAP + 1
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.chips), 0)
+
+
+def drafts_tray(base: QuerySet[Post], *, zone: tzinfo, profiles: dict[str, Profile]) -> Tray:
+    """The drafts (never sent by themselves) of `base` (the calendar's filtered posts), to
+    be scheduled by dropping one on a day: one query (and one for their deliveries), a
+    capped count only when the tray is full."""
+    drafts = base.filter(status__in=DRAFT_STATUSES, deleted_at__isnull=True)
+    deliveries = Delivery.objects.order_by("id").only(*_TARGET_FIELDS)
+    posts = list(
+        drafts.order_by("-modified", "-id")
+        .select_related("message")
+        .only(*_CHIP_FIELDS)
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))[:TRAY_SIZE]
+    )
+    count = len(posts)
+    if count == TRAY_SIZE:
+        count = len(drafts.order_by().values_list("id", flat=True)[: COUNT_CAP + 1])
+    return Tray(chips=chips_build(posts, profiles, zone), count=count)
 
 
 def chip_post(oktopost_id: str, *, zone: tzinfo) -> Chip:
