@@ -17,8 +17,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.rendering import render_page_or_partial
 from core.roles import editor_required, viewer_required
+from planner import chips, selectors, services
 from planner import scope as scopes
-from planner import selectors, services
 from planner.forms import MoveForm, ScheduleForm
 from posts import queue
 from posts.models import NETWORKS, Source
@@ -107,7 +107,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "shown": shown or 0,
         "scope": scope,
         "queue_query": scope.day_queue_query(day.day),
-        "clash_minutes": selectors.clash_minutes(),
+        "clash_minutes": chips.clash_minutes(),
         "can_write": request.user.is_editor,
     }
     return render(request, "calendar/day.html", context)
