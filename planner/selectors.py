@@ -55,6 +55,8 @@ class HourSlot:
     chips: list[Chip]
     more: int  # posts of this hour beyond its chips
     new_when: str = ""  # a new post's local time here ("2027-01-05T14:00"), "" if past
+    # The day's first empty hour ahead: its one tab stop (the arrows move between them).
+    tab_stop: bool = False
 
     @property
     def more_capped(self) -> bool:
@@ -91,12 +93,14 @@ class Day:
     def slots(self) -> list[HourSlot]:
         """The week's 24 rows for this day: each hour's chips and how many more it has."""
         counts = self.hour_counts or [0] * 24
+        open_empty = [h for h, chips in self.by_hour if not chips and h >= self.first_open_hour]
         return [
             HourSlot(
                 hour=hour,
                 chips=chips,
                 more=max(counts[hour] - len(chips), 0),
                 new_when=self.when_at(hour) if hour >= self.first_open_hour else "",
+                tab_stop=bool(open_empty) and hour == open_empty[0],
             )
             for hour, chips in self.by_hour
         ]

@@ -62,6 +62,22 @@
     if (chip) chip.focus();
   });
 
+  // A day's empty hours are one tab stop; the arrows move up and down among them (the
+  // one focused becomes the tab stop), so Tab crosses a week in seven steps, not 168.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const link = event.target instanceof Element ? event.target.closest("a.slot-new") : null;
+    if (!link) return;
+    const day = link.parentElement.dataset.dropDate;
+    const all = [...document.querySelectorAll(`.slot[data-drop-date="${day}"] > a.slot-new`)];
+    const next = all[all.indexOf(link) + (event.key === "ArrowDown" ? 1 : -1)];
+    if (!next) return;
+    event.preventDefault();
+    link.setAttribute("tabindex", "-1");
+    next.setAttribute("tabindex", "0");
+    next.focus();
+  });
+
   // A click on the empty part of a month's day starts a post that day (the day's "+",
   // the same link a keyboard reaches).
   document.addEventListener("click", (event) => {

@@ -283,10 +283,15 @@ def test_clicking_or_entering_an_empty_hour_starts_a_post_there(page, synced) ->
     assert when.input_value() == f"{day}T{hour:02d}:00"
     assert "Time in America/New_York" in page.locator("#drawer").inner_text()
     page.locator("#drawer .drawer-close").click()
-    # By keyboard: Enter on another empty hour.
-    other = page.locator(f'.slot.slot-empty[data-drop-date="{day}"] a.slot-new').nth(1)
-    other_hour = int(other.evaluate("a => a.parentElement.dataset.dropHour"))
-    other.focus()
+    # By keyboard: the day's empty hours are one tab stop, the arrows pick another hour,
+    # Enter starts the post there.
+    links = page.locator(f'.slot.slot-empty[data-drop-date="{day}"] a.slot-new')
+    stops = page.locator(f'.slot[data-drop-date="{day}"] a.slot-new:not([tabindex="-1"])')
+    assert stops.count() == 1
+    stops.first.focus()
+    page.keyboard.press("ArrowDown")
+    other_hour = int(page.evaluate("document.activeElement.parentElement.dataset.dropHour"))
+    assert other_hour == int(links.nth(1).evaluate("a => a.parentElement.dataset.dropHour"))
     page.keyboard.press("Enter")
     page.wait_for_selector(f'#drawer input[name=when][value="{day}T{other_hour:02d}:00"]')
     # A month's empty day: a click on its empty space.
