@@ -17,7 +17,8 @@ from posts.selectors import QueueRow, queue_rows
 CHIP_FIELDS = (
     *("oktopost_id", "status", "network", "created_by", "deleted_at"),
     *("start_at", "modified", "synced_at", "counters_at", "stats_at", "campaign_id"),
-    *("message", "message__text", "message__link_title"),
+    # link_url: a failed delivery is explained with the length the network counts.
+    *("message", "message__text", "message__link_title", "message__link_url"),
     # queue_rows (shared with the queue) formats the counters too.
     *COUNTERS,
     # "Awaiting approval · step 2 of 3 · Legal" (Post.status_label).

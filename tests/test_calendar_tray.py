@@ -253,3 +253,29 @@ def test_the_new_post_form_takes_the_time_it_was_opened_at(editor_client: Client
         response = editor_client.get(f"/posts/new/?when={bad}")
         assert response.status_code == 200
         assert "<script>" not in re.search(r'name="when"[^>]*>', response.content.decode()).group(0)
+
+
+@pytest.mark.dates
+def test_failed_posts_cost_no_query_each(
+    editor_client: Client, editor, django_assert_max_num_queries
+) -> None:
+    """A failed delivery is explained with the message's length, link included: read with
+    the chips, not a query per chip (the seeded mirror's week took 33 queries before)."""
+    from posts.models import Delivery
+
+    day = local_today(editor) + timedelta(days=1)
+    page = f.profile(name="Acme page")
+    for n in range(12):
+        msg = f.message("Too long " * 400)
+        msg.link_url = f"https://example.com/{n}"
+        msg.save()
+        post = f.post(
+            start_at=at(day, 8 + n, 0, editor.zone), msg=msg, status="error", profiles=[page]
+        )
+        Delivery.objects.filter(post=post).update(status="failed", error="Text is too long")
+    editor_client.get("/calendar/")
+    # The page's own 13 (test_calendar's count), with 12 failed posts.
+    for view in ("week", "month"):
+        with django_assert_max_num_queries(13):
+            html = editor_client.get(f"/calendar/?view={view}&date={day}").content.decode()
+        assert html.count('class="chip chip-error') == (12 if view == "week" else 4)
