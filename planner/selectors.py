@@ -43,8 +43,11 @@ from posts.selectors import (
 COUNT_CAP = 100
 # Chips a month's day shows before "+N more".
 PER_DAY = {"week": 12, "month": 4}
-# Chips an hour of the week shows before "+N more at 14:00".
+# Chips an hour of the week shows before "+N more at 14:00", at most; fewer when many
+# hours are busy, so a crowded week draws about WEEK_CHIPS chips (every busy hour at least
+# one, and its count), not 3 x 168.
 PER_HOUR = 3
+WEEK_CHIPS = 200
 # What a day expanded by "+N more" shows, at most.
 EXPANDED = 60
 
@@ -252,6 +255,11 @@ class Calendar:
         return any(d.more for d in self.days)
 
 
+def week_density(busy_hours: int) -> int:
+    """Chips per hour for a week with this many busy hours."""
+    return max(1, min(PER_HOUR, WEEK_CHIPS // max(busy_hours, 1)))
+
+
 def calendar_read(
     filters: QueueFilters,
     *,
@@ -276,7 +284,7 @@ def calendar_read(
         hour_counts = {d: flat[n * 24 : (n + 1) * 24] for n, d in enumerate(days)}
         counts = [sum(hour_counts[d]) for d in days]
         busy = [r for r, c in zip(hours, flat, strict=True) if c]
-        posts = range_posts(base, busy, PER_HOUR)
+        posts = range_posts(base, busy, week_density(len(busy)))
     else:
         counts = day_counts(base, days, zone)
         busy_days = [d for d, c in zip(days, counts, strict=True) if c]

@@ -279,3 +279,22 @@ def test_failed_posts_cost_no_query_each(
         with django_assert_max_num_queries(13):
             html = editor_client.get(f"/calendar/?view={view}&date={day}").content.decode()
         assert html.count('class="chip chip-error') == (12 if view == "week" else 4)
+
+
+@pytest.mark.dates
+def test_a_crowded_week_shows_fewer_chips_an_hour_and_every_hours_count(
+    editor_client: Client, editor
+) -> None:
+    """Density adapts: with every hour of a week busy, each shows one chip and "+N more"
+    (about 200 chips a page, not 504); a quiet week keeps three an hour."""
+    assert selectors.week_density(20) == selectors.PER_HOUR
+    assert selectors.week_density(168) == 1
+    day = local_today(editor) + timedelta(days=14)
+    monday = day - timedelta(days=day.weekday())
+    for d in range(7):
+        for hour in range(24):
+            for minute in (0, 20, 40):
+                f.post(start_at=at(monday + timedelta(days=d), hour, minute, editor.zone))
+    html = editor_client.get(f"/calendar/?view=week&date={monday}").content.decode()
+    assert html.count('class="chip ') == 168
+    assert html.count("+2 more") == 168
