@@ -5,6 +5,10 @@ reads every post of its range: it reads each day's first few posts in time order
 count per day capped at COUNT_CAP, each through the queue's own filters and the
 (start_at, id) index. Both are single statements built from one bounded subquery per
 day, so a month costs the same handful of queries as a week.
+
+The week reads by the hour instead (issue 29: a day's later posts must not hide behind
+"+N more"): a count per local hour and each hour's first PER_HOUR posts, so every hour
+that has posts shows them, and an hour holding more says how many and opens in place.
 """
 
 from __future__ import annotations
@@ -12,75 +16,58 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
 from core.localtime import as_local
-from core.terms import COUNTERS
+from planner.chips import (
+    CHIP_FIELDS,
+    TARGET_FIELDS,
+    Chip,
+    chips_build,
+    clash_window,
+    clashes_mark,
+)
 from planner.notes import DayNote, notes_by_day
-from posts.models import SENT_STATUSES, Delivery, Post, Profile
+from posts.models import Delivery, Post, Profile
 from posts.queue import QueueFilters
 from posts.selectors import (
-    QueueRow,
     post_for_view,
     profiles_by_id,
     queue_choices,
     queue_queryset,
-    queue_rows,
 )
 
 # Counting a day stops here: "+96+ more" says enough.
 COUNT_CAP = 100
-# Chips a day shows before "+N more".
+# Chips a month's day shows before "+N more".
 PER_DAY = {"week": 12, "month": 4}
+# Chips an hour of the week shows before "+N more at 14:00", at most; fewer when many
+# hours are busy, so a crowded week draws about WEEK_CHIPS chips (every busy hour at least
+# one, and its count), not 3 x 168.
+PER_HOUR = 3
+WEEK_CHIPS = 200
 # What a day expanded by "+N more" shows, at most.
 EXPANDED = 60
 
-_CHIP_FIELDS = (
-    *("oktopost_id", "status", "network", "created_by", "deleted_at"),
-    *("start_at", "modified", "synced_at", "counters_at", "stats_at", "campaign_id"),
-    *("message", "message__text", "message__link_title"),
-    # queue_rows (shared with the queue) formats the counters too.
-    *COUNTERS,
-    # "Awaiting approval · step 2 of 3 · Legal" (Post.status_label).
-    *("approval", "approval_step", "approval_steps", "approval_step_name"),
-)
-_TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
-
 
 @dataclass(frozen=True)
-class Chip:
-    """A post as a calendar chip (and its drawer) shows it: its queue row (times,
-    profiles, text) and the chip's own words, in the viewer's zone."""
-
-    row: QueueRow
-    status_icon: str
-    network_short: str
-    local_day: date
-    local_hour: int
-    time_label: str  # "09:30", also the drawer's time field
-    can_drag: bool
-    title: str  # status, network and profiles; clashes are added by `chip_title`
-    first_words: str
-    # The other posts' ids going to one of this post's profiles within the clash window
-    # (clashes_mark).
-    clashes: list[str] = field(default_factory=list)
+class HourSlot:
+    hour: int
+    chips: list[Chip]
+    more: int  # posts of this hour beyond its chips
+    new_when: str = ""  # a new post's local time here ("2027-01-05T14:00"), "" if past
+    # The day's first empty hour ahead: its one tab stop (the arrows move between them).
+    tab_stop: bool = False
 
     @property
-    def post(self) -> Post:
-        return self.row.post
+    def more_capped(self) -> bool:
+        return self.more + len(self.chips) > COUNT_CAP
 
     @property
-    def chip_title(self) -> str:
-        if not self.clashes:
-            return self.title
-        return f"{self.title} · clashes with {', '.join(self.clashes)}"
-
-    @property
-    def date_input(self) -> str:
-        return f"{self.local_day:%Y-%m-%d}"
+    def label(self) -> str:
+        return f"{self.hour:02d}:00"
 
 
 @dataclass
@@ -93,10 +80,43 @@ class Day:
     is_past: bool = False
     queue_query: str = ""  # the queue filtered to this day (set by the view, from its scope)
     notes: list[DayNote] = field(default_factory=list)  # Oktopost's calendar notes that day
+    # The week's count per local hour (each capped like the day's); None on the month.
+    hour_counts: list[int] | None = None
+    # The first local hour a new post may start in: 0 ahead, 24 past, the next on today.
+    first_open_hour: int = 0
 
     @property
     def more(self) -> int:
+        """Posts of the day not shown; the week shows its "+N more" per hour instead."""
+        if self.hour_counts is not None:
+            return 0
         return max(self.count - len(self.chips), 0)
+
+    @property
+    def slots(self) -> list[HourSlot]:
+        """The week's 24 rows for this day: each hour's chips and how many more it has."""
+        counts = self.hour_counts or [0] * 24
+        open_empty = [h for h, chips in self.by_hour if not chips and h >= self.first_open_hour]
+        return [
+            HourSlot(
+                hour=hour,
+                chips=chips,
+                more=max(counts[hour] - len(chips), 0),
+                new_when=self.when_at(hour) if hour >= self.first_open_hour else "",
+                tab_stop=bool(open_empty) and hour == open_empty[0],
+            )
+            for hour, chips in self.by_hour
+        ]
+
+    def when_at(self, hour: int) -> str:
+        return f"{self.day:%Y-%m-%d}T{hour:02d}:00"
+
+    @property
+    def new_when(self) -> str:
+        """Where "new post on this day" starts: 09:00, or the next hour today."""
+        if self.first_open_hour > 23:
+            return ""
+        return self.when_at(max(9, self.first_open_hour))
 
     @property
     def more_capped(self) -> bool:
@@ -139,11 +159,28 @@ _LO = datetime(1971, 1, 1, 0, 0, 1, tzinfo=UTC)
 _HI = datetime(1971, 1, 1, 0, 0, 2, tzinfo=UTC)
 
 
-def _per_day_sql(
-    base: QuerySet[Post], days: list[date], zone: tzinfo, limit: int, *, count: bool
+def hour_bounds(day: date, hour: int, zone: tzinfo) -> tuple[datetime, datetime]:
+    """A local hour as instants. The hour the clocks skip is empty; the hour that happens
+    twice holds both (its start is the first, its end the next hour's only instant)."""
+    lo = datetime.combine(day, time(hour), tzinfo=zone)
+    if hour == 23:
+        return lo, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return lo, datetime.combine(day, time(hour + 1), tzinfo=zone)
+
+
+Bounds = list[tuple[datetime, datetime]]
+
+
+def _days_bounds(days: list[date], zone: tzinfo) -> Bounds:
+    return [day_bounds(day, zone) for day in days]
+
+
+def _per_range_sql(
+    base: QuerySet[Post], ranges: Bounds, limit: int, *, count: bool
 ) -> tuple[list[str], list[object]]:
-    """One bounded subquery per day: its first `limit` ids in time order, or (count) at
-    most `limit` ids to count. Compiled by the ORM, so the queue's filters apply as is."""
+    """One bounded subquery per range (a day, or an hour): its first `limit` ids in time
+    order, or (count) at most `limit` ids to count. Compiled by the ORM, so the queue's
+    filters apply as is."""
     ids = base.filter(start_at__gte=_LO, start_at__lt=_HI)
     ids = ids.order_by() if count else ids.order_by("start_at", "id")
     sql, template = ids.values("id")[:limit].query.sql_with_params()
@@ -156,8 +193,7 @@ def _per_day_sql(
     what = "COUNT(*)" if count else "id"
     parts: list[str] = []
     params: list[object] = []
-    for n, day in enumerate(days):
-        lo, hi = day_bounds(day, zone)
+    for n, (lo, hi) in enumerate(ranges):
         day_params = list(template)
         day_params[lo_marks[0]] = adapt(lo)
         day_params[hi_marks[0]] = adapt(hi)
@@ -166,98 +202,40 @@ def _per_day_sql(
     return parts, params
 
 
-def day_counts(base: QuerySet[Post], days: list[date], zone: tzinfo) -> list[int]:
-    parts, params = _per_day_sql(base, days, zone, COUNT_CAP + 1, count=True)
+def range_counts(base: QuerySet[Post], ranges: Bounds) -> list[int]:
+    if not ranges:
+        return []
+    parts, params = _per_range_sql(base, ranges, COUNT_CAP + 1, count=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(f"({p})" for p in parts), params)
         return list(cursor.fetchone())
 
 
+def day_counts(base: QuerySet[Post], days: list[date], zone: tzinfo) -> list[int]:
+    return range_counts(base, _days_bounds(days, zone))
+
+
 def first_posts(base: QuerySet[Post], days: list[date], zone: tzinfo, limit: int) -> list[Post]:
     """Each day's first `limit` posts, with what a chip shows, in one query (and one for
     their deliveries)."""
-    if not days:
+    return range_posts(base, _days_bounds(days, zone), limit)
+
+
+def range_posts(base: QuerySet[Post], ranges: Bounds, limit: int) -> list[Post]:
+    """Each range's first `limit` posts, with what a chip shows, in one query (and one for
+    their deliveries)."""
+    if not ranges:
         return []
-    parts, params = _per_day_sql(base, days, zone, limit, count=False)
+    parts, params = _per_range_sql(base, ranges, limit, count=False)
     ids = RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611 (ORM-compiled, params kept)
-    deliveries = Delivery.objects.order_by("id").only(*_TARGET_FIELDS)
+    deliveries = Delivery.objects.order_by("id").only(*TARGET_FIELDS)
     return list(
         Post.objects.filter(id__in=ids)
         .select_related("message")
-        .only(*_CHIP_FIELDS)
+        .only(*CHIP_FIELDS)
         .prefetch_related(Prefetch("deliveries", queryset=deliveries))
         .order_by("start_at", "id")
     )
-
-
-def clash_minutes() -> int:
-    return settings.CALENDAR_CLASH_MINUTES
-
-
-def clash_window() -> timedelta:
-    return timedelta(minutes=clash_minutes())
-
-
-def clashes_mark(chips: list[Chip], window: timedelta) -> None:
-    """Note on both chips the posts going to the same profile within `window` of each
-    other (chip.clashes: the other posts' ids). Sent and cancelled posts count too: a
-    post an hour after one that already went out still crowds that profile."""
-    by_profile: dict[str, list[Chip]] = {}
-    for chip in chips:
-        if chip.post.deleted_at:
-            continue
-        for target in chip.row.targets:
-            by_profile.setdefault(target.profile_id, []).append(chip)
-    for profile_chips in by_profile.values():
-        profile_chips.sort(key=lambda c: c.post.start_at)
-        for n, chip in enumerate(profile_chips):
-            for other in profile_chips[n + 1 :]:
-                if other.post.start_at - chip.post.start_at >= window:
-                    break
-                if other.post.oktopost_id not in chip.clashes:
-                    chip.clashes.append(other.post.oktopost_id)
-                    other.clashes.append(chip.post.oktopost_id)
-
-
-# Status told by an icon and words, never by colour alone (the legend names each icon).
-STATUS_ICONS = {
-    "pending": "◷",
-    "inqueue": "◷",
-    "draft": "✎",
-    "inqueue-draft": "✎",
-    "complete": "✓",
-    "incomplete": "◐",
-    "error": "✗",
-    "stuck": "‼",
-    "approval": "⏳",
-    "cancelled": "⊘",
-}
-NETWORK_SHORT = {"Twitter": "X", "LinkedIn": "in", "Facebook": "fb", "Instagram": "ig"}
-NETWORK_SHORT["YouTube"] = "yt"
-
-
-def chips_build(posts: list[Post], profiles: dict[str, Profile], zone: tzinfo) -> list[Chip]:
-    chips = []
-    for row in queue_rows(posts, profiles):
-        post = row.post
-        local = as_local(post.start_at, zone)
-        names = ", ".join(t.label for t in row.targets)
-        text = (post.message.text if post.message else "") or "(message not synced yet)"
-        words = text.split()
-        chips.append(
-            Chip(
-                row=row,
-                status_icon=STATUS_ICONS.get(post.status_key, "•"),
-                network_short=NETWORK_SHORT.get(post.network, post.network[:2]),
-                local_day=local.date(),
-                local_hour=local.hour,
-                time_label=f"{local:%H:%M}",
-                can_drag=not post.deleted_at and post.status not in SENT_STATUSES,
-                title=f"{post.status_label} · {post.network}" + (f": {names}" if names else ""),
-                first_words=" ".join(words[:8]) + ("…" if len(words) > 8 else ""),
-            )
-        )
-    return chips
 
 
 @dataclass
@@ -266,6 +244,7 @@ class Calendar:
     profiles: dict[str, Profile]
     choices: dict[str, object]
     clash_minutes: int
+    tray: Tray | None = None  # the drafts tray, for editors
 
     @property
     def weeks(self) -> list[list[Day]]:
@@ -274,6 +253,11 @@ class Calendar:
     @property
     def overflowing(self) -> bool:
         return any(d.more for d in self.days)
+
+
+def week_density(busy_hours: int) -> int:
+    """Chips per hour for a week with this many busy hours."""
+    return max(1, min(PER_HOUR, WEEK_CHIPS // max(busy_hours, 1)))
 
 
 def calendar_read(
@@ -286,15 +270,27 @@ def calendar_read(
     now: datetime,
     zone: tzinfo,
     choices: dict[str, object] | None = None,
+    with_tray: bool = False,
 ) -> Calendar:
     choices = choices or queue_choices()
     profiles = choices["profiles"]
     base = queue_queryset(filters, now=now, zone=zone)
-    counts = day_counts(base, days, zone)
-    posts = first_posts(
-        base, [d for d, c in zip(days, counts, strict=True) if c], zone, PER_DAY[view]
-    )
+    hour_counts: dict[date, list[int]] = {}
+    if view == "week":
+        # One count per local hour (the day's is their sum), then each busy hour's first
+        # PER_HOUR posts: every hour that has posts shows them.
+        hours = [hour_bounds(d, h, zone) for d in days for h in range(24)]
+        flat = range_counts(base, hours)
+        hour_counts = {d: flat[n * 24 : (n + 1) * 24] for n, d in enumerate(days)}
+        counts = [sum(hour_counts[d]) for d in days]
+        busy = [r for r, c in zip(hours, flat, strict=True) if c]
+        posts = range_posts(base, busy, week_density(len(busy)))
+    else:
+        counts = day_counts(base, days, zone)
+        busy_days = [d for d, c in zip(days, counts, strict=True) if c]
+        posts = first_posts(base, busy_days, zone, PER_DAY[view])
     chips = chips_build(posts, profiles, zone)
+    local_now = as_local(now, zone)
     window = clash_window()
     clashes_mark(chips, window)
     by_day: dict[date, list[Chip]] = {}
@@ -312,6 +308,8 @@ def calendar_read(
             is_today=d == today,
             is_past=d < today,
             notes=notes.get(d, []),
+            hour_counts=hour_counts.get(d),
+            first_open_hour=24 if d < today else local_now.hour + 1 if d == today else 0,
         )
         for d, c in zip(days, counts, strict=True)
     ]
@@ -320,6 +318,7 @@ def calendar_read(
         profiles=profiles,
         choices=choices,
         clash_minutes=int(window.total_seconds() // 60),
+        tray=drafts_tray(base, zone=zone, profiles=profiles) if with_tray else None,
     )
 
 
@@ -329,18 +328,50 @@ def day_posts(
     day: date,
     now: datetime,
     zone: tzinfo,
-    campaign_names: dict[str, str] | None = None,
+    hour: int | None = None,
 ) -> Day:
-    """One day expanded ("+N more"): its notes, its first EXPANDED posts and its count."""
+    """One day (or one local hour of it) expanded in place ("+N more"): its first
+    EXPANDED posts and its count (its notes are already in its cell)."""
     base = queue_queryset(filters, now=now, zone=zone)
-    count = day_counts(base, [day], zone)[0]
-    posts = first_posts(base, [day], zone, EXPANDED) if count else []
+    bounds = [day_bounds(day, zone) if hour is None else hour_bounds(day, hour, zone)]
+    count = range_counts(base, bounds)[0]
+    posts = range_posts(base, bounds, EXPANDED) if count else []
     chips = chips_build(posts, profiles_by_id(), zone)
     clashes_mark(chips, clash_window())
-    notes = notes_by_day(
-        [day], zone, campaigns=filters.campaigns, campaign_names=campaign_names
-    ).get(day, [])
-    return Day(day=day, chips=chips, count=count, notes=notes)
+    return Day(day=day, chips=chips, count=count)
+
+
+# Drafts the tray beside the calendar lists, most recently changed first.
+TRAY_SIZE = 12
+DRAFT_STATUSES = ("draft", "inqueue-draft")
+
+
+@dataclass(frozen=True)
+class Tray:
+    chips: list[Chip]
+    count: int  # every draft matching the filters, capped at COUNT_CAP + 1
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.chips), 0)
+
+
+def drafts_tray(base: QuerySet[Post], *, zone: tzinfo, profiles: dict[str, Profile]) -> Tray:
+    """The drafts (never sent by themselves) of `base` (the calendar's filtered posts), to
+    be scheduled by dropping one on a day: one query (and one for their deliveries), a
+    capped count only when the tray is full."""
+    drafts = base.filter(status__in=DRAFT_STATUSES, deleted_at__isnull=True)
+    deliveries = Delivery.objects.order_by("id").only(*TARGET_FIELDS)
+    posts = list(
+        drafts.order_by("-modified", "-id")
+        .select_related("message")
+        .only(*CHIP_FIELDS)
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))[:TRAY_SIZE]
+    )
+    count = len(posts)
+    if count == TRAY_SIZE:
+        count = len(drafts.order_by().values_list("id", flat=True)[: COUNT_CAP + 1])
+    return Tray(chips=chips_build(posts, profiles, zone), count=count)
 
 
 def chip_post(oktopost_id: str, *, zone: tzinfo) -> Chip:

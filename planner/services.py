@@ -11,10 +11,14 @@ from datetime import date, datetime, time
 from django.utils import timezone
 
 from accounts.models import User
-from core.localtime import BadLocalTime, within_reach
+from core.localtime import BadLocalTime, local_to_utc, within_reach
 from planner.moves import drop_target
-from posts.models import Post
-from posts.services import ServiceError, post_reschedule
+from posts.models import Activity, Post, Status
+from posts.services import ServiceError, post_reschedule, post_update
+
+# What a draft becomes when scheduled from the tray: Oktopost's draft statuses never go
+# out; their sending twins do (docs/oktopost.md, "Status meanings").
+SCHEDULED_FROM = {Status.DRAFT: Status.PENDING, Status.INQUEUE_DRAFT: Status.INQUEUE}
 
 
 class MoveRefused(ServiceError):
@@ -61,3 +65,38 @@ def post_move(
         raise MoveRefused(exc.message, conflict=True) from exc
     local = moved.start_at.astimezone(zone)
     return f"Moved to {local:%a %d %b %Y, %H:%M} ({zone})."
+
+
+def draft_schedule(
+    *, user: User, post: Post, day: date, at: time, expected_modified: datetime | None
+) -> str:
+    """Schedule a draft from the tray for `day` at `at` in the user's zone: its time and
+    its sending status in one write, through the queue's own update (the per-post lock,
+    the version check against Oktopost, the audit trail, the shared rate budget).
+    Returns what happened, in words; raises MoveRefused."""
+    zone = user.zone
+    status = SCHEDULED_FROM.get(post.status)
+    if status is None:
+        raise MoveRefused("this post is not a draft any more.", conflict=True)
+    try:
+        when = local_to_utc(datetime.combine(day, at.replace(second=0, microsecond=0)), zone)
+        now = timezone.now()
+        within_reach(when, now=now)
+    except BadLocalTime as exc:
+        raise MoveRefused(str(exc)) from exc
+    if when < now:
+        local = when.astimezone(zone)
+        raise MoveRefused(f"{local:%a %d %b %Y %H:%M} is in the past.")
+    try:
+        done = post_update(
+            user=user,
+            post=post,
+            action=Activity.Action.RESCHEDULE,
+            expected_modified=expected_modified,
+            start_at=when,
+            status=status,
+        )
+    except ServiceError as exc:
+        raise MoveRefused(exc.message, conflict=True) from exc
+    local = done.start_at.astimezone(zone)
+    return f"Scheduled for {local:%a %d %b %Y, %H:%M} ({zone})."

@@ -17,9 +17,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.rendering import render_page_or_partial
 from core.roles import editor_required, viewer_required
+from planner import chips, selectors, services
 from planner import scope as scopes
-from planner import selectors, services
-from planner.forms import MoveForm
+from planner.forms import MoveForm, ScheduleForm
 from posts import queue
 from posts.models import NETWORKS, Source
 from posts.selectors import filter_chips, filter_ids
@@ -39,6 +39,7 @@ def _scope(request: HttpRequest, choices: dict) -> scopes.Scope:
 def calendar_view(request: HttpRequest) -> HttpResponse:
     choices = selectors.queue_choices()
     scope = _scope(request, choices)
+    can_write = request.user.is_editor
     calendar = selectors.calendar_read(
         scope.filters,
         view=scope.view,
@@ -48,6 +49,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         now=timezone.now(),
         zone=request.user.zone,
         choices=choices,
+        with_tray=can_write,
     )
     for day in calendar.days:
         day.queue_query = scope.day_queue_query(day.day)
@@ -70,7 +72,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         "statuses": queue.STATUS_LABELS,
         "networks": NETWORKS,
         "sources": Source.values,
-        "can_write": request.user.is_editor,
+        "can_write": can_write,
+        "tray": calendar.tray,
         "post_url": reverse("planner:post", args=["-"]).removesuffix("-/"),
         "chip_links": _chip_links(scope),
     }
@@ -80,25 +83,40 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @viewer_required
 def calendar_day(request: HttpRequest) -> HttpResponse:
-    """A day's posts beyond what fits ("+N more"), for htmx to expand in place."""
+    """A day's (or, with `hour`, an hour's) posts beyond what fits ("+N more"), for htmx
+    to swap in place of the short list; `shown` says how many were on screen, so focus
+    goes to the first new one."""
     choices = selectors.queue_choices()
     scope = _scope(request, choices)
+    hour, shown = _small_int(request.GET.get("hour"), 23), _small_int(request.GET.get("shown"))
     day = selectors.day_posts(
         scope.filters,
         day=scope.anchor,
         now=timezone.now(),
         zone=request.user.zone,
-        campaign_names=dict(choices["campaigns"]),
+        hour=hour,
     )
+    slot = None if hour is None else selectors.HourSlot(hour=hour, chips=day.chips, more=0)
     context = {
         "chip_links": _chip_links(scope),
         "day": day,
+        "slot": slot,
+        "chips": day.chips,
+        "more": max(day.count - len(day.chips), 0),
+        "more_capped": day.more_capped,
+        "shown": shown or 0,
         "scope": scope,
         "queue_query": scope.day_queue_query(day.day),
-        "clash_minutes": selectors.clash_minutes(),
+        "clash_minutes": chips.clash_minutes(),
         "can_write": request.user.is_editor,
     }
     return render(request, "calendar/day.html", context)
+
+
+def _small_int(raw: str | None, top: int = 999) -> int | None:
+    """A whole number from 0 to `top`, or None (a hand-edited URL is not an error)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 3 and int(raw) <= top else None
 
 
 @require_GET
@@ -160,6 +178,41 @@ def calendar_move(request: HttpRequest, oktopost_id: str) -> HttpResponse:
             )
         except services.MoveRefused as exc:
             words, status = f"Not moved: {exc.message}", 409 if exc.conflict else 400
+        else:
+            ok, status = True, 200
+    if wants_json:
+        return JsonResponse({"ok": ok, "message": words}, status=200 if ok else status)
+    (messages.success if ok else messages.error)(request, words)
+    url = _calendar_url(_back(form.data.get("back", "")))
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+@require_POST
+@editor_required
+def calendar_schedule(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    """Schedule a draft from the tray at a day and time (the tray's form, or a draft
+    dropped on a day and its time confirmed); JSON for fetches, the calendar otherwise."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    form = ScheduleForm(request.POST)
+    ok, words, status = False, "", 400
+    if not form.is_valid():
+        words = "Not scheduled: " + " ".join(e for errs in form.errors.values() for e in errs)
+    elif (post := selectors.editable_post(oktopost_id)) is None:
+        words, status = "Not scheduled: this post no longer exists or was cancelled.", 404
+    else:
+        data = form.cleaned_data
+        try:
+            words = services.draft_schedule(
+                user=request.user,
+                post=post,
+                day=data["date"],
+                at=data["time"],
+                expected_modified=data["expected_modified"],
+            )
+        except services.MoveRefused as exc:
+            words, status = f"Not scheduled: {exc.message}", 409 if exc.conflict else 400
         else:
             ok, status = True, 200
     if wants_json:

@@ -230,7 +230,12 @@ def _editable_post(oktopost_id: str) -> Post:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def post_new(request: HttpRequest) -> HttpResponse:
-    form = forms.PostCreateForm(request.POST or None, zone=request.user.zone, user=request.user)
+    # ?when=2027-01-05T14:00 (local): the calendar's empty hour or day clicked.
+    when = request.GET.get("when", "")[:16]
+    initial = {"when": when} if len(when) == 16 and _local_minute(when) else {}
+    form = forms.PostCreateForm(
+        request.POST or None, zone=request.user.zone, user=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             post, created = services.post_compose(user=request.user, **form.service_kwargs())
@@ -259,6 +264,14 @@ def post_new(request: HttpRequest) -> HttpResponse:
         **selectors.compose_media(form.data if form.is_bound else None, user=request.user),
     }
     return render_page_or_partial(request, "posts/new.html", "post-form", context)
+
+
+def _local_minute(raw: str) -> bool:
+    try:
+        datetime.strptime(raw, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return False
+    return True
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:

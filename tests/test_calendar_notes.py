@@ -2,6 +2,7 @@
 the sandbox over HTTP into the mirror, shown on the week and month views on each day they
 touch, with that day's part of their span."""
 
+import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
@@ -134,11 +135,19 @@ def test_a_note_names_its_campaigns_and_says_its_whole_span(
     assert span_words(local(note.start_at, viewer), end) in html
 
 
-def test_the_days_drawer_lists_its_notes(mirror, viewer_client: Client, viewer) -> None:
+def test_a_day_opened_in_place_keeps_its_notes_in_its_cell(
+    mirror, viewer_client: Client, viewer
+) -> None:
+    # "+N more" swaps only the day's chips (planner:day), so its notes stay where they are.
     note = CalendarNote.objects.first()
     day = local(note.start_at, viewer).date()
-    html = viewer_client.get(f"/calendar/day/?view=week&date={day}").content.decode()
-    assert note.title in html
+    html = viewer_client.get(f"/calendar/?view=month&date={day}").content.decode()
+    cell = re.search(
+        rf'<section class="month-day[^"]*" data-drop-date="{day}".*?</section>', html, re.S
+    )
+    assert escape(note.title) in cell.group(0)
+    more = viewer_client.get(f"/calendar/day/?view=month&date={day}").content.decode()
+    assert escape(note.title) not in more
 
 
 def test_a_notes_part_of_each_day_in_a_zone_with_a_clock_change() -> None:

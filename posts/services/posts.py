@@ -90,6 +90,7 @@ def post_update(
     remove_first_comment: bool = False,
     bulk: BulkAction | None = None,
     client: OktopostClient | None = None,
+    status: str | None = None,
 ) -> Post:
     client = client or interactive_client()
     with _one_write_at_a_time(post):
@@ -100,6 +101,7 @@ def post_update(
             post=post,
             action=action,
             start_at=start_at,
+            status=status,
             profile_ids=profile_ids,
             first_comment=first_comment,
             remove_first_comment=remove_first_comment,
@@ -118,6 +120,7 @@ def _update(
     bulk: BulkAction | None,
     first_comment: FirstCommentInput | None = None,
     remove_first_comment: bool = False,
+    status: str | None = None,
 ) -> Post:
     before = snapshot(post)
     wanted = {
@@ -125,6 +128,7 @@ def _update(
         for k, v in {
             "start_at": start_at.isoformat() if start_at else None,
             "profiles": profile_ids,
+            "status": status,
         }.items()
         if v is not None
     }
@@ -140,6 +144,7 @@ def _update(
             post.oktopost_id,
             start_at=start_at,
             credential_ids=profile_ids,
+            status=status,
             first_comment=first_comment,
             remove_first_comment=remove_first_comment,
         ),

@@ -1,6 +1,8 @@
-// The calendar's drag and drop (native HTML5 drag events). Loaded from 'self' only;
-// nothing inline (strict CSP). Without this file every chip still opens its post and
-// every day links to the queue; the drawer's "Move to…" form moves a post by keyboard.
+// The calendar's drag and drop (native HTML5 drag events), drafts dropped from the tray,
+// "+N more" focus and clicks on empty days. Loaded from 'self' only; nothing inline
+// (strict CSP). Without this file every chip still opens its post, every day links to
+// the queue, "+" starts a post; the drawer's "Move to…" form moves a post and the tray's
+// "Schedule…" form schedules a draft, by keyboard or by tap (touch screens do not drag).
 "use strict";
 
 (() => {
@@ -29,8 +31,74 @@
     return target instanceof Element ? target.closest("[data-drop-date]") : null;
   }
 
+  // A draft dropped on a day (or an hour) is not scheduled yet: its tray form opens with
+  // that day (and hour, keeping the minutes) filled in, to confirm or change the time.
+  function confirmDraft(draft, zone) {
+    const item = draft.closest(".tray-item");
+    const form = item ? item.querySelector("form.schedule-form") : null;
+    if (!form) return;
+    form.elements.date.value = zone.dataset.dropDate;
+    const time = form.elements.time;
+    if (zone.dataset.dropHour !== undefined) {
+      const minutes = (time.value || "00:00").slice(3, 5) || "00";
+      time.value = `${zone.dataset.dropHour.padStart(2, "0")}:${minutes}`;
+    }
+    item.querySelector("details").open = true;
+    const day = new Date(`${zone.dataset.dropDate}T12:00:00`);
+    const words = day.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
+    const text = `Schedule for ${words} at ${time.value}? Change the time if you like, then press Schedule.`;
+    form.querySelector(".schedule-confirm").textContent = text;
+    say(text, false);
+    item.classList.add("confirming");
+    form.querySelector("button[type=submit]").focus();
+  }
+
+  // "+N more" swapped in place: focus goes to the first post that was not shown before.
+  document.addEventListener("htmx:afterSettle", () => {
+    const first = document.querySelector("[data-first-new]");
+    if (!first) return;
+    first.removeAttribute("data-first-new");
+    const chip = first.querySelector(".chip");
+    if (chip) chip.focus();
+  });
+
+  // A day's empty hours are one tab stop; the arrows move up and down among them (the
+  // one focused becomes the tab stop), so Tab crosses a week in seven steps, not 168.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const link = event.target instanceof Element ? event.target.closest("a.slot-new") : null;
+    if (!link) return;
+    const day = link.parentElement.dataset.dropDate;
+    const all = [...document.querySelectorAll(`.slot[data-drop-date="${day}"] > a.slot-new`)];
+    const next = all[all.indexOf(link) + (event.key === "ArrowDown" ? 1 : -1)];
+    if (!next) return;
+    event.preventDefault();
+    link.setAttribute("tabindex", "-1");
+    next.setAttribute("tabindex", "0");
+    next.focus();
+  });
+
+  // A click on the empty part of a month's day starts a post that day (the day's "+",
+  // the same link a keyboard reaches).
+  document.addEventListener("click", (event) => {
+    const el = event.target instanceof Element ? event.target : null;
+    const cell = el ? el.closest(".month-day") : null;
+    if (!cell || el.closest("a, button, summary, details, input, label, .chip")) return;
+    const start = cell.querySelector("a.day-new");
+    if (start) start.click();
+  });
+
   document.addEventListener("dragstart", (event) => {
-    const chip = event.target instanceof Element ? event.target.closest(".chip[data-post]") : null;
+    const el = event.target instanceof Element ? event.target : null;
+    const draft = el ? el.closest(".chip[data-draft]") : null;
+    if (draft) {
+      dragged = { draft };
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", draft.dataset.draft);
+      draft.classList.add("dragging");
+      return;
+    }
+    const chip = el ? el.closest(".chip[data-post]") : null;
     const cal = body();
     if (!chip || !cal || !cal.hasAttribute("data-can-move")) return;
     dragged = { chip, home: chip.parentElement, next: chip.nextSibling };
@@ -40,7 +108,7 @@
   });
 
   document.addEventListener("dragend", () => {
-    if (dragged) dragged.chip.classList.remove("dragging");
+    if (dragged) (dragged.chip || dragged.draft).classList.remove("dragging");
     document.querySelectorAll(".drop-hover").forEach((el) => el.classList.remove("drop-hover"));
   });
 
@@ -60,6 +128,13 @@
     if (!dragged || !zone) return;
     event.preventDefault();
     zone.classList.remove("drop-hover");
+    if (dragged.draft) {
+      const draft = dragged.draft;
+      dragged = null;
+      draft.classList.remove("dragging");
+      confirmDraft(draft, zone);
+      return;
+    }
     const { chip, home, next } = dragged;
     dragged = null;
     chip.classList.remove("dragging");
