@@ -1,7 +1,8 @@
 // The new-post form's media: send a chosen file at once (with a progress bar), remove an
 // attachment, keep the first comment's picture choices in step with the attached images,
 // and show the LinkedIn first comment only when a LinkedIn profile is ticked.
-// Loaded with the form (also inside the drawer), so every listener is bound once.
+// Loaded on every page (base.html), as the form also opens in the drawer; listeners are
+// bound once, on the document.
 "use strict";
 
 (() => {
