@@ -27,6 +27,8 @@ STATUS_LABELS = {**dict(Status.choices), STUCK: "Stuck"}
 PRESETS: dict[str, tuple[str, tuple[str, ...], str]] = {
     # name: (label, statuses, default sort)
     "upcoming": ("Upcoming", (Status.PENDING, Status.INQUEUE), "start_at"),
+    # Everything whose time has come: sent, failed or stuck, the latest first.
+    "past": ("Past", (*SENT_STATUSES, STUCK), "-start_at"),
     "attention": ("Needs attention", (Status.ERROR, Status.INCOMPLETE, STUCK), "-start_at"),
     "sent": ("Sent", SENT_STATUSES, "-start_at"),
     "drafts": ("Drafts", (Status.DRAFT, Status.INQUEUE_DRAFT), "-modified"),
@@ -54,6 +56,10 @@ SORTS: dict[str, str] = {
     **COUNTER_LABELS,
 }
 DEFAULT_SORT = "-start_at"
+# The queue opens at now: what goes out next, soonest first (posts.views.queue_view).
+# Every post, with no view, is `preset=all`, so that an empty query still means "open".
+OPENING_PRESET = "upcoming"
+ALL = "all"
 SIZES = (25, 50, 100)
 DEFAULT_SIZE = 50
 MAX_TEXT = 200
@@ -127,7 +133,7 @@ class QueueFilters:
             pairs.append(("size", str(self.size)))
         if self.deleted:
             pairs.append(("deleted", "1"))
-        return pairs
+        return pairs or [("preset", ALL)]
 
     @property
     def default_sort(self) -> str:
@@ -259,7 +265,9 @@ def parse(
     rather than widens, sharing.scope)."""
     notes: list[str] = []
     preset = query.get("preset", "").strip()
-    if preset and preset not in PRESETS:
+    if preset == ALL:
+        preset = ""
+    elif preset and preset not in PRESETS:
         notes.append(f"Ignored view “{preset[:40]}”: not a known view.")
         preset = ""
     statuses = _choices(query, "status", set(STATUS_LABELS), "status", notes)

@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from core.rendering import full_page, render_page_or_partial
 from core.roles import editor_required, viewer_required
 from posts import forms, queue, selectors, services
+from posts.compose_form import default_campaign, error_lines, mark_errors
 from posts.models import NETWORKS, BulkAction, Post, Source
 from posts.services import posts as post_services
 
@@ -20,7 +21,9 @@ from posts.services import posts as post_services
 @require_GET
 @viewer_required
 def queue_view(request: HttpRequest) -> HttpResponse:
-    return _queue(request, request.GET)
+    # A bare /posts/ (the menu's Queue) opens at now; every other view names itself.
+    query = request.GET or QueryDict(f"preset={queue.OPENING_PRESET}")
+    return _queue(request, query)
 
 
 def _queue(
@@ -57,12 +60,31 @@ def _queue(
         "prev_query": filters.query() + "&cursor=" + page.prev_cursor.sign(filters)
         if page.prev_cursor
         else "",
+        # Past posts, one click from the view the queue opens with.
+        "earlier_query": filters.query(preset="past", statuses=(), sort="-start_at")
+        if filters.preset == queue.OPENING_PRESET and page.first
+        else "",
+        "queue_back": _back_to_queue(request.get_full_path()),
         "saved_form": saved_form,
         "bulk_form": bulk_form,
         "can_write": request.user.is_editor,
         "oob": not full_page(request),
     }
     return render_page_or_partial(request, "posts/queue.html", "post-rows", context)
+
+
+def _back_to_queue(url: str | None) -> str:
+    """`url` when it is a view of the queue (a path on this site), else the queue: where a
+    change started from a row (Cancel…) returns to, with its filters."""
+    home = reverse("posts:queue")
+    if url and len(url) <= 2000 and (url == home or url.startswith(home + "?")):
+        return url
+    return home
+
+
+def _row_back(request: HttpRequest) -> str:
+    """The queue view a row polled or changed through htmx sits in (htmx names the page)."""
+    return _back_to_queue(request.htmx.current_url_abs_path if request.htmx else None)
 
 
 def _query_of(form) -> QueryDict:
@@ -77,7 +99,9 @@ def post_row(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """One queue row, for live rows polling for changes."""
     row = selectors.queue_row_for_view(oktopost_id)
     response = render(
-        request, "posts/queue.html#post-row", {"row": row, "can_write": request.user.is_editor}
+        request,
+        "posts/queue.html#post-row",
+        {"row": row, "can_write": request.user.is_editor, "queue_back": _row_back(request)},
     )
     # A row that can no longer change comes back without its poll trigger, which
     # ends the polling when htmx swaps it in.
@@ -228,7 +252,10 @@ def _editable_post(oktopost_id: str) -> Post:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def post_new(request: HttpRequest) -> HttpResponse:
-    form = forms.PostCreateForm(request.POST or None, zone=request.user.zone, user=request.user)
+    initial = {} if request.method == "POST" else {"campaign": default_campaign(request.user)}
+    form = forms.PostCreateForm(
+        request.POST or None, zone=request.user.zone, user=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             post, created = services.post_compose(user=request.user, **form.service_kwargs())
@@ -251,6 +278,8 @@ def post_new(request: HttpRequest) -> HttpResponse:
             return _go(request, f"{reverse('posts:queue')}?sort=-created")
     context = {
         "form": form,
+        "first_error": mark_errors(form) if form.is_bound else "",
+        "error_lines": error_lines(form) if form.is_bound else [],
         "checks": selectors.create_checks(form, request.user),
         "found": selectors.messages_search("", "", "", limit=10),
         "chosen": form["message"].value() or "",
@@ -359,6 +388,7 @@ def _after_write(request: HttpRequest, post: Post, error: str, done: str) -> Htt
                 "can_write": True,
                 "row_error": error,
                 "row_done": "" if error else done,
+                "queue_back": _row_back(request),
             },
         )
     if error:
@@ -397,6 +427,7 @@ def post_first_comment(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 @editor_required
 def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = _editable_post(oktopost_id)
+    back = _back_to_queue(request.POST.get("back") or request.GET.get("back"))
     if request.method == "POST":
         form = forms.CancelForm(request.POST)
         if not form.is_valid():
@@ -416,9 +447,9 @@ def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
             return _go(request, reverse("posts:detail", args=[oktopost_id]))
         else:
             messages.success(request, f"Cancelled the {post.network} post {post.oktopost_id}.")
-        return _go(request, reverse("posts:queue"))
+        return _go(request, back)
     targets = selectors.post_targets(post, selectors.profiles_by_id())
-    return render(request, "posts/cancel.html", {"post": post, "targets": targets})
+    return render(request, "posts/cancel.html", {"post": post, "targets": targets, "back": back})
 
 
 @require_POST

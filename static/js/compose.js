@@ -27,6 +27,19 @@
     fieldset.disabled = !linkedIn;
   };
 
+  // Ticked profiles of one network say which network the message is for (the server
+  // infers it too; this keeps the live checks and the preview in step).
+  const networkFromProfiles = () => {
+    const f = form();
+    const select = f && f.querySelector('select[name="network"]');
+    if (!select || select.value) return;
+    const ticked = f.querySelectorAll('input[name="profiles"]:checked');
+    const networks = new Set(Array.from(ticked, (box) => box.dataset.network));
+    if (networks.size !== 1) return;
+    select.value = networks.values().next().value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+
   const commentChoices = () => {
     const select = document.querySelector("[data-comment-media]");
     const f = form();
@@ -63,6 +76,7 @@
       htmx.trigger(upload, "upload");
       return;
     }
+    if (input.name === "profiles") networkFromProfiles();
     if (input.name === "profiles" || input.name === "media") refresh();
   });
 
