@@ -201,6 +201,14 @@ class QueueFilters:
         return lo, hi
 
 
+def back_to_queue(url: str | None, *, home: str) -> str:
+    """`url` when it is a view of the queue at `home` (a path on this site), else the
+    queue: where a change started from a row (Cancel…) returns to, with its filters."""
+    if url and len(url) <= 2000 and (url == home or url.startswith(home + "?")):
+        return url
+    return home
+
+
 def search_words(text: str) -> list[str]:
     """The words a search looks for, lower-cased, each once, at most MAX_WORDS.
 

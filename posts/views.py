@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from core.rendering import full_page, render_page_or_partial
 from core.roles import editor_required, viewer_required
 from posts import forms, queue, selectors, services
+from posts.bulk_progress import progress_rows
 from posts.compose_form import default_campaign, error_lines, mark_errors
 from posts.models import NETWORKS, BulkAction, Post, Source
 from posts.services import posts as post_services
@@ -74,12 +75,7 @@ def _queue(
 
 
 def _back_to_queue(url: str | None) -> str:
-    """`url` when it is a view of the queue (a path on this site), else the queue: where a
-    change started from a row (Cancel…) returns to, with its filters."""
-    home = reverse("posts:queue")
-    if url and len(url) <= 2000 and (url == home or url.startswith(home + "?")):
-        return url
-    return home
+    return queue.back_to_queue(url, home=reverse("posts:queue"))
 
 
 def _row_back(request: HttpRequest) -> str:
@@ -479,7 +475,9 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
 @editor_required
 def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
     bulk = get_object_or_404(BulkAction, id=bulk_id, user=request.user)
-    response = render_page_or_partial(request, "posts/bulk.html", "bulk-progress", {"bulk": bulk})
+    rows = progress_rows(bulk, request.user.zone)
+    context = {"bulk": bulk, "rows": rows}
+    response = render_page_or_partial(request, "posts/bulk.html", "bulk-progress", context)
     if request.htmx and bulk.finished:
         response.status_code = HttpResponseStopPolling.status_code
     return response
