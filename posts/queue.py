@@ -57,7 +57,8 @@ SORTS: dict[str, str] = {
 }
 DEFAULT_SORT = "-start_at"
 # The queue opens at now: what goes out next, soonest first (posts.views.queue_view).
-# Every post, with no view, is `preset=all`, so that an empty query still means "open".
+# Every post, with no view, is `preset=all` in the queue's own links, as a bare /posts/
+# is the opening view.
 OPENING_PRESET = "upcoming"
 ALL = "all"
 SIZES = (25, 50, 100)
@@ -133,7 +134,7 @@ class QueueFilters:
             pairs.append(("size", str(self.size)))
         if self.deleted:
             pairs.append(("deleted", "1"))
-        return pairs or [("preset", ALL)]
+        return pairs
 
     @property
     def default_sort(self) -> str:

@@ -42,9 +42,14 @@ def _queue(
     page = selectors.queue_page(
         filters, parsed.cursor, now=now, zone=request.user.zone, profiles=choices["profiles"]
     )
+    # The queue's own links to these filters: no filters at all is every post, not the
+    # opening view a bare /posts/ shows.
+    every = f"preset={queue.ALL}"
+    here = filters.query() or every
     context = {
         "filters": filters,
-        "chips": selectors.filter_chips(filters, choices),
+        "here": here,
+        "chips": [(n, rest or every) for n, rest in selectors.filter_chips(filters, choices)],
         "page": page,
         "notes": parsed.notes,
         "choices": choices,
@@ -55,10 +60,10 @@ def _queue(
         "sources": Source.values,
         "media_filters": queue.MEDIA_FILTERS,
         "approval_filters": queue.APPROVAL_FILTERS,
-        "next_query": filters.query() + "&cursor=" + page.next_cursor.sign(filters)
+        "next_query": here + "&cursor=" + page.next_cursor.sign(filters)
         if page.next_cursor
         else "",
-        "prev_query": filters.query() + "&cursor=" + page.prev_cursor.sign(filters)
+        "prev_query": here + "&cursor=" + page.prev_cursor.sign(filters)
         if page.prev_cursor
         else "",
         # Past posts, one click from the view the queue opens with.
