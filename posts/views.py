@@ -42,8 +42,7 @@ def _queue(
     page = selectors.queue_page(
         filters, parsed.cursor, now=now, zone=request.user.zone, profiles=choices["profiles"]
     )
-    # The queue's own links to these filters: no filters at all is every post, not the
-    # opening view a bare /posts/ shows.
+    # The queue's own links: no filters is every post (a bare /posts/ opens at now).
     every = f"preset={queue.ALL}"
     here = filters.query() or every
     context = {
@@ -83,8 +82,7 @@ def _back_to_queue(url: str | None) -> str:
     return queue.back_to_queue(url, home=reverse("posts:queue"))
 
 
-def _row_back(request: HttpRequest) -> str:
-    """The queue view a row polled or changed through htmx sits in (htmx names the page)."""
+def _row_back(request: HttpRequest) -> str:  # the queue view a row sits in, as htmx says
     return _back_to_queue(request.htmx.current_url_abs_path if request.htmx else None)
 
 
@@ -480,8 +478,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
 @editor_required
 def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
     bulk = get_object_or_404(BulkAction, id=bulk_id, user=request.user)
-    rows = progress_rows(bulk, request.user.zone)
-    context = {"bulk": bulk, "rows": rows}
+    context = {"bulk": bulk, "rows": progress_rows(bulk, request.user.zone)}
     response = render_page_or_partial(request, "posts/bulk.html", "bulk-progress", context)
     if request.htmx and bulk.finished:
         response.status_code = HttpResponseStopPolling.status_code
