@@ -4,19 +4,28 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from core import clock
+
 
 def user_time_zone(get_response: Callable[[HttpRequest], HttpResponse]):
-    """Render every time in the logged-in user's own zone."""
+    """Render every time in the logged-in user's own zone, written their way (24- or
+    12-hour, day or month first: their choice, else their browser's language)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        language = request.headers.get("Accept-Language")
         if user is not None and user.is_authenticated:
             timezone.activate(user.zone)
+            convention = clock.resolve(user.clock, user.date_order, language)
         else:
             timezone.deactivate()
+            convention = clock.from_accept_language(language)
+        request.clock = convention
+        token = clock.activate(convention)
         try:
             return get_response(request)
         finally:
+            clock.deactivate(token)
             timezone.deactivate()
 
     return middleware

@@ -24,6 +24,19 @@ class Theme(models.TextChoices):
     DARK = "dark", "Dark"
 
 
+class Clock(models.TextChoices):
+    # "auto" follows the browser's language (Accept-Language).
+    AUTO = "auto", "As my browser's language"
+    H24 = "24", "24-hour (18:25)"
+    H12 = "12", "12-hour (6:25 PM)"
+
+
+class DateOrder(models.TextChoices):
+    AUTO = "auto", "As my browser's language"
+    DMY = "dmy", "Day first (6 Dec 2026, 06/12/2026)"
+    MDY = "mdy", "Month first (Dec 6, 2026, 12/06/2026)"
+
+
 class User(AbstractUser):
     """A dashboard user; roles are the groups *editor* and *viewer*."""
 
@@ -31,6 +44,10 @@ class User(AbstractUser):
         max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )
     theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.AUTO)
+    clock = models.CharField("Times", max_length=4, choices=Clock.choices, default=Clock.AUTO)
+    date_order = models.CharField(
+        "Dates", max_length=4, choices=DateOrder.choices, default=DateOrder.AUTO
+    )
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

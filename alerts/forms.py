@@ -1,13 +1,16 @@
 """The alert settings page's forms: they only validate."""
 
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
 from django import forms
+from django.core.validators import validate_email
 
-from alerts.models import WEEKDAYS, Event, Mode, Preference, Scope
+from accounts.models import User
+from alerts.models import WEEKDAYS, Event, Mode, Preference, ReportSubscription, Scope
 from alerts.webhooks import webhook_policy
 from core import outbound
-from posts.models import NETWORKS
+from posts.models import NETWORKS, SavedView
 
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]
 
@@ -111,3 +114,79 @@ class WebhookForm(forms.Form):
                 "if it really is an internal chat server."
             ) from None
         return url
+
+
+class ReportForm(forms.Form):
+    """A new scheduled report. Who may see what is the service's to decide; the saved
+    views offered are only those the user can see."""
+
+    name = forms.CharField(max_length=120, label="Name", help_text="The mail's subject.")
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+    saved_view = forms.ModelChoiceField(
+        queryset=SavedView.objects.none(),
+        required=False,
+        label="Or a saved view",
+        empty_label="No: the filters above",
+    )
+    frequency = forms.ChoiceField(
+        choices=ReportSubscription.Frequency.choices,
+        widget=forms.RadioSelect,
+        initial=ReportSubscription.Frequency.WEEKLY,
+        label="How often",
+    )
+    weekday = forms.TypedChoiceField(
+        choices=WEEKDAYS, coerce=int, initial=0, label="Weekly on", required=False
+    )
+    day = forms.TypedChoiceField(
+        choices=[(d, str(d)) for d in range(1, 29)],
+        coerce=int,
+        initial=1,
+        label="Monthly on day",
+        required=False,
+    )
+    hour = forms.TypedChoiceField(choices=HOURS, coerce=int, initial=8, label="At")
+    users = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="People with an account",
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text="Each gets it at that hour in their own time zone.",
+    )
+    addresses = forms.CharField(
+        required=False,
+        label="Other addresses",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One a line. Each mail carries a link to stop it.",
+    )
+    time_zone = forms.ChoiceField(choices=[], label="Their time zone")
+
+    def __init__(
+        self,
+        *args: object,
+        views: list[SavedView] = (),
+        users: list[User] = (),
+        zone: str = "UTC",
+        **kwargs: object,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["saved_view"].queryset = SavedView.objects.filter(id__in=[v.id for v in views])
+        self.fields["saved_view"].label_from_instance = lambda v: v.name
+        self.fields["users"].queryset = User.objects.filter(id__in=[u.id for u in users])
+        self.fields["users"].label_from_instance = lambda u: u.get_username()
+        self.fields["time_zone"].choices = [(z, z) for z in sorted(available_timezones())]
+        self.fields["time_zone"].initial = zone
+
+    def clean_addresses(self) -> list[str]:
+        raw = self.cleaned_data.get("addresses") or ""
+        found = [a.strip() for a in raw.replace(",", "\n").splitlines() if a.strip()]
+        bad = []
+        for address in found:
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                bad.append(address[:80])
+        if bad:
+            raise forms.ValidationError(
+                f"Not an address we can send to: {', '.join(bad)} (like name@example.com)."
+            )
+        return found

@@ -197,9 +197,10 @@ class Dispatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
     )
     webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=10, default="alerts")  # alerts, summary, digest, confirm
-    # Only a "confirm" message names its address: the one being confirmed. Every other
-    # message goes to the user's verified address, looked up when it is sent.
+    # alerts, summary, digest, confirm, report
+    kind = models.CharField(max_length=10, default="alerts")
+    # Only a "confirm" message and a report to an outside recipient name an address.
+    # Every other message goes to the user's verified address, looked up when it is sent.
     to_address = models.EmailField(blank=True)
     alerts = models.ManyToManyField(Alert, blank=True, related_name="dispatches")
     subject = models.CharField(max_length=300)
@@ -218,10 +219,23 @@ class Dispatch(models.Model):
     maybe_sent = models.PositiveSmallIntegerField(default=0)  # tries that ended "maybe sent"
     last_error = models.CharField(max_length=500, blank=True)  # the reason shown, or a note
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A scheduled report: its recipient and the sending hour it is for. One message per
+    # pair, ever (the constraint), whatever beat and the workers do.
+    report_recipient = models.ForeignKey(
+        "ReportRecipient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    report_slot = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
         indexes = [models.Index(fields=["state", "due_at"], name="dispatch_state_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report_recipient", "report_slot"],
+                condition=models.Q(report_recipient__isnull=False),
+                name="dispatch_report_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.subject} ({self.state})"
@@ -243,3 +257,115 @@ class Attempt(models.Model):
     def __str__(self) -> str:
         outcome = "sent" if self.ok else ("maybe sent: " if self.maybe else "") + self.error
         return f"{self.at:%Y-%m-%d %H:%M}: {outcome}"
+
+
+# --- Scheduled reports (issue 30) --------------------------------------------------------
+
+
+class ReportSubscription(models.Model):
+    """A stats scope (the stats page's filters, without a range) mailed to its recipients
+    every week or month, at `hour` on `weekday` or `day` in each recipient's own zone.
+    The range is the period just ended: the 7 days before the sending day, or the
+    calendar month before it."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Every week"
+        MONTHLY = "monthly", "Every month"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    name = models.CharField(max_length=120)
+    # The filters in canonical form (reports' own parser), parsed again before each send:
+    # a filter that no longer parses (a campaign gone) stops the report, never widens it.
+    query = models.CharField(max_length=2000, blank=True)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+    weekday = models.PositiveSmallIntegerField(default=0, choices=WEEKDAYS)
+    day = models.PositiveSmallIntegerField(default=1)  # of the month, 1-28
+    hour = models.PositiveSmallIntegerField(default=8)
+    # The zone of recipients without an account; users get it in their own zone.
+    time_zone = models.CharField(max_length=64, default="UTC")
+    paused = models.BooleanField(default=False)
+    problem = models.CharField(max_length=300, blank=True)  # why the last send was skipped
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportRecipient(models.Model):
+    """One recipient of a report: a user, or an address outside the accounts. `next_at`
+    is the next local sending hour in the recipient's zone, stored in UTC; beat picks
+    the due ones, and moving it on is the claim (a conditional UPDATE)."""
+
+    subscription = models.ForeignKey(
+        ReportSubscription, on_delete=models.CASCADE, related_name="recipients"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="report_receipts",
+    )
+    address = models.EmailField(blank=True)
+    next_at = models.DateTimeField(db_index=True)
+    last_slot_at = models.DateTimeField(null=True, blank=True)  # the send last made
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "user"],
+                condition=models.Q(user__isnull=False),
+                name="report_recipient_user",
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "address"],
+                condition=~models.Q(address=""),
+                name="report_recipient_address",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True, address__gt="")
+                | models.Q(user__isnull=False, address=""),
+                name="report_recipient_user_or_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.address or str(self.user)
+
+
+class ReportPolicy(models.Model):
+    """The admins' setting: may reports go to addresses outside ALERTS_MAIL_DOMAINS that
+    belong to no account? One row (id 1); no row means no."""
+
+    outside_allowed = models.BooleanField(default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return "outside addresses allowed" if self.outside_allowed else "outside addresses refused"
+
+
+class DispatchFile(models.Model):
+    """A file a mail carries: the chart image shown inline (`content_id`), the PDF."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=60)
+    content_id = models.CharField(max_length=120, blank=True)
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import EDITOR, VIEWER, User
 from alerts.models import (
@@ -22,7 +22,7 @@ from alerts.models import (
     Webhook,
 )
 from core.roles import APPROVER
-from core.terms import READING_ORDER, STUCK_AFTER
+from core.terms import STUCK_AFTER
 from posts.models import (
     WAITING_STATUSES,
     Activity,
@@ -348,74 +348,24 @@ def alerts_since(since: datetime, kinds: tuple[str, ...] = POST_KINDS) -> QueryS
     return Alert.objects.filter(created__gte=since, kind__in=kinds).order_by("created", "id")
 
 
-# --- The weekly digest's figures (computed from the mirror; issue 12's stats view has
-# the full picture, linked when a share link can be made) --------------------------------
-
-# The digest's figures, in the order people read them.
-COUNTERS = READING_ORDER
+# --- The weekly digest's failures (its figures are the stats page's: alerts/stats.py) ---
 
 
 @dataclass(frozen=True)
-class Figure:
-    name: str
-    value: int
-    before: int
-
-    @property
-    def change(self) -> str:
-        if not self.before:
-            return "new" if self.value else "±0"
-        pct = round(100 * (self.value - self.before) / self.before)
-        return f"{pct:+d}%"
+class DigestFailures:
+    posts: list[Post]  # the latest 20
+    total: int
 
 
-@dataclass(frozen=True)
-class DigestData:
-    start: datetime
-    end: datetime
-    figures: list[Figure]
-    top: list[Post]
-    failures: list[Post]
-    failures_total: int
-
-
-def digest_data(*, start: datetime, end: datetime, top: int = 5) -> DigestData:
-    """Posts sent in [start, end) against the week before: counts and counters (as they
-    stand now), the top posts by clicks and likes, the failures."""
-    length = end - start
-
-    def totals(a: datetime, b: datetime) -> dict[str, int]:
-        sent = Post.objects.filter(
-            deleted_at__isnull=True,
-            start_at__gte=a,
-            start_at__lt=b,
-            status__in=(Status.COMPLETE, Status.INCOMPLETE, Status.ERROR),
-        )
-        agg = sent.aggregate(
-            posts=Count("id"),
-            failed=Count("id", filter=Q(status__in=(Status.ERROR, Status.INCOMPLETE))),
-            **{c: Sum(c) for c in COUNTERS},
-        )
-        return {k: v or 0 for k, v in agg.items()}
-
-    now_t, before_t = totals(start, end), totals(start - length, start)
-    names = {"posts": "Posts sent", "failed": "Failed or partly failed"}
-    figures = [
-        Figure(names.get(k, k.capitalize()), now_t[k], before_t[k])
-        for k in ("posts", *COUNTERS, "failed")
-    ]
-    week = Post.objects.filter(deleted_at__isnull=True, start_at__gte=start, start_at__lt=end)
-    top_posts = list(
-        week.filter(status__in=(Status.COMPLETE, Status.INCOMPLETE))
-        .select_related("message")
-        .order_by("-clicks", "-likes", "-id")[:top]
+def digest_failures(*, start: datetime, end: datetime) -> DigestFailures:
+    """Posts of [start, end) that failed or partly failed, newest first."""
+    failed = Post.objects.filter(
+        deleted_at__isnull=True,
+        start_at__gte=start,
+        start_at__lt=end,
+        status__in=(Status.ERROR, Status.INCOMPLETE),
     )
-    failed = week.filter(status__in=(Status.ERROR, Status.INCOMPLETE))
-    return DigestData(
-        start=start,
-        end=end,
-        figures=figures,
-        top=top_posts,
-        failures=list(failed.select_related("message").order_by("-start_at")[:20]),
-        failures_total=failed.count(),
+    return DigestFailures(
+        posts=list(failed.select_related("message").order_by("-start_at", "-id")[:20]),
+        total=failed.count(),
     )

@@ -29,3 +29,21 @@ def stats_share_link(*, user: User, start: datetime, end: datetime) -> str | Non
         made_as="viewer",
     )
     return f"{settings.SITE_URL}/s/{created.token}/"
+
+
+REPORT_LINK_DAYS = {"weekly": 30, "monthly": 62}
+
+
+def report_share_link(*, subscription, figures, time_zone: str) -> str:
+    """A read-only link to a scheduled report's scope over its period, made as its
+    owner's (it stops opening when they lose the role that sees stats)."""
+    created = share_link_create(
+        page="stats",
+        query=figures.scope_query,
+        label=f"Report “{subscription.name}”, {figures.span}"[:120],
+        days=REPORT_LINK_DAYS.get(subscription.frequency, DIGEST_LINK_DAYS),
+        time_zone=time_zone,
+        user=subscription.owner,
+        made_as="viewer",
+    )
+    return f"{settings.SITE_URL}/s/{created.token}/"

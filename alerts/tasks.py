@@ -32,3 +32,10 @@ def summaries_send() -> int:
     from alerts.services.digest import summaries_send as send
 
     return len(send())
+
+
+@shared_task(**COMMON)
+def reports_send_due() -> int:
+    from alerts.services.reports import reports_send_due as send_due
+
+    return len(send_due())

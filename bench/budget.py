@@ -15,7 +15,9 @@ does). What Oktopost and our workers do is a model with the product's schedule a
   10 pages (100 posts each) a tick (`posts/sync/stats.py`);
 * stats refresh every 60 s: due posts, one call each, for up to 50 s, the next read due
   after the plan's interval for the post's tier;
-* editors: 400 writes a day in working hours (a read and a write each), interactive.
+* editors: 400 writes a day in working hours (a read and a write each), interactive;
+* follower history: one call per connected profile (PROFILES) per UTC day, tried hourly
+  until done, at the counters' priority (`posts/sync/followers.py`).
 
 `--webhooks` runs each size twice, polling as above and with webhooks healthy (its
 comparison table is `bench/budget_webhooks.py`): each post's change reaches the mirror
@@ -72,7 +74,12 @@ STATS_EVERY = 60
 PLAN_EVERY = 300
 HISTORY_DAYS = 90
 EDITOR_WRITES_PER_DAY = 400
-KINDS = ("interactive", "sync", "reconcile", "postlogs", "counters", "stats")
+KINDS = ("interactive", "sync", "reconcile", "postlogs", "counters", "stats", "followers")
+# The limiter's priority of each kind the simulation counts on its own.
+PRIORITY_OF = {"followers": "counters"}
+# Connected profiles whose followers are read once a day.
+PROFILES = 40
+FOLLOWERS_EVERY = HOUR
 
 # While webhooks are healthy: the incremental sync's safety-net pace (settings'
 # WEBHOOKS_SAFETY_NET_SECONDS) and how long a change takes from Oktopost to the mirror
@@ -170,6 +177,7 @@ class Sim:
         self.reconcile = {"last": self.day0 - 23 * HOUR, "cursor": None}
         self.catalog_last = self.day0 - CATALOG_EVERY
         self.postlogs_pending: list[int] = []
+        self.followers_read: dict[int, int] = {}  # UTC day -> profiles read that day
         w = self.world
         for i, s in enumerate(w.start):
             if s <= self.day0:
@@ -191,7 +199,7 @@ class Sim:
     def call(self, kind: str, max_wait: float) -> bool:
         """Take one call at the simulated time, waiting (moving the clock) up to max_wait."""
         deadline = self.now + max_wait
-        priority = "interactive" if kind == "interactive" else kind
+        priority = PRIORITY_OF.get(kind, kind)
         while True:
             decision = self.limiter.try_acquire(priority, now=self.now, deadline=deadline)
             if decision.granted:
@@ -222,7 +230,9 @@ class Sim:
         )
         week = sum(1 for c in w.created if now - 7 * DAY <= c <= now)
         total = sum(1 for c in w.created if c <= now)
-        return Demand(tiers=dict(tiers), posts_per_day=week / 7, total_posts=total)
+        return Demand(
+            tiers=dict(tiers), posts_per_day=week / 7, total_posts=total, profiles=PROFILES
+        )
 
     def plan_now(self) -> Plan:
         budget = self.limiter.report()
@@ -352,6 +362,14 @@ class Sim:
                 heapq.heappush(w.stats_due, (due, i))
             done += 1
 
+    def followers(self) -> None:
+        """Profiles not read yet today, one call each, until the pace says wait."""
+        day = int((self.now - self.day0) // DAY)
+        while self.followers_read.get(day, 0) < PROFILES:
+            if not self.call("followers", PACED_MAX_WAIT):
+                return
+            self.followers_read[day] = self.followers_read.get(day, 0) + 1
+
     def editor(self) -> None:
         for _ in range(2):  # the read of the current state, then the write
             self.call("interactive", 30.0)
@@ -371,6 +389,7 @@ class Sim:
         at(self.now + 7, "counters")
         at(self.now + 13, "stats")
         at(self.now + 3, "plan")
+        at(self.now + 17, "followers")
         at(self.now + HOUR, "hour")
         for day in range(math.ceil((self.end - self.day0) / DAY)):
             for _ in range(EDITOR_WRITES_PER_DAY):
@@ -380,7 +399,7 @@ class Sim:
             for i in range(self.sent_seen, len(self.world.start)):
                 at(self.world.start[i] + WEBHOOK_DELAY, f"push {i}")
         every = {"sync": self.sync_every, "counters": COUNTERS_EVERY, "stats": STATS_EVERY}
-        every |= {"plan": PLAN_EVERY, "hour": HOUR}
+        every |= {"plan": PLAN_EVERY, "hour": HOUR, "followers": FOLLOWERS_EVERY}
         while events:
             when, _, what = heapq.heappop(events)
             if when > self.end:
@@ -396,6 +415,8 @@ class Sim:
                 self.plan = self.plan_now()
             elif what == "editor":
                 self.editor()
+            elif what == "followers":
+                self.followers()
             elif what == "hour":
                 self.hour_row(round((when - self.day0) / HOUR) - 1)
             elif what.startswith("push "):

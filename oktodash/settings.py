@@ -250,6 +250,14 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"limit": 50},
         "options": {"expires": 55},
     },
+    # Follower history (posts/sync/followers.py): one call per connected profile per
+    # UTC day, which the day's plan counts; asked hourly so a day missed (budget spent,
+    # worker down) is caught up within the hour, while a profile read today costs nothing.
+    "followers-sync": {
+        "task": "posts.tasks.followers_sync",
+        "schedule": 3600,
+        "options": {"expires": 3000},
+    },
     # The database's own planner statistics (posts/maintenance.py), where they went stale.
     # Attached files (attachments/): bytes Oktopost has had for a week, or never took in
     # a month, and thumbnails not fetched again for a month.
@@ -294,6 +302,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.summaries_send",
         "schedule": 300,
         "options": {"expires": 290},
+    },
+    # Scheduled reports (alerts/services/reports.py): each recipient whose local hour
+    # has come gets one message; moving its next hour on is the claim.
+    "alerts-reports": {
+        "task": "alerts.tasks.reports_send_due",
+        "schedule": 60,
+        "options": {"expires": 55},
     },
 }
 

@@ -97,6 +97,9 @@ class Demand:
     tiers: dict[str, int]
     posts_per_day: float
     total_posts: int
+    # Connected profiles: each costs one follower-history call a day
+    # (posts/sync/followers.py).
+    profiles: int = 0
 
 
 def items_for(demand: Demand) -> list[Item]:
@@ -118,7 +121,8 @@ def sync_per_day(
 ) -> dict[str, float]:
     """Calls a day keeping the mirror correct takes: incremental passes (one list call each
     plus a page per 100 changes and a call per 100 new messages), the catalog, postlogs of
-    failed posts, and a full reconcile spread over as many days as its share allows.
+    failed posts, a full reconcile spread over as many days as its share allows, and one
+    follower-history call per connected profile.
     `sync_every`: seconds between incremental passes (longer while webhooks are healthy:
     the passes they save go to stats; the changes are still listed once)."""
     changes = demand.posts_per_day * CHANGES_PER_POST
@@ -132,6 +136,7 @@ def sync_per_day(
         "catalog": catalog,
         "postlogs": postlogs,
         "reconcile": reconcile_calls / reconcile_days,
+        "followers": float(demand.profiles),
     }
 
 

@@ -7,3 +7,4 @@ here is a task the worker knows.
 
 bulk_run = "posts.tasks.bulk_run"
 refresh_post_stats = "posts.tasks.refresh_post_stats"
+followers_sync = "posts.tasks.followers_sync"

@@ -108,6 +108,17 @@ def refresh_stats(limit: int = 40) -> dict:
 
 
 @shared_task(soft_time_limit=300, time_limit=330, **COMMON)
+def followers_sync() -> dict:
+    """Each connected profile's follower history, once a day (beat asks hourly; a
+    profile already read today costs nothing)."""
+    _seen()
+    try:
+        return sync.followers_sync().as_dict()
+    except SoftTimeLimitExceeded:
+        return {"stopped": "time limit"}
+
+
+@shared_task(soft_time_limit=300, time_limit=330, **COMMON)
 def refresh_planner_stats() -> dict:
     """Planner statistics of tables that went stale (cheap when none did)."""
     _seen()

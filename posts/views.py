@@ -488,11 +488,19 @@ def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
 @require_GET
 @viewer_required
 def activity(request: HttpRequest) -> HttpResponse:
+    """The audit trail, filtered by user, by the words of a post's message (`q`), or by
+    one post (`post`, from a post's page: shown by its name, never its id)."""
     entries, filters = selectors.activity_list(
-        username=request.GET.get("user", ""), post_id=request.GET.get("post", "")
+        username=request.GET.get("user", ""),
+        post_id=request.GET.get("post", ""),
+        post_text=request.GET.get("q", ""),
     )
     entries = _described(request, entries, selectors.profiles_by_id())
-    return render(request, "posts/activity.html", {"entries": entries, "filters": filters})
+    post_name = ""
+    if "post" in filters:
+        post_name = selectors.post_names([filters["post"]]).get(filters["post"], "one post")
+    context = {"entries": entries, "filters": filters, "post_name": post_name}
+    return render(request, "posts/activity.html", context)
 
 
 def _described(request: HttpRequest, entries: list, profiles: dict) -> list:

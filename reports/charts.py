@@ -121,3 +121,86 @@ def heat_level(value: float | None, top: float) -> int:
     if top <= 0:
         return 1
     return 1 + min(4, int(value / top * 4.999))
+
+
+# --- follower growth -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GrowthChart:
+    """Followers gained since the range began, per day: a line and a bar per day, with a
+    zero line (a day can lose followers, so values may be below it)."""
+
+    width: int
+    height: int
+    line: str  # polyline points
+    bars: list[Bar]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    zero: float
+    left: int
+    right: float
+
+
+def growth_chart(
+    values: list[int], labels: list[str], titles: list[str], *, height: int = HEIGHT
+) -> GrowthChart:
+    """One value per day, which may be negative: bars go up or down from zero."""
+    n = max(len(values), 1)
+    top = _nice_top(max([*values, 0]))
+    bottom = -_nice_top(-min([*values, 0])) if min([*values, 0]) < 0 else 0
+    span = max(top - bottom, 1)
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = height - TOP - BOTTOM
+    step = plot_w / n
+
+    def y(value: int) -> float:
+        return TOP + (top - value) / span * plot_h
+
+    def x(index: int) -> float:
+        return LEFT + step * index + step / 2
+
+    zero = y(0)
+    bar_w = max(step * 0.7, 0.5)
+    bars = [
+        Bar(
+            x(i) - bar_w / 2,
+            min(y(v), zero),
+            bar_w,
+            abs(zero - y(v)),
+            titles[i] if i < len(titles) else "",
+        )
+        for i, v in enumerate(values)
+    ]
+    marks = sorted({bottom, 0, top} | ({top // 2} if bottom == 0 else set()))
+    y_ticks = [Tick(LEFT - 6, y(v), ("+" if v > 0 else "") + _signed(v)) for v in marks]
+    every = max(1, round(n / 6))
+    x_ticks = [Tick(x(i), height - 6, labels[i]) for i in range(0, len(labels), every)]
+    line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+    return GrowthChart(WIDTH, height, line, bars, y_ticks, x_ticks, zero, LEFT, WIDTH - RIGHT)
+
+
+def _signed(value: int) -> str:
+    return "-" + _label(-value) if value < 0 else _label(value)
+
+
+@dataclass(frozen=True)
+class Spark:
+    """A small line of one profile's followers per day, inside a 100 x 20 box."""
+
+    points: str
+    width: int = 100
+    height: int = 20
+
+
+def sparkline(values: list[int]) -> Spark:
+    """The line fills the box: its lowest value at the bottom, its highest at the top."""
+    if not values:
+        return Spark("")
+    lo, hi = min(values), max(values)
+    span = hi - lo or 1
+    step = 100 / max(len(values) - 1, 1)
+    points = " ".join(
+        f"{i * step:.1f},{18 - (v - lo) / span * 16:.1f}" for i, v in enumerate(values)
+    )
+    return Spark(points)

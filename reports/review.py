@@ -19,6 +19,7 @@ from posts.queue import QueueFilters
 from posts.selectors import chips_named, queue_choices
 from posts.status import budget_plan
 from reports import charts, services
+from reports.followers import follower_section
 from reports.query import DISPLAY_KEYS, FILTER_KEYS, TREND_COUNTERS, StatsQuery, stats_parse
 from reports.ranges import PRESETS
 from reports.selectors import (
@@ -29,6 +30,7 @@ from reports.selectors import (
     Breakdown,
     breakdown,
     daily,
+    engagement_rates,
     heatmap,
     network_breakdown,
     rollup_rows,
@@ -125,6 +127,7 @@ SECTIONS: dict[str, str] = {
     "messages": "What each message achieved",
     "top": "Top posts",
     "heatmap": "When it works best",
+    "followers": "Follower growth",
 }
 
 
@@ -185,6 +188,7 @@ def stats_review(
         "chips": chips_named(sq.chips(), choices),
         "previous": sq.period.previous(),
         "totals": found_totals,
+        "rates": engagement_rates(scope, now=now, rows=rows),
         "breakdown": found,
         "breakdown_title": f"By {found.label.lower()}",
         "bars": bars,
@@ -221,6 +225,8 @@ def section(
         names = names_for_page(choices)
         found = breakdown(scope, "message", now=now, order="engagement", names=names, limit=10)
         return context | {"breakdown": found, "message_rows": bar_rows(sq, found)}
+    if name == "followers":
+        return context | follower_section(sq)
     if name == "top":
         found_top = top_posts(scope, now=now)
         return context | {

@@ -310,17 +310,27 @@ def dirty_count() -> int:
         return cursor.fetchone()[0]
 
 
-def refresh_hour(hour: int, *, between=None) -> bool:
+def refresh_hour(hour: int, *, between=None) -> bool | None:
     """Recompute one hour's rollup rows from its posts; True when the hour is clean
-    after (no write landed meanwhile). `between` runs after the token is read (tests
-    use it to land a write mid-refresh)."""
+    after (no write landed meanwhile), None when another worker is recomputing it right
+    now. `between` runs after the token is read (tests use it to land a write
+    mid-refresh, or to hold the hour while another refresher comes)."""
     deleted = "p.deleted_at IS NOT NULL"
     network, status = _plain("p.network"), _plain("p.status")
     columns = ", ".join(_ROW)
+    # Workers on several machines: the dirty mark is held for the recompute, and an hour
+    # another worker holds is left to it (PostgreSQL). SQLite has one writer at a time.
+    hold = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT token FROM reports_dirtyhour WHERE hour = %s", [hour])
+        cursor.execute(f"SELECT token FROM reports_dirtyhour WHERE hour = %s{hold}", [hour])  # noqa: S608
         found = cursor.fetchone()
         if found is None:
+            if hold:
+                cursor.execute("SELECT 1 FROM reports_dirtyhour WHERE hour = %s", [hour])
+                if cursor.fetchone() is not None:
+                    return None
             return True
         token = found[0]
         if between is not None:
@@ -345,9 +355,12 @@ def refresh(*, limit: int = 500, seconds: float = 20.0) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT hour FROM reports_dirtyhour ORDER BY hour DESC LIMIT %s", [limit])
         hours = [row[0] for row in cursor.fetchall()]
-    done = still = 0
+    done = still = elsewhere = 0
     for hour in hours:
-        if refresh_hour(hour):
+        clean = refresh_hour(hour)
+        if clean is None:
+            elsewhere += 1
+        elif clean:
             done += 1
         else:
             still += 1
@@ -358,7 +371,12 @@ def refresh(*, limit: int = 500, seconds: float = 20.0) -> dict:
         # over: the planner's statistics of them would be those of an empty rollup.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE reports_hourrollup, reports_dirtyhour")
-    return {"hours": done, "still_dirty": still, "seconds": round(time.monotonic() - began, 3)}
+    return {
+        "hours": done,
+        "still_dirty": still,
+        "busy_elsewhere": elsewhere,
+        "seconds": round(time.monotonic() - began, 3),
+    }
 
 
 def refresh_all(*, seconds_per_batch: float = 60.0) -> dict:

@@ -16,7 +16,10 @@ from reports.query import StatsQuery
 
 def names_for_page(choices: dict) -> dict[str, dict[str, str]]:
     return {
-        "profile": {pid: p.label for pid, p in choices["profiles"].items()},
+        "profile": {
+            pid: selectors.profile_label(p.label, p.network)
+            for pid, p in choices["profiles"].items()
+        },
         "campaign": dict(choices["campaigns"]),
         "creator": user_names(),
     }

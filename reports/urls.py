@@ -9,6 +9,7 @@ app_name = "reports"
 urlpatterns = [
     path("stats/", views.stats_page, name="stats"),
     path("stats/export.csv", views.stats_export, name="export"),
+    path("stats/report.pdf", views.stats_pdf, name="pdf"),
     path("stats/part/<slug:name>/", views.stats_part, name="part"),
     path("posts/export.csv", views.queue_export, name="queue_export"),
 ]

@@ -1,4 +1,5 @@
-"""The stats review: one page and its CSV, for every signed-in user (viewers included)."""
+"""The stats review: one page, its CSV and its PDF, for every signed-in user (viewers
+included)."""
 
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
@@ -6,12 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.infra import rate_take
 from core.localtime import as_local
 from core.roles import viewer_required
 from posts import queue
 from posts.models import NETWORKS, Source
 from posts.queue import STATUS_LABELS
 from posts.selectors import filter_ids, queue_choices
+from reports import pdf
 from reports.query import StatsQuery, stats_parse
 from reports.review import csv_response, queue_csv_response, section_response, stats_review
 
@@ -39,6 +42,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "can_share": request.user.is_editor,
         "shared": False,
         "export_query": sq.query(),
+        "papers": pdf.papers_for_zone(request.user.zone),
         "display_items": sq.display.items(),
         "networks": NETWORKS,
         "sources": Source.values,
@@ -66,6 +70,20 @@ def stats_export(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(
         sq, breakdown=request.GET.get("breakdown", ""), choices=choices, filename="oktodash-stats"
     )
+
+
+@require_GET
+@viewer_required
+def stats_pdf(request: HttpRequest) -> HttpResponse:
+    """/stats/report.pdf?<the page's query>&paper=A4|Letter: the page, printed."""
+    if not rate_take(f"pdf:{request.user.pk}", limit=pdf.PDF_RATE_PER_MINUTE, window=60):
+        return pdf.too_many()
+    choices = queue_choices()
+    zone = request.user.zone
+    sq = parse_for(request.GET, zone, choices)
+    paper = pdf.paper_parse(request.GET.get("paper"), zone=zone)
+    data = pdf.render_stats_pdf(sq, paper=paper, choices=choices)
+    return pdf.pdf_response(data, filename=pdf.pdf_filename("oktodash-stats", sq))
 
 
 @require_GET

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import EDITOR, VIEWER
+from core.roles import ALSO_ALLOWED
 
 
 class ShareLink(models.Model):
@@ -20,8 +21,9 @@ class ShareLink(models.Model):
     class MadeAs(models.TextChoices):
         """The role that allowed the link: it lives only while its creator holds it."""
 
-        EDITOR = EDITOR, "An editor, on the share page"
-        VIEWER = VIEWER, "The weekly digest of a viewer or editor"
+        EDITOR = EDITOR, "An editor, on a page or the share page"
+        # A viewer's or approver's own link ("Share this view"), or the weekly digest's.
+        VIEWER = VIEWER, "Anyone with a role, on a page or in the weekly digest"
         OPERATOR = "operator", "An operator, with manage.py share_link"
 
     token_hash = models.CharField(max_length=64, unique=True)
@@ -63,7 +65,7 @@ class ShareLink(models.Model):
         user = self.created_by
         if user is None or not user.is_active:
             return False
-        return user.has_role(self.made_as) or user.has_role(EDITOR)
+        return any(user.has_role(r) for r in (self.made_as, *ALSO_ALLOWED.get(self.made_as, ())))
 
     def is_active(self, now=None) -> bool:
         return not self.is_revoked and not self.is_expired(now) and self.creator_allows
@@ -75,3 +77,25 @@ class ShareLink(models.Model):
         if self.is_expired():
             return "expired"
         return "active" if self.creator_allows else "stopped"
+
+
+class SharingPolicy(models.Model):
+    """The site's one row of sharing settings, changed by admins on /share/.
+
+    Read through `selectors.sharing_policy`, which makes the row on first use."""
+
+    viewers_may_share = models.BooleanField(
+        default=True,
+        help_text="Viewers and approvers may make share links of what they can see.",
+    )
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "sharing policy"
+        verbose_name_plural = "sharing policy"
+
+    def __str__(self) -> str:
+        return "Viewers may share" if self.viewers_may_share else "Only editors may share"

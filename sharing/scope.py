@@ -11,7 +11,7 @@ refused in words, not dropped (issue 23, finding 2)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import date, timedelta, tzinfo
 from urllib.parse import urlencode
 
 from django.http import QueryDict
@@ -29,7 +29,9 @@ KNOWN_KEYS = {
     # The queue also filters by approval state (issue 26); the stats page does not.
     "queue": frozenset({*FILTER_KEYS, "approval", "from", "to", "sort", "size", "cursor", "page"}),
 }
-PAGE_WORDS = {"stats": "the stats page", "queue": "the queue"}
+PAGE_WORDS = {"stats": "the stats page", "queue": "the queue", "calendar": "the calendar"}
+# The calendar's own keys (planner.scope): which week or month it shows.
+CALENDAR_KEYS = frozenset({*FILTER_KEYS, "approval", "view", "date"})
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def queue_scope(query: str, choices: dict, *, cursor: str = "") -> queue.Parsed:
 
 def unknown_keys(page: str, data: QueryDict) -> tuple[str, ...]:
     """Words for every parameter `page` does not read."""
-    known = KNOWN_KEYS[page]
+    known = CALENDAR_KEYS if page == "calendar" else KNOWN_KEYS[page]
     problems = []
     for key in dict.fromkeys(data.keys()):
         if key in known:
@@ -80,6 +82,37 @@ def unknown_keys(page: str, data: QueryDict) -> tuple[str, ...]:
         else:
             problems.append(f"“{shown}” is not something {PAGE_WORDS[page]} can filter by.")
     return tuple(problems)
+
+
+def calendar_as_queue(query: str, today: date) -> tuple[str, tuple[str, ...]]:
+    """A calendar's view as a queue query: its filters, over the days it shows (the
+    week, or the whole weeks of the month, as planner.scope draws them), soonest
+    first. A shared calendar is read as the list of those posts. Returns the query and
+    what in the calendar's address could not be read, in words."""
+    data = QueryDict(query.strip().lstrip("?"), mutable=True)
+    problems = list(unknown_keys("calendar", data))
+    view = data.pop("view", ["week"])[-1].strip() or "week"
+    raw = data.pop("date", [""])[-1].strip()
+    anchor = today
+    if view not in ("week", "month"):
+        problems.append(f"“{view[:40]}” is not a calendar view: use week or month.")
+    if raw:
+        try:
+            anchor = date.fromisoformat(raw)
+        except ValueError:
+            problems.append(f"“{raw[:40]}” is not a date: use YYYY-MM-DD.")
+    if view == "month":
+        first_of_month = anchor.replace(day=1)
+        first = first_of_month - timedelta(days=first_of_month.weekday())
+        end = (first_of_month + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+        last = end + timedelta(days=6 - end.weekday())
+    else:
+        first = anchor - timedelta(days=anchor.weekday())
+        last = first + timedelta(days=6)
+    for key in ("from", "to", "sort", "size", "cursor", "page"):
+        data.pop(key, None)
+    data["from"], data["to"], data["sort"] = first.isoformat(), last.isoformat(), "start_at"
+    return data.urlencode(), tuple(problems)
 
 
 def canonical(

@@ -10,8 +10,10 @@ from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.infra import cache_set
 from sharing import tokens
-from sharing.models import ShareLink
+from sharing.models import ShareLink, SharingPolicy
+from sharing.selectors import POLICY_CACHE_KEY
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -92,3 +94,18 @@ def share_link_used(link: ShareLink, *, now: datetime | None = None) -> None:
     ShareLink.objects.filter(id=link.id).update(
         use_count=F("use_count") + 1, last_used_at=now or timezone.now()
     )
+
+
+def sharing_policy_set(*, viewers_may_share: bool, user) -> SharingPolicy:
+    """An admin's choice: may viewers and approvers make share links?"""
+    policy, _ = SharingPolicy.objects.update_or_create(
+        pk=1,
+        defaults={
+            "viewers_may_share": viewers_may_share,
+            "changed_at": timezone.now(),
+            "changed_by": user,
+        },
+    )
+    # The pages read the switch from the cache (selectors.viewers_may_share): answer anew.
+    cache_set(POLICY_CACHE_KEY, viewers_may_share, 60)
+    return policy

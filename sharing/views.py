@@ -1,4 +1,5 @@
-"""Share links: editors manage them; anyone holding one sees that one view, read-only.
+"""Share links: anyone with a role makes and manages their own (admins: all); anyone
+holding one sees that one view, read-only.
 
 The pages under /s/ need no login and set no cookie: no session is read or written, no
 CSRF token is rendered, and the templates have no navigation or write control. Each
@@ -11,8 +12,9 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,11 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.client_ip import client_ip
 from core.infra import rate_take
 from core.rendering import render_page_or_partial
-from core.roles import editor_required
+from core.roles import viewer_required
 from posts.models import NETWORKS, Source
 from posts.queue import MEDIA_FILTERS, SORTS, STATUS_LABELS
 from posts.queue import PRESETS as QUEUE_PRESETS
 from posts.selectors import filter_chips, queue_choices, queue_page, user_names
+from reports import pdf
 from reports.review import PRESETS as RANGE_PRESETS
 from reports.review import (
     SECTIONS,
@@ -35,6 +38,7 @@ from reports.review import (
 )
 from sharing import forms, links, scope, selectors, services
 from sharing.models import ShareLink
+from sharing.this_views import require_share_allowed
 
 # Share pages an address may open per minute (pages and CSVs together).
 SHARE_RATE_PER_MINUTE = 60
@@ -88,6 +92,12 @@ def _open(request: HttpRequest, token: str, *, count: bool = True) -> Opened | H
     return Opened(link, zone, choices)
 
 
+def _messages_named(chips: list[tuple[str, str]], filters) -> list[tuple[str, str]]:
+    """A message filter's chip by the start of its text, not Oktopost's id."""
+    names = selectors.message_names(filters.messages) if filters.messages else {}
+    return [(f"Message {names[label]}" if label in names else label, rest) for label, rest in chips]
+
+
 def _zone(link: ShareLink) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(link.time_zone)
@@ -115,6 +125,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
                 "part_base": base + "part/",
                 "part_query": sq.display_query(),
                 "notes": [n for n in sq.notes if not n.startswith("The clocks")],
+                "papers": pdf.papers_for_zone(zone),
             }
             return render(request, "share/stats.html", context)
         parsed = scope.queue_scope(link.query, choices, cursor=request.GET.get("cursor", ""))
@@ -130,7 +141,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             "link": link,
             "base": base,
             "filters": filters,
-            "chips": filter_chips(filters, choices),
+            "chips": _messages_named(filter_chips(filters, choices), filters),
             "page": page,
             "zone": zone,
             "next_cursor": page.next_cursor.sign(filters) if page.next_cursor else "",
@@ -189,18 +200,67 @@ def share_export(request: HttpRequest, token: str) -> HttpResponse:
     return queue_csv_response(parsed.filters, zone=zone, filename="oktodash-shared-queue")
 
 
-# --- managing links (editors) ----------------------------------------------------------
+@require_GET
+@login_not_required
+@share_headers
+def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    """A shared stats page as PDF: the link's fixed scope, the visitor's display choices
+    and paper, with a budget of its own per address on top of the pages' (a PDF costs
+    the page and all its sections)."""
+    opened = _open(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    link, zone, choices = opened.link, opened.zone, opened.choices
+    if link.page != ShareLink.Page.STATS:
+        return _refusal(request, 404)
+    address = client_ip(request) or "unknown"
+    if not rate_take(f"share-pdf:{address}", limit=pdf.PDF_RATE_PER_MINUTE, window=60):
+        response = _refusal(request, 429)
+        response["Retry-After"] = "60"
+        return response
+    with timezone.override(zone):
+        sq = scope.stats_scope(link.query, zone, choices, display_from=request.GET)
+        paper = pdf.paper_parse(request.GET.get("paper"), zone=zone)
+        data = pdf.render_stats_pdf(sq, paper=paper, title=link.label, choices=choices)
+    return pdf.pdf_response(data, filename=pdf.pdf_filename("oktodash-shared-stats", sq))
+
+
+# --- managing links (anyone with a role: their own; admins: all) -----------------------
 
 
 def _links_page(request: HttpRequest, **extra: object) -> HttpResponse:
-    context = {"links": selectors.share_links_list(), "now": timezone.now(), **extra}
+    user = request.user
+    admin = selectors.is_admin(user)
+    context = {
+        "links": selectors.share_link_rows(
+            selectors.share_links_for(user), choices=queue_choices(), creators=user_names()
+        ),
+        "now": timezone.now(),
+        "admin": admin,
+        "may_share": selectors.share_allowed(user),
+        "policy": selectors.sharing_policy() if admin else None,
+        **extra,
+    }
     return render(request, "share/links.html", context)
 
 
 @require_GET
-@editor_required
+@viewer_required
 def links(request: HttpRequest) -> HttpResponse:
+    """Everyone's own links (admins: everyone's), with revoke."""
     return _links_page(request)
+
+
+@require_POST
+@viewer_required
+def policy(request: HttpRequest) -> HttpResponse:
+    """An admin switches sharing on or off for viewers and approvers."""
+    if not selectors.is_admin(request.user):
+        raise PermissionDenied("Only an admin can change who may share.")
+    services.sharing_policy_set(
+        viewers_may_share=request.POST.get("viewers_may_share") == "on", user=request.user
+    )
+    return redirect("sharing:links")
 
 
 @dataclass(frozen=True)
@@ -276,7 +336,7 @@ def _new_page(
 
 
 @require_http_methods(["GET", "POST"])
-@editor_required
+@viewer_required
 def create(request: HttpRequest) -> HttpResponse:
     """The new-link form: the filters as controls (filled from "Share this view"), and
     what the link will show (scope, number of posts, date rule) before it is made.
@@ -285,6 +345,7 @@ def create(request: HttpRequest) -> HttpResponse:
     screen: a changed filter, or a form posted from elsewhere ("Share this view"),
     comes back with its preview first. The URL is shown once, in the page that answers
     the POST (never in a redirect, a cookie or a log): only its hash is kept."""
+    require_share_allowed(request)
     data = request.POST if request.method == "POST" else request.GET
     review = _review(request, data)
     if request.method == "GET" or data.get("action") == "preview":
@@ -308,6 +369,7 @@ def create(request: HttpRequest) -> HttpResponse:
             days=form.cleaned_data["days"],
             time_zone=request.user.time_zone,
             user=request.user,
+            made_as=selectors.share_made_as(request.user),
         )
     except services.ShareError as exc:
         return _new_page(request, data, review, errors=[str(exc)])
@@ -316,8 +378,10 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@editor_required
+@viewer_required
 def revoke(request: HttpRequest, link_id: int) -> HttpResponse:
-    get_object_or_404(ShareLink, id=link_id)
+    """Revoke one's own link (an admin: any link); another's is not found."""
+    if selectors.share_link_of(request.user, link_id) is None:
+        raise Http404("No such link.")
     services.share_link_revoke(link_id=link_id)
     return redirect("sharing:links")

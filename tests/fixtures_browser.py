@@ -22,6 +22,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# The browser's language decides how its own date and time boxes write dates, and the
+# Accept-Language oktodash reads for users who leave it "as my browser": British English
+# writes them as pages do by default, 24-hour and day first. Every context gets it unless
+# a test asks for another (locale="en-US" is an American browser).
+LOCALE = "en-GB"
 
 
 def _ensure_chromium() -> str:
@@ -89,6 +94,13 @@ def chromium_browser() -> Iterator[object]:
     executable = _ensure_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def british_by_default(**options):
+            options.setdefault("locale", LOCALE)
+            return new_context(**options)
+
+        browser.new_context = british_by_default
         yield browser
         browser.close()
 

@@ -281,7 +281,9 @@ def test_the_weekly_digest_comes_at_the_users_hour_across_dst(alice, smtp):
     send.dispatches_send_due(now=datetime(2026, 3, 30, 6, 1, tzinfo=UTC))
     mail = smtp.messages[0]
     assert mail["Subject"] == "[oktodash] Your week: 23 Mar to 29 Mar 2026"
-    text = mail.get_content()
+    # The report mail (issue 30): a plain-text part beside the HTML one.
+    text = mail.get_body(("plain",)).get_content()
+    assert "Broke on Friday" in mail.get_body(("html",)).get_content()
     assert "Clicks" in text and "40  (+300%; before: 10)" in text
     assert f"https://dash.example.com/posts/{sent.oktopost_id}/" in text
     assert "Failures: 1" in text and "Broke on Friday" in text

@@ -100,8 +100,9 @@ def test_the_page_shows_every_field_of_the_post(editor_client: Client, sent: Pos
         f'datetime="{sent.start_at.isoformat()}"',
     ):
         assert text in html, text
-    assertInHTML("<dt>Queued</dt><dd>yes</dd>", html)
-    assertInHTML(f'<dt>Message</dt><dd><span class="muted">{sent.message_id}</span></dd>', html)
+    # Words, not "Queued: yes"; the post's id only in its copy field (issue 29, item 14).
+    assertInHTML("<dt>How it goes out</dt><dd>Sent from Oktopost's posting queue</dd>", html)
+    assert f'readonly value="{sent.oktopost_id}"' in html and sent.message_id not in html
 
 
 def test_the_whole_message_and_its_link_preview_are_shown(
@@ -121,7 +122,7 @@ def test_a_message_not_synced_yet_is_said_so(editor_client: Client, db) -> None:
     post = f.post(status="pending")
     Post.objects.filter(id=post.id).update(message_id="005000000099999")
     html = editor_client.get(detail(post)).content.decode()
-    assert "The message (005000000099999) has not been synced yet." in html
+    assert "The message has not been synced yet." in html and "005000000099999" not in html
 
 
 def test_htmx_gets_only_the_drawer_partial(editor_client: Client, sent: Post) -> None:

@@ -186,5 +186,18 @@ def test_the_command_refuses_what_it_cannot_read(data) -> None:
     assert ShareLink.objects.get().query == "network=LinkedIn"
 
 
-def test_viewers_cannot_open_the_form(viewer_client, data) -> None:
+def test_viewers_open_the_form_unless_an_admin_switched_sharing_off(viewer_client, data) -> None:
+    # Issue 29, item 5: viewers may share what they see; an admin may switch it off.
+    assert viewer_client.get("/share/new/").status_code == 200
+    from sharing.services import sharing_policy_set
+
+    sharing_policy_set(viewers_may_share=False, user=None)
     assert viewer_client.get("/share/new/").status_code == 403
+    answer = viewer_client.post("/share/new/", {"page": "stats", "label": "x", "seen": "x"})
+    assert answer.status_code == 403 and ShareLink.objects.count() == 0
+
+
+def test_outsiders_cannot_open_the_form(outsider, data) -> None:
+    client = Client()
+    client.force_login(outsider)
+    assert client.get("/share/new/").status_code == 403

@@ -18,13 +18,15 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core import mail
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from urllib3.exceptions import ConnectTimeoutError
 
 from accounts.models import User
-from alerts.models import Dispatch, Preference
+from alerts.models import Dispatch, DispatchFile, Preference
+from alerts.report_selectors import address_allowed
 from alerts.selectors import mail_recipient
+from alerts.unsubscribe import unsubscribe_url
 from alerts.webhooks import webhook_internal, webhook_policy
 from core import outbound
 
@@ -95,19 +97,31 @@ def email_send(dispatch: Dispatch, *, hand_over: Callable[[], None]) -> None:
         to = dispatch.to_address
         if not to or to.lower() != pref.email.lower():
             raise SendError("the address was changed before it was confirmed", permanent=True)
+    elif dispatch.kind == "report":
+        to = report_address(dispatch)
     else:
         to = email_address(dispatch.user, pref)
     if not to:
         raise SendError("the user has no email address", permanent=True)
     domain = urlsplit(settings.SITE_URL).hostname or "oktodash"
-    message = EmailMessage(
+    # The same on every try: mail programs that keep Message-IDs show one copy.
+    headers = {"Message-ID": f"<{dispatch.key}@{domain}>"}
+    if dispatch.kind == "report" and dispatch.to_address:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(dispatch.report_recipient)}>"
+    message = ReportEmail(
         subject=dispatch.subject,
         body=dispatch.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
-        # The same on every try: mail programs that keep Message-IDs show one copy.
-        headers={"Message-ID": f"<{dispatch.key}@{domain}>"},
+        headers=headers,
     )
+    if dispatch.html:
+        message.attach_alternative(dispatch.html, "text/html")
+    for file in dispatch.files.all() if dispatch.pk else []:
+        if file.content_id and dispatch.html:
+            message.related.append(file)
+        else:
+            message.attach(file.name, bytes(file.data), file.content_type)
     try:
         # Built first, so a header that cannot be sent fails here, before a mail file
         # is opened or a server is asked, and is recorded instead of retried forever.
@@ -135,13 +149,62 @@ def email_send(dispatch: Dispatch, *, hand_over: Callable[[], None]) -> None:
         raise SendError(f"the mail server could not be reached ({type(exc).__name__})") from None
 
 
+class ReportEmail(EmailMultiAlternatives):
+    """A mail whose HTML part may show images it carries (`related`, each with its
+    Content-ID): they go in a multipart/related beside the HTML (RFC 2387), so mail
+    programs show them inline rather than as attachments."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.related: list[DispatchFile] = []
+
+    def _add_bodies(self, msg: email.message.EmailMessage) -> email.message.EmailMessage:
+        msg = super()._add_bodies(msg) or msg
+        if not self.related:
+            return msg
+        html = next(p for p in msg.walk() if p.get_content_type() == "text/html")
+        for file in self.related:
+            maintype, subtype = file.content_type.split("/", 1)
+            html.add_related(
+                bytes(file.data),
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{file.content_id}>",
+                disposition="inline",
+                filename=file.name,
+            )
+        return msg
+
+
+def report_address(dispatch: Dispatch) -> str:
+    """Where a scheduled report goes, checked again as it is sent: a user's verified
+    address; an outside address only while it is subscribed and admins allow it."""
+    recipient = dispatch.report_recipient
+    if recipient is None:
+        raise SendError("the report was deleted before it was sent", permanent=True)
+    if recipient.unsubscribed_at is not None:
+        raise SendError("the recipient unsubscribed before it was sent", permanent=True)
+    if recipient.user_id:
+        user = dispatch.user
+        return email_address(
+            user, Preference.objects.filter(user=user).first() or Preference(user=user)
+        )
+    if not address_allowed(recipient.address):
+        raise SendError(
+            "admins no longer allow reports to addresses outside your organisation", permanent=True
+        )
+    return recipient.address
+
+
 class _NoAnswer(Exception):
     def __init__(self, words: str):
         super().__init__(words)
         self.words = words
 
 
-def _smtp_send(backend: SMTPBackend, message: EmailMessage, hand_over: Callable[[], None]) -> None:
+def _smtp_send(
+    backend: SMTPBackend, message: EmailMultiAlternatives, hand_over: Callable[[], None]
+) -> None:
     """What Django's SMTP backend does for one message, one command at a time, so that a
     failure is known to fall before the message went over (not sent) or after it, while
     the server's answer was awaited (`_NoAnswer`: maybe sent)."""

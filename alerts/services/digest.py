@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from alerts import selectors, share
-from alerts.models import Dispatch, Mode, Notification, Preference
+from alerts.models import Dispatch, DispatchFile, Mode, Notification, Preference
 from alerts.services import compose
+from alerts.services.reportmail import FailureRow, Mail, report_mail
 from alerts.services.send import dispatches_queue, email_address
+from alerts.stats import report_figures
 from alerts.timing import last_daily_slot, last_weekly_slot, local_slot
 
 
@@ -89,50 +91,50 @@ def _digest(user: User, pref: Preference, now: datetime) -> list[Dispatch]:
         day = slot.astimezone(user.zone).date()
         start = local_slot(day - timedelta(days=7), 0, user.zone)
         end = local_slot(day, 0, user.zone)
-        subject, body = digest_text(user=user, start=start, end=end)
-        made.append(
-            Dispatch.objects.create(
-                channel=Dispatch.Channel.EMAIL,
-                user=user,
-                kind="digest",
-                subject=subject,
-                body=body,
-                created=now,
-                due_at=now,
-            )
+        mail = digest_mail(user=user, start=start, end=end, now=now)
+        dispatch = Dispatch.objects.create(
+            channel=Dispatch.Channel.EMAIL,
+            user=user,
+            kind="digest",
+            subject=mail.subject,
+            body=mail.text,
+            html=mail.html,
+            created=now,
+            due_at=now,
         )
+        DispatchFile.objects.bulk_create(
+            DispatchFile(dispatch=dispatch, **f.fields()) for f in mail.files
+        )
+        made.append(dispatch)
     return made
 
 
-def digest_text(*, user: User, start: datetime, end: datetime) -> tuple[str, str]:
-    data = selectors.digest_data(start=start, end=end)
+def digest_mail(*, user: User, start: datetime, end: datetime, now: datetime) -> Mail:
+    """The weekly digest: the report mail over every post of the week in the user's
+    zone (the stats page's own figures), with the week's failures added."""
     zone = user.zone
-    first, last = start.astimezone(zone), (end - timedelta(seconds=1)).astimezone(zone)
-    span = f"{first:%-d %b} to {last:%-d %b %Y}"
-    subject = f"[oktodash] Your week: {span}"
-    out = [f"Last week ({span}, {zone.key}) against the week before:", ""]
-    width = max(len(f.name) for f in data.figures)
-    for f in data.figures:
-        out.append(f"  {f.name:<{width}}  {f.value:>9,}  ({f.change}; before: {f.before:,})")
-    out += ["", "Top posts (by clicks, then likes):"]
-    if not data.top:
-        out.append("  none sent")
-    for post in data.top:
-        text = " ".join((post.message.text if post.message else "").split())[:70]
-        out.append(
-            f"  {post.network}, {post.start_at.astimezone(zone):%a %-d %b %H:%M}: “{text}” "
-            f"{post.clicks:,} clicks, {post.likes:,} likes"
+    first, last = start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone)
+    figures = report_figures("", first=first, last=last.date(), zone=zone, now=now)
+    failed = selectors.digest_failures(start=start, end=end)
+    failures = [
+        FailureRow(
+            label=post.get_status_display(),
+            network=post.network,
+            when=post.start_at.astimezone(zone),
+            text=" ".join((post.message.text if post.message else "").split())[:60],
+            url=f"{settings.SITE_URL}/posts/{post.oktopost_id}/",
         )
-        out.append(f"    {settings.SITE_URL}/posts/{post.oktopost_id}/")
-    out += ["", f"Failures: {data.failures_total}"]
-    for post in data.failures:
-        label = post.get_status_display()
-        text = " ".join((post.message.text if post.message else "").split())[:60]
-        out.append(
-            f"  {label}: {post.network}, {post.start_at.astimezone(zone):%a %-d %b %H:%M}: “{text}”"
-        )
-        out.append(f"    {settings.SITE_URL}/posts/{post.oktopost_id}/")
+        for post in failed.posts
+    ]
     link = share.stats_share_link(user=user, start=start, end=end)
-    out += ["", f"The full stats view: {link or settings.SITE_URL + '/stats/'}"]
-    out.append(f"Change the day or hour of this digest: {settings.SITE_URL}/alerts/settings/")
-    return subject, "\n".join(out) + "\n"
+    return report_mail(
+        figures,
+        subject=f"[oktodash] Your week: {figures.span}",
+        title="Your week",
+        intro=f"Last week ({figures.span}, {zone.key}) against the week before:",
+        share_url=link,
+        manage_url=f"{settings.SITE_URL}/alerts/settings/",
+        manage_words="Change the day or hour of this digest",
+        failures=failures,
+        failures_total=failed.total,
+    )

@@ -26,6 +26,7 @@ from posts.mirror.columns import (
     stats_sample,
     stats_tier,
 )
+from posts.mirror.followers import follower_days_upsert
 from posts.mirror.inserts import rows_insert
 from posts.mirror.writes import (
     campaigns_upsert,
@@ -49,6 +50,7 @@ __all__ = [
     "deliveries_from_postlogs",
     "delivery_status",
     "first_comment_values",
+    "follower_days_upsert",
     "media_kind",
     "media_list",
     "media_upsert_raw",

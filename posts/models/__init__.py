@@ -26,6 +26,7 @@ from posts.models.catalog import (
     media_kind_of,
     web_url,
 )
+from posts.models.followers import FollowerDay, FollowerRead, follower_profiles
 from posts.models.links import PostLink
 from posts.models.post import (
     NETWORKS,
@@ -61,6 +62,8 @@ __all__ = [
     "CalendarNote",
     "Campaign",
     "Delivery",
+    "FollowerDay",
+    "FollowerRead",
     "MediaItem",
     "MediaKind",
     "Message",
@@ -79,6 +82,7 @@ __all__ = [
     "Workflow",
     "WorkflowStep",
     "WriteLock",
+    "follower_profiles",
     "media_kind_of",
     "web_url",
 ]

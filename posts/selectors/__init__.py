@@ -5,7 +5,7 @@ page reads whole), `detail` (a post's page and drawer), `compose` (the create fo
 checks, messages and preview), `activity` (the audit trail in words).
 """
 
-from posts.selectors.activity import ActivityRow, activity_describe, activity_list
+from posts.selectors.activity import ActivityRow, activity_describe, activity_list, post_names
 from posts.selectors.choices import (
     chips_named,
     filter_chips,
@@ -90,6 +90,7 @@ __all__ = [
     "post_history",
     "post_links",
     "post_media",
+    "post_names",
     "post_targets",
     "profiles_by_id",
     "profiles_of_network",

@@ -13,6 +13,7 @@ from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from core import clock
 from core.localtime import as_local
 from core.terms import COUNTERS, STATS_COUNTERS
 from posts.models import (
@@ -300,7 +301,9 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
         if post.counters_at:
             minutes = int((now - post.counters_at).total_seconds() // 60)
             ago = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
-            counters_label = f"as of {as_local(post.counters_at, zone):%H:%M} · {ago} ago"
+            counters_label = (
+                f"as of {clock.fmt(as_local(post.counters_at, zone), 'H:i')} · {ago} ago"
+            )
         message = post.message
         lists = post.counters_at is not None
         stats = post.stats_at is not None
@@ -308,7 +311,7 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
             QueueRow(
                 post=post,
                 start_iso=local.isoformat(),
-                start_label=f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}",
+                start_label=clock.fmt(local, "D j M Y, H:i" if year else "D j M, H:i"),
                 start_input=f"{local:%Y-%m-%dT%H:%M}",
                 modified_iso=seen.isoformat() if seen else "",
                 counters_label=counters_label,

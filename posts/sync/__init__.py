@@ -18,6 +18,7 @@ Reads from Oktopost happen here and nowhere else; the rows they produce are writ
 from posts.mirror import STATS_TIERS, stats_tier
 from posts.sync.budget import plan_fresh, plan_refresh
 from posts.sync.catalog import CATALOG_MAX_AGE, catalog_sync
+from posts.sync.followers import FollowersResult, followers_sync
 from posts.sync.locks import (
     POSTS_LOCK,
     SyncBusy,
@@ -50,6 +51,7 @@ __all__ = [
     "POSTS_LOCK",
     "STATS_TIERS",
     "SYNC_MAX_WAIT",
+    "FollowersResult",
     "StatsResult",
     "SyncBusy",
     "SyncResult",
@@ -58,6 +60,7 @@ __all__ = [
     "catalog_sync",
     "counters_sync",
     "counters_tick",
+    "followers_sync",
     "incremental_may_rest",
     "lock_claim",
     "lock_heartbeat",

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from posts import push
 from posts.connection import get_limiter
-from posts.models import SENT_STATUSES, Post, SyncState
+from posts.models import SENT_STATUSES, Post, SyncState, follower_profiles
 from posts.plan import DAY, TIERS, Demand, Plan, plan_day
 from posts.status import PLAN_STATE
 
@@ -26,7 +26,8 @@ PLAN_MAX_AGE = timedelta(minutes=10)
 
 
 def demand_read(now: datetime) -> Demand:
-    """Sent posts per age tier, posts created a day (last 7 days), all live posts."""
+    """Sent posts per age tier, posts created a day (last 7 days), all live posts, and
+    the profiles whose followers are read daily."""
     live = Post.objects.filter(deleted_at__isnull=True)
     bounds = {}
     lower = None
@@ -48,6 +49,7 @@ def demand_read(now: datetime) -> Demand:
         tiers={name: counts[name] for name, _, _ in TIERS},
         posts_per_day=counts["week"] / 7,
         total_posts=counts["total"],
+        profiles=follower_profiles().count(),
     )
 
 

@@ -23,6 +23,7 @@ from reports.selectors.breakdowns import (
     breakdown,
     breakdown_rows,
     network_breakdown,
+    profile_label,
 )
 from reports.selectors.figures import (
     STALE_AFTER,
@@ -35,6 +36,8 @@ from reports.selectors.figures import (
     totals,
     trend,
 )
+from reports.selectors.followers import FollowerGrowth, ProfileGrowth, follower_growth
+from reports.selectors.rates import Rates, engagement_rate, engagement_rates
 from reports.selectors.scope import (
     CSV_FIELDS,
     STATUS_COUNTS,
@@ -59,15 +62,22 @@ __all__ = [
     "Cell",
     "Delta",
     "Figures",
+    "FollowerGrowth",
+    "ProfileGrowth",
+    "Rates",
     "Scope",
     "Totals",
     "TrendDay",
     "breakdown",
     "breakdown_rows",
     "daily",
+    "engagement_rate",
+    "engagement_rates",
     "export_rows",
+    "follower_growth",
     "heatmap",
     "network_breakdown",
+    "profile_label",
     "queue_export_rows",
     "rollup_rows",
     "top_posts",

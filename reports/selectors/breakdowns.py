@@ -13,6 +13,7 @@ from posts.models import Delivery, Message
 from posts.selectors import Unindexed
 from reports import rollup
 from reports.selectors.figures import Figures, aggregates, figures_sum
+from reports.selectors.rates import engagement_rate, rated_sums
 from reports.selectors.scope import STATUS_COUNTS, Scope
 
 DIMENSIONS: dict[str, str] = {
@@ -38,12 +39,26 @@ BREAKDOWN_ROWS = 25
 # --- breakdowns ------------------------------------------------------------------------
 
 
+def profile_label(name: str, network: str) -> str:
+    """A profile as breakdowns name it: one name can be a profile on several networks
+    ("Northwind Analytics · LinkedIn", "Northwind Analytics · Twitter")."""
+    return f"{name} · {network}" if network else name
+
+
 @dataclass
 class BreakdownRow:
     key: str  # the id the queue filters by ("" when there is none: no campaign)
     label: str
     figures: Figures
     stale: bool = False
+    # The engagement and impressions of the posts whose impressions are known
+    # (reports/selectors/rates.py).
+    rated: int = 0
+    rated_impressions: int = 0
+
+    @property
+    def engagement_rate(self) -> float | None:
+        return engagement_rate(self.rated, self.rated_impressions)
 
 
 @dataclass
@@ -93,13 +108,18 @@ def breakdown_rows(
         rows = (
             Delivery.objects.filter(post__in=scope.posts(now=now).values("pk"))
             .values(group)
-            .annotate(**aggregates(prefix="post__"))
+            .annotate(**aggregates(prefix="post__"), **rated_sums(prefix="post__"))
         )
     else:
         # Grouped by the column's plain value: on SQLite its own index (network, say)
         # would give the groups in order but read every wide row to sum them.
         column, group = _GROUP[dimension], "grouped"
-        rows = scope.posts(now=now).values(grouped=Unindexed(F(column))).annotate(**aggregates())
+        rows = (
+            scope.posts(now=now)
+            .values(grouped=Unindexed(F(column)))
+            # The rate's sums first: after aggregates(), "comments" names its sum.
+            .annotate(**rated_sums(), **aggregates())
+        )
     rows = _ordered(rows, order, group)
     if limit is None:
         found, more = list(rows), False
@@ -136,6 +156,14 @@ def network_breakdown(
     for row in rows:
         if period.first <= row.day <= period.last:
             per_network.setdefault(row.network, []).append(Figures.of(row.figures))
+    # A network's day with impressions counts whole (the rollup holds no single post).
+    rated = {
+        network: (
+            sum(f.engagement for f in found if f.impressions > 0),
+            sum(f.impressions for f in found if f.impressions > 0),
+        )
+        for network, found in per_network.items()
+    }
     totals = {network: figures_sum(found) for network, found in per_network.items()}
 
     def value(f: Figures) -> int:
@@ -145,9 +173,9 @@ def network_breakdown(
     shown = ranked if limit is None else ranked[:limit]
     result = Breakdown("network", order, more=limit is not None and len(ranked) > limit)
     for network, figures in shown:
-        result.rows.append(
-            BreakdownRow(network, network or "(none)", figures, stale=figures.stale(now))
-        )
+        row = BreakdownRow(network, network or "(none)", figures, stale=figures.stale(now))
+        row.rated, row.rated_impressions = rated[network]
+        result.rows.append(row)
     return result
 
 
@@ -176,5 +204,8 @@ def breakdown(
             fallback = {"campaign": "(no campaign)", "creator": "(unknown)"}.get(dimension, "")
             label = names.get(dimension, {}).get(key, key) or fallback
         figures = Figures.of(row)
-        result.rows.append(BreakdownRow(key, label, figures, stale=figures.stale(now)))
+        found_row = BreakdownRow(key, label, figures, stale=figures.stale(now))
+        found_row.rated = row.get("rated") or 0
+        found_row.rated_impressions = row.get("rated_impressions") or 0
+        result.rows.append(found_row)
     return result

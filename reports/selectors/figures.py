@@ -107,6 +107,19 @@ class Figures:
     def value(self, name: str) -> int:
         return getattr(self, name)
 
+    def per_post(self, name: str) -> float | None:
+        """The average of a counter (or "engagement") per sent post whose figure was
+        read; None when none was. Engagement needs shares, which come with impressions,
+        so it counts the posts whose shares and impressions were read."""
+        missing = self.unfetched_stats if name == "engagement" else self.missing(name)
+        read = self.outcomes - missing
+        value = self.engagement if name == "engagement" else self.value(name)
+        return value / read if read > 0 else None
+
+    @property
+    def engagement_per_post(self) -> float | None:
+        return self.per_post("engagement")
+
 
 @dataclass(frozen=True)
 class Delta:
@@ -116,6 +129,7 @@ class Delta:
     before: int
     known: bool
     missing: int
+    per_post: float | None = None  # this period's average per sent post (`Figures.per_post`)
 
     @property
     def change(self) -> int:
@@ -189,10 +203,28 @@ def totals(scope: Scope, *, now: datetime, days: dict[date, Figures] | None = No
     cur = figures_sum([f for d, f in days.items() if period.first <= d <= period.last])
     prev = figures_sum([f for d, f in days.items() if previous.first <= d <= previous.last])
     deltas = [
-        Delta(label, key, cur.value(key), prev.value(key), cur.known(key), cur.missing(key))
+        Delta(
+            label,
+            key,
+            cur.value(key),
+            prev.value(key),
+            cur.known(key),
+            cur.missing(key),
+            per_post=cur.per_post(key),
+        )
         for key, label in COUNTER_LABELS.items()
     ]
-    deltas.append(Delta("Engagement", "engagement", cur.engagement, prev.engagement, True, 0))
+    deltas.append(
+        Delta(
+            "Engagement",
+            "engagement",
+            cur.engagement,
+            prev.engagement,
+            True,
+            0,
+            per_post=cur.engagement_per_post,
+        )
+    )
     deltas += [
         Delta(label, key, cur.value(key), prev.value(key), True, 0)
         for key, (_, label) in STATUS_COUNTS.items()

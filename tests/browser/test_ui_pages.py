@@ -20,8 +20,11 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from accounts.models import EDITOR, VIEWER
+from alerts.models import ReportRecipient
+from alerts.services import reports
 from alerts.services import send as alert_send
 from alerts.services.detect import alerts_detect
+from alerts.unsubscribe import unsubscribe_token
 from posts.models import (
     Activity,
     BulkAction,
@@ -173,6 +176,7 @@ PAGES = [
     Page("share-new-queue", lambda d: "/share/new/?page=queue&preset=attention", roles=(EDITOR,)),
     Page("alerts", lambda d: "/alerts/"),
     Page("alert-settings", lambda d: "/alerts/settings/"),
+    Page("email-reports", lambda d: "/alerts/reports/?query=network%3DLinkedIn"),
     Page("oktopost-connection", lambda d: "/webhooks/", roles=(EDITOR,)),
     Page("not-found", lambda d: "/posts/004999999999999/", status=404),
     Page("forbidden", lambda d: "/posts/new/", roles=(VIEWER,), status=403),
@@ -181,6 +185,7 @@ ANONYMOUS_PAGES = [
     Page("login", lambda d: "/accounts/login/", roles=()),
     Page("shared-stats", lambda d: f"/s/{d['share_stats']}/", roles=()),
     Page("shared-queue", lambda d: f"/s/{d['share_queue']}/", roles=()),
+    Page("unsubscribe", lambda d: f"/alerts/unsubscribe/{d['unsubscribe']}/", roles=()),
 ]
 
 
@@ -256,6 +261,7 @@ def world(transactional_db, monkeypatch) -> dict:
         made[f"share_{page}"] = share_link_create(
             page=page, query="network=LinkedIn", label=f"LinkedIn {page}", user=editor
         ).token
+    made["unsubscribe"] = email_reports(editor, viewer, camps[0])
     cancelled = Post.objects.filter(status="pending").last()
     Post.objects.filter(id=cancelled.id).update(deleted_at=now)
     made["bulk"] = BulkAction.objects.create(
@@ -279,6 +285,39 @@ def world(transactional_db, monkeypatch) -> dict:
     monkeypatch.setattr(alert_send, "enqueue", lambda *args: True)
     alerts_detect()
     return made
+
+
+def email_reports(editor, viewer, campaign) -> str:
+    """Scheduled reports (issue 30) on both users' pages, one paused, one to an outside
+    address; the token of that address's unsubscribe link."""
+    reports.policy_set(admin=make_superuser("root"), outside_allowed=True)
+    for user in (editor, viewer):
+        reports.subscription_create(
+            owner=user,
+            name="Spring launch, weekly for the board",
+            query=f"campaign={campaign.oktopost_id}&network=LinkedIn",
+            frequency="weekly",
+            weekday=0,
+            day=1,
+            hour=8,
+            time_zone="America/New_York",
+            users=[editor, viewer],
+            addresses=["chief.marketing.officer@partner-agency.example"],
+        )
+        paused = reports.subscription_create(
+            owner=user, name="Every post, monthly", query="", frequency="monthly",
+            weekday=0, day=1, hour=7, time_zone="UTC", users=[user], addresses=[],
+        )  # fmt: skip
+        reports.subscription_pause(subscription=paused, paused=True)
+    outside = ReportRecipient.objects.exclude(address="").first()
+    return unsubscribe_token(outside)
+
+
+def make_superuser(name: str):
+    user = make_user(name, None)
+    user.is_superuser = True
+    user.save()
+    return user
 
 
 def calendar_notes(now, campaign) -> None:
