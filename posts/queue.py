@@ -202,6 +202,24 @@ class QueueFilters:
         return lo, hi
 
 
+def page_links(
+    filters: QueueFilters, *, first: bool, next_cursor: Cursor | None, prev_cursor: Cursor | None
+) -> dict[str, str]:
+    """The queue's own links (query strings) for `filters`: itself, where no filters at all
+    is every post (`preset=all`, as a bare /posts/ opens at now); the pages on either side;
+    and, from the first page of the view the queue opens with, the past."""
+    here = filters.query() or f"preset={ALL}"
+    earlier = ""
+    if filters.preset == OPENING_PRESET and first:
+        earlier = filters.query(preset="past", statuses=(), sort=PRESETS["past"][2])
+    return {
+        "here": here,
+        "next_query": f"{here}&cursor={next_cursor.sign(filters)}" if next_cursor else "",
+        "prev_query": f"{here}&cursor={prev_cursor.sign(filters)}" if prev_cursor else "",
+        "earlier_query": earlier,
+    }
+
+
 def back_to_queue(url: str | None, *, home: str) -> str:
     """`url` when it is a view of the queue at `home` (a path on this site), else the
     queue: where a change started from a row (Cancel…) returns to, with its filters."""

@@ -42,12 +42,9 @@ def _queue(
     page = selectors.queue_page(
         filters, parsed.cursor, now=now, zone=request.user.zone, profiles=choices["profiles"]
     )
-    # The queue's own links: no filters is every post (a bare /posts/ opens at now).
-    every = f"preset={queue.ALL}"
-    here = filters.query() or every
+    every = f"preset={queue.ALL}"  # no filters at all: a bare /posts/ opens at now
     context = {
         "filters": filters,
-        "here": here,
         "chips": [(n, rest or every) for n, rest in selectors.filter_chips(filters, choices)],
         "page": page,
         "notes": parsed.notes,
@@ -59,16 +56,9 @@ def _queue(
         "sources": Source.values,
         "media_filters": queue.MEDIA_FILTERS,
         "approval_filters": queue.APPROVAL_FILTERS,
-        "next_query": here + "&cursor=" + page.next_cursor.sign(filters)
-        if page.next_cursor
-        else "",
-        "prev_query": here + "&cursor=" + page.prev_cursor.sign(filters)
-        if page.prev_cursor
-        else "",
-        # Past posts, one click from the view the queue opens with.
-        "earlier_query": filters.query(preset="past", statuses=(), sort="-start_at")
-        if filters.preset == queue.OPENING_PRESET and page.first
-        else "",
+        **queue.page_links(
+            filters, first=page.first, next_cursor=page.next_cursor, prev_cursor=page.prev_cursor
+        ),
         "queue_back": _back_to_queue(request.get_full_path()),
         "saved_form": saved_form,
         "bulk_form": bulk_form,
