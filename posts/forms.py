@@ -112,7 +112,10 @@ class PostCreateForm(WhenMixin, forms.Form):
         validators=[URLValidator(schemes=["https"])],
         error_messages={"invalid": "Give the image's full https:// address."},
     )
-    profiles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    profiles = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one profile to post to."},
+    )
     when = forms.CharField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -228,6 +231,8 @@ class PostCreateForm(WhenMixin, forms.Form):
         if data.get("source") == "existing":
             self._clean_existing(data)
         else:
+            if not data.get("network"):
+                data["network"] = self._profiles_network(data)
             self._clean_new(data)
         self._clean_profiles(data)
         self._clean_time(data)
@@ -307,9 +312,20 @@ class PostCreateForm(WhenMixin, forms.Form):
         network, text = data.get("network"), data.get("text", "").strip()
         data["text"] = text
         if not network:
-            self.add_error("network", "Pick the network this message is for.")
+            networks = self._profiles_network(data, every=True)
+            self.add_error(
+                "network",
+                f"The ticked profiles are on {' and '.join(networks)}; a message is for one "
+                "network: pick it, and tick only its profiles."
+                if networks
+                else "Pick the network this message is for, or tick a profile.",
+            )
         if not data.get("campaign"):
-            self.add_error("campaign", "Pick a campaign; Oktopost files every message under one.")
+            self.add_error(
+                "campaign",
+                "Pick a campaign: Oktopost files every message under one, and the stats "
+                "group posts by it.",
+            )
         if not text:
             self.add_error("text", "Write the message text.")
         elif network in NETWORK_LIMITS:
@@ -325,6 +341,15 @@ class PostCreateForm(WhenMixin, forms.Form):
         card = [name for name in ("link_title", "description", "image_url") if data.get(name)]
         if card and not data.get("link_url"):
             self.add_error(card[0], "A link card needs the link's address (Link URL) too.")
+
+    def _profiles_network(self, data: dict, *, every: bool = False):
+        """The network of the ticked profiles when they share one ("" otherwise); with
+        `every`, all their networks, sorted."""
+        known = {p.oktopost_id: p.network for p in self.profile_rows}
+        networks = sorted({known[pid] for pid in data.get("profiles") or [] if pid in known})
+        if every:
+            return networks
+        return networks[0] if len(networks) == 1 else ""
 
     def _clean_profiles(self, data: dict) -> None:
         chosen = data.get("profiles") or []

@@ -27,6 +27,8 @@ STATUS_LABELS = {**dict(Status.choices), STUCK: "Stuck"}
 PRESETS: dict[str, tuple[str, tuple[str, ...], str]] = {
     # name: (label, statuses, default sort)
     "upcoming": ("Upcoming", (Status.PENDING, Status.INQUEUE), "start_at"),
+    # Everything whose time has come: sent, failed or stuck, the latest first.
+    "past": ("Past", (*SENT_STATUSES, STUCK), "-start_at"),
     "attention": ("Needs attention", (Status.ERROR, Status.INCOMPLETE, STUCK), "-start_at"),
     "sent": ("Sent", SENT_STATUSES, "-start_at"),
     "drafts": ("Drafts", (Status.DRAFT, Status.INQUEUE_DRAFT), "-modified"),
@@ -54,6 +56,11 @@ SORTS: dict[str, str] = {
     **COUNTER_LABELS,
 }
 DEFAULT_SORT = "-start_at"
+# The queue opens at now: what goes out next, soonest first (posts.views.queue_view).
+# Every post, with no view, is `preset=all` in the queue's own links, as a bare /posts/
+# is the opening view.
+OPENING_PRESET = "upcoming"
+ALL = "all"
 SIZES = (25, 50, 100)
 DEFAULT_SIZE = 50
 MAX_TEXT = 200
@@ -195,6 +202,32 @@ class QueueFilters:
         return lo, hi
 
 
+def page_links(
+    filters: QueueFilters, *, first: bool, next_cursor: Cursor | None, prev_cursor: Cursor | None
+) -> dict[str, str]:
+    """The queue's own links (query strings) for `filters`: itself, where no filters at all
+    is every post (`preset=all`, as a bare /posts/ opens at now); the pages on either side;
+    and, from the first page of the view the queue opens with, the past."""
+    here = filters.query() or f"preset={ALL}"
+    earlier = ""
+    if filters.preset == OPENING_PRESET and first:
+        earlier = filters.query(preset="past", statuses=(), sort=PRESETS["past"][2])
+    return {
+        "here": here,
+        "next_query": f"{here}&cursor={next_cursor.sign(filters)}" if next_cursor else "",
+        "prev_query": f"{here}&cursor={prev_cursor.sign(filters)}" if prev_cursor else "",
+        "earlier_query": earlier,
+    }
+
+
+def back_to_queue(url: str | None, *, home: str) -> str:
+    """`url` when it is a view of the queue at `home` (a path on this site), else the
+    queue: where a change started from a row (Cancel…) returns to, with its filters."""
+    if url and len(url) <= 2000 and (url == home or url.startswith(home + "?")):
+        return url
+    return home
+
+
 def search_words(text: str) -> list[str]:
     """The words a search looks for, lower-cased, each once, at most MAX_WORDS.
 
@@ -259,7 +292,9 @@ def parse(
     rather than widens, sharing.scope)."""
     notes: list[str] = []
     preset = query.get("preset", "").strip()
-    if preset and preset not in PRESETS:
+    if preset == ALL:
+        preset = ""
+    elif preset and preset not in PRESETS:
         notes.append(f"Ignored view “{preset[:40]}”: not a known view.")
         preset = ""
     statuses = _choices(query, "status", set(STATUS_LABELS), "status", notes)

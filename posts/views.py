@@ -13,6 +13,8 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from core.rendering import full_page, render_page_or_partial
 from core.roles import editor_required, viewer_required
 from posts import forms, queue, selectors, services
+from posts.bulk_progress import progress_rows
+from posts.compose_form import default_campaign, error_lines, mark_errors
 from posts.models import NETWORKS, BulkAction, Post, Source
 from posts.services import posts as post_services
 
@@ -20,7 +22,9 @@ from posts.services import posts as post_services
 @require_GET
 @viewer_required
 def queue_view(request: HttpRequest) -> HttpResponse:
-    return _queue(request, request.GET)
+    # A bare /posts/ (the menu's Queue) opens at now; every other view names itself.
+    query = request.GET or QueryDict(f"preset={queue.OPENING_PRESET}")
+    return _queue(request, query)
 
 
 def _queue(
@@ -38,9 +42,10 @@ def _queue(
     page = selectors.queue_page(
         filters, parsed.cursor, now=now, zone=request.user.zone, profiles=choices["profiles"]
     )
+    every = f"preset={queue.ALL}"  # no filters at all: a bare /posts/ opens at now
     context = {
         "filters": filters,
-        "chips": selectors.filter_chips(filters, choices),
+        "chips": [(n, rest or every) for n, rest in selectors.filter_chips(filters, choices)],
         "page": page,
         "notes": parsed.notes,
         "choices": choices,
@@ -51,18 +56,24 @@ def _queue(
         "sources": Source.values,
         "media_filters": queue.MEDIA_FILTERS,
         "approval_filters": queue.APPROVAL_FILTERS,
-        "next_query": filters.query() + "&cursor=" + page.next_cursor.sign(filters)
-        if page.next_cursor
-        else "",
-        "prev_query": filters.query() + "&cursor=" + page.prev_cursor.sign(filters)
-        if page.prev_cursor
-        else "",
+        **queue.page_links(
+            filters, first=page.first, next_cursor=page.next_cursor, prev_cursor=page.prev_cursor
+        ),
+        "queue_back": _back_to_queue(request.get_full_path()),
         "saved_form": saved_form,
         "bulk_form": bulk_form,
         "can_write": request.user.is_editor,
         "oob": not full_page(request),
     }
     return render_page_or_partial(request, "posts/queue.html", "post-rows", context)
+
+
+def _back_to_queue(url: str | None) -> str:
+    return queue.back_to_queue(url, home=reverse("posts:queue"))
+
+
+def _row_back(request: HttpRequest) -> str:  # the queue view a row sits in, as htmx says
+    return _back_to_queue(request.htmx.current_url_abs_path if request.htmx else None)
 
 
 def _query_of(form) -> QueryDict:
@@ -77,7 +88,9 @@ def post_row(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """One queue row, for live rows polling for changes."""
     row = selectors.queue_row_for_view(oktopost_id)
     response = render(
-        request, "posts/queue.html#post-row", {"row": row, "can_write": request.user.is_editor}
+        request,
+        "posts/queue.html#post-row",
+        {"row": row, "can_write": request.user.is_editor, "queue_back": _row_back(request)},
     )
     # A row that can no longer change comes back without its poll trigger, which
     # ends the polling when htmx swaps it in.
@@ -230,9 +243,11 @@ def _editable_post(oktopost_id: str) -> Post:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def post_new(request: HttpRequest) -> HttpResponse:
+    initial = {} if request.method == "POST" else {"campaign": default_campaign(request.user)}
     # ?when=2027-01-05T14:00 (local): the calendar's empty hour or day clicked.
     when = request.GET.get("when", "")[:16]
-    initial = {"when": when} if len(when) == 16 and _local_minute(when) else {}
+    if request.method != "POST" and len(when) == 16 and _local_minute(when):
+        initial["when"] = when
     form = forms.PostCreateForm(
         request.POST or None, zone=request.user.zone, user=request.user, initial=initial
     )
@@ -258,6 +273,8 @@ def post_new(request: HttpRequest) -> HttpResponse:
             return _go(request, f"{reverse('posts:queue')}?sort=-created")
     context = {
         "form": form,
+        "first_error": mark_errors(form) if form.is_bound else "",
+        "error_lines": error_lines(form) if form.is_bound else [],
         "checks": selectors.create_checks(form, request.user),
         "found": selectors.messages_search("", "", "", limit=10),
         "chosen": form["message"].value() or "",
@@ -374,6 +391,7 @@ def _after_write(request: HttpRequest, post: Post, error: str, done: str) -> Htt
                 "can_write": True,
                 "row_error": error,
                 "row_done": "" if error else done,
+                "queue_back": _row_back(request),
             },
         )
     if error:
@@ -412,6 +430,7 @@ def post_first_comment(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 @editor_required
 def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     post = _editable_post(oktopost_id)
+    back = _back_to_queue(request.POST.get("back") or request.GET.get("back"))
     if request.method == "POST":
         form = forms.CancelForm(request.POST)
         if not form.is_valid():
@@ -431,9 +450,9 @@ def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
             return _go(request, reverse("posts:detail", args=[oktopost_id]))
         else:
             messages.success(request, f"Cancelled the {post.network} post {post.oktopost_id}.")
-        return _go(request, reverse("posts:queue"))
+        return _go(request, back)
     targets = selectors.post_targets(post, selectors.profiles_by_id())
-    return render(request, "posts/cancel.html", {"post": post, "targets": targets})
+    return render(request, "posts/cancel.html", {"post": post, "targets": targets, "back": back})
 
 
 @require_POST
@@ -463,7 +482,8 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
 @editor_required
 def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
     bulk = get_object_or_404(BulkAction, id=bulk_id, user=request.user)
-    response = render_page_or_partial(request, "posts/bulk.html", "bulk-progress", {"bulk": bulk})
+    context = {"bulk": bulk, "rows": progress_rows(bulk, request.user.zone)}
+    response = render_page_or_partial(request, "posts/bulk.html", "bulk-progress", context)
     if request.htmx and bulk.finished:
         response.status_code = HttpResponseStopPolling.status_code
     return response

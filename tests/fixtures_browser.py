@@ -1,5 +1,6 @@
 """Real Chromium (Debian's package) driven by Playwright against pytest-django's live server."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -37,8 +39,53 @@ def _ensure_chromium() -> str:
     return CHROMIUM
 
 
+# Every context a test opens reports the page's Content Security Policy violations to
+# Python (an init script and a binding run outside the page's CSP), and the test fails at
+# teardown if there was any: a blocked inline style or script is a broken page.
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__oktodashCsp(
+    e.violatedDirective + " " + (e.blockedURI || "inline") + " on " + e.documentURI +
+      (e.sourceFile ? " from " + e.sourceFile + ":" + e.lineNumber + ":" + e.columnNumber : "") +
+      (e.sample ? " (" + e.sample.slice(0, 80) + ")" : ""),
+  );
+});
+"""
+
+
+def watch_csp(context, violations: list[str]) -> None:
+    context.expose_binding("__oktodashCsp", lambda _source, what: violations.append(what))
+    context.add_init_script(WATCH_CSP)
+
+
+class WatchedBrowser:
+    """The session's Chromium, whose new contexts all watch for CSP violations."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self.csp_violations: list[str] = []
+        self._contexts: list[object] = []
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        watch_csp(context, self.csp_violations)
+        self._contexts.append(context)
+        return context
+
+    def flush(self) -> None:
+        """Let reports still on their way from open pages arrive (one round trip each)."""
+        for context in self._contexts:
+            for page in context.pages:
+                # A page that closed meanwhile has nothing more to report.
+                with contextlib.suppress(PlaywrightError):
+                    page.evaluate("0")
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
+def chromium_browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls
@@ -59,6 +106,14 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
+def chromium(chromium_browser) -> Iterator[WatchedBrowser]:
+    watched = WatchedBrowser(chromium_browser)
+    yield watched
+    watched.flush()
+    assert watched.csp_violations == [], "Content Security Policy violations"
+
+
+@pytest.fixture
 def page(chromium, live_server) -> Iterator[object]:
     # prefers-reduced-motion: tests wait for what a page shows, not for its animations,
     # and a spinner left turning keeps the browser drawing.
@@ -68,11 +123,13 @@ def page(chromium, live_server) -> Iterator[object]:
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
-    # A CSP violation or a script error shows up here; tests assert there are none.
+    # A script error shows up here; tests assert there are none. (CSP violations fail
+    # every test through the `chromium` fixture.)
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
     yield page
+    chromium.flush()
     context.close()
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from posts.models import Delivery
 from tests import factories as f
+from tests.html_nodes import parse
 
 
 def rows(response) -> list[str]:
@@ -98,8 +99,8 @@ def ids(world, *names) -> list[str]:
     return [world[n].oktopost_id for n in names]
 
 
-def test_the_queue_lists_every_live_post_newest_first(editor_client: Client, world) -> None:
-    response = editor_client.get("/posts/")
+def test_all_lists_every_live_post_newest_first(editor_client: Client, world) -> None:
+    response = editor_client.get("/posts/?preset=all")
     assert response.status_code == 200
     assert rows(response) == ids(
         world, "draft", "queued", "upcoming", "stuck", "sent", "failed", "partial"
@@ -115,6 +116,7 @@ def test_the_queue_lists_every_live_post_newest_first(editor_client: Client, wor
         ({"preset": "attention"}, ["stuck", "failed", "partial"]),
         ({"preset": "sent"}, ["sent", "failed", "partial"]),
         ({"preset": "drafts"}, ["draft"]),
+        ({"preset": "past"}, ["stuck", "sent", "failed", "partial"]),
         ({"status": ["stuck"]}, ["stuck"]),
         ({"status": ["complete", "error"]}, ["sent", "failed"]),
         ({"network": "Twitter"}, ["queued", "failed"]),
@@ -128,6 +130,67 @@ def test_the_queue_lists_every_live_post_newest_first(editor_client: Client, wor
 def test_each_filter_and_preset(editor_client: Client, world, query, expected) -> None:
     response = editor_client.get("/posts/?" + urlencode(query, doseq=True))
     assert rows(response) == ids(world, *expected)
+
+
+@pytest.mark.dates
+def test_the_queue_opens_at_now_soonest_first_with_the_past_a_click_away(
+    editor_client: Client, world
+) -> None:
+    response = editor_client.get("/posts/")
+    assert rows(response) == ids(world, "upcoming", "queued")
+    page = parse(response.content)
+    tabs = page.find(lambda n: n.tag == "nav" and n.get("aria-label") == "Views")
+    current = tabs.find(lambda n: n.get("aria-current") == "page")
+    assert current.text() == "Upcoming"
+    earlier = page.find(lambda n: "earlier-link" in n.get("class", ""))
+    past = editor_client.get(earlier["href"])
+    assert rows(past) == ids(world, "stuck", "sent", "failed", "partial")
+    # Every post is still one click away, and its link names itself.
+    every = tabs.find(lambda n: n.tag == "a" and n.text() == "All")
+    assert rows(editor_client.get(every["href"])) == rows(editor_client.get("/posts/?preset=all"))
+
+
+def test_removing_the_last_filter_shows_every_post_not_the_opening_view(
+    editor_client: Client, world
+) -> None:
+    response = editor_client.get("/posts/?preset=upcoming")
+    chips = dict(response.context["chips"])
+    assert chips["Upcoming"] == "preset=all"
+    assert len(rows(editor_client.get("/posts/?" + chips["Upcoming"]))) == 7
+    # The first page and a saved view of every post name it too.
+    everything = editor_client.get("/posts/?preset=all")
+    assert everything.context["here"] == "preset=all"
+    assert everything.context["filters"].query() == ""  # as the stats and calendar read it
+
+
+def test_cancel_from_a_filtered_view_returns_to_that_view(editor_client: Client, mirror) -> None:
+    from posts.models import Post
+
+    post = Post.objects.filter(status="pending", start_at__gt=timezone.now()).first()
+    view = f"/posts/?preset=upcoming&network={post.network}"
+    page = parse(editor_client.get(view).content)
+    link = page.find(
+        lambda n: (
+            n.tag == "a" and n.get("href", "").startswith(f"/posts/{post.oktopost_id}/cancel/")
+        )
+    )
+    ask = parse(editor_client.get(link["href"]).content)
+    back = ask.find(lambda n: n.get("name") == "back")["value"]
+    assert back == view
+    response = editor_client.post(
+        f"/posts/{post.oktopost_id}/cancel/",
+        {"expected_modified": post.modified.isoformat(), "back": back},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == view
+
+
+@pytest.mark.parametrize("back", ["https://elsewhere.example/", "//elsewhere.example/", "/admin/"])
+def test_cancel_never_returns_outside_the_queue(editor_client: Client, world, back) -> None:
+    post = world["upcoming"]
+    html = editor_client.get(f"/posts/{post.oktopost_id}/cancel/?back={back}").content.decode()
+    ask = parse(html)
+    assert ask.find(lambda n: n.get("name") == "back")["value"] == "/posts/"
 
 
 def test_profile_and_campaign_filters_combine(editor_client: Client, world) -> None:
@@ -320,7 +383,7 @@ def test_empty_states_say_what_to_do(editor_client: Client, db) -> None:
 
 @pytest.mark.dates
 def test_live_rows_poll_and_settled_rows_do_not(editor_client: Client, world) -> None:
-    html = editor_client.get("/posts/").content.decode()
+    html = editor_client.get("/posts/?preset=all").content.decode()
     stuck = world["stuck"].oktopost_id
     assert f'id="post-{stuck}"' in html
     row = editor_client.get(f"/posts/{stuck}/row/").content.decode()

@@ -94,14 +94,48 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   }
 });
 
-// "Select all on this page" for bulk changes.
+// Bulk changes: "Select all on this page", and the bar that counts the ticked rows and
+// leads to the bulk form.
+const bulkBoxes = () => document.querySelectorAll('input[name="post"][form="bulk-form"]');
+function bulkCount() {
+  const bar = document.getElementById("bulk-bar");
+  if (!bar) return;
+  const ticked = Array.from(bulkBoxes()).filter((box) => box.checked).length;
+  bar.hidden = ticked === 0;
+  document.body.classList.toggle("bulk-selecting", ticked > 0);
+  bar.querySelector("[data-bulk-count]").textContent =
+    ticked === 1 ? "1 post selected" : `${ticked} posts selected`;
+  const all = document.querySelector("[data-select-all]");
+  if (all) all.checked = ticked > 0 && ticked === bulkBoxes().length;
+}
 document.addEventListener("change", (event) => {
   if (event.target.matches("[data-select-all]")) {
-    document.querySelectorAll('input[name="post"][form="bulk-form"]').forEach((box) => {
+    bulkBoxes().forEach((box) => {
       box.checked = event.target.checked;
     });
   }
+  if (event.target.matches('[data-select-all], input[name="post"][form="bulk-form"]')) bulkCount();
 });
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-bulk-clear]")) {
+    bulkBoxes().forEach((box) => {
+      box.checked = false;
+    });
+    bulkCount();
+  } else if (event.target.closest("[data-bulk-open]")) {
+    const section = document.querySelector("details.bulk-toggle");
+    if (!section) return;
+    section.open = true;
+    const form = document.getElementById("bulk-form");
+    const scope = form.querySelector('select[name="scope"]');
+    if (scope) scope.value = "selected";
+    form.scrollIntoView({ block: "nearest" });
+    form.querySelector('select[name="action"]').focus();
+  }
+});
+// New rows (a filter, another page) come unticked; a page shown again may keep ticks.
+document.addEventListener("htmx:afterSettle", bulkCount);
+window.addEventListener("pageshow", bulkCount);
 
 // Do not replace a live row while the editor is typing in it.
 document.addEventListener("htmx:beforeRequest", (event) => {

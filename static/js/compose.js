@@ -1,7 +1,8 @@
 // The new-post form's media: send a chosen file at once (with a progress bar), remove an
 // attachment, keep the first comment's picture choices in step with the attached images,
 // and show the LinkedIn first comment only when a LinkedIn profile is ticked.
-// Loaded with the form (also inside the drawer), so every listener is bound once.
+// Loaded on every page (base.html), as the form also opens in the drawer; listeners are
+// bound once, on the document.
 "use strict";
 
 (() => {
@@ -24,6 +25,19 @@
     const linkedIn = Array.from(ticked).some((box) => box.dataset.network === "LinkedIn");
     fieldset.hidden = !linkedIn;
     fieldset.disabled = !linkedIn;
+  };
+
+  // Ticked profiles of one network say which network the message is for (the server
+  // infers it too; this keeps the live checks and the preview in step).
+  const networkFromProfiles = () => {
+    const f = form();
+    const select = f && f.querySelector('select[name="network"]');
+    if (!select || select.value) return;
+    const ticked = f.querySelectorAll('input[name="profiles"]:checked');
+    const networks = new Set(Array.from(ticked, (box) => box.dataset.network));
+    if (networks.size !== 1) return;
+    select.value = networks.values().next().value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
   };
 
   const commentChoices = () => {
@@ -62,6 +76,7 @@
       htmx.trigger(upload, "upload");
       return;
     }
+    if (input.name === "profiles") networkFromProfiles();
     if (input.name === "profiles" || input.name === "media") refresh();
   });
 

@@ -85,3 +85,30 @@ def test_attach_an_image_schedule_it_and_see_the_thumbnail_in_the_queue(
     post.refresh_from_db()
     assert post.first_comment == {}
     assert [e for e in page.console_errors if "ERR_NAME_NOT_RESOLVED" not in e] == []
+
+
+def test_an_upload_from_the_drawer_works_without_a_policy_violation(
+    editor_page, tmp_path, chromium
+) -> None:
+    """The form in the queue's drawer uploads too (its script is the page's), and the
+    file's status polls swap in without an inline style, even after something (here a
+    screenshot) has touched the page's styles. The `chromium` fixture fails the test on
+    any Content Security Policy violation."""
+    page = editor_page
+    picture = tmp_path / "drawer-photo.png"
+    picture.write_bytes(demo.png(300, 200, (20, 160, 90), (250, 250, 250)))
+    page.goto("/posts/?preset=all")
+    page.locator(".queue-head a:has-text('New post')").click()
+    drawer = page.locator("#drawer #compose-form")
+    drawer.wait_for()
+    screenshot(page, "compose-drawer")
+    page.locator("#drawer input[data-upload-input]").set_input_files(str(picture))
+    ready = page.locator("#drawer #attached-files .attached:has-text('Ready in Oktopost')")
+    ready.wait_for(timeout=30_000)
+    screenshot(page, "compose-drawer-uploaded")
+    # A send with errors swaps the whole form in again (the attachment stays).
+    drawer.locator("button[type=submit]").click()
+    page.locator("#drawer .errorlist").first.wait_for()
+    assert page.locator("#drawer #attached-files .attached:has-text('drawer-photo.png')").count()
+    chromium.flush()
+    assert chromium.csp_violations == []

@@ -4,9 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from oktodash.celery import app
-from posts import sync
+from posts import (
+    sync,
+    tasks,  # noqa: F401  (eager_tasks runs them here: they must be loaded)
+)
 from posts.models import Post, Profile
 from tests.conftest import PASSWORD, make_user
 from tests.fixtures_browser import log_in, open_details, screenshot
@@ -69,7 +73,8 @@ def test_create_from_a_new_message_for_two_profiles_then_reschedule_and_cancel(e
     page.locator(f"#post-{post.oktopost_id} a:has-text('Cancel…')").click()
     assert post.oktopost_id in page.inner_text("main")
     page.click("button:has-text('Yes, cancel the post')")
-    page.wait_for_url("**/posts/")
+    # Back to the view the cancel started from, not to an unfiltered queue.
+    page.wait_for_url("**/posts/?sort=-created")
     assert "Cancelled the LinkedIn post" in page.inner_text("#messages")
     post.refresh_from_db()
     assert post.deleted_at is not None
@@ -88,3 +93,81 @@ def test_bulk_shift_shows_a_summary(editor_page, eager_tasks) -> None:
     page.click("#bulk-form button:has-text('Apply')")
     page.wait_for_selector("text=Done: 3 succeeded, 0 failed")
     screenshot(page, "bulk-result")
+
+
+IN_VIEW = """(el) => {
+  const r = el.getBoundingClientRect();
+  return r.top >= 0 && r.bottom <= window.innerHeight;
+}"""
+
+
+def fill_all_but_the_campaign(page, form) -> None:
+    """A LinkedIn profile ticked (the network follows it), text and time; no campaign."""
+    form.locator("textarea[name=text]").fill("Our webinar starts soon")
+    linkedin = Profile.objects.filter(network="LinkedIn", status="valid").first()
+    form.locator(f"input[name=profiles][value='{linkedin.oktopost_id}']").check()
+    when = timezone.localtime(timezone.now() + timedelta(days=2))
+    form.locator("input[name=when]").fill(when.strftime("%Y-%m-%dT%H:%M"))
+
+
+@pytest.mark.parametrize("where", ["page", "drawer"])
+def test_a_failed_schedule_focuses_the_first_error_and_sums_them_up_at_the_button(
+    editor_page, where: str
+) -> None:
+    page = editor_page
+    if where == "drawer":
+        page.goto("/posts/")
+        page.click(".queue-head a:has-text('New post')")
+        page.wait_for_selector("#drawer.open #post-form")
+        form = page.locator("#drawer #post-form")
+    else:
+        page.goto("/posts/new/")
+        form = page.locator("#post-form")
+    fill_all_but_the_campaign(page, form)
+    # Ticking the profile picked the network.
+    expect(form.locator("select[name=network]")).to_have_value("LinkedIn")
+    form.locator("button:has-text('Schedule in Oktopost')").click()
+    summary = form.locator("#form-summary")
+    summary.wait_for()
+    assert "1 thing to fix" in summary.inner_text()
+    assert "Oktopost files every message under one" in summary.inner_text()
+    # The campaign is focused and on screen, and so are the summary and the button.
+    campaign = page.locator("#post-form select[name=campaign]")
+    expect(campaign).to_be_focused()
+    assert campaign.evaluate(IN_VIEW)
+    screenshot(page, f"create-form-errors-{where}-1366-light", full_page=False)
+    summary.locator("a").click()
+    expect(campaign).to_be_focused()
+    assert not Post.objects.filter(message__text="Our webinar starts soon").exists()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_errors_of_a_failed_schedule_show_without_javascript(
+    chromium, live_server, oktopost, width: int, height: int, scheme: str
+) -> None:
+    sync.posts_sync(full=True)
+    make_user("erin", "editor")
+    context = chromium.new_context(
+        base_url=live_server.url,
+        java_script_enabled=False,
+        viewport={"width": width, "height": height},
+        color_scheme=scheme,
+    )
+    page = context.new_page()
+    log_in(page, "erin", PASSWORD)
+    page.goto("/posts/new/")
+    form = page.locator("#post-form")
+    form.locator("textarea[name=text]").fill("Our webinar starts soon")
+    form.locator("button:has-text('Schedule in Oktopost')").click()
+    page.wait_for_load_state()
+    summary = page.locator("#form-summary")
+    assert "things to fix" in summary.inner_text()
+    # The browser focused the first field in error (autofocus) and scrolled to it.
+    focused = page.evaluate("document.activeElement.name")
+    assert focused == "network"
+    assert page.locator("#post-form select[name=network]").evaluate(IN_VIEW)
+    screenshot(page, f"create-form-errors-nojs-{width}-{scheme}")
+    summary.scroll_into_view_if_needed()
+    screenshot(page, f"create-form-errors-summary-{width}-{scheme}")
+    context.close()
