@@ -1,15 +1,15 @@
 from django.urls import path
 
-from posts import fix_views, preview_views, views
+from posts import fix_views, new_views, preview_views, views
 
 app_name = "posts"
 
 urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("status/", views.status, name="status"),
-    path("new/", views.post_new, name="new"),
-    path("new/checks/", views.post_new_checks, name="new_checks"),
-    path("new/messages/", views.post_new_messages, name="new_messages"),
+    path("new/", new_views.post_new, name="new"),
+    path("new/checks/", new_views.post_new_checks, name="new_checks"),
+    path("new/messages/", new_views.post_new_messages, name="new_messages"),
     path("new/preview/", preview_views.post_new_preview, name="new_preview"),
     path("bulk/", views.bulk_start, name="bulk_start"),
     path("bulk/<int:bulk_id>/", views.bulk_detail, name="bulk"),
