@@ -8,7 +8,7 @@ from accounts.models import User
 def test_pages_follow_the_device_until_the_user_chooses(viewer_client: Client) -> None:
     html = viewer_client.get("/posts/").content.decode()
     # No data-theme: Pico follows prefers-color-scheme.
-    assert '<html lang="en">' in html
+    assert '<html lang="en" data-clock="24" data-date-order="dmy">' in html
     assert '<meta name="color-scheme" content="light dark">' in html
 
 
@@ -18,7 +18,7 @@ def test_choosing_dark_is_kept_and_applied(viewer_client: Client, viewer: User) 
     viewer.refresh_from_db()
     assert viewer.theme == "dark"
     html = viewer_client.get("/posts/").content.decode()
-    assert '<html lang="en" data-theme="dark">' in html
+    assert 'data-date-order="dmy" data-theme="dark">' in html
     assert 'value="dark" class="theme-choice" aria-pressed="true"' in html
 
     viewer_client.post("/accounts/theme/", {"theme": "auto"})
