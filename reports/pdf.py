@@ -24,6 +24,7 @@ from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.infra import rate_take
 from core.localtime import as_local
 from posts.selectors import filter_ids, queue_choices
 from reports.query import StatsQuery, stats_parse
@@ -37,8 +38,10 @@ DEFAULT_PAPER = "A4"
 LETTER_PREFIXES = ("America/", "US/", "Canada/")
 # PDFs one person (or, on a share link, one address) may ask for per minute: each reads
 # every post of its range several times over (the page's later sections), so the budget
-# is a tenth of the pages'.
+# is a tenth of the pages'. The whole site makes at most PDF_SITE_RATE_PER_MINUTE, so
+# that many people at once cannot keep every web worker laying out PDFs.
 PDF_RATE_PER_MINUTE = 6
+PDF_SITE_RATE_PER_MINUTE = 30
 # The sections read every post of the range, independently: the PDF reads them side by
 # side (each in its own database connection) rather than one after another.
 SECTION_WORKERS = 2
@@ -191,6 +194,14 @@ def pdf_response(data: bytes, *, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def pdf_allowed(who: str) -> bool:
+    """One more PDF for `who` (a user's or an address's key) and for the site, if both
+    budgets have room this minute."""
+    if not rate_take(f"pdf:{who}", limit=PDF_RATE_PER_MINUTE, window=60):
+        return False
+    return rate_take("pdf:site", limit=PDF_SITE_RATE_PER_MINUTE, window=60)
 
 
 def too_many() -> HttpResponse:

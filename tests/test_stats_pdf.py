@@ -174,6 +174,12 @@ def test_it_is_rate_limited_per_person_in_plain_words(
     assert "wait a minute" in refused.content.decode()
 
 
+def test_the_whole_site_has_a_budget_too(viewer_client: Client, editor_client, data, monkeypatch):
+    monkeypatch.setattr(pdf, "PDF_SITE_RATE_PER_MINUTE", 1)
+    assert viewer_client.get("/stats/report.pdf?range=7d").status_code == 200
+    assert editor_client.get("/stats/report.pdf?range=7d").status_code == 429
+
+
 @pytest.mark.dates
 def test_it_renders_outside_a_request(data) -> None:
     zone = zoneinfo.ZoneInfo("America/New_York")
