@@ -33,9 +33,10 @@ from reports.review import section, stats_review
 # Paper a PDF may be printed on: the CSS page size each stands for.
 PAPERS = {"A4": "A4", "Letter": "letter"}
 DEFAULT_PAPER = "A4"
-# Zones whose countries print on Letter (the US, Canada, Mexico, and most of the
-# Americas' other Letter users share the America/ prefix); everyone else uses A4.
-LETTER_PREFIXES = ("America/", "US/", "Canada/")
+# Zones whose countries mostly print on Letter: North and Central America, and the
+# Philippines. (A few American zones' countries use A4, Brazil's and Argentina's among
+# them: the other paper is one click away on the page.)
+LETTER_PREFIXES = ("America/", "US/", "Canada/", "Mexico/", "Asia/Manila")
 # PDFs one person (or, on a share link, one address) may ask for per minute: each reads
 # every post of its range several times over (the page's later sections), so the budget
 # is a tenth of the pages'. The whole site makes at most PDF_SITE_RATE_PER_MINUTE, so
@@ -111,20 +112,17 @@ def pdf_context(
             "breakdown": found["breakdown"]["breakdown"],
             "bars": found["breakdown"]["bars"],
         }
-    zone = sq.scope.zone
-    chips = [label for label, _rest in context["chips"]]
     return context | {
         "message_rows": found.get("messages", {}).get("message_rows"),
         "top_lists": found["top"]["top_lists"],
         "heat_rows": found["heatmap"]["heat_rows"],
         "hours": found["heatmap"]["hours"],
         "heat_any": found["heatmap"]["heat_any"],
-        # Rendered after the sections: review.html fills them in itself, not lazily.
+        # Nothing is left to fill in after load: every section is in the PDF.
         "lazy": [],
         "pdf_title": title,
         "pdf_scope": scope_label or sq.period.label,
-        "pdf_chips": chips,
-        "pdf_made": as_local(now, zone),
+        "pdf_made": as_local(now, sq.scope.zone),
     }
 
 
