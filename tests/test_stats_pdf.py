@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from reports import pdf
+from reports.review import section
 from reports.templatetags.stats_tags import num
 from tests import factories as f
 
@@ -235,3 +236,18 @@ def test_a_queue_links_pdf_is_not_found(editor_client: Client, data) -> None:
     url = _share(editor_client, "network=LinkedIn", page="queue")
     assert Client().get(url).status_code == 200
     assert Client().get(url + "report.pdf").status_code == 404
+
+
+@pytest.mark.dates
+def test_outside_a_transaction_the_sections_are_read_side_by_side(transactional_db, data) -> None:
+    """Each section in its own thread and connection (what a web worker or a scheduled
+    report does); inside a test's transaction they are read in the request's own."""
+    sq = pdf.stats_query_for("range=30d", zone=zoneinfo.ZoneInfo("UTC"))
+    now = timezone.now()
+    threaded = pdf.pdf_context(sq, now=now)
+    assert threaded["top_lists"][0][2], "no top post read in the threads"
+    assert threaded["heat_any"] and threaded["message_rows"]
+    expected = section(sq, "top", now=now, choices=threaded["choices"], shared=True)
+    assert threaded["top_lists"] == expected["top_lists"]
+    text = _texts(pdf.render_stats_pdf(sq))[0]
+    assert "Hello LinkedIn" in text
