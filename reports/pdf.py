@@ -24,6 +24,7 @@ from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.infra import rate_take
 from core.localtime import as_local
 from posts.selectors import filter_ids, queue_choices
 from reports.query import StatsQuery, stats_parse
@@ -32,13 +33,16 @@ from reports.review import HEATMAP_KEYS, section, stats_review
 # Paper a PDF may be printed on: the CSS page size each stands for.
 PAPERS = {"A4": "A4", "Letter": "letter"}
 DEFAULT_PAPER = "A4"
-# Zones whose countries print on Letter (the US, Canada, Mexico, and most of the
-# Americas' other Letter users share the America/ prefix); everyone else uses A4.
-LETTER_PREFIXES = ("America/", "US/", "Canada/")
+# Zones whose countries mostly print on Letter: North and Central America, and the
+# Philippines. (A few American zones' countries use A4, Brazil's and Argentina's among
+# them: the other paper is one click away on the page.)
+LETTER_PREFIXES = ("America/", "US/", "Canada/", "Mexico/", "Asia/Manila")
 # PDFs one person (or, on a share link, one address) may ask for per minute: each reads
 # every post of its range several times over (the page's later sections), so the budget
-# is a tenth of the pages'.
+# is a tenth of the pages'. The whole site makes at most PDF_SITE_RATE_PER_MINUTE, so
+# that many people at once cannot keep every web worker laying out PDFs.
 PDF_RATE_PER_MINUTE = 6
+PDF_SITE_RATE_PER_MINUTE = 30
 # The sections read every post of the range, independently: the PDF reads them side by
 # side (each in its own database connection) rather than one after another.
 SECTION_WORKERS = 2
@@ -95,7 +99,11 @@ def pdf_context(
     """Everything the page shows once loaded, for templates/stats/pdf.html."""
     choices = choices if choices is not None else queue_choices()
     context = stats_review(sq, now=now, choices=choices, shared=True)
-    wanted = [n for n in ("breakdown", "messages") if n in context["lazy"]] + ["top", "heatmap"]
+    wanted = [n for n in ("breakdown", "messages") if n in context["lazy"]] + [
+        "top",
+        "heatmap",
+        "followers",
+    ]
     if connection.in_atomic_block:
         # Other connections would not see this transaction's rows: read them here.
         found = {n: section(sq, n, now=now, choices=choices, shared=True) for n in wanted}
@@ -108,18 +116,16 @@ def pdf_context(
             "breakdown": found["breakdown"]["breakdown"],
             "bars": found["breakdown"]["bars"],
         }
-    zone = sq.scope.zone
-    chips = [label for label, _rest in context["chips"]]
     return context | {
         "message_rows": found.get("messages", {}).get("message_rows"),
         "top_lists": found["top"]["top_lists"],
         **{key: found["heatmap"][key] for key in HEATMAP_KEYS},
-        # Rendered after the sections: review.html fills them in itself, not lazily.
+        **{k: v for k, v in found["followers"].items() if k.startswith("follower")},
+        # Nothing is left to fill in after load: every section is in the PDF.
         "lazy": [],
         "pdf_title": title,
         "pdf_scope": scope_label or sq.period.label,
-        "pdf_chips": chips,
-        "pdf_made": as_local(now, zone),
+        "pdf_made": as_local(now, sq.scope.zone),
     }
 
 
@@ -189,6 +195,14 @@ def pdf_response(data: bytes, *, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def pdf_allowed(who: str) -> bool:
+    """One more PDF for `who` (a user's or an address's key) and for the site, if both
+    budgets have room this minute."""
+    if not rate_take(f"pdf:{who}", limit=PDF_RATE_PER_MINUTE, window=60):
+        return False
+    return rate_take("pdf:site", limit=PDF_SITE_RATE_PER_MINUTE, window=60)
 
 
 def too_many() -> HttpResponse:

@@ -167,7 +167,7 @@ def stats_review(
     rows = rollup_rows(scope, now=now)
     by_day = daily(scope, now=now, rows=rows)
     found_totals = totals(scope, now=now, days=by_day)
-    lazy = ["top", "heatmap"]
+    lazy = ["top", "heatmap", "followers"]
     if sq.display.by != "message":
         lazy.insert(0, "messages")
     if rows is not None and sq.display.by == "network":

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.infra import rate_take
 from core.localtime import as_local
 from core.roles import viewer_required
 from posts import queue
@@ -76,7 +75,7 @@ def stats_export(request: HttpRequest) -> StreamingHttpResponse:
 @viewer_required
 def stats_pdf(request: HttpRequest) -> HttpResponse:
     """/stats/report.pdf?<the page's query>&paper=A4|Letter: the page, printed."""
-    if not rate_take(f"pdf:{request.user.pk}", limit=pdf.PDF_RATE_PER_MINUTE, window=60):
+    if not pdf.pdf_allowed(f"user:{request.user.pk}"):
         return pdf.too_many()
     choices = queue_choices()
     zone = request.user.zone

@@ -214,7 +214,7 @@ def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     if link.page != ShareLink.Page.STATS:
         return _refusal(request, 404)
     address = client_ip(request) or "unknown"
-    if not rate_take(f"share-pdf:{address}", limit=pdf.PDF_RATE_PER_MINUTE, window=60):
+    if not pdf.pdf_allowed(f"share:{address}"):
         response = _refusal(request, 429)
         response["Retry-After"] = "60"
         return response

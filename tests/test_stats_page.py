@@ -368,7 +368,7 @@ def test_the_default_page_reads_the_rollup_and_fills_in_the_rest(
 ) -> None:
     response = viewer_client.get("/stats/?range=90d")
     assert response.context["from_rollup"]
-    assert response.context["lazy"] == ["messages", "top", "heatmap"]
+    assert response.context["lazy"] == ["messages", "top", "heatmap", "followers"]
     body = response.content.decode()
     assert 'id="breakdown-table"' in body
     for name in response.context["lazy"]:
