@@ -27,7 +27,8 @@ from tests import factories as f
 from tests.alerts_receivers import SMTPServer
 from tests.conftest import make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.dates]
+# Not in the date matrix: every test here pins its own instants (clock changes included).
+pytestmark = [pytest.mark.django_db]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

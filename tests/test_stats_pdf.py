@@ -97,7 +97,6 @@ def test_the_pdfs_totals_equal_the_pages(viewer_client: Client, data, query: str
     assert int(page["Clicks"].replace(",", "")) > 0
 
 
-@pytest.mark.dates
 def test_the_pdf_holds_the_breakdown_and_the_top_posts(viewer_client: Client, data) -> None:
     response = viewer_client.get("/stats/?range=30d")
     text = "\n".join(_pages(viewer_client.get("/stats/report.pdf?range=30d")))
@@ -181,7 +180,6 @@ def test_the_whole_site_has_a_budget_too(viewer_client: Client, editor_client, d
     assert editor_client.get("/stats/report.pdf?range=7d").status_code == 429
 
 
-@pytest.mark.dates
 def test_it_renders_outside_a_request(data) -> None:
     zone = zoneinfo.ZoneInfo("America/New_York")
     sq = pdf.stats_query_for("range=30d&network=Twitter", zone=zone)
@@ -204,7 +202,6 @@ def _share(editor_client: Client, query: str, page: str = "stats") -> str:
     return response.context["new_url"].split("testserver", 1)[1]
 
 
-@pytest.mark.dates
 def test_a_share_links_pdf_shows_only_what_the_link_shows(editor_client: Client, data) -> None:
     url = _share(editor_client, "network=LinkedIn&range=30d")
     anonymous = Client()
@@ -238,7 +235,6 @@ def test_a_queue_links_pdf_is_not_found(editor_client: Client, data) -> None:
     assert Client().get(url + "report.pdf").status_code == 404
 
 
-@pytest.mark.dates
 def test_outside_a_transaction_the_sections_are_read_side_by_side(transactional_db, data) -> None:
     """Each section in its own thread and connection (what a web worker or a scheduled
     report does); inside a test's transaction they are read in the request's own."""
