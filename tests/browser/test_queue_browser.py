@@ -214,6 +214,7 @@ def test_the_queue_opens_at_now_with_the_past_a_click_away(page, transactional_d
     assert row_ids(page) == [later.oktopost_id, soon.oktopost_id, sent.oktopost_id]
 
 
+@pytest.mark.visual
 @pytest.mark.parametrize("size", ["1366", "390"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_ticked_rows_show_a_count_and_the_bulk_form_only_the_fields_of_its_action(
@@ -303,6 +304,7 @@ def contrast(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
+@pytest.mark.visual
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_an_unticked_checkbox_stands_out_from_the_page(
     chromium, live_server, queue, scheme: str

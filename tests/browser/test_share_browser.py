@@ -178,6 +178,7 @@ def test_a_viewer_shares_the_queue_in_one_step_and_finds_it_under_shared_links(
         context.close()
 
 
+@pytest.mark.visual
 @pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
 def test_share_this_view_sits_in_the_head_of_queue_stats_and_calendar(
     chromium, live_server, stats, width, height

@@ -245,6 +245,7 @@ def test_the_post_detail_says_due_now_and_not_fetched_yet_with_its_charts_in_a_r
         context.close()
 
 
+@pytest.mark.visual
 @pytest.mark.parametrize("size", SIZES)
 def test_screenshots_of_stats_share_and_detail(chromium, live_server, world, size) -> None:
     """For a person to look at: artifacts/statsui-*.png."""

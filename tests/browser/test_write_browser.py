@@ -141,6 +141,7 @@ def test_a_failed_schedule_focuses_the_first_error_and_sums_them_up_at_the_butto
     assert not Post.objects.filter(message__text="Our webinar starts soon").exists()
 
 
+@pytest.mark.visual
 @pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_errors_of_a_failed_schedule_show_without_javascript(
