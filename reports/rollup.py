@@ -273,8 +273,15 @@ def _sql(plan: Plan, by: str | None) -> tuple[str, list]:
     params: list = []
     cte = ""
     if split:
-        cte = f"WITH split(hour) AS (VALUES {', '.join(['(%s)'] * len(split))}) "
-        params += split
+        # Each split hour with its own bounds (the period's edges cut the first and last):
+        # a constant bound beside the join's let SQLite scan to the period's end.
+        cte = f"WITH split(hour, lo, hi) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(split))}) "
+        for h in split:
+            params += [
+                h,
+                _at(max(_from_hour(h), plan.lo_at)),
+                _at(min(_from_hour(h + 1), plan.hi_at)),
+            ]
 
     def unsplit(column: str) -> str:
         return f" AND {column} NOT IN (SELECT hour FROM split)" if split else ""  # noqa: S608
@@ -313,12 +320,10 @@ def _sql(plan: Plan, by: str | None) -> tuple[str, list]:
     )
     if split:
         group = _post_day(plan, params) if by is None else key
-        params += [_at(plan.lo_at), _at(plan.hi_at)]
         parts.append(
             f"SELECT {group} AS g, {network} AS network, {_post_sums()} "  # noqa: S608
-            f"FROM split s JOIN posts_post p ON p.start_at >= {_hour_to_time('s.hour')} "
-            f"AND p.start_at < {_hour_to_time('s.hour + 1')}{join} "
-            f"WHERE p.start_at >= %s AND p.start_at < %s{_post_filters(plan, params)} GROUP BY 1, 2"
+            f"FROM split s JOIN posts_post p ON p.start_at >= s.lo AND p.start_at < s.hi{join} "
+            f"WHERE 1 = 1{_post_filters(plan, params)} GROUP BY 1, 2"
         )
     if plan.until is not None and cut < plan.hi:
         group = _post_day(plan, params) if by is None else key
@@ -331,11 +336,6 @@ def _sql(plan: Plan, by: str | None) -> tuple[str, list]:
     union = " UNION ALL ".join(parts)
     sql = f"{cte}SELECT u.g, u.network, {_sums_of_rows('u')} FROM ({union}) u GROUP BY 1, 2"  # noqa: S608
     return sql, params
-
-
-def daily_sql(plan: Plan) -> tuple[str, list]:
-    """(local day, network, every figure) over the plan's range: one statement."""
-    return _sql(plan, None)
 
 
 def _hour_of(at: datetime) -> int:
