@@ -1,9 +1,10 @@
 """The stats review's hourly rollup and the hours it must not be trusted for.
 
-`HourRollup` holds, per UTC hour x network x status x deleted flag, every sum the stats
-page's daily figures need (`reports.selectors.figures.aggregates`). `DirtyHour` lists the
-hours whose posts changed since their rollup rows were last computed: database triggers on
-posts_post write it (migration 0001), in the same statement as the change, so a page
+`HourRollup` holds, per UTC hour x network x status x deleted flag (and again per
+campaign, creator, source, media and target profile), every sum the stats page's daily
+figures need (`reports.selectors.figures.aggregates`). `DirtyHour` lists the hours whose
+posts changed since their rollup rows were last computed: database triggers on posts_post
+and posts_delivery write it (migrations 0001, 0003), in the same statement as the change, so a page
 reading both tables in one statement never trusts a stale rollup row. See
 reports/rollup.py and docs/ARCHITECTURE.md, "Stats review and share links".
 """
@@ -12,15 +13,25 @@ from django.db import models
 
 from core.terms import COUNTERS
 
-COVER = [
-    "hour", "network", "status", "deleted", "posts",
+SUMS = [
+    "posts",
     *COUNTERS,
     "sent", "partly", "failed",
     "unfetched", "unfetched_stats", "oldest_counters_at", "oldest_stats_at",
+    "rated", "rated_impressions",
 ]  # fmt: skip
+COVER = ["dim", "hour", "network", "status", "deleted", "key", *SUMS]
+KEY_COVER = ["dim", "key", "hour", "network", "status", "deleted", *SUMS]
 
 
 class HourRollup(models.Model):
+    # Which rows: "" the hour's posts per (network, status, deleted); otherwise the same
+    # again per value of one more column (reports.rollup.DIMS: campaign, creator, source,
+    # media, profile), `key` holding the value (a campaign's id, "" for none). Each
+    # post counts once in the "" rows and once in each dimension's (once per target
+    # profile in "profile").
+    dim = models.CharField(max_length=16, default="")
+    key = models.CharField(max_length=64, default="")
     # Hours since 1970-01-01 00:00 UTC: the post's start_at, truncated to the hour.
     hour = models.BigIntegerField()
     network = models.CharField(max_length=32)
@@ -44,20 +55,29 @@ class HourRollup(models.Model):
     unfetched_stats = models.BigIntegerField()
     oldest_counters_at = models.DateTimeField(null=True)
     oldest_stats_at = models.DateTimeField(null=True)
+    # The engagement rate's parts: engagement and impressions of the posts whose
+    # impressions are known (above 0), summed post by post (reports.selectors.rates).
+    rated = models.BigIntegerField(default=0)
+    rated_impressions = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["hour", "network", "status", "deleted"], name="rollup_hour_key"
+                fields=["dim", "hour", "network", "status", "deleted", "key"],
+                name="rollup_dim_hour_key",
             )
         ]
-        # Every column, hour first: the page reads a range of hours from this index
-        # alone (SQLite: a covering index; PostgreSQL: index-only where pages are
-        # all-visible), never a row by row lookup of the table.
-        indexes = [models.Index(fields=COVER, name="rollup_cover")]
+        # Every column, the dimension and the hour first: the page reads a range of
+        # hours from this index alone (SQLite: a covering index; PostgreSQL: index-only
+        # where pages are all-visible), never a row by row lookup of the table. A scope
+        # of a few keys (one campaign) reads each key's range of hours from the second.
+        indexes = [
+            models.Index(fields=COVER, name="rollup_dim_cover"),
+            models.Index(fields=KEY_COVER, name="rollup_key_cover"),
+        ]
 
     def __str__(self) -> str:
-        return f"hour {self.hour} {self.network} {self.status}"
+        return f"hour {self.hour} {self.network} {self.status} {self.dim} {self.key}".strip()
 
 
 class DirtyHour(models.Model):

@@ -1,28 +1,36 @@
-"""The stats page's daily figures from an hourly rollup, exact at every instant.
+"""The stats page's figures from an hourly rollup, exact at every instant.
 
 **What is kept.** `reports_hourrollup`: per UTC hour (hours since 1970) x network x
 status x deleted flag, the sums `reports.selectors.figures.aggregates` computes: posts,
 the six counters, posts whose counters / stats were never read, the oldest counters_at
-and stats_at. A zone whose UTC offset is a whole number of hours at every instant of a
-range, and changes only on whole UTC hours, has local days that are unions of UTC
-hours: such a range can be answered from hours.
+and stats_at. The same rows again per value of each of `DIMS` (`dim`, `key`: per
+campaign, creator, source, media kind and target profile), so a scope narrowed by one
+of them, and a breakdown by one of them, are sums of rows too.
 
-**Why it stays exact.** Triggers on posts_post (reports/triggers.py) mark the old and
-new hour of every inserted, deleted or changed row dirty, in the writing transaction,
-with a fresh random token. `refresh` recomputes one dirty hour at a time, in one
-transaction: read the hour's token, replace the hour's rollup rows with a GROUP BY over
-its posts, and delete the dirty row only if its token is still the one read. A write
-that lands meanwhile changed the token (or, on PostgreSQL, holds the row until it
-commits), so its hour stays dirty. Invariant, at every commit: an hour without a dirty
-row has rollup rows equal to its posts' sums. The page reads, in ONE statement (one
-snapshot), the rollup rows of clean hours UNION ALL the posts of dirty hours grouped the
-same way: every hour is counted once, from a source that is exact for it. A rollup the
-worker never built is all dirty (the migration marks every hour with posts), so it is
-slow, never wrong.
+**Local days.** An hour in which no local midnight falls and the clocks do not change
+lies within one local day; the others (one a day in a zone 30 or 45 minutes off UTC,
+the hour of a clock change at half past, the first and last hour of a period that does
+not start on a whole UTC hour) are `split`: their posts are read one by one, each with
+its own local day. Any zone can so be answered from hours plus a few posts a day.
 
-**What it serves.** Scopes whose filters are network, status and the deleted switch
-only (`servable`); anything else (preset, profile, campaign, source, creator, message,
-words, or any filter added later) reads the posts as before.
+**Why it stays exact.** Triggers on posts_post and posts_delivery (reports/triggers.py)
+mark the old and new hour of every inserted, deleted or changed row dirty, in the
+writing transaction, with a fresh random token. `refresh` recomputes one dirty hour at a
+time, in one transaction: read the hour's token, replace the hour's rollup rows with
+GROUP BYs over its posts, and delete the dirty row only if its token is still the one
+read. A write that lands meanwhile changed the token (or, on PostgreSQL, holds the row
+until it commits), so its hour stays dirty. Invariant, at every commit: an hour without
+a dirty row has rollup rows equal to its posts' sums. The page reads, in ONE statement
+(one snapshot), the rollup rows of clean hours UNION ALL the posts of dirty and split
+hours grouped the same way: every hour is counted once, from a source that is exact for
+it. A rollup the worker never built is all dirty (the migrations mark every hour with
+posts), so it is slow, never wrong.
+
+**What it serves.** Scopes whose filters are network, status (and the presets of plain
+statuses: sent, drafts), the deleted switch and at most one of `DIMS` (one profile: a
+post aimed at two of them counts once); breakdowns by network, and by a dimension when
+the scope is not narrowed by another. Anything else (messages, tags, words, stuck, the
+approval filter, or any filter added later) reads the posts as before.
 """
 
 from __future__ import annotations
@@ -34,12 +42,22 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
-from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Status
 from posts.queue import QueueFilters
-from reports import triggers
 from reports.localsql import offsets
 from reports.ranges import Period
+from reports.rollup_sql import (
+    _ROW,
+    _at,
+    _epoch,
+    _hour_to_time,
+    _in,
+    _plain,
+    _post_sums,
+    _sums_of_rows,
+    _vendor,
+    hour_inserts,
+)
 
 HOUR = 3600
 # Hours recomputed in one run after which PostgreSQL's statistics of the rollup tables
@@ -47,33 +65,64 @@ HOUR = 3600
 ANALYZE_AFTER = 200
 DAY = 86_400
 _EPOCH = date(1970, 1, 1)
-COUNTER_COLUMNS = COUNTERS
 _DEFAULTS = {f.name: f.default for f in fields(QueueFilters)}
+
+# The rollup's dimensions: the posts' value for each (SQL, posts as `p`, their target
+# profiles as `dl`), and the queue filter that narrows to some of its values.
+DIMS: dict[str, str] = {
+    "campaign": "COALESCE(p.campaign_id, '')",
+    "creator": "p.created_by",
+    "source": "p.source",
+    "media": "p.media_kind",
+    "profile": "dl.profile_id",
+}
+_FILTER_OF = {
+    "campaign": "campaigns",
+    "creator": "created_by",
+    "source": "sources",
+    "media": "media",
+    "profile": "profiles",
+}
+# The presets that are plain statuses (the others hold "stuck" or a time test).
+_PLAIN_PRESETS = ("sent", "drafts")
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How to read a range from hours: its bounds and the zone's offsets, in hours."""
+    """How to read a range from hours: its bounds, the zone's offsets, the split hours."""
 
-    lo: int  # first hour
-    hi: int  # hour after the last
-    # (from this hour, the offset in seconds), the first from `lo`.
+    lo: int  # the hour holding the period's first instant
+    hi: int  # the hour after the one holding its last
+    lo_at: datetime  # the period's bounds
+    hi_at: datetime
+    # (from this second since 1970, the offset in seconds), the first from `lo_at`.
     offsets: tuple[tuple[int, int], ...]
+    # Hours of [lo, hi) not within one local day of the period: read post by post.
+    split: tuple[int, ...]
     networks: tuple[str, ...]
     statuses: tuple[str, ...]
     deleted: bool
     # The filters keep sent statuses only: the queue then also says start_at <= now,
     # so hours from `now`'s on are read from the posts with that test.
     until: datetime | None
+    dim: str = ""  # one of DIMS the scope is narrowed by, and to which keys
+    keys: tuple[str, ...] = ()
 
 
-def servable(filters: QueueFilters) -> bool:
-    """Only network, status (plain statuses) and the deleted switch: what the rollup's
-    key holds. Any other filter, including one this module does not know, is not."""
-    if filters.preset or any(s not in Status.values for s in filters.statuses):
-        return False
+def scope_dim(filters: QueueFilters) -> tuple[str, tuple[str, ...]] | None:
+    """("", ()) for a scope of network, status and the deleted switch only; (dimension,
+    keys) when one of DIMS narrows it too; None when the rollup cannot answer it. Any
+    other filter, including one this module does not know, is not servable."""
+    if filters.preset and filters.preset not in _PLAIN_PRESETS:
+        return None
+    statuses = filters.effective_statuses()
+    if filters.preset and not statuses:
+        return None
+    if any(s not in Status.values for s in statuses):
+        return None
     rest = replace(
         filters,
+        preset="",
         networks=(),
         statuses=(),
         deleted=False,
@@ -81,64 +130,87 @@ def servable(filters: QueueFilters) -> bool:
         size=_DEFAULTS["size"],
         start_from=None,
         start_to=None,
+        **{name: _DEFAULTS[name] for name in _FILTER_OF.values()},
     )
-    return rest == QueueFilters()
+    if rest != QueueFilters():
+        return None
+    used = [(dim, getattr(filters, name)) for dim, name in _FILTER_OF.items()]
+    used = [(dim, values) for dim, values in used if values]
+    if not used:
+        return "", ()
+    if len(used) > 1:
+        return None
+    dim, values = used[0]
+    if dim == "media":
+        return dim, ("" if values == "none" else values,)
+    if dim == "profile" and len(values) > 1:
+        return None  # a post aimed at two of them would count twice
+    return dim, tuple(values)
+
+
+def servable(filters: QueueFilters) -> bool:
+    return scope_dim(filters) is not None
+
+
+def _offset_at(changes: list[tuple[int, int]], at: int) -> int:
+    found = changes[0][1]
+    for since, offset in changes:
+        if since <= at:
+            found = offset
+    return found
 
 
 def plan_for(filters: QueueFilters, period: Period, zone, *, now: datetime) -> Plan | None:
     """A plan when the rollup can answer this scope over `period` exactly, else None."""
-    if not servable(filters):
+    found = scope_dim(filters)
+    if found is None:
         return None
+    dim, keys = found
     lo, hi = period.bounds(zone)
     lo_s, hi_s = int(lo.timestamp()), int(hi.timestamp())
-    if lo_s % HOUR or hi_s % HOUR:
-        return None
-    changes = offsets(lo, hi, zone)
-    found = []
-    for at, offset in changes:
-        at_s = int(at.timestamp())
-        if offset % HOUR or at_s % HOUR:
-            return None
-        found.append((at_s // HOUR, offset))
-    until = now if filters.statuses and set(filters.statuses) <= set(SENT_STATUSES) else None
+    changes = [(int(at.timestamp()), offset) for at, offset in offsets(lo, hi, zone)]
+    inside = [at for at, _ in changes[1:]]
+    first, after = lo_s // HOUR, -(-hi_s // HOUR)
+    split = []
+    for hour in range(first, after):
+        start, end = hour * HOUR, hour * HOUR + HOUR
+        offset = _offset_at(changes, start)
+        if (
+            start < lo_s
+            or end > hi_s
+            or any(start < at < end for at in inside)
+            or (start + offset) // DAY != (end - 1 + offset) // DAY
+        ):
+            split.append(hour)
+    statuses = filters.effective_statuses()
+    until = now if statuses and set(statuses) <= set(SENT_STATUSES) else None
     return Plan(
-        lo_s // HOUR,
-        hi_s // HOUR,
-        tuple(found),
+        first,
+        after,
+        lo,
+        hi,
+        tuple(changes),
+        tuple(split),
         tuple(filters.networks),
-        tuple(filters.statuses),
+        tuple(statuses),
         filters.deleted,
         until,
+        dim,
+        keys,
     )
 
 
+def serves_breakdown(plan: Plan, dimension: str) -> bool:
+    """By network always; by one of DIMS when the scope is not narrowed by another
+    (nor by one profile, whose posts' other profiles the profile rows cannot tell)."""
+    if dimension == "network":
+        return True
+    if dimension not in DIMS:
+        return False
+    return plan.dim == "" or (plan.dim == dimension and dimension != "profile")
+
+
 # --- SQL pieces --------------------------------------------------------------------------
-
-
-def _vendor() -> str:
-    return connection.vendor
-
-
-def _hour_to_time(expr: str) -> str:
-    """The instant an hour number starts, comparable with posts_post.start_at."""
-    if _vendor() == "sqlite":
-        return f"datetime(({expr}) * 3600, 'unixepoch')"
-    return f"to_timestamp(({expr}) * 3600)"
-
-
-def _at(value: datetime):
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _plain(column: str) -> str:
-    """On SQLite, keep the planner off a filter column's own index (`+column`): the
-    range of start_at, read from the covering index, is the way in."""
-    return f"+{column}" if _vendor() == "sqlite" else column
-
-
-def _in(column: str, values: tuple[str, ...], params: list) -> str:
-    params.extend(values)
-    return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
 
 def _post_filters(plan: Plan, params: list, alias: str = "p") -> str:
@@ -149,104 +221,121 @@ def _post_filters(plan: Plan, params: list, alias: str = "p") -> str:
         parts.append(_in(_plain(f"{alias}.status"), plan.statuses, params))
     if not plan.deleted:
         parts.append(f"{alias}.deleted_at IS NULL")
+    if plan.dim == "profile":
+        params.extend(plan.keys)
+        parts.append(
+            "EXISTS (SELECT 1 FROM posts_delivery f "  # noqa: S608 (constant SQL)
+            f"WHERE f.post_id = {alias}.id AND f.profile_id = %s)"
+        )
+    elif plan.dim:
+        column = {"campaign": "campaign_id", "creator": "created_by"}.get(plan.dim, "")
+        column = column or {"source": "source", "media": "media_kind"}[plan.dim]
+        parts.append(_in(_plain(f"{alias}.{column}"), plan.keys, params))
     return "".join(f" AND {p}" for p in parts)
 
 
-# Constants of the code, not input: written into the SQL as they are.
-_SENT_IN = "(" + ", ".join(f"'{status}'" for status in SENT_STATUSES) + ")"
-
-
-def _post_sums(alias: str = "p") -> str:
-    """The rollup's sums over some posts (one row per group). Counts by outcome and the
-    freshness figures are of sent posts only, as `reports.selectors.figures.aggregates`
-    counts them."""
-    sums = ", ".join(f"SUM({alias}.{c}) AS {c}" for c in COUNTER_COLUMNS)
-    status, sent = f"{alias}.status", f"{alias}.status IN {_SENT_IN}"
-    return (
-        f"COUNT(*) AS posts, {sums}, "
-        f"SUM(CASE WHEN {status} = '{Status.COMPLETE}' THEN 1 ELSE 0 END) AS sent, "
-        f"SUM(CASE WHEN {status} = '{Status.INCOMPLETE}' THEN 1 ELSE 0 END) AS partly, "
-        f"SUM(CASE WHEN {status} = '{Status.ERROR}' THEN 1 ELSE 0 END) AS failed, "
-        f"SUM(CASE WHEN {sent} AND {alias}.counters_at IS NULL THEN 1 ELSE 0 END) AS unfetched, "
-        f"SUM(CASE WHEN {sent} AND {alias}.stats_at IS NULL THEN 1 ELSE 0 END) AS unfetched_stats, "
-        f"MIN(CASE WHEN {sent} THEN {alias}.counters_at END) AS oldest_counters_at, "
-        f"MIN(CASE WHEN {sent} THEN {alias}.stats_at END) AS oldest_stats_at"
-    )
-
-
-# The rollup's figure columns (selectors.Figures less `outcomes`, added up in Python).
-_ROW = ("posts", *COUNTER_COLUMNS, "sent", "partly", "failed", "unfetched", "unfetched_stats")
-_ROW += ("oldest_counters_at", "oldest_stats_at")
+def _offset_case(plan: Plan, seconds: str, params: list) -> str:
+    """The zone's offset at an instant given in seconds since 1970."""
+    if len(plan.offsets) == 1:
+        params.append(plan.offsets[0][1])
+        return "%s"
+    whens = []
+    for (at, _), (_, before) in zip(plan.offsets[1:], plan.offsets, strict=False):
+        whens.append(f"WHEN {seconds} < %s THEN %s")
+        params += [at, before]
+    params.append(plan.offsets[-1][1])
+    return f"CASE {' '.join(whens)} ELSE %s END"
 
 
 def _day(plan: Plan, hour: str, params: list) -> str:
-    """The local day (days since 1970) of an hour number: its first instant plus the
-    zone's offset then, which is the offset of every instant of the hour."""
-    if len(plan.offsets) == 1:
-        params.append(plan.offsets[0][1])
-        return f"(({hour}) * 3600 + %s) / 86400"
-    whens = []
-    for (at, _), (_, before) in zip(plan.offsets[1:], plan.offsets, strict=False):
-        whens.append(f"WHEN ({hour}) < %s THEN %s")
-        params += [at, before]
-    params.append(plan.offsets[-1][1])
-    return f"(({hour}) * 3600 + CASE {' '.join(whens)} ELSE %s END) / 86400"
+    """The local day (days since 1970) of a whole hour (not split): its first instant
+    plus the zone's offset then, which is the offset of every instant of the hour."""
+    return f"(({hour}) * 3600 + {_offset_case(plan, f'({hour}) * 3600', params)}) / 86400"
 
 
-def _sums_of_rows(alias: str) -> str:
-    return ", ".join(
-        f"MIN({alias}.{c}) AS {c}" if c.startswith("oldest") else f"SUM({alias}.{c}) AS {c}"
-        for c in _ROW
-    )
+def _post_day(plan: Plan, params: list, alias: str = "p") -> str:
+    """The local day of each post (split hours, and hours read from the posts)."""
+    seconds = _epoch(f"{alias}.start_at")
+    return f"({seconds} + {_offset_case(plan, seconds, params)}) / 86400"
 
 
-def daily_sql(plan: Plan) -> tuple[str, list]:
-    """The one statement: (local day, network, every figure) over the plan's hours.
-    Each part is grouped by local day and network where it reads (a few hundred rows
-    leave each), and the parts are added up."""
-    params: list = []
+def _sql(plan: Plan, by: str | None) -> tuple[str, list]:
+    """The one statement: (group, network, every figure) over the plan's hours, where
+    the group is the local day (`by` None), nothing (`by` "network") or the value of
+    one of DIMS. Each part is grouped where it reads (a few hundred rows leave each),
+    and the parts are added up."""
+    read = plan.dim if by in (None, "network") else by
+    keyed = bool(plan.dim) and plan.dim == read
+    key = "''" if by in (None, "network") else DIMS[by]
+    join = " JOIN posts_delivery dl ON dl.post_id = p.id" if by == "profile" else ""
     cut = plan.hi if plan.until is None else min(plan.hi, _hour_of(plan.until))
     cut = max(cut, plan.lo)
-    day = _day(plan, "r.hour", params)
-    rollup_where = ["r.hour >= %s", "r.hour < %s"]
-    params += [plan.lo, cut]
+    split = [h for h in plan.split if h < cut]
+    params: list = []
+    cte = ""
+    if split:
+        # Each split hour with its own bounds (the period's edges cut the first and last):
+        # a constant bound beside the join's let SQLite scan to the period's end.
+        cte = f"WITH split(hour, lo, hi) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(split))}) "
+        for h in split:
+            params += [
+                h,
+                _at(max(_from_hour(h), plan.lo_at)),
+                _at(min(_from_hour(h + 1), plan.hi_at)),
+            ]
+
+    def unsplit(column: str) -> str:
+        return f" AND {column} NOT IN (SELECT hour FROM split)" if split else ""  # noqa: S608
+
+    group = "r.key" if by not in (None, "network") else "''"
+    if by is None:
+        group = _day(plan, "r.hour", params)
+    where = ["r.dim = %s", "r.hour >= %s", "r.hour < %s"]
+    params += [read, plan.lo, cut]
+    if keyed:
+        where.append(_in("r.key", plan.keys, params))
     if plan.networks:
-        rollup_where.append(_in("r.network", plan.networks, params))
+        where.append(_in("r.network", plan.networks, params))
     if plan.statuses:
-        rollup_where.append(_in("r.status", plan.statuses, params))
+        where.append(_in("r.status", plan.statuses, params))
     if not plan.deleted:
-        rollup_where.append("r.deleted = %s")
+        where.append("r.deleted = %s")
         params.append(False)
-    rollup = (
-        f"SELECT {day} AS day, r.network AS network, {_sums_of_rows('r')} "  # noqa: S608
-        f"FROM reports_hourrollup r WHERE {' AND '.join(rollup_where)} AND NOT EXISTS "
-        "(SELECT 1 FROM reports_dirtyhour d WHERE d.hour = r.hour) GROUP BY 1, 2"
-    )
+    parts = [
+        f"SELECT {group} AS g, r.network AS network, {_sums_of_rows('r')} "  # noqa: S608
+        f"FROM reports_hourrollup r WHERE {' AND '.join(where)}{unsplit('r.hour')} "
+        "AND NOT EXISTS (SELECT 1 FROM reports_dirtyhour d WHERE d.hour = r.hour) GROUP BY 1, 2"
+    ]
     # Grouped by the plain value: on SQLite the (network, start_at) index would serve
     # the grouping and read every wide row; the range of start_at in the covering index
     # post_stats_cover is the way in (as in reports.selectors).
     network = _plain("p.network")
-    day = _day(plan, "d.hour", params)
+    group = _day(plan, "d.hour", params) if by is None else key
     params += [plan.lo, cut]
-    dirty = (
-        f"SELECT {day} AS day, {network} AS network, {_post_sums()} "  # noqa: S608
+    parts.append(
+        f"SELECT {group} AS g, {network} AS network, {_post_sums()} "  # noqa: S608
         f"FROM reports_dirtyhour d JOIN posts_post p ON p.start_at >= {_hour_to_time('d.hour')} "
-        f"AND p.start_at < {_hour_to_time('d.hour + 1')} "
-        f"WHERE d.hour >= %s AND d.hour < %s{_post_filters(plan, params)} GROUP BY 1, 2"
+        f"AND p.start_at < {_hour_to_time('d.hour + 1')}{join} "
+        f"WHERE d.hour >= %s AND d.hour < %s{unsplit('d.hour')}"
+        f"{_post_filters(plan, params)} GROUP BY 1, 2"
     )
-    parts = [rollup, dirty]
-    if plan.until is not None and cut < plan.hi:
-        # The hour as the triggers compute it; "%" doubled for the parameter syntax.
-        hour = triggers.hour_sql(_vendor(), "p.start_at").replace("%", "%%")
-        day = _day(plan, hour, params)
-        params += [_at(_from_hour(cut)), _at(_from_hour(plan.hi)), _at(plan.until)]
+    if split:
+        group = _post_day(plan, params) if by is None else key
         parts.append(
-            f"SELECT {day} AS day, {network} AS network, {_post_sums()} "  # noqa: S608
-            "FROM posts_post p WHERE p.start_at >= %s AND p.start_at < %s "
+            f"SELECT {group} AS g, {network} AS network, {_post_sums()} "  # noqa: S608
+            f"FROM split s JOIN posts_post p ON p.start_at >= s.lo AND p.start_at < s.hi{join} "
+            f"WHERE 1 = 1{_post_filters(plan, params)} GROUP BY 1, 2"
+        )
+    if plan.until is not None and cut < plan.hi:
+        group = _post_day(plan, params) if by is None else key
+        params += [_at(max(_from_hour(cut), plan.lo_at)), _at(plan.hi_at), _at(plan.until)]
+        parts.append(
+            f"SELECT {group} AS g, {network} AS network, {_post_sums()} "  # noqa: S608
+            f"FROM posts_post p{join} WHERE p.start_at >= %s AND p.start_at < %s "
             f"AND p.start_at <= %s{_post_filters(plan, params)} GROUP BY 1, 2"
         )
     union = " UNION ALL ".join(parts)
-    sql = f"SELECT u.day, u.network, {_sums_of_rows('u')} FROM ({union}) u GROUP BY 1, 2"  # noqa: S608
+    sql = f"{cte}SELECT u.g, u.network, {_sums_of_rows('u')} FROM ({union}) u GROUP BY 1, 2"  # noqa: S608
     return sql, params
 
 
@@ -272,9 +361,14 @@ class DayRow:
     figures: dict
 
 
-def daily_rows(plan: Plan) -> list[DayRow]:
-    """Every figure per (local day, network) over the plan's range, in one query."""
-    sql, params = daily_sql(plan)
+@dataclass(frozen=True)
+class KeyRow:
+    key: str  # the dimension's value ("" for none, and for a breakdown by network)
+    network: str
+    figures: dict
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
     if _vendor() == "postgresql":
         # The planner cannot see how few posts an hour holds (the join's bounds are
         # computed from each dirty hour), guesses thousands per hour, and above its
@@ -282,23 +376,39 @@ def daily_rows(plan: Plan) -> list[DayRow]:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(sql, params)
-            found = cursor.fetchall()
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = cursor.fetchall()
-    rows = []
-    for day, network, *values in found:
-        figures = dict(zip(_ROW, values, strict=True))
-        figures["oldest"] = figures.pop("oldest_counters_at")
-        figures["oldest_stats"] = figures.pop("oldest_stats_at")
-        figures = {
-            k: (int(v or 0) if not k.startswith("oldest") else _as_time(v))
-            for k, v in figures.items()
-        }
-        figures["outcomes"] = figures["sent"] + figures["partly"] + figures["failed"]
-        rows.append(DayRow(_EPOCH + timedelta(days=int(day)), network, figures))
-    return rows
+            return cursor.fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _figures(values: list) -> dict:
+    figures = dict(zip(_ROW, values, strict=True))
+    figures["oldest"] = figures.pop("oldest_counters_at")
+    figures["oldest_stats"] = figures.pop("oldest_stats_at")
+    figures = {
+        k: (int(v or 0) if not k.startswith("oldest") else _as_time(v)) for k, v in figures.items()
+    }
+    figures["outcomes"] = figures["sent"] + figures["partly"] + figures["failed"]
+    return figures
+
+
+def daily_rows(plan: Plan) -> list[DayRow]:
+    """Every figure per (local day, network) over the plan's range, in one query."""
+    return [
+        DayRow(_EPOCH + timedelta(days=int(day)), network, _figures(values))
+        for day, network, *values in _fetch(*_sql(plan, None))
+    ]
+
+
+def key_rows(plan: Plan, by: str) -> list[KeyRow]:
+    """Every figure per (value of `by`, network) over the plan's range, in one query;
+    `by` "network" or one of DIMS that `serves_breakdown`."""
+    if not serves_breakdown(plan, by):
+        raise ValueError(f"The rollup cannot break this scope down by {by}.")
+    return [
+        KeyRow(key, network, _figures(values)) for key, network, *values in _fetch(*_sql(plan, by))
+    ]
 
 
 # --- keeping it: the worker's side ----------------------------------------------------------
@@ -315,9 +425,6 @@ def refresh_hour(hour: int, *, between=None) -> bool | None:
     after (no write landed meanwhile), None when another worker is recomputing it right
     now. `between` runs after the token is read (tests use it to land a write
     mid-refresh, or to hold the hour while another refresher comes)."""
-    deleted = "p.deleted_at IS NOT NULL"
-    network, status = _plain("p.network"), _plain("p.status")
-    columns = ", ".join(_ROW)
     # Workers on several machines: the dirty mark is held for the recompute, and an hour
     # another worker holds is left to it (PostgreSQL). SQLite has one writer at a time.
     hold = (
@@ -336,12 +443,8 @@ def refresh_hour(hour: int, *, between=None) -> bool | None:
         if between is not None:
             between()
         cursor.execute("DELETE FROM reports_hourrollup WHERE hour = %s", [hour])
-        cursor.execute(
-            f"INSERT INTO reports_hourrollup (hour, network, status, deleted, {columns}) "  # noqa: S608
-            f"SELECT %s, {network}, {status}, {deleted}, {_post_sums()} FROM posts_post p "
-            f"WHERE p.start_at >= %s AND p.start_at < %s GROUP BY {network}, {status}, {deleted}",
-            [hour, _at(_from_hour(hour)), _at(_from_hour(hour + 1))],
-        )
+        for sql, params in hour_inserts(hour, DIMS):
+            cursor.execute(sql, params)
         cursor.execute(
             "DELETE FROM reports_dirtyhour WHERE hour = %s AND token = %s", [hour, token]
         )

@@ -1,10 +1,12 @@
-"""The triggers on posts_post that mark hours dirty for the stats rollup.
+"""The triggers on posts_post and posts_delivery that mark hours dirty for the stats rollup.
 
 AFTER INSERT / DELETE / UPDATE OF the columns the rollup reads, each changed row's old
 and new hour is upserted into reports_dirtyhour with a fresh random token, in the same
-statement (so the same transaction) as the change. Created by migration 0001 and, after
-every `migrate`, again if missing (`ensure`): on SQLite a later migration of posts that
-remakes the table drops its triggers, and a rollup without them would go stale silently.
+statement (so the same transaction) as the change. A delivery (a post's target profile,
+which the rollup's "profile" rows count by) marks its post's hour. Created by migrations
+0001 and 0003 and, after every `migrate`, again if missing (`ensure`): on SQLite a later
+migration of posts that remakes a table drops its triggers, and a rollup without them
+would go stale silently.
 """
 
 from __future__ import annotations
@@ -16,8 +18,17 @@ WATCHED = (
     "start_at", "network", "status", "deleted_at",
     *COUNTERS,
     "counters_at", "stats_at",
+    # The rollup's dimensions (reports.rollup.DIMS).
+    "campaign_id", "created_by", "source", "media_kind",
 )  # fmt: skip
-NAMES = ("reports_dirty_insert", "reports_dirty_delete", "reports_dirty_update")
+DELIVERY_WATCHED = ("post_id", "profile_id")
+POST_NAMES = ("reports_dirty_insert", "reports_dirty_delete", "reports_dirty_update")
+DELIVERY_NAMES = (
+    "reports_dirty_delivery_insert",
+    "reports_dirty_delivery_delete",
+    "reports_dirty_delivery_update",
+)
+NAMES = (*POST_NAMES, *DELIVERY_NAMES)
 
 # The hour of a start_at: the instant truncated to the second, then to the hour, as
 # reports/rollup.py and reports/localsql.py compute it (a text prefix on SQLite, where
@@ -43,11 +54,26 @@ def _sqlite_triggers() -> list[str]:
     new = mark.format(hour=SQLITE_HOUR.format(col="NEW.start_at"))
     old = mark.format(hour=SQLITE_HOUR.format(col="OLD.start_at"))
     changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED)
+    # A delivery's post's hour; no row (the post already gone) marks nothing.
+    of_post = (
+        "INSERT INTO reports_dirtyhour (hour, token) "  # noqa: S608 (constant SQL)
+        f"SELECT {SQLITE_HOUR.format(col='p.start_at')}, random() FROM posts_post p "
+        "WHERE p.id = {row}.post_id ON CONFLICT(hour) DO UPDATE SET token = excluded.token;"
+    )
+    d_new, d_old = of_post.format(row="NEW"), of_post.format(row="OLD")
+    d_changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in DELIVERY_WATCHED)
     return [
         f"CREATE TRIGGER reports_dirty_insert AFTER INSERT ON posts_post BEGIN {new} END",
         f"CREATE TRIGGER reports_dirty_delete AFTER DELETE ON posts_post BEGIN {old} END",
         f"CREATE TRIGGER reports_dirty_update AFTER UPDATE OF {', '.join(WATCHED)} "
         f"ON posts_post WHEN {changed} BEGIN {old} {new} END",
+        "CREATE TRIGGER reports_dirty_delivery_insert AFTER INSERT ON posts_delivery "
+        f"BEGIN {d_new} END",
+        "CREATE TRIGGER reports_dirty_delivery_delete AFTER DELETE ON posts_delivery "
+        f"BEGIN {d_old} END",
+        f"CREATE TRIGGER reports_dirty_delivery_update AFTER UPDATE OF "
+        f"{', '.join(DELIVERY_WATCHED)} ON posts_delivery WHEN {d_changed} "
+        f"BEGIN {d_old} {d_new} END",
     ]
 
 
@@ -60,6 +86,14 @@ def _pg_triggers() -> list[str]:
     new = mark.format(hour=PG_HOUR.format(col="NEW.start_at"))
     old = mark.format(hour=PG_HOUR.format(col="OLD.start_at"))
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED)
+    of_post = (
+        "INSERT INTO reports_dirtyhour (hour, token) "  # noqa: S608 (constant SQL)
+        f"SELECT {PG_HOUR.format(col='p.start_at')}, "
+        "FLOOR(random() * 9007199254740991)::bigint FROM posts_post p "
+        "WHERE p.id = {row}.post_id ON CONFLICT (hour) DO UPDATE SET token = excluded.token;"
+    )
+    d_new, d_old = of_post.format(row="NEW"), of_post.format(row="OLD")
+    d_changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in DELIVERY_WATCHED)
     return [
         "CREATE OR REPLACE FUNCTION reports_dirty_mark() RETURNS trigger LANGUAGE plpgsql "
         f"AS $$ BEGIN IF TG_OP IN ('UPDATE', 'DELETE') THEN {old} END IF; "
@@ -70,14 +104,28 @@ def _pg_triggers() -> list[str]:
         "FOR EACH ROW EXECUTE FUNCTION reports_dirty_mark()",
         f"CREATE TRIGGER reports_dirty_update AFTER UPDATE OF {', '.join(WATCHED)} "
         f"ON posts_post FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION reports_dirty_mark()",
+        "CREATE OR REPLACE FUNCTION reports_dirty_delivery_mark() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN IF TG_OP IN ('UPDATE', 'DELETE') THEN {d_old} END IF; "
+        f"IF TG_OP IN ('UPDATE', 'INSERT') THEN {d_new} END IF; RETURN NULL; END $$",
+        "CREATE TRIGGER reports_dirty_delivery_insert AFTER INSERT ON posts_delivery "
+        "FOR EACH ROW EXECUTE FUNCTION reports_dirty_delivery_mark()",
+        "CREATE TRIGGER reports_dirty_delivery_delete AFTER DELETE ON posts_delivery "
+        "FOR EACH ROW EXECUTE FUNCTION reports_dirty_delivery_mark()",
+        f"CREATE TRIGGER reports_dirty_delivery_update AFTER UPDATE OF "
+        f"{', '.join(DELIVERY_WATCHED)} ON posts_delivery FOR EACH ROW WHEN ({d_changed}) "
+        "EXECUTE FUNCTION reports_dirty_delivery_mark()",
     ]
 
 
 def _drop(vendor: str) -> list[str]:
-    on = " ON posts_post" if vendor == "postgresql" else ""
-    drops = [f"DROP TRIGGER IF EXISTS {name}{on}" for name in NAMES]
+    def on(table: str) -> str:
+        return f" ON {table}" if vendor == "postgresql" else ""
+
+    drops = [f"DROP TRIGGER IF EXISTS {name}{on('posts_post')}" for name in POST_NAMES]
+    drops += [f"DROP TRIGGER IF EXISTS {name}{on('posts_delivery')}" for name in DELIVERY_NAMES]
     if vendor == "postgresql":
         drops.append("DROP FUNCTION IF EXISTS reports_dirty_mark()")
+        drops.append("DROP FUNCTION IF EXISTS reports_dirty_delivery_mark()")
     return drops
 
 
@@ -107,8 +155,10 @@ def _create(vendor: str) -> list[str]:
 
 
 def forward(apps, schema_editor) -> None:
+    """Every trigger, (re)made, and every hour with posts dirty: the rows the rollup
+    holds may be missing what the triggers did not watch until now."""
     vendor = schema_editor.connection.vendor
-    for sql in [*_create(vendor), mark_all_dirty_sql(vendor)]:
+    for sql in [*_drop(vendor), *_create(vendor), mark_all_dirty_sql(vendor)]:
         schema_editor.execute(sql, params=None)
 
 
@@ -118,18 +168,20 @@ def backward(apps, schema_editor) -> None:
 
 
 def present(connection) -> bool:
-    """All three triggers exist on posts_post."""
+    """All the triggers exist, on posts_post and posts_delivery."""
+    marks = ", ".join(["%s"] * len(NAMES))
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'posts_post' AND name IN (%s, %s, %s)",
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "  # noqa: S608
+                f"AND tbl_name IN ('posts_post', 'posts_delivery') AND name IN ({marks})",
                 NAMES,
             )
         else:
             cursor.execute(
-                "SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE c.relname = 'posts_post' AND t.tgname IN (%s, %s, %s)",
+                "SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "  # noqa: S608
+                "WHERE c.relname IN ('posts_post', 'posts_delivery') "
+                f"AND t.tgname IN ({marks})",
                 NAMES,
             )
         return cursor.fetchone()[0] == len(NAMES)

@@ -16,8 +16,9 @@ import pytest
 from django.utils import timezone
 
 from core.terms import COUNTERS
-from posts.models import SENT_STATUSES, Post
+from posts.models import SENT_STATUSES, Delivery, Post, Profile
 from posts.queue import QueueFilters
+from reports import rollup
 from reports.ranges import Period
 from reports.selectors import (
     STATUS_COUNTS,
@@ -25,6 +26,7 @@ from reports.selectors import (
     breakdown_rows,
     daily,
     heatmap,
+    rollup_rows,
     top_posts,
 )
 from tests import factories as f
@@ -46,6 +48,10 @@ PERIOD = Period(date(2026, 10, 1), date(2026, 11, 10))
 STATUSES = ["complete"] * 6 + ["incomplete", "error", "pending", "draft"]
 NETWORKS = ["LinkedIn", "Twitter", "Facebook"]
 CREATORS = ["00A000000000001", "00A000000000002", "00A000000000003"]
+CAMPAIGN_A = "002000000000E01"
+PROFILES = ["003-001000000000001-00000201", "003-001000000000001-00000202", "003-z-203"]
+SOURCES = ["UI", "API", "Autoposter"]
+MEDIA = ["", "", "image", "video"]
 # Instants a few minutes either side of local midnights and of the clock changes.
 EDGES = [
     datetime(2026, 10, 3, 15, 29, tzinfo=UTC),
@@ -64,7 +70,9 @@ EDGES = [
 @pytest.fixture
 def posts(db) -> list[Post]:
     rnd = random.Random(12)
-    camps = [f.campaign("A"), f.campaign("B"), None]
+    camps = [f.campaign("A", oktopost_id=CAMPAIGN_A), f.campaign("B"), None]
+    for pid in PROFILES:
+        Profile.objects.create(oktopost_id=pid, name=pid[-3:], network="LinkedIn")
     msgs = [f.message(f"text {n}", "LinkedIn", None) for n in range(6)]
     lo = datetime(2026, 8, 15, tzinfo=UTC)
     made = []
@@ -87,7 +95,13 @@ def posts(db) -> list[Post]:
                 counters_at=None if rnd.random() < 0.1 else timezone.now(),
                 stats_at=None if rnd.random() < 0.2 else timezone.now(),
                 deleted_at=timezone.now() if rnd.random() < 0.05 else None,
+                source=rnd.choice(SOURCES),
+                media_kind=rnd.choice(MEDIA),
             )
+        )
+        made[-1].targets = set(rnd.sample(PROFILES, rnd.choice([0, 1, 1, 2])))
+        Delivery.objects.bulk_create(
+            [Delivery(post=made[-1], profile_id=pid) for pid in made[-1].targets]
         )
     return made
 
@@ -104,7 +118,7 @@ def _in(posts: list[Post], period: Period, zone, **only) -> list[Post]:
         if lo <= p.start_at < hi
         and p.deleted_at is None
         and not (sent_only and p.start_at > now)
-        and all(getattr(p, k) in v for k, v in only.items())
+        and all((p.targets & v) if k == "targets" else getattr(p, k) in v for k, v in only.items())
     ]
 
 
@@ -131,12 +145,33 @@ FILTERS = [
         {"created_by": ("00A000000000002",), "networks": ("LinkedIn", "Facebook")},
         {"created_by": {"00A000000000002"}, "network": {"LinkedIn", "Facebook"}},
     ),
+    # The scopes the rollup serves by its rows per dimension (reports/rollup.py).
+    ({"campaigns": (CAMPAIGN_A,)}, {"campaign_id": {CAMPAIGN_A}}),
+    ({"profiles": (PROFILES[0],)}, {"targets": {PROFILES[0]}}),
+    ({"sources": ("API",), "networks": ("Twitter",)}, {"source": {"API"}, "network": {"Twitter"}}),
+    ({"media": "image"}, {"media_kind": {"image"}}),
+    ({"media": "none"}, {"media_kind": {""}}),
+    ({"preset": "sent"}, {"status": set(SENT_STATUSES)}),
 ]
 
 
 @pytest.mark.parametrize("zone_name", ZONES)
 @pytest.mark.parametrize(("filters", "only"), FILTERS)
 def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> None:
+    """The rollup not built (every hour dirty): its scopes read the posts of each hour."""
+    _assert_exact(posts, zone_name, filters, only)
+
+
+@pytest.mark.parametrize("zone_name", ["Asia/Kolkata", "Europe/Paris"])
+@pytest.mark.parametrize(("filters", "only"), FILTERS)
+def test_the_built_rollup_equals_what_the_posts_say(posts, zone_name, filters, only) -> None:
+    """Built by the worker's job: its scopes are sums of rollup rows (and of the posts of
+    the hours holding a local midnight, in Kolkata)."""
+    rollup.refresh_all()
+    _assert_exact(posts, zone_name, filters, only)
+
+
+def _assert_exact(posts, zone_name, filters, only) -> None:
     zone = zoneinfo.ZoneInfo(zone_name)
     now = timezone.now()
     scope = Scope(QueueFilters(**filters), PERIOD, zone)
@@ -148,7 +183,9 @@ def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> N
     by_day: dict[date, list[Post]] = defaultdict(list)
     for p in _in(posts, both, zone, **only):
         by_day[p.start_at.astimezone(zone).date()].append(p)
-    found = daily(scope, now=now)
+    rows = rollup_rows(scope, now=now)
+    found = daily(scope, now=now, rows=rows)
+    assert found == daily(scope, now=now), "the rollup's days and the posts' differ"
     assert set(found) == set(by_day)
     for day, day_posts in by_day.items():
         got = found[day]
@@ -160,6 +197,7 @@ def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> N
         ("campaign", "campaign_id"),
         ("creator", "created_by"),
         ("message", "message_id"),
+        ("media", "media_kind"),
     ):
         groups: dict[str | None, list[Post]] = defaultdict(list)
         for p in chosen:
@@ -170,6 +208,14 @@ def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> N
         assert got == {k: _figures(v) for k, v in groups.items()}, dimension
         clicks = [r["clicks"] for r in rows]
         assert clicks == sorted(clicks, reverse=True)
+    # By target profile: a post counts once for each profile it is aimed at.
+    by_profile: dict[str, list[Post]] = defaultdict(list)
+    for p in chosen:
+        for pid in p.targets:
+            by_profile[pid].append(p)
+    rows, _ = breakdown_rows(scope, "profile", now=now, order="posts", limit=None)
+    got = {r["profile_id"]: {k: r[k] for k in _figures([])} for r in rows}
+    assert got == {k: _figures(v) for k, v in by_profile.items()}
 
     # Top posts: the first five sent posts by each ranking (ties: the newest id first).
     sent = [p for p in chosen if p.status in SENT_STATUSES]

@@ -374,5 +374,8 @@ def test_the_default_page_reads_the_rollup_and_fills_in_the_rest(
     for name in response.context["lazy"]:
         assert f'hx-get="/stats/part/{name}/?range=90d"' in body
         assert 'hx-trigger="load"' in body
+    # A campaign is served by the rollup's rows per campaign now; words are not.
     campaign = viewer_client.get("/stats/?range=90d&campaign=" + data["launch"].oktopost_id)
-    assert not campaign.context["from_rollup"]
+    assert campaign.context["from_rollup"]
+    words = viewer_client.get("/stats/?range=90d&q=launch")
+    assert not words.context["from_rollup"]

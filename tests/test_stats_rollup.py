@@ -1,31 +1,72 @@
 """The hourly rollup gives the stats page exactly what the posts give, whatever has been
 written since the worker last ran (reports/rollup.py, reports/triggers.py).
 
-Every servable filter combination (networks x statuses x the deleted switch) in UTC,
-Paris and New York, over a period crossing both DST changes, is compared with the posts
-path (`daily` without rows, `breakdown(…, "network")`), which tests/test_stats_exact.py
-holds to sums computed in Python: before the rollup is built (everything dirty), after,
-and after writes of every kind between two refreshes."""
+Every servable filter combination (networks x statuses x the deleted switch, each
+dimension's filter: campaigns, creators, sources, media, one profile, the plain presets)
+in zones with whole-hour, 30- and 45-minute offsets, over a period crossing their DST
+changes, is compared with the posts path (`daily` without rows, each breakdown with the
+rollup out of the way), which tests/test_stats_exact.py holds to sums computed in
+Python: before the rollup is built (everything dirty), after, and after writes of every
+kind between two refreshes."""
 
 import random
 import zoneinfo
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from posts.models import Post
+from posts.models import Delivery, Post, Profile
 from posts.queue import QueueFilters
 from reports import rollup, triggers
 from reports.models import DirtyHour, HourRollup
 from reports.ranges import Period
-from reports.selectors import Scope, breakdown, daily, network_breakdown, rollup_rows
+from reports.selectors import (
+    Scope,
+    breakdown,
+    breakdown_rows,
+    daily,
+    network_breakdown,
+    rollup_rows,
+)
 from tests import factories as f
 
 PERIOD = Period(date(2026, 10, 1), date(2026, 11, 10))  # Paris 25 Oct, New York 1 Nov
 SERVED_ZONES = ("UTC", "Europe/Paris", "America/New_York")
+# +5:30, +5:45, Lord Howe's 30-minute DST (4 Oct), St John's -3:30 with DST (1 Nov),
+# Chatham +12:45/+13:45 (27 Sep, in the previous period).
+SPLIT_ZONES = (
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Pacific/Chatham",
+)
+CAMPAIGNS = ("002000000000A01", "002000000000A02")
+CREATORS = ("00A000000000001", "00A000000000002", "00A000000000003")
+SOURCES = ("UI", "API", "Autoposter")
+MEDIA = ("", "image", "video")
+PROFILES = ("003-001000000000001-00000101", "003-001000000000001-00000102", "003-x-103")
+# One of each dimension's filters, alone and with others the rows are keyed by.
+DIM_SCOPES = [
+    QueueFilters(campaigns=CAMPAIGNS[:1]),
+    QueueFilters(campaigns=CAMPAIGNS, networks=("LinkedIn",)),
+    QueueFilters(created_by=CREATORS[1:2], statuses=("complete",)),
+    QueueFilters(created_by=CREATORS[:2], deleted=True),
+    QueueFilters(sources=("API",)),
+    QueueFilters(media="image"),
+    QueueFilters(media="none", networks=("Twitter", "Facebook")),
+    QueueFilters(profiles=PROFILES[:1]),
+    QueueFilters(profiles=PROFILES[1:2], statuses=("complete", "error"), deleted=True),
+    QueueFilters(preset="sent"),
+    QueueFilters(preset="drafts", networks=("LinkedIn",)),
+    QueueFilters(preset="sent", campaigns=CAMPAIGNS[1:]),
+]
+BREAKDOWNS = ("network", "campaign", "creator", "media", "profile")
 NETWORKS = ["LinkedIn", "Twitter", "Facebook"]
 STATUSES = ["complete"] * 5 + ["incomplete", "error", "pending", "draft"]
 NETWORK_FILTERS = [(), ("Twitter",), ("LinkedIn", "Facebook")]
@@ -51,7 +92,7 @@ EDGES = [
 
 def _random_post(rnd: random.Random, start: datetime) -> Post:
     now = timezone.now()
-    return f.post(
+    post = f.post(
         status=rnd.choice(STATUSES),
         start_at=start,
         network=rnd.choice(NETWORKS),
@@ -64,11 +105,25 @@ def _random_post(rnd: random.Random, start: datetime) -> Post:
         counters_at=None if rnd.random() < 0.1 else now - timedelta(minutes=rnd.randrange(5000)),
         stats_at=None if rnd.random() < 0.2 else now - timedelta(minutes=rnd.randrange(5000)),
         deleted_at=now if rnd.random() < 0.08 else None,
+        camp=None,
+        created_by=rnd.choice(CREATORS),
+        source=rnd.choice(SOURCES),
+        media_kind=rnd.choice(MEDIA),
     )
+    if rnd.random() < 0.9:
+        post.campaign_id = rnd.choice(CAMPAIGNS)
+        post.save(update_fields=["campaign_id"])
+    targets = rnd.sample(PROFILES, rnd.choice([0, 1, 1, 2, 3]))
+    Delivery.objects.bulk_create([Delivery(post=post, profile_id=p) for p in targets])
+    return post
 
 
 @pytest.fixture
 def posts(db) -> list[Post]:
+    for pid in PROFILES:
+        Profile.objects.create(oktopost_id=pid, name=pid[-3:], network="LinkedIn")
+    f.campaign("A", oktopost_id=CAMPAIGNS[0])
+    f.campaign("B", oktopost_id=CAMPAIGNS[1])
     rnd = random.Random(7)
     lo = datetime(2026, 8, 20, tzinfo=UTC)
     made = [_random_post(rnd, at) for at in EDGES]
@@ -78,22 +133,47 @@ def posts(db) -> list[Post]:
     return made
 
 
-def _both_ways(filters: QueueFilters, zone_name: str, *, now=None) -> None:
+@contextmanager
+def _posts_only():
+    """The selectors with the rollup out of the way: straight from the posts."""
+    with mock.patch.object(rollup, "plan_for", return_value=None):
+        yield
+
+
+def _both_ways(filters: QueueFilters, zone_name: str, *, now=None, every=False) -> None:
+    """The page's days and network breakdown; `every`: each breakdown too."""
     now = now or timezone.now()
     scope = Scope(filters, PERIOD, zoneinfo.ZoneInfo(zone_name))
     rows = rollup_rows(scope, now=now)
     assert rows is not None, "this scope is the rollup's to serve"
     assert daily(scope, now=now, rows=rows) == daily(scope, now=now), (filters, zone_name)
     for order in ("posts", "clicks", "engagement", "failed"):
-        expected = breakdown(scope, "network", now=now, order=order, names={})
+        with _posts_only():
+            expected = breakdown(scope, "network", now=now, order=order, names={})
         got = network_breakdown(scope, rows, now=now, order=order)
         assert got == expected, (filters, zone_name, order)
+    if not every:
+        return
+    plan = rollup.plan_for(filters, PERIOD, scope.zone, now=now)
+    for by in BREAKDOWNS:
+        if not rollup.serves_breakdown(plan, by):
+            continue
+        for order in ("engagement", "failed"):  # "failed": ties, ordered by the key
+            got = breakdown_rows(scope, by, now=now, order=order, limit=3)
+            with _posts_only():
+                expected = breakdown_rows(scope, by, now=now, order=order, limit=3)
+            assert got == expected, (filters, zone_name, by, order)
+            assert got[0], "the scope has posts"
 
 
 def _every_combination() -> None:
     for zone_name in SERVED_ZONES:
         for filters in COMBOS:
             _both_ways(filters, zone_name)
+    # Each dimension's scopes, in the zones off whole hours by turns.
+    zones = ("UTC", *SPLIT_ZONES)
+    for n, filters in enumerate([QueueFilters(), *DIM_SCOPES]):
+        _both_ways(filters, zones[n % len(zones)], every=True)
 
 
 def _writes(posts: list[Post], rnd: random.Random) -> None:
@@ -128,6 +208,14 @@ def _writes(posts: list[Post], rnd: random.Random) -> None:
     Post.objects.filter(id=posts[51].id).update(impressions=F("impressions") + 40)
     Post.objects.filter(id=posts[52].id).update(conversions=F("conversions") + 1)
     Post.objects.filter(id=posts[30].id).update(network="Facebook")
+    # The dimensions' columns, and target profiles added, moved and removed.
+    Post.objects.filter(id=posts[31].id).update(campaign_id=CAMPAIGNS[1])
+    Post.objects.filter(id=posts[32].id).update(campaign_id=None)
+    Post.objects.filter(id=posts[33].id).update(created_by=CREATORS[2], source="API")
+    Post.objects.filter(id=posts[34].id).update(media_kind="video")
+    Delivery.objects.filter(post_id=posts[35].id).delete()
+    Delivery.objects.get_or_create(post_id=posts[36].id, profile_id=PROFILES[0])
+    Delivery.objects.filter(post_id=posts[37].id).update(profile_id=PROFILES[2])
 
 
 @pytest.mark.slow
@@ -213,38 +301,58 @@ def test_lost_triggers_come_back_after_migrate_with_every_hour_dirty(posts) -> N
 
 
 @pytest.mark.parametrize(
-    ("filters", "zone_name"),
+    "filters",
     [
-        (QueueFilters(), "Asia/Kolkata"),  # +5:30: days are not unions of UTC hours
-        (QueueFilters(), "Australia/Lord_Howe"),  # 30-minute DST
-        (QueueFilters(preset="sent"), "UTC"),
-        (QueueFilters(campaigns=("0060000000001",)), "UTC"),
-        (QueueFilters(created_by=("00A000000000001",)), "UTC"),
-        (QueueFilters(profiles=("0050000000001",)), "UTC"),
-        (QueueFilters(sources=("API",)), "UTC"),
-        (QueueFilters(messages=("0070000000001",)), "UTC"),
-        (QueueFilters(q="launch"), "UTC"),
-        (QueueFilters(statuses=("stuck",)), "UTC"),
+        QueueFilters(preset="attention"),
+        QueueFilters(preset="upcoming"),
+        QueueFilters(campaigns=CAMPAIGNS[:1], created_by=CREATORS[:1]),
+        QueueFilters(profiles=PROFILES[:2]),  # a post aimed at both would count twice
+        QueueFilters(messages=("0070000000001",)),
+        QueueFilters(tags=("0AF0000000001",)),
+        QueueFilters(q="launch"),
+        QueueFilters(approval="waiting"),
+        QueueFilters(statuses=("stuck",)),
     ],
 )
-def test_other_filters_and_zones_read_the_posts(filters, zone_name) -> None:
-    scope = Scope(filters, PERIOD, zoneinfo.ZoneInfo(zone_name))
+def test_other_filters_read_the_posts(filters) -> None:
+    scope = Scope(filters, PERIOD, zoneinfo.ZoneInfo("UTC"))
     assert rollup_rows(scope, now=timezone.now()) is None
 
 
+def test_breakdowns_across_two_dimensions_read_the_posts() -> None:
+    now = timezone.now()
+    campaign = rollup.plan_for(QueueFilters(campaigns=CAMPAIGNS[:1]), PERIOD, UTC, now=now)
+    profile = rollup.plan_for(QueueFilters(profiles=PROFILES[:1]), PERIOD, UTC, now=now)
+    assert rollup.serves_breakdown(campaign, "campaign")
+    assert rollup.serves_breakdown(campaign, "network")
+    assert not rollup.serves_breakdown(campaign, "creator")
+    assert not rollup.serves_breakdown(profile, "profile")  # its posts' other profiles
+    assert not rollup.serves_breakdown(campaign, "message")
+
+
+def test_a_zone_off_whole_hours_reads_one_hour_a_day_from_the_posts() -> None:
+    """Kolkata (+5:30): the hour holding each local midnight; Kathmandu (+5:45) too."""
+    now = timezone.now()
+    for name in ("Asia/Kolkata", "Asia/Kathmandu"):
+        plan = rollup.plan_for(QueueFilters(), PERIOD, zoneinfo.ZoneInfo(name), now=now)
+        assert len(plan.split) == PERIOD.days + 1
+    paris = rollup.plan_for(QueueFilters(), PERIOD, zoneinfo.ZoneInfo("Europe/Paris"), now=now)
+    assert paris.split == ()
+
+
 def test_a_filter_it_does_not_know_is_not_served(monkeypatch) -> None:
-    """A filter added to the queue later (a media filter, say) falls back to the posts."""
+    """A filter added to the queue later (a language filter, say) falls back to the posts."""
     import dataclasses
 
     extended = dataclasses.make_dataclass(
         "Extended",
-        [("media", tuple, dataclasses.field(default=()))],
+        [("languages", tuple, dataclasses.field(default=()))],
         bases=(QueueFilters,),
         frozen=True,
     )
     monkeypatch.setattr(rollup, "QueueFilters", extended)
     assert rollup.servable(extended())
-    assert not rollup.servable(extended(media=("image",)))
+    assert not rollup.servable(extended(languages=("fr",)))
 
 
 def test_sent_statuses_scheduled_in_the_future_are_left_out_as_on_the_queue(posts) -> None:
@@ -269,3 +377,15 @@ def test_the_worker_task_builds_the_rollup_and_the_beat_runs_it(posts, settings)
     assert result["hours"] == dirty and not DirtyHour.objects.exists()
     assert stats_rollup_refresh.apply().get()["hours"] == 0  # nothing dirty: nothing done
     _both_ways(QueueFilters(), "Europe/Paris")
+
+
+@pytest.mark.parametrize("n", range(len(DIM_SCOPES)))
+def test_each_dimension_scope_equals_the_posts_once_built_and_after_writes(posts, n) -> None:
+    filters = DIM_SCOPES[n]
+    zone_name = ("UTC", *SPLIT_ZONES)[n % (len(SPLIT_ZONES) + 1)]
+    rollup.refresh_all()
+    assert not DirtyHour.objects.exists()
+    _both_ways(filters, zone_name, every=True)
+    _writes(posts, random.Random(n))
+    assert DirtyHour.objects.exists()
+    _both_ways(filters, zone_name, every=True)

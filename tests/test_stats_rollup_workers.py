@@ -55,6 +55,6 @@ def test_an_hour_one_worker_is_recomputing_is_left_to_it() -> None:
     assert first["clean"] is True
     assert second["busy_elsewhere"] == 1 and second["hours"] == 0, second
     assert not DirtyHour.objects.filter(hour=hour).exists()
-    assert list(HourRollup.objects.filter(hour=hour).values_list("network", "clicks")) == [
+    assert list(HourRollup.objects.filter(hour=hour, dim="").values_list("network", "clicks")) == [
         ("LinkedIn", 3)
     ]

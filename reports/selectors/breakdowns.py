@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import F, QuerySet
 
 from core.terms import COUNTERS
@@ -98,10 +99,60 @@ def _ordered(rows: QuerySet, order: str, group: str) -> QuerySet:
     return rows.order_by(f"-{order}", group)
 
 
+# The breakdowns the hourly rollup can answer, and the column each row is keyed by.
+_ROLLUP_COLUMN = {
+    "network": "network",
+    "campaign": "campaign_id",
+    "creator": "created_by",
+    "media": "media_kind",
+    "profile": "profile_id",
+}
+
+
+def _from_rollup(scope: Scope, dimension: str, *, now: datetime, order: str) -> list[dict] | None:
+    """Every group of the breakdown, from the rollup's rows (reports/rollup.py), in the
+    order the GROUP BY over the posts gives: largest first, ties by the group's value
+    (no campaign first on SQLite, last on PostgreSQL, as each sorts NULL); None when
+    the rollup does not serve this scope or dimension."""
+    column = _ROLLUP_COLUMN.get(dimension)
+    plan = column and rollup.plan_for(scope.filters, scope.period, scope.zone, now=now)
+    if not plan or not rollup.serves_breakdown(plan, dimension):
+        return None
+    groups: dict[str, list[Figures]] = {}
+    rated: dict[str, list[int]] = {}
+    for row in rollup.key_rows(plan, dimension):
+        group = row.network if dimension == "network" else row.key
+        groups.setdefault(group, []).append(Figures.of(row.figures))
+        parts = rated.setdefault(group, [0, 0])
+        parts[0] += row.figures.get("rated", 0)
+        parts[1] += row.figures.get("rated_impressions", 0)
+    found = []
+    for key, figures in groups.items():
+        total = figures_sum(figures)
+        row = {"rated": rated[key][0], "rated_impressions": rated[key][1]}
+        row |= {name: getattr(total, name) for name in Figures.__dataclass_fields__}
+        row[column] = None if dimension == "campaign" and key == "" else key
+        if order == "engagement":
+            row["engagement"] = total.engagement
+        found.append(row)
+    nulls_first = connection.vendor == "sqlite"
+
+    def rank(row: dict) -> tuple:
+        key = row[column]
+        return (-row[order], (key is not None) == nulls_first, key or "")
+
+    return sorted(found, key=rank)
+
+
 def breakdown_rows(
     scope: Scope, dimension: str, *, now: datetime, order: str = "posts", limit: int | None
 ) -> tuple[list[dict], bool]:
     """Grouped figures, largest first by `order`; `limit` rows (None: all)."""
+    served = _from_rollup(scope, dimension, now=now, order=order)
+    if served is not None:
+        if limit is None:
+            return served, False
+        return served[:limit], len(served) > limit
     column = ""
     if dimension == "profile":
         group = "profile_id"
@@ -156,14 +207,13 @@ def network_breakdown(
     for row in rows:
         if period.first <= row.day <= period.last:
             per_network.setdefault(row.network, []).append(Figures.of(row.figures))
-    # A network's day with impressions counts whole (the rollup holds no single post).
-    rated = {
-        network: (
-            sum(f.engagement for f in found if f.impressions > 0),
-            sum(f.impressions for f in found if f.impressions > 0),
-        )
-        for network, found in per_network.items()
-    }
+    # The rate's parts, summed post by post in the rollup (reports.selectors.rates).
+    rated: dict[str, list[int]] = {}
+    for row in rows:
+        if period.first <= row.day <= period.last:
+            parts = rated.setdefault(row.network, [0, 0])
+            parts[0] += row.figures.get("rated", 0)
+            parts[1] += row.figures.get("rated_impressions", 0)
     totals = {network: figures_sum(found) for network, found in per_network.items()}
 
     def value(f: Figures) -> int:

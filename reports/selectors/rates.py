@@ -7,9 +7,8 @@ divided by them. Adding every post's engagement over the impressions of some wou
 inflate the rate of any mix of networks (a network without impressions adds engagement
 and nothing to divide it by). No impressions known: no rate ("—"), never a division by 0.
 
-From the posts (breakdowns, and totals the rollup does not serve) the test is made per
-post. The hourly rollup holds sums per hour and network, so from it the test is made per
-local day and network: a network's day with impressions counts whole.
+The test is made post by post on both paths: from the posts by `rated_sums`, and in the
+hourly rollup, which keeps the same two sums (`rated`, `rated_impressions`) per row.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from reports import rollup
-from reports.selectors.figures import Figures
 from reports.selectors.scope import Scope
 
 
@@ -56,14 +54,11 @@ def engagement_rates(
     if rows is not None:
         sums = {"current": [0, 0], "previous": [0, 0]}
         for row in rows:
-            figures = Figures.of(row.figures)
-            if figures.impressions <= 0:
-                continue
             which = "current" if period.first <= row.day <= period.last else "previous"
             if which == "previous" and not previous.first <= row.day <= previous.last:
                 continue
-            sums[which][0] += figures.engagement
-            sums[which][1] += figures.impressions
+            sums[which][0] += row.figures.get("rated", 0)
+            sums[which][1] += row.figures.get("rated_impressions", 0)
         return Rates(engagement_rate(*sums["current"]), engagement_rate(*sums["previous"]))
     found = {}
     for name, part in (("current", period), ("previous", previous)):
