@@ -110,6 +110,11 @@ def chromium(chromium_browser) -> Iterator[WatchedBrowser]:
     watched = WatchedBrowser(chromium_browser)
     yield watched
     watched.flush()
+    # A context a test left open keeps its pages polling a live server that is gone,
+    # burning CPU for the rest of the session: close them all.
+    for context in watched._contexts:
+        with contextlib.suppress(PlaywrightError):
+            context.close()
     assert watched.csp_violations == [], "Content Security Policy violations"
 
 
