@@ -23,7 +23,13 @@ def _redis_db(url: str, db: int) -> str:
     return urlsplit(url)._replace(path=f"/{db}").geturl()
 
 
-os.environ["VAR_DIR"] = str(ROOT / "var" / "test" / (WORKER or "main"))
+# CI runs its PostgreSQL pass beside the SQLite one: OKTODASH_TEST_LANE=1 gives that run
+# folders and Redis databases of its own (lane 0: var/test/gwN, databases 15 down to 8;
+# lane 1: var/test/lane1/gwN, databases 7 down to 0).
+LANE = int(os.environ.get("OKTODASH_TEST_LANE", "0") or 0)
+os.environ["VAR_DIR"] = str(
+    ROOT / "var" / "test" / (f"lane{LANE}" if LANE else "") / (WORKER or "main")
+)
 os.environ.setdefault("SECRET_KEY", "insecure-test-only-key")
 os.environ.setdefault("HTTPS", "false")
 # The tests talk to the local sandbox (tests/fixtures_sandbox.py), never to an account.
@@ -35,8 +41,8 @@ for _name in ("OKTOPOST_ACCOUNT_ID", "OKTOPOST_API_KEY"):
 # the Redis limiter tests, under key prefixes of their own), then a broker for the
 # tests that start workers on Redis themselves (tests/test_tasks.py).
 _redis = os.environ.get("REDIS_TEST_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379"
-os.environ["REDIS_TEST_URL"] = _redis_db(_redis, 15 - 2 * INDEX)
-os.environ["REDIS_BROKER_TEST_URL"] = _redis_db(_redis, 14 - 2 * INDEX)
+os.environ["REDIS_TEST_URL"] = _redis_db(_redis, 15 - 8 * LANE - 2 * INDEX)
+os.environ["REDIS_BROKER_TEST_URL"] = _redis_db(_redis, 14 - 8 * LANE - 2 * INDEX)
 if os.environ.get("REDIS_URL"):
     os.environ["REDIS_URL"] = os.environ["REDIS_TEST_URL"]
 
