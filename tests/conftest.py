@@ -49,7 +49,10 @@ TEST_DATES = [d for d in os.environ.get("OKTODASH_TEST_DATES", "").split(",") if
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if TEST_DATES and "pinned_now" in metafunc.fixturenames:
+    pinned_here = any(
+        "pinned_now" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")
+    )
+    if TEST_DATES and "pinned_now" in metafunc.fixturenames and not pinned_here:
         metafunc.parametrize("pinned_now", TEST_DATES, indirect=True)
 
 

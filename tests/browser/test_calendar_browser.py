@@ -63,7 +63,11 @@ def test_dragging_a_chip_to_another_day_moves_it_in_oktopost_and_in_the_queue(pa
     assert [e for e in page.console_errors if "ERR_NAME_NOT_RESOLVED" not in e] == []
 
 
-def test_a_refused_drop_snaps_back_and_says_why(page, synced) -> None:
+# On a Wednesday morning yesterday is on screen, whole and past. (Before, the test took
+# today's week: on a Monday before 01:00 it dropped onto midnight's hour, which was
+# still ahead for a post at, say, 01:40, and the move went through.)
+@pytest.mark.parametrize("pinned_now", ["2026-12-09T10:00:00+00:00"], indirect=True)
+def test_a_refused_drop_snaps_back_and_says_why(page, synced, pinned_now) -> None:
     user = make_user("erin", "editor")
     log_in(page, "erin", PASSWORD)
     today = timezone.localtime(timezone.now(), user.zone).date()
@@ -72,10 +76,8 @@ def test_a_refused_drop_snaps_back_and_says_why(page, synced) -> None:
     post_id = chip.get_attribute("data-post")
     before = Post.objects.get(oktopost_id=post_id).start_at
     home = chip.evaluate("c => c.closest('[data-drop-date]').dataset.dropHour")
-    if today.weekday():  # yesterday is on screen: its heading keeps the time of day
-        target = page.locator(f'h3[data-drop-date="{today - timedelta(days=1)}"]')
-    else:  # Monday: midnight's hour of today is past too
-        target = page.locator(f'.slot[data-drop-date="{today}"][data-drop-hour="0"]')
+    # Yesterday's heading keeps the time of day: a time in the past.
+    target = page.locator(f'h3[data-drop-date="{today - timedelta(days=1)}"]')
     chip.drag_to(target)
     page.wait_for_selector("#cal-live.refused")
     assert "in the past" in page.inner_text("#cal-live")
