@@ -42,7 +42,7 @@ def post_retry(request: HttpRequest, oktopost_id: str) -> HttpResponse:
             already = "" if first else "This retry was already sent: "
             messages.success(
                 request,
-                f"{already}Retried as post {made.oktopost_id}, to the "
+                f"{already}Retried as a new {made.name}, to the "
                 f"{len(made.credential_ids)} profile(s) that failed, for {when}.",
             )
             return redirect("posts:detail", made.oktopost_id)
@@ -143,7 +143,7 @@ def post_now(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, f"Not sent: {exc.message}")
     else:
-        messages.success(request, f"Post {oktopost_id} goes out in about a minute.")
+        messages.success(request, f"The {post.name} goes out in about a minute.")
     back = request.POST.get("back", "")
     return redirect(
         back if back.startswith("/posts/") else reverse("posts:detail", args=[oktopost_id])

@@ -261,8 +261,8 @@ class PostCreateForm(WhenMixin, forms.Form):
         if self.identical is not None:
             self.add_error(
                 "confirm_duplicate",
-                f"Post {self.identical.oktopost_id} already sends this message to these "
-                "profiles at this time. Tick “Create it anyway” to make a second one.",
+                f"The {self.identical.name} already sends this message to these profiles "
+                "at this time. Tick “Create it anyway” to make a second one.",
             )
 
     def _clean_media(self, data: dict) -> None:

@@ -40,11 +40,10 @@ def post_new(request: HttpRequest) -> HttpResponse:
             when = timezone.localtime(post.start_at).strftime("%a %d %b %Y, %H:%M %Z")
             already = "" if created else "This form was already submitted: "
             if post.approval:
-                done = f"Sent for approval: {post.network} post {post.oktopost_id} for {when}"
+                done = f"Sent for approval: {post.name} for {when}"
             else:
                 done = (
-                    f"Scheduled: {post.network} post {post.oktopost_id} for {when}, "
-                    f"status {post.get_status_display().lower()}"
+                    f"Scheduled: {post.name} for {when}, status {post.get_status_display().lower()}"
                 )
             messages.success(request, f"{already}{done}. It is in the queue below.")
             return _go(request, f"{reverse('posts:queue')}?sort=-created")

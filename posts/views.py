@@ -372,7 +372,7 @@ def post_cancel(request: HttpRequest, oktopost_id: str) -> HttpResponse:
             messages.error(request, f"Not cancelled: {exc.message}")
             return _go(request, reverse("posts:detail", args=[oktopost_id]))
         else:
-            messages.success(request, f"Cancelled the {post.network} post {post.oktopost_id}.")
+            messages.success(request, f"Cancelled the {post.name}.")
         return _go(request, back)
     targets = selectors.post_targets(post, selectors.profiles_by_id())
     return render(request, "posts/cancel.html", {"post": post, "targets": targets, "back": back})

@@ -238,7 +238,9 @@ def test_creating_through_the_form_schedules_in_oktopost_and_shows_it(
     )
     assert response.status_code == 200
     post = Post.objects.get(message__text="Our new feature is live")
-    assert "Scheduled: LinkedIn post " + post.oktopost_id in response.content.decode()
+    page = response.content.decode()
+    assert "Scheduled: LinkedIn post “" in page
+    assert post.oktopost_id not in page.split('id="messages"')[1].split("</")[0]
     assert post.oktopost_id in [r.post.oktopost_id for r in response.context["page"].rows]
 
 

@@ -107,3 +107,18 @@ def test_activity_for_one_post_names_it(editor_client: Client, posted) -> None:
     assert "Only LinkedIn post “Hello LinkedIn people, spring is here” \u00d7" in text
     assert "Quiet Twitter note" not in text
     assert post.oktopost_id not in text
+
+
+@pytest.mark.parametrize(
+    "page", ["/posts/{id}/cancel/", "/posts/{id}/edit/", "/calendar/post/{id}/"]
+)
+def test_the_pages_that_change_a_post_name_it_not_its_id(
+    editor_client: Client, posted, page: str
+) -> None:
+    """Before: "The LinkedIn post 004…", "Edit post 004…", "Move post 004…"."""
+    post = posted["post"]
+    response = editor_client.get(page.format(id=post.oktopost_id))
+    assert response.status_code == 200
+    html = response.content.decode()
+    title = html.split("<title>")[1].split("</title>")[0]
+    assert post.oktopost_id not in visible_text(html) + title

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import Truncator
 
 from core.terms import COUNTERS, STUCK_AFTER
 from posts.models.catalog import Campaign, MediaKind, Message, Profile
@@ -160,6 +161,18 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.oktopost_id
+
+    @property
+    def name(self) -> str:
+        """The post as a person reads it: its network and the start of its message (or
+        its campaign), never Oktopost's id. Reads `message` and `campaign`: select them."""
+        if self.message_id and self.message and self.message.text:
+            what = f"“{Truncator(self.message.text).chars(50)}”"
+        elif self.campaign_id and self.campaign:
+            what = f"in {self.campaign.name}"
+        else:
+            what = "(message not synced yet)"
+        return f"{self.network} post {what}"
 
     @property
     def is_sent(self) -> bool:

@@ -42,12 +42,7 @@ def post_names(ids) -> dict[str, str]:
     names = {}
     posts = Post.objects.filter(oktopost_id__in=set(ids)).select_related("message", "campaign")
     for post in posts.only("oktopost_id", "network", "message__text", "campaign__name"):
-        what = (
-            f"“{Truncator(post.message.text).chars(50)}”"
-            if post.message and post.message.text
-            else (f"in {post.campaign.name}" if post.campaign else "message not synced yet")
-        )
-        names[post.oktopost_id] = f"{post.network} post {what}"
+        names[post.oktopost_id] = post.name
     return names
 
 

@@ -71,7 +71,7 @@ def test_a_partly_failed_post_is_explained_and_its_failed_profile_retried(page, 
     before = oktopost.calls()["by_endpoint"].get("POST /post", 0)
     page.click("button:has-text('Retry 1 failed profile')")
     page.wait_for_url("**/posts/004*/")
-    assert "Retried as post" in page.inner_text("#messages")
+    assert "Retried as a new LinkedIn post “" in page.inner_text("#messages")
     assert "Retry of" in page.inner_text("main")
     assert oktopost.calls()["by_endpoint"].get("POST /post", 0) == before + 1
     made = Post.objects.get(oktopost_id=PostLink.objects.get(source=post.oktopost_id).target)

@@ -71,7 +71,8 @@ def test_create_from_a_new_message_for_two_profiles_then_reschedule_and_cancel(e
     assert post.start_at == later
 
     page.locator(f"#post-{post.oktopost_id} a:has-text('Cancel…')").click()
-    assert post.oktopost_id in page.inner_text("main")
+    assert "Cancel this post?" in page.inner_text("main")
+    assert post.oktopost_id not in page.inner_text("main")
     page.click("button:has-text('Yes, cancel the post')")
     # Back to the view the cancel started from, not to an unfiltered queue.
     page.wait_for_url("**/posts/?sort=-created")
