@@ -6,7 +6,14 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS_SOURCE = (ROOT / "oktodash" / "settings.py").read_text()
+# Settings read the environment in settings.py and in the modules of oktodash/conf/.
+SETTINGS_SOURCE = "\n".join(
+    path.read_text()
+    for path in [
+        ROOT / "oktodash" / "settings.py",
+        *sorted((ROOT / "oktodash" / "conf").glob("*.py")),
+    ]
+)
 READ_BY_SETTINGS = set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', SETTINGS_SOURCE))
 # Read by the compose file itself (interpolation), not by Django.
 COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
