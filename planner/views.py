@@ -151,33 +151,23 @@ def _calendar_url(back: str) -> str:
     return reverse("calendar") + (f"?{back}" if back else "")
 
 
-@require_POST
-@editor_required
-def calendar_move(request: HttpRequest, oktopost_id: str) -> HttpResponse:
-    """Move a post to a day (keeping its local time), an hour, or a date and time.
-
-    Dragging sends JSON-accepting fetches and gets {"ok", "message"} back; the "Move to…"
-    form gets the calendar again with the outcome as a message."""
+def _calendar_change(
+    request: HttpRequest, oktopost_id: str, form, verb: str, change
+) -> HttpResponse:
+    """A move or a draft's scheduling from the calendar: `change(post, data)` does it and
+    returns the words to show. Dragging sends JSON-accepting fetches and gets {"ok",
+    "message"} back; the forms get the calendar again with the outcome as a message."""
     wants_json = "application/json" in request.headers.get("Accept", "")
-    form = MoveForm(request.POST)
     ok, words, status = False, "", 400
     if not form.is_valid():
-        words = "Not moved: " + " ".join(e for errs in form.errors.values() for e in errs)
+        words = f"Not {verb}: " + " ".join(e for errs in form.errors.values() for e in errs)
     elif (post := selectors.editable_post(oktopost_id)) is None:
-        words, status = "Not moved: this post no longer exists or was cancelled.", 404
+        words, status = f"Not {verb}: this post no longer exists or was cancelled.", 404
     else:
-        data = form.cleaned_data
         try:
-            words = services.post_move(
-                user=request.user,
-                post=post,
-                day=data["date"],
-                hour=data.get("hour"),
-                at=data.get("time"),
-                expected_modified=data["expected_modified"],
-            )
+            words = change(post, form.cleaned_data)
         except services.MoveRefused as exc:
-            words, status = f"Not moved: {exc.message}", 409 if exc.conflict else 400
+            words, status = f"Not {verb}: {exc.message}", 409 if exc.conflict else 400
         else:
             ok, status = True, 200
     if wants_json:
@@ -187,38 +177,40 @@ def calendar_move(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
+
+
+@require_POST
+@editor_required
+def calendar_move(request: HttpRequest, oktopost_id: str) -> HttpResponse:
+    """Move a post to a day (keeping its local time), an hour, or a date and time (a
+    drag, or the "Move to…" form)."""
+
+    def move(post, data) -> str:
+        return services.post_move(
+            user=request.user,
+            post=post,
+            day=data["date"],
+            hour=data.get("hour"),
+            at=data.get("time"),
+            expected_modified=data["expected_modified"],
+        )
+
+    return _calendar_change(request, oktopost_id, MoveForm(request.POST), "moved", move)
 
 
 @require_POST
 @editor_required
 def calendar_schedule(request: HttpRequest, oktopost_id: str) -> HttpResponse:
     """Schedule a draft from the tray at a day and time (the tray's form, or a draft
-    dropped on a day and its time confirmed); JSON for fetches, the calendar otherwise."""
-    wants_json = "application/json" in request.headers.get("Accept", "")
-    form = ScheduleForm(request.POST)
-    ok, words, status = False, "", 400
-    if not form.is_valid():
-        words = "Not scheduled: " + " ".join(e for errs in form.errors.values() for e in errs)
-    elif (post := selectors.editable_post(oktopost_id)) is None:
-        words, status = "Not scheduled: this post no longer exists or was cancelled.", 404
-    else:
-        data = form.cleaned_data
-        try:
-            words = services.draft_schedule(
-                user=request.user,
-                post=post,
-                day=data["date"],
-                at=data["time"],
-                expected_modified=data["expected_modified"],
-            )
-        except services.MoveRefused as exc:
-            words, status = f"Not scheduled: {exc.message}", 409 if exc.conflict else 400
-        else:
-            ok, status = True, 200
-    if wants_json:
-        return JsonResponse({"ok": ok, "message": words}, status=200 if ok else status)
-    (messages.success if ok else messages.error)(request, words)
-    url = _calendar_url(_back(form.data.get("back", "")))
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+    dropped on a day and its time confirmed)."""
+
+    def schedule(post, data) -> str:
+        return services.draft_schedule(
+            user=request.user,
+            post=post,
+            day=data["date"],
+            at=data["time"],
+            expected_modified=data["expected_modified"],
+        )
+
+    return _calendar_change(request, oktopost_id, ScheduleForm(request.POST), "scheduled", schedule)
