@@ -99,7 +99,7 @@ STATUS_ICONS = {
     "incomplete": "◐",
     "error": "✗",
     "stuck": "‼",
-    "approval": "⏳",
+    "approval": "⚖",  # scales: waiting for a reviewer (⏳ has no glyph in common fonts)
     "cancelled": "⊘",
 }
 NETWORK_SHORT = {"Twitter": "X", "LinkedIn": "in", "Facebook": "fb", "Instagram": "ig"}
