@@ -184,8 +184,13 @@ def test_clashes_flag_both_posts_on_one_profile_within_the_window(
 @pytest.mark.dates
 def test_chips_tell_status_by_icon_and_words(editor_client: Client, editor) -> None:
     now = timezone.now()
-    f.post(status="error", start_at=now - timedelta(hours=1))
-    f.post(status="draft", start_at=now + timedelta(hours=1))
+    # An hour ago and an hour ahead, but inside this week: on a Monday before 01:00 an
+    # hour ago was last week, off the page (the test failed then), and late on a Sunday
+    # an hour ahead is next week.
+    monday = local_today(editor) - timedelta(days=local_today(editor).weekday())
+    f.post(status="error", start_at=max(now - timedelta(hours=1), at(monday, 0, 0, editor.zone)))
+    sunday_night = at(monday + timedelta(days=6), 23, 59, editor.zone)
+    f.post(status="draft", start_at=min(now + timedelta(hours=1), sunday_night))
     html = editor_client.get("/calendar/").content.decode()
     assert '<span class="visually-hidden">Failed:</span>' in html
     assert "✗" in html
