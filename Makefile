@@ -69,9 +69,10 @@ test: $(VENV)/.installed
 
 # The date matrix: the tests marked `dates` (weeks, ranges, zones) again at each of these
 # instants (tests/conftest.py moves this process's clock and the sandbox's there): a
-# Monday, a Saturday and a late Sunday; Berlin's clock changes in March and October;
+# Monday, a Monday just after midnight UTC (an hour ago is last week), a Saturday and a
+# late Sunday; Berlin's clock changes in March and October;
 # New York's in March and November; 29 February; New Year's Eve 23:30 UTC.
-TEST_DATES := 2026-12-07T08:00:00+01:00,2026-12-12T21:00:00+01:00,2026-12-13T23:30:00+01:00,2027-03-28T01:30:00+01:00,2026-10-25T02:30:00+02:00,2027-03-14T01:30:00-05:00,2026-11-01T01:30:00-04:00,2028-02-29T12:00:00+00:00,2026-12-31T23:30:00+00:00
+TEST_DATES := 2026-12-07T08:00:00+01:00,2026-12-07T00:30:00+00:00,2026-12-12T21:00:00+01:00,2026-12-13T23:30:00+01:00,2027-03-28T01:30:00+01:00,2026-10-25T02:30:00+02:00,2027-03-14T01:30:00-05:00,2026-11-01T01:30:00-04:00,2028-02-29T12:00:00+00:00,2026-12-31T23:30:00+00:00
 test-dates: $(VENV)/.installed
 	OKTODASH_TEST_DATES="$(TEST_DATES)" env -u PYTHONDONTWRITEBYTECODE \
 		$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m dates $(PYTEST_ARGS)
