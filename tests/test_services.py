@@ -9,7 +9,7 @@ from django.utils import timezone
 from core import localtime
 from posts import services, sync
 from posts.connection import get_client, get_limiter
-from posts.models import Activity, Message, Post, Profile
+from posts.models import Activity, BulkAction, Message, Post, Profile
 from posts.sync import settle
 
 pytestmark = pytest.mark.django_db
@@ -285,6 +285,32 @@ def test_a_bulk_run_that_is_repeated_skips_what_is_done(mirror, editor) -> None:
     services.bulk_run(bulk.id)
     assert Post.objects.get(id=post.id).start_at == post.start_at + timedelta(minutes=30)
     assert mirror.calls()["by_endpoint"]["POST /post/{id}"] == 1
+
+
+def test_a_bulk_run_again_after_its_worker_died_mid_write_takes_over_that_posts_lock(
+    mirror, editor
+) -> None:
+    """Before: the dead run's hold on the post it was writing (90 s) made the next run
+    refuse that post ("Another change to this post is still being saved") and the bulk
+    ended with it failed, though nobody else was changing it."""
+    from posts.models import WriteLock
+
+    post = Post.objects.filter(status="pending", start_at__gt=timezone.now()).first()
+    bulk = services.bulk_start(
+        user=editor, kind="shift", post_ids=[post.oktopost_id], params={"minutes": 30}
+    )
+    # What a worker killed amid the write leaves: the post being written, and its hold.
+    bulk.params["writing"] = post.oktopost_id
+    BulkAction.objects.filter(id=bulk.id).update(params=bulk.params)
+    WriteLock.objects.create(
+        name=f"post:{post.oktopost_id}",
+        token=f"bulk-{bulk.id}",
+        expires_at=timezone.now() + timedelta(seconds=90),
+    )
+    done = services.bulk_run(bulk.id)
+    assert [r for r in done.results if not r["ok"]] == []
+    assert Post.objects.get(id=post.id).start_at == post.start_at + timedelta(minutes=30)
+    assert not WriteLock.objects.filter(name=f"post:{post.oktopost_id}").exists()
 
 
 def test_local_times_that_do_not_exist_are_refused() -> None:

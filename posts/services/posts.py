@@ -42,11 +42,16 @@ from posts.services.common import (
 
 
 @contextmanager
-def _one_write_at_a_time(post: Post) -> Iterator[None]:
+def _one_write_at_a_time(post: Post, bulk: BulkAction | None = None) -> Iterator[None]:
     """Read, compare and write a post with no other write to it in between, from any
-    process: Oktopost has no conditional update to do it for us."""
+    process: Oktopost has no conditional update to do it for us.
+
+    A bulk holds its posts' locks as itself: when its worker is killed mid-write, the
+    bulk's next run (which alone holds the bulk, posts.services.bulk) takes the post
+    over at once instead of refusing it until the dead hold expires."""
+    owner = f"bulk-{bulk.id}" if bulk is not None else None
     try:
-        with write_lock(f"post:{post.oktopost_id}"):
+        with write_lock(f"post:{post.oktopost_id}", owner=owner):
             yield
     except LockBusy:
         raise ServiceError(
@@ -93,7 +98,7 @@ def post_update(
     status: str | None = None,
 ) -> Post:
     client = client or interactive_client()
-    with _one_write_at_a_time(post):
+    with _one_write_at_a_time(post, bulk):
         post = _current(client, post, expected_modified)
         return _update(
             client=client,
@@ -255,7 +260,7 @@ def post_cancel(
 ) -> None:
     """Delete an unsent post in Oktopost; the mirror keeps it, marked deleted."""
     client = client or interactive_client()
-    with _one_write_at_a_time(post):
+    with _one_write_at_a_time(post, bulk):
         post = _current(client, post, expected_modified)
         _delete(client=client, user=user, post=post, bulk=bulk)
 
