@@ -75,3 +75,15 @@ def test_env_names_match_what_settings_read() -> None:
 def test_the_procfile_runs_one_beat_too() -> None:
     lines = (ROOT / "Procfile").read_text().splitlines()
     assert sum(" beat " in line for line in lines) == 1
+
+
+def test_the_image_has_what_the_pdf_needs() -> None:
+    """Before: python:3.13-slim with no Pango, so /stats/report.pdf failed in the image
+    WeasyPrint runs in; and no emoji font, so posts' emoji printed as empty boxes."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    installed = " ".join(
+        line for line in dockerfile.replace("\\\n", " ").splitlines() if "apt-get install" in line
+    ).split()
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):
+        assert package in installed, package
+    assert "fonts-noto-color-emoji" in installed
