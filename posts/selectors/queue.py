@@ -160,6 +160,9 @@ _ROW_FIELDS = (
     *("start_at", "created", "modified", "synced_at", "counters_at", "stats_at"),
     *COUNTERS,
     *("campaign", "campaign__name", "message", "message__text", "message__link_title"),
+    # A failed delivery's explanation counts the message's characters, link included
+    # (posts.selectors.outcomes): left unread, each failed row read it in a query.
+    "message__link_url",
     *("media_kind", "message__media"),
     *("approval", "approval_step", "approval_steps", "approval_step_name", "approval_item"),
 )
