@@ -32,6 +32,7 @@ from posts.search import posts_matching
 from posts.selectors.choices import profiles_by_id
 from posts.selectors.detail import post_for_view
 from posts.selectors.outcomes import Outcome, Target, explain_delivery, made_here, outcome_of
+from posts.selectors.queue_count import count_capped, scan_counts
 
 # Counting stops here: enough to tell "a few" from "many" at any table size.
 COUNT_CAP = 1_000
@@ -71,17 +72,18 @@ _FILTERED_COLUMNS = (
 
 
 def queue_queryset(
-    filters: QueueFilters, *, now: datetime, zone, walk_order: bool = False
+    filters: QueueFilters, *, now: datetime, zone, walk_order: bool = False, scan: bool = False
 ) -> QuerySet[Post]:
     """Every post the filters select, unordered.
 
     `walk_order`: no filter may use an index (on SQLite), so the page is read by walking
     the sort's own (x, id) index and testing each post: right when many posts match,
-    wrong when few do (see `queue_page`)."""
+    wrong when few do (see `queue_page`). `scan`: not even the sort's (see
+    `posts.selectors.queue_count`)."""
     # Never a reason to choose an index: almost every post is not deleted.
     unindexed = {"deleted_at"}
-    if walk_order:
-        unindexed |= {*_FILTERED_COLUMNS} - {filters.sort_field}
+    if walk_order or scan:
+        unindexed |= {*_FILTERED_COLUMNS} - ({filters.sort_field} if not scan else set())
     posts = Post.objects.alias(**{f"{name}_unindexed": Unindexed(F(name)) for name in unindexed})
 
     def col(name: str) -> str:
@@ -186,7 +188,8 @@ def queue_page(
     # finds 50 within a few hundred posts, where sorting every match would read and sort
     # up to all of them. PostgreSQL weighs this itself from its statistics; SQLite,
     # without them, always takes the first way.
-    count = base.order_by()[: COUNT_CAP + 1].count()
+    scan = queue_queryset(filters, now=now, zone=zone, scan=True) if scan_counts(filters) else None
+    count = count_capped(base, COUNT_CAP, scan=scan)
     if count > COUNT_CAP and connection.vendor == "sqlite":
         base = queue_queryset(filters, now=now, zone=zone, walk_order=True)
     # Going backwards reads the keyset the other way round, then flips the rows.
