@@ -43,8 +43,9 @@ def scan_counts(filters: QueueFilters) -> bool:
 
 
 def count_capped(base: QuerySet, cap: int, *, scan: QuerySet | None = None) -> int:
-    """How many posts `base` selects, up to cap + 1."""
-    if scan is not None:
+    """How many posts `base` selects, up to cap + 1 (`scan`: the same posts, queried
+    with no index for a filter, tried first on SQLite)."""
+    if scan is not None and connection.vendor == "sqlite":
         found = _count_within_budget(scan.order_by().values("id")[: cap + 1])
         if found is not None:
             return found
