@@ -31,6 +31,9 @@ _PIECE_START = re.compile(r"(^|[;\t\r\n])" + _FORMULA_AHEAD)
 # OWASP: a cell starting with a tab, carriage return, line feed or NUL is suspect in itself.
 _SUSPECT_START = ("\t", "\r", "\n", "\0")
 _STATUS = dict(Status.choices)
+# A sent post's counter not fetched yet is empty, never 0; which fetch brings each.
+_SENT = frozenset((Status.COMPLETE, Status.INCOMPLETE, Status.ERROR))
+_FROM_STATS = tuple(name in STATS_COUNTERS for name in COUNTERS)
 
 
 class _Echo:
@@ -159,11 +162,13 @@ def post_lines(
         *rest,
     ) in rows:
         counters, counters_at, stats_at = rest[:6], rest[6], rest[7]
-        sent = status in (Status.COMPLETE, Status.INCOMPLETE, Status.ERROR)
-        values: list[object] = []
-        for name, value in zip(COUNTERS, counters, strict=True):
-            fetched = stats_at if name in STATS_COUNTERS else counters_at
-            values.append(value if fetched or not sent else "")
+        if status in _SENT and not (counters_at and stats_at):
+            values: list[object] = [
+                value if (stats_at if from_stats else counters_at) else ""
+                for value, from_stats in zip(counters, _FROM_STATS, strict=True)
+            ]
+        else:
+            values = counters
         comments, likes, shares = values[2], values[3], values[4]
         engagement = comments + likes + shares if "" not in (comments, likes, shares) else ""
         yield [
