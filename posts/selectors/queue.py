@@ -289,9 +289,22 @@ class QueueRow:
     # The network cell's title: every target, a failure with its error.
     targets_title: str = ""
 
-    @property
+    @cached_property
     def failed_count(self) -> int:
         return sum(1 for t in self.targets if t.status == "failed")
+
+    @property
+    def first_target(self) -> Target | None:
+        return self.targets[0] if self.targets else None
+
+    @property
+    def more_targets(self) -> int:
+        """How many targets the row's "+N" stands for."""
+        return max(len(self.targets) - 1, 0)
+
+    @cached_property
+    def status_key(self) -> str:  # the post's, read twice a row
+        return self.post.status_key
 
     @cached_property
     def outcome(self) -> Outcome:
