@@ -237,7 +237,7 @@ def queue_page(
 
 class CounterCell(NamedTuple):
     """A counter's cell in a queue row, its class and mark worked out here: in the
-    template these tests, six a row, were a quarter of the page's rendering."""
+    template these tests, six a row, were about a fifth of the page's rendering."""
 
     label: str  # "Clicks"
     css: str  # "num counter-clicks" (+ " stale")

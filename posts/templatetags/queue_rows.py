@@ -1,7 +1,7 @@
 """`{% counter_cells row %}`: a sent post's six counter cells in a queue row.
 
 Written here in one go rather than by a template loop: at six cells a row, the loop's
-variable lookups were about 40% of a 50-row page's rendering. The markup is the one
+variable lookups were about a fifth of a 50-row page's rendering. The markup is the one
 templates/posts/queue.html had (tests/test_ui_fixes.py reads it)."""
 
 from django import template
