@@ -28,6 +28,8 @@ from reports.selectors import STATUS_COUNTS, Breakdown
 _FORMULA_AHEAD = r"(?=[\s\0]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
 # Where a cell starts in some reader: the cell's start, or after `;`, a tab, a line break.
 _PIECE_START = re.compile(r"(^|[;\t\r\n])" + _FORMULA_AHEAD)
+# Without one of these a cell holds no formula, wherever a reader splits it.
+_FORMULA_CHARS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 # OWASP: a cell starting with a tab, carriage return, line feed or NUL is suspect in itself.
 _SUSPECT_START = ("\t", "\r", "\n", "\0")
 _STATUS = dict(Status.choices)
@@ -53,9 +55,6 @@ def neutralise(value: object) -> object:
     if value.startswith(_SUSPECT_START):
         value = "'" + value
     return value
-
-
-_FORMULA_CHARS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 
 
 def lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[bytes]:
