@@ -8,8 +8,9 @@ those filters test is also in `post_stats_cover` (start_at, deleted_at, status,
 network, campaign, creator, source, message): scanning that index alone, with no table
 row, finds the same 1,001 in 3 ms. But a scan reads from the oldest post on, and reads
 it all when few posts match; so it runs within a budget of work, and when the budget
-is spent (SQLite interrupts it) the count is made the usual way. PostgreSQL chooses
-from its statistics and always counts the usual way.
+is spent (SQLite interrupts it) the count is made the usual way: one query more on
+such a page, the interrupted one costing the budget. PostgreSQL chooses from its
+statistics and always counts the usual way.
 """
 
 from __future__ import annotations
