@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from core.roles import APPROVER, EDITOR, VIEWER
+from core.roles import APPROVER, EDITOR, VIEWER, role_names
 
 
 def validate_time_zone(value: str) -> None:
@@ -61,10 +61,10 @@ class User(AbstractUser):
             return False
         if self.is_superuser:
             return True
-        # Groups are prefetched per request by the role helper's caller rarely; a
-        # cached set keeps repeated checks in one request to one query.
+        # From the cache shared by every request (core.roles.role_names), read once a
+        # request.
         if not hasattr(self, "_role_names"):
-            self._role_names = set(self.groups.values_list("name", flat=True))
+            self._role_names = role_names(self.pk)
         return role in self._role_names
 
     @property

@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> None:
         ]
         if args.database_url:
             command += ["--database-url", args.database_url]
+        for option in ("keep", "reuse"):
+            if value := getattr(args, option):
+                command += [f"--{option}", value]
         print(f"... {size:,} posts: seeding and measuring", file=sys.stderr, flush=True)
         subprocess.run(command, cwd=ROOT, check=True)
         outputs.append(json.loads(Path(out).read_text()))
@@ -235,6 +238,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--quiet-wait", type=float, default=600.0, help="wait at most this many seconds"
     )
+    parser.add_argument(
+        "--keep",
+        help="copy the freshly seeded SQLite file here (PostgreSQL: into a database of "
+        "this name, containing 'bench'); one size only",
+    )
+    parser.add_argument(
+        "--reuse",
+        help="start from a file (or PostgreSQL database) kept by --keep, or by "
+        "`bench.stats_page --keep`, instead of seeding; one size only, and --sizes must "
+        "say the size it holds",
+    )
     # Internal: one size in a child process.
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -244,6 +258,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if (args.keep or args.reuse) and len(args.sizes) != 1 and not args.child:
+        raise SystemExit("--keep and --reuse take one size (--sizes N)")
     if args.child:
         child(args)
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.common import NEXT_LINK, ROW_ID, cleanup, django_start, prepare, wait_quiet
+from bench.common import NEXT_LINK, ROW_ID, Scratch, cleanup, django_start, prepare, wait_quiet
 
 SHORT_CODE = re.compile(r"okt\.to/([A-Za-z0-9]{6})\b")
 PER_PAGE = 50
@@ -136,15 +137,22 @@ def _user_pages_check(pages: dict[str, dict[str, Any]]) -> None:
     """Each page shows the first 50 posts its words select (a post matches when its
     message's text contains every word, case-insensitively: for these words a whole-word
     prefix match and a substring match select the same posts), newest first."""
-    from posts.models import Post
+    from django.utils import timezone
+
+    from posts.models import STUCK_AFTER, WAITING_STATUSES, Post
 
     for name, page in pages.items():
         posts = Post.objects.filter(deleted_at__isnull=True)
+        order = ("-start_at", "-id")
+        if not page["q"]:
+            # A bare /posts/ opens at now (preset "upcoming"): the posts waiting to go
+            # out and not stuck, soonest first (posts.queue.OPENING_PRESET).
+            since = timezone.now() - STUCK_AFTER
+            posts = posts.filter(status__in=WAITING_STATUSES, start_at__gte=since)
+            order = ("start_at", "id")
         for word in page["q"].split():
             posts = posts.filter(message__text__icontains=word)
-        expected = list(
-            posts.order_by("-start_at", "-id").values_list("oktopost_id", flat=True)[:PER_PAGE]
-        )
+        expected = list(posts.order_by(*order).values_list("oktopost_id", flat=True)[:PER_PAGE])
         html = page.pop("html")
         shown = ROW_ID.findall(html)
         if shown != expected or not expected:
@@ -166,14 +174,38 @@ def child(args: argparse.Namespace) -> None:
     extra = {"ALLOWED_HOSTS": "testserver,127.0.0.1,localhost", "LOG_LEVEL": "warning"}
     scratch = prepare(args.database_url, extra)
     try:
+        if args.reuse:
+            _copy_seeded(scratch, source=args.reuse)
         django_start(migrate=True)
-        result = _child_run(args, scratch.database_label, scratch.postgres)
+        result = _child_run(args, scratch, scratch.postgres)
     finally:
         cleanup(scratch)
     Path(args.out).write_text(json.dumps(result))
 
 
-def _child_run(args: argparse.Namespace, label: str, postgres: bool) -> dict[str, Any]:
+def _copy_seeded(scratch: Scratch, *, source: str) -> None:
+    """Start from a database kept by --keep (copied: the kept one is never changed)."""
+    from bench.stats_page import _pg_copy
+
+    if scratch.postgres:
+        _pg_copy(scratch.database_url, source=source, target=scratch.database_url.rsplit("/")[-1])
+    else:
+        shutil.copyfile(source, scratch.var_dir / "bench.sqlite3")
+
+
+def _keep_seeded(scratch: Scratch, *, target: str) -> None:
+    from django.db import connection
+
+    from bench.stats_page import _pg_copy
+
+    connection.close()
+    if scratch.postgres:
+        _pg_copy(scratch.database_url, source=scratch.database_url.rsplit("/")[-1], target=target)
+    else:
+        shutil.copyfile(scratch.var_dir / "bench.sqlite3", target)
+
+
+def _child_run(args: argparse.Namespace, scratch: Scratch, postgres: bool) -> dict[str, Any]:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
@@ -184,7 +216,10 @@ def _child_run(args: argparse.Namespace, label: str, postgres: bool) -> dict[str
     from posts.models import Post
 
     began = time.monotonic()
-    call_command("seed_mirror", posts=args.size, seed=args.seed, stdout=sys.stderr)
+    if not args.reuse:
+        call_command("seed_mirror", posts=args.size, seed=args.seed, stdout=sys.stderr)
+        if args.keep:
+            _keep_seeded(scratch, target=args.keep)
     seed_seconds = time.monotonic() - began
     # Nothing more: the database is measured as the product leaves it after seeding
     # (whatever planner statistics seed_mirror itself gathers, and none of our own).
@@ -242,7 +277,7 @@ def _child_run(args: argparse.Namespace, label: str, postgres: bool) -> dict[str
     _user_pages_check(user_pages)
     return {
         "size": args.size,
-        "database": label,
+        "database": scratch.database_label,
         "postgres": postgres,
         "seed_seconds": seed_seconds,
         "load_before": load_before,

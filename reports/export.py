@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from core.localtime import as_local
 from core.terms import COUNTER_LABELS, COUNTERS, STATS_COUNTERS
@@ -28,9 +28,14 @@ from reports.selectors import STATUS_COUNTS, Breakdown
 _FORMULA_AHEAD = r"(?=[\s\0]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
 # Where a cell starts in some reader: the cell's start, or after `;`, a tab, a line break.
 _PIECE_START = re.compile(r"(^|[;\t\r\n])" + _FORMULA_AHEAD)
+# Without one of these a cell holds no formula, wherever a reader splits it.
+_FORMULA_CHARS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 # OWASP: a cell starting with a tab, carriage return, line feed or NUL is suspect in itself.
 _SUSPECT_START = ("\t", "\r", "\n", "\0")
 _STATUS = dict(Status.choices)
+# A sent post's counter not fetched yet is empty, never 0; which fetch brings each.
+_SENT = frozenset((Status.COMPLETE, Status.INCOMPLETE, Status.ERROR))
+_FROM_STATS = tuple(name in STATS_COUNTERS for name in COUNTERS)
 
 
 class _Echo:
@@ -43,22 +48,79 @@ class _Echo:
 def neutralise(value: object) -> object:
     if not isinstance(value, str):
         return value
+    # Most cells hold no formula character at all: a set test, not a regex, for those.
+    if _FORMULA_CHARS.isdisjoint(value) and not value.startswith(_SUSPECT_START):
+        return value
     value = _PIECE_START.sub(r"\1'", value)
     if value.startswith(_SUSPECT_START):
         value = "'" + value
     return value
 
 
-def lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+def lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[bytes]:
+    """Every cell of every row neutralised, one line a chunk."""
+    return _written(header, ([neutralise(v) for v in row] for row in rows))
+
+
+def _written(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[bytes]:
+    """Rows already neutralised, as UTF-8 lines (bytes: the response would otherwise
+    look its charset up again for each of a million lines)."""
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_STRINGS)
     # The byte-order mark tells Excel the file is UTF-8 (other readers skip it).
-    yield "\ufeff" + writer.writerow(header)
+    yield ("\ufeff" + writer.writerow(header)).encode()
     for row in rows:
-        yield writer.writerow([neutralise(v) for v in row])
+        yield writer.writerow(row).encode()
 
 
 def _when(value: datetime | None, zone: tzinfo) -> str:
     return f"{as_local(value, zone):%Y-%m-%d %H:%M}" if value else ""
+
+
+class LocalMinutes:
+    """The database's UTC text of an instant ("YYYY-MM-DD HH:MM:SS…", as
+    `reports.selectors.CSV_FIELDS` reads it) as local "YYYY-MM-DD HH:MM" in `zone`,
+    worked out once per UTC minute: an export's million times fall in far fewer minutes.
+    A minute is remembered only when the zone's offset is the same, in whole minutes,
+    at both its ends (so never across a clock change or a local-mean-time offset with
+    seconds); the memory is dropped now and then, so it stays small."""
+
+    KEEP = 20_000
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+        self.known: dict[str, str] = {}
+
+    def __call__(self, text: str | None) -> str:
+        if not text:
+            return ""
+        minute = text[:16]
+        local = self.known.get(minute)
+        if local is None:
+            start = datetime.fromisoformat(minute).replace(tzinfo=UTC)
+            local = _when(start, self.zone)
+            end = _local_offset(start + timedelta(seconds=59), self.zone)
+            offset = _local_offset(start, self.zone)
+            if offset == end and offset % 60 == 0:
+                if len(self.known) >= self.KEEP:
+                    self.known.clear()
+                self.known[minute] = local
+            elif text[16:17] == ":":  # seconds matter in this minute: the instant itself
+                local = _when(datetime.fromisoformat(text[:19]).replace(tzinfo=UTC), self.zone)
+        return local
+
+
+def _local_offset(moment: datetime, zone: tzinfo) -> float:
+    return as_local(moment, zone).utcoffset().total_seconds()
+
+
+class _Remembered(dict):
+    """neutralise() of the few values a column repeats (statuses, networks, names)."""
+
+    def __missing__(self, value: object) -> object:
+        if len(self) >= LocalMinutes.KEEP:
+            self.clear()
+        self[value] = found = neutralise(value)
+        return found
 
 
 POST_HEADER = (
@@ -72,10 +134,19 @@ def post_header(zone: tzinfo) -> list[str]:
     return [h.format(zone=zone) for h in POST_HEADER]
 
 
+def post_csv(rows: Iterable[tuple], *, zone: tzinfo, names: dict[str, str]) -> Iterator[bytes]:
+    """The posts' CSV: rows of `reports.selectors.CSV_FIELDS`, header first."""
+    return _written(post_header(zone), post_lines(rows, zone=zone, names=names))
+
+
 def post_lines(
     rows: Iterable[tuple], *, zone: tzinfo, names: dict[str, str]
 ) -> Iterator[list[object]]:
-    """Rows of `reports.selectors.CSV_FIELDS`, as a person reads them."""
+    """Rows of `reports.selectors.CSV_FIELDS`, as a person reads them, neutralised.
+    Counters (numbers or "") and the times written here (digits first) never need it;
+    the columns that repeat a few values are neutralised once per value."""
+    when = LocalMinutes(zone)
+    repeated = _Remembered()
     for (
         post_id,
         start_at,
@@ -90,27 +161,29 @@ def post_lines(
         *rest,
     ) in rows:
         counters, counters_at, stats_at = rest[:6], rest[6], rest[7]
-        sent = status in (Status.COMPLETE, Status.INCOMPLETE, Status.ERROR)
-        values: list[object] = []
-        for name, value in zip(COUNTERS, counters, strict=True):
-            fetched = stats_at if name in STATS_COUNTERS else counters_at
-            values.append(value if fetched or not sent else "")
+        if status in _SENT and not (counters_at and stats_at):
+            values: list[object] = [
+                value if (stats_at if from_stats else counters_at) else ""
+                for value, from_stats in zip(counters, _FROM_STATS, strict=True)
+            ]
+        else:
+            values = counters
         comments, likes, shares = values[2], values[3], values[4]
         engagement = comments + likes + shares if "" not in (comments, likes, shares) else ""
         yield [
-            post_id,
-            _when(start_at, zone),
-            _STATUS.get(status, status),
-            network,
-            source,
-            names.get(created_by, created_by),
-            campaign_name or campaign_id or "",
-            message_id or "",
-            message_text or "",
+            neutralise(post_id),
+            when(start_at),
+            repeated[_STATUS.get(status, status)],
+            repeated[network],
+            repeated[source],
+            repeated[names.get(created_by, created_by)],
+            repeated[campaign_name or campaign_id or ""],
+            neutralise(message_id or ""),
+            neutralise(message_text or ""),
             *values,
             engagement,
-            _when(counters_at, zone),
-            _when(stats_at, zone),
+            when(counters_at),
+            when(stats_at),
         ]
 
 

@@ -27,7 +27,7 @@ def names_for_page(choices: dict) -> dict[str, dict[str, str]]:
 
 @dataclass(frozen=True)
 class CsvFile:
-    lines: Iterator[str]
+    lines: Iterator[bytes]
     name: str  # without ".csv"
 
 
@@ -51,9 +51,7 @@ def stats_csv(sq: StatsQuery, *, breakdown: str, choices: dict, name: str) -> Cs
         name = f"{name}-by-{breakdown}"
     else:
         rows = selectors.export_rows(sq.scope, now=now)
-        lines = export.lines(
-            export.post_header(zone), export.post_lines(rows, zone=zone, names=user_names())
-        )
+        lines = export.post_csv(rows, zone=zone, names=user_names())
     period = sq.period
     return CsvFile(lines, f"{name}-{period.first:%Y%m%d}-{period.last:%Y%m%d}")
 
@@ -61,7 +59,4 @@ def stats_csv(sq: StatsQuery, *, breakdown: str, choices: dict, name: str) -> Cs
 def queue_csv(filters: QueueFilters, *, zone: tzinfo, name: str) -> CsvFile:
     """Every post of a queue view (all pages), in the queue's order."""
     rows = selectors.queue_export_rows(filters, zone=zone, now=timezone.now())
-    lines = export.lines(
-        export.post_header(zone), export.post_lines(rows, zone=zone, names=user_names())
-    )
-    return CsvFile(lines, name)
+    return CsvFile(export.post_csv(rows, zone=zone, names=user_names()), name)

@@ -166,3 +166,28 @@ def test_a_refused_request_is_one_line_in_the_log(viewer_client: Client) -> None
     lines = [line for line in written.getvalue().splitlines() if line]
     assert len(lines) == 1, lines
     assert "Forbidden" in lines[0] and "/posts/new/" in lines[0]
+
+
+def test_roles_given_taken_or_renamed_count_from_the_next_request(
+    editor_client: Client, editor
+) -> None:
+    """Roles come from a cache shared by every request (core.roles.role_names); any change
+    to a user's groups, or to a group, must show at once."""
+    from django.contrib.auth.models import Group
+
+    from core.roles import EDITOR
+
+    assert editor_client.get("/posts/new/").status_code == 200  # the roles are cached now
+    group = Group.objects.get(name=EDITOR)
+    editor.groups.remove(group)
+    assert editor_client.get("/posts/new/").status_code == 403
+    group.user_set.add(editor)  # from the group's side
+    assert editor_client.get("/posts/new/").status_code == 200
+    group.name = "former editors"
+    group.save()
+    assert editor_client.get("/posts/new/").status_code == 403
+    group.name = EDITOR
+    group.save()
+    assert editor_client.get("/posts/new/").status_code == 200
+    group.delete()
+    assert editor_client.get("/posts/new/").status_code == 403

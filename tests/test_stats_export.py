@@ -129,3 +129,35 @@ def test_viewers_may_export_and_anonymous_users_may_not(viewer_client: Client, d
     assert viewer_client.get("/stats/export.csv").status_code == 200
     assert Client().get("/stats/export.csv").status_code == 302
     assert Client().get("/posts/export.csv").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "zone, around",
+    [
+        ("America/New_York", "2026-11-01 05:30"),  # clocks back
+        ("Australia/Lord_Howe", "2026-10-03 15:30"),  # forward half an hour
+        ("Asia/Kolkata", "2026-12-01 18:00"),
+        ("Africa/Monrovia", "1972-01-07 00:00"),  # from -0:44:30 (seconds) to UTC
+        ("Europe/Amsterdam", "1937-07-01 00:00"),  # +0:19:32 to +0:20
+    ],
+)
+def test_csv_times_from_database_text_are_the_instants_own_local_minute(zone, around) -> None:
+    """LocalMinutes remembers a local minute per UTC minute; it must write what
+    formatting each instant on its own writes, across clock changes and offsets with
+    seconds, from both databases' text (SQLite's and PostgreSQL's)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from reports.export import LocalMinutes, _when
+
+    tz = ZoneInfo(zone)
+    when = LocalMinutes(tz)
+    start = datetime.fromisoformat(around).replace(tzinfo=UTC) - timedelta(hours=3)
+    for step in range(0, 6 * 3600, 37):
+        moment = start + timedelta(seconds=step, microseconds=step % 7)
+        expected = _when(moment, tz)
+        sqlite_text = moment.replace(tzinfo=None).isoformat(sep=" ")
+        postgres_text = f"{moment:%Y-%m-%d %H:%M:%S}+00"
+        assert when(sqlite_text) == expected, sqlite_text
+        assert when(postgres_text) == expected, postgres_text
+    assert when(None) == "" and when("") == ""

@@ -7,11 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 
 from core import clock
 from core.localtime import as_local
@@ -32,6 +33,7 @@ from posts.search import posts_matching
 from posts.selectors.choices import profiles_by_id
 from posts.selectors.detail import post_for_view
 from posts.selectors.outcomes import Outcome, Target, explain_delivery, made_here, outcome_of
+from posts.selectors.queue_count import count_capped, scan_counts
 
 # Counting stops here: enough to tell "a few" from "many" at any table size.
 COUNT_CAP = 1_000
@@ -71,17 +73,18 @@ _FILTERED_COLUMNS = (
 
 
 def queue_queryset(
-    filters: QueueFilters, *, now: datetime, zone, walk_order: bool = False
+    filters: QueueFilters, *, now: datetime, zone, walk_order: bool = False, scan: bool = False
 ) -> QuerySet[Post]:
     """Every post the filters select, unordered.
 
     `walk_order`: no filter may use an index (on SQLite), so the page is read by walking
     the sort's own (x, id) index and testing each post: right when many posts match,
-    wrong when few do (see `queue_page`)."""
+    wrong when few do (see `queue_page`). `scan`: not even the sort's (see
+    `posts.selectors.queue_count`)."""
     # Never a reason to choose an index: almost every post is not deleted.
     unindexed = {"deleted_at"}
-    if walk_order:
-        unindexed |= {*_FILTERED_COLUMNS} - {filters.sort_field}
+    if walk_order or scan:
+        unindexed |= {*_FILTERED_COLUMNS} - ({filters.sort_field} if not scan else set())
     posts = Post.objects.alias(**{f"{name}_unindexed": Unindexed(F(name)) for name in unindexed})
 
     def col(name: str) -> str:
@@ -160,6 +163,9 @@ _ROW_FIELDS = (
     *("start_at", "created", "modified", "synced_at", "counters_at", "stats_at"),
     *COUNTERS,
     *("campaign", "campaign__name", "message", "message__text", "message__link_title"),
+    # A failed delivery's explanation counts the message's characters, link included
+    # (posts.selectors.outcomes): left unread, each failed row read it in a query.
+    "message__link_url",
     *("media_kind", "message__media"),
     *("approval", "approval_step", "approval_steps", "approval_step_name", "approval_item"),
 )
@@ -183,7 +189,8 @@ def queue_page(
     # finds 50 within a few hundred posts, where sorting every match would read and sort
     # up to all of them. PostgreSQL weighs this itself from its statistics; SQLite,
     # without them, always takes the first way.
-    count = base.order_by()[: COUNT_CAP + 1].count()
+    scan = queue_queryset(filters, now=now, zone=zone, scan=True) if scan_counts(filters) else None
+    count = count_capped(base, COUNT_CAP, scan=scan)
     if count > COUNT_CAP and connection.vendor == "sqlite":
         base = queue_queryset(filters, now=now, zone=zone, walk_order=True)
     # Going backwards reads the keyset the other way round, then flips the rows.
@@ -228,6 +235,33 @@ def queue_page(
     )
 
 
+class CounterCell(NamedTuple):
+    """A counter's cell in a queue row, its class and mark worked out here: in the
+    template these tests, six a row, were about a fifth of the page's rendering."""
+
+    label: str  # "Clicks"
+    css: str  # "num counter-clicks" (+ " stale")
+    value: str  # as shown; "" when never fetched
+    mark: bool  # the row's stale mark goes before this value
+
+
+def _counter_cells(post: Post, lists: bool, stats: bool) -> list[CounterCell]:
+    stale = post.is_sent and post.counters_stale
+    cells = []
+    for i, name in enumerate(COUNTERS):
+        fetched = stats if name in STATS_COUNTERS else lists
+        value = f"{getattr(post, name):,}" if fetched else ""
+        css = f"num counter-{name} stale" if stale and value else f"num counter-{name}"
+        cells.append(CounterCell(capfirst(name), css, value, stale and i == 0))
+    return cells
+
+
+def _targets_title(targets: list[Target]) -> str:
+    return ", ".join(
+        f"{t.label} (failed: {t.error})" if t.status == "failed" else t.label for t in targets
+    )
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """A post as a queue row shows it (also a shared queue's row and the calendar's
@@ -245,15 +279,32 @@ class QueueRow:
     # The row's message link, as `text|default:"…"|truncatechars:120` made it.
     text_preview: str
     link_title_preview: str
-    # (counter, value as shown): "" for a counter never fetched ("not yet", not 0).
-    counter_cells: list[tuple[str, str]]
+    # One cell a counter, its value "" when never fetched ("not yet", not 0).
+    counter_cells: list[CounterCell]
     targets: list[Target]
     # The oktodash user who created it, when it was made here ("" otherwise).
     made_by: str = ""
+    # The counters' cells' title: counters_label, and whether they are stale.
+    counters_title: str = ""
+    # The network cell's title: every target, a failure with its error.
+    targets_title: str = ""
 
-    @property
+    @cached_property
     def failed_count(self) -> int:
         return sum(1 for t in self.targets if t.status == "failed")
+
+    @property
+    def first_target(self) -> Target | None:
+        return self.targets[0] if self.targets else None
+
+    @property
+    def more_targets(self) -> int:
+        """How many targets the row's "+N" stands for."""
+        return max(len(self.targets) - 1, 0)
+
+    @cached_property
+    def status_key(self) -> str:  # the post's, read twice a row
+        return self.post.status_key
 
     @cached_property
     def outcome(self) -> Outcome:
@@ -305,6 +356,7 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
                 f"as of {clock.fmt(as_local(post.counters_at, zone), 'H:i')} · {ago} ago"
             )
         message = post.message
+        targets = post_targets(post, profiles)
         lists = post.counters_at is not None
         stats = post.stats_at is not None
         rows.append(
@@ -321,17 +373,15 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
                 link_title_preview=(
                     _truncated(message.link_title, 80) if message and message.link_title else ""
                 ),
-                counter_cells=[
-                    (
-                        name,
-                        f"{getattr(post, name):,}"
-                        if (stats if name in STATS_COUNTERS else lists)
-                        else "",
-                    )
-                    for name in COUNTERS
-                ],
-                targets=post_targets(post, profiles),
+                counter_cells=_counter_cells(post, lists, stats),
+                targets=targets,
                 made_by=made.get(post.oktopost_id, ""),
+                counters_title=(
+                    f"{counters_label} (stale)"
+                    if counters_label and post.is_sent and post.counters_stale
+                    else counters_label
+                ),
+                targets_title=_targets_title(targets),
             )
         )
     return rows

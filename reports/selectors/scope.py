@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Post, Status
@@ -59,17 +60,26 @@ class Scope:
 
 # --- the CSV ---------------------------------------------------------------------------
 
+# The times come as the database's own UTC text ("YYYY-MM-DD HH:MM:SS…"), not as
+# datetimes: Django's per-row conversion of three datetimes was a third of the export's
+# time; reports.export turns each UTC minute into local text once.
+CSV_TIMES = ("start_at", "counters_at", "stats_at")
 CSV_FIELDS = (
-    "oktopost_id", "start_at", "status", "network", "source", "created_by",
+    "oktopost_id", "csv_start_at", "status", "network", "source", "created_by",
     "campaign_id", "campaign__name", "message_id", "message__text",
-    *COUNTERS, "counters_at", "stats_at",
+    *COUNTERS, "csv_counters_at", "csv_stats_at",
 )  # fmt: skip
+
+
+def _csv_rows(posts: QuerySet[Post]) -> Iterator[tuple]:
+    """Streamed in chunks (a server-side cursor on PostgreSQL), no model instances."""
+    as_text = {f"csv_{name}": Cast(name, TextField()) for name in CSV_TIMES}
+    return posts.annotate(**as_text).values_list(*CSV_FIELDS).iterator(chunk_size=2000)
 
 
 def export_rows(scope: Scope, *, now: datetime) -> Iterator[tuple]:
     """Every post in scope, oldest first, streamed from the database in chunks."""
-    posts = scope.posts(now=now).order_by("start_at", "id").values_list(*CSV_FIELDS)
-    return posts.iterator(chunk_size=2000)
+    return _csv_rows(scope.posts(now=now).order_by("start_at", "id"))
 
 
 def queue_export_rows(filters: QueueFilters, *, zone: tzinfo, now: datetime) -> Iterator[tuple]:
@@ -78,4 +88,4 @@ def queue_export_rows(filters: QueueFilters, *, zone: tzinfo, now: datetime) -> 
     posts = queue_queryset(filters, now=now, zone=zone).order_by(
         f"{sign}{filters.sort_field}", f"{sign}id"
     )
-    return posts.values_list(*CSV_FIELDS).iterator(chunk_size=2000)
+    return _csv_rows(posts)
