@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,14 +21,18 @@ BASE_ENV = {
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**BASE_ENV, "VAR_DIR": str(ROOT / "var"), **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    # A VAR_DIR of its own: the checkout's var/ holds the secret key `make run` keeps,
+    # which settings read when SECRET_KEY is unset (before, after one `make run` the
+    # "no SECRET_KEY" case started up fine and the test failed).
+    with tempfile.TemporaryDirectory() as var_dir:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**BASE_ENV, "VAR_DIR": var_dir, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
 
 @pytest.mark.parametrize(
