@@ -59,6 +59,14 @@ class HourRollup(models.Model):
     # impressions are known (above 0), summed post by post (reports.selectors.rates).
     rated = models.BigIntegerField(default=0)
     rated_impressions = models.BigIntegerField(default=0)
+    # The heatmap's values (reports/heat.py): the engagement (comments + likes + shares)
+    # of each sent post of the row, comma-separated, one column per quarter of the hour
+    # (minutes 0-14, 15-29, 30-44, 45-59), so that a zone 30 or 45 minutes off UTC puts
+    # each quarter in its own local hour. NULL when the quarter has no sent post.
+    heat0 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
+    heat1 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
+    heat2 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
+    heat3 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
 
     class Meta:
         constraints = [

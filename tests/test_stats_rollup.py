@@ -30,6 +30,7 @@ from reports.selectors import (
     breakdown,
     breakdown_rows,
     daily,
+    heatmap,
     network_breakdown,
     rollup_rows,
 )
@@ -152,6 +153,10 @@ def _both_ways(filters: QueueFilters, zone_name: str, *, now=None, every=False) 
             expected = breakdown(scope, "network", now=now, order=order, names={})
         got = network_breakdown(scope, rows, now=now, order=order)
         assert got == expected, (filters, zone_name, order)
+    # The heatmap's medians from the rollup's values (reports/heat.py).
+    with _posts_only():
+        expected_heat = heatmap(scope, now=now)
+    assert heatmap(scope, now=now) == expected_heat, (filters, zone_name)
     if not every:
         return
     plan = rollup.plan_for(filters, PERIOD, scope.zone, now=now)
@@ -389,3 +394,21 @@ def test_each_dimension_scope_equals_the_posts_once_built_and_after_writes(posts
     _writes(posts, random.Random(n))
     assert DirtyHour.objects.exists()
     _both_ways(filters, zone_name, every=True)
+
+
+@pytest.mark.parametrize("zone_name", ["UTC", "Asia/Kolkata", "Asia/Kathmandu"])
+def test_the_heatmap_of_clean_hours_is_read_from_the_rollup(posts, zone_name) -> None:
+    """Once built, the heatmap's values come from the rollup's rows (a value changed there
+    shows), also in zones 30 and 45 minutes off UTC: each quarter of an hour is placed in
+    its local hour."""
+    rollup.refresh_all()
+    scope = Scope(QueueFilters(), PERIOD, zoneinfo.ZoneInfo(zone_name))
+    before = heatmap(scope, now=timezone.now())
+    inside = [int(datetime(2026, 10, d, tzinfo=UTC).timestamp()) // 3600 for d in (2, 30)]
+    row = HourRollup.objects.filter(
+        dim="", status="complete", deleted=False, hour__range=inside
+    ).exclude(heat0=None)[0]
+    HourRollup.objects.filter(id=row.id).update(heat0=",".join(["100000"] * 500))
+    after = heatmap(scope, now=timezone.now())
+    assert after != before
+    assert max(c.median or 0 for line in after for c in line) == 100000

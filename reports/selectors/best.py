@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Post
 from posts.selectors import Unindexed, queue_queryset
+from reports import heat, rollup
 from reports.localsql import local_seconds
 from reports.selectors.figures import DAY
 from reports.selectors.scope import Scope
@@ -148,7 +149,18 @@ def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
     SQL counts the posts per (cell, engagement value), one GROUP BY (a sort of the
     range, where window functions numbering every row took two passes and twice the
     time); the median of each cell is read off those counts here: the middle value, or
-    the mean of the middle two."""
+    the mean of the middle two.
+
+    A scope the hourly rollup serves reads its values from there instead (reports/heat.py:
+    each clean hour's values, counted per cell, and the posts of the other hours)."""
+    plan = rollup.plan_for(scope.filters, scope.period, scope.zone, now=now)
+    if plan is not None:
+        grid = _empty_grid()
+        for (wd, hr), found in heat.heat_values(plan).items():
+            values = sorted((int(value), n) for value, n in found.items())
+            total = sum(n for _, n in values)
+            grid[wd][hr] = Cell(total, _median(values, total))
+        return grid
     seconds = local_seconds(scope.period, scope.zone)
     inner = (
         scope.sent(now=now)
@@ -174,11 +186,15 @@ def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
         cursor.execute(query, params)
         for wd, hr, eng, n in cursor.fetchall():
             counts.setdefault((int(wd), int(hr)), []).append((int(eng), int(n)))
-    grid = [[Cell(0, None) for _ in range(24)] for _ in range(7)]
+    grid = _empty_grid()
     for (wd, hr), values in counts.items():
         total = sum(n for _, n in values)
         grid[wd][hr] = Cell(total, _median(values, total))
     return grid
+
+
+def _empty_grid() -> list[list[Cell]]:
+    return [[Cell(0, None) for _ in range(24)] for _ in range(7)]
 
 
 def _median(values: list[tuple[int, int]], total: int) -> float:
