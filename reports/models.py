@@ -97,3 +97,19 @@ class DirtyHour(models.Model):
 
     def __str__(self) -> str:
         return f"dirty hour {self.hour}"
+
+
+class MessageEngagement(models.Model):
+    """Per message, the engagement (comments + likes + shares) of all its posts, kept
+    exact by triggers on posts_post (reports/message_bounds.py): the bound the top
+    messages of any scope are found under."""
+
+    message_id = models.CharField(max_length=32, primary_key=True)
+    engagement = models.BigIntegerField()
+
+    class Meta:
+        # Read from the largest sum down: the index alone (SQLite: covering).
+        indexes = [models.Index(fields=["engagement", "message_id"], name="message_engagement")]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id}: {self.engagement}"
