@@ -85,14 +85,39 @@ def _posts(plan: Plan, sent: tuple[str, ...], source: str, params: list) -> tupl
     return sql, before + after
 
 
+def sent_of(plan: Plan) -> tuple[str, ...]:
+    """The sent statuses the scope keeps (the heatmap and the top posts are of those)."""
+    return tuple(s for s in SENT_STATUSES if not plan.statuses or s in plan.statuses)
+
+
+def cut_of(plan: Plan) -> int:
+    """The hour from which the queue's `start_at <= now` cuts the rollup's rows off."""
+    cut = plan.hi if plan.until is None else min(plan.hi, _hour_of(plan.until))
+    return max(cut, plan.lo)
+
+
+def rows_where(plan: Plan, sent: tuple[str, ...], cut: int, params: list) -> str:
+    """The rollup rows (as `r`) of the scope's sent posts in hours [plan.lo, cut)."""
+    where = ["r.dim = %s", "r.hour >= %s", "r.hour < %s"]
+    params += [plan.dim, plan.lo, cut]
+    if plan.dim:
+        where.append(_in("r.key", plan.keys, params))
+    if plan.networks:
+        where.append(_in("r.network", plan.networks, params))
+    where.append(_in("r.status", sent, params))
+    if not plan.deleted:
+        where.append("r.deleted = %s")
+        params.append(False)
+    return " AND ".join(where)
+
+
 def heat_values(plan: Plan) -> dict[Cell, Counter]:
     """Per (weekday, local hour): how many sent posts of the plan's scope have each
     engagement value."""
-    sent = tuple(s for s in SENT_STATUSES if not plan.statuses or s in plan.statuses)
+    sent = sent_of(plan)
     if not sent:
         return {}
-    cut = plan.hi if plan.until is None else min(plan.hi, _hour_of(plan.until))
-    cut = max(cut, plan.lo)
+    cut = cut_of(plan)
     cells = {h: _quarters(plan, h) for h in range(plan.lo, cut)}
     split = [h for h, found in cells.items() if found is None]
     params: list = []
@@ -106,20 +131,11 @@ def heat_values(plan: Plan) -> dict[Cell, Counter]:
     def unsplit(column: str) -> str:
         return f" AND {column} NOT IN (SELECT hour FROM split)" if split else ""  # noqa: S608
 
-    where = ["r.dim = %s", "r.hour >= %s", "r.hour < %s"]
-    params += [plan.dim, plan.lo, cut]
-    if plan.dim:
-        where.append(_in("r.key", plan.keys, params))
-    if plan.networks:
-        where.append(_in("r.network", plan.networks, params))
-    where.append(_in("r.status", sent, params))
-    if not plan.deleted:
-        where.append("r.deleted = %s")
-        params.append(False)
+    where = rows_where(plan, sent, cut, params)
     texts = ", ".join(f"{text_agg(f'r.{c}')}" for c in HEAT)
     parts = [
         f"SELECT r.hour AS hour, NULL AS wd, NULL AS hr, NULL AS eng, NULL AS n, {texts} "  # noqa: S608
-        f"FROM reports_hourrollup r WHERE {' AND '.join(where)}{unsplit('r.hour')} "
+        f"FROM reports_hourrollup r WHERE {where}{unsplit('r.hour')} "
         "AND NOT EXISTS (SELECT 1 FROM reports_dirtyhour d WHERE d.hour = r.hour) "
         "GROUP BY r.hour"
     ]
@@ -155,7 +171,7 @@ def heat_values(plan: Plan) -> dict[Cell, Counter]:
     # Grouped where they are read, as the heatmap over the posts groups them.
     nulls = ", ".join("NULL" for _ in HEAT)
     parts.append(
-        f"SELECT NULL, (x.l / {DAY} + 3) % 7, (x.l % {DAY}) / {HOUR}, x.e, COUNT(*), {nulls} "  # noqa: S608
+        f"SELECT NULL, (x.l / {DAY} + 3) %% 7, (x.l %% {DAY}) / {HOUR}, x.e, COUNT(*), {nulls} "  # noqa: S608
         f"FROM ({' UNION ALL '.join(posts)}) x GROUP BY 2, 3, 4"
     )
     result: dict[Cell, Counter] = {}

@@ -66,6 +66,11 @@ class HourRollup(models.Model):
     heat0 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
     heat1 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
     heat2 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
+    # The top posts' bound (reports/best_hours.py): the largest clicks, conversions and
+    # engagement of a sent post of the row (NULL: none).
+    best_clicks = models.BigIntegerField(null=True)
+    best_conversions = models.BigIntegerField(null=True)
+    best_engagement = models.BigIntegerField(null=True)
     heat3 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
 
     class Meta:

@@ -255,16 +255,22 @@ def _assert_exact(posts, zone_name, filters, only) -> None:
             assert cell.median == (statistics.median(values) if values else None), (wd, hr)
 
 
+@pytest.mark.parametrize("built", [False, True])
 @pytest.mark.parametrize("walk", [1, 6, 25, 1000])
 @pytest.mark.parametrize(("filters", "only"), FILTERS)
 def test_top_posts_walking_the_indexes_from_the_top_are_exact(
-    posts, monkeypatch, walk, filters, only
+    posts, monkeypatch, built, walk, filters, only
 ) -> None:
     """However few of the best posts overall the walk reads (best.TOP_WALK), the
-    lists are the scope's own: found in the walk, or ranked over the range instead."""
+    lists are the scope's own: found in the walk, or ranked hour by hour from the
+    rollup's best (built, or every hour dirty), or over the range."""
+    from reports import best_hours
     from reports.selectors import best
 
     monkeypatch.setattr(best, "TOP_WALK", walk)
+    monkeypatch.setattr(best_hours, "BATCH", 2)
+    if built:
+        rollup.refresh_all()
     for zone_name in ("UTC", "Asia/Kathmandu"):
         zone = zoneinfo.ZoneInfo(zone_name)
         scope = Scope(QueueFilters(**filters), PERIOD, zone)

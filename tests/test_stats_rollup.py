@@ -412,3 +412,23 @@ def test_the_heatmap_of_clean_hours_is_read_from_the_rollup(posts, zone_name) ->
     after = heatmap(scope, now=timezone.now())
     assert after != before
     assert max(c.median or 0 for line in after for c in line) == 100000
+
+
+def test_the_top_posts_of_a_narrow_scope_are_read_from_the_best_hours(posts, monkeypatch):
+    """A scope few of whose posts are among the best overall reads, once built, the
+    hours from the rollup's best post down (reports/best_hours.py): an hour whose
+    rows say it has nothing to rank is never read."""
+    from reports.selectors import best, top_posts
+
+    monkeypatch.setattr(best, "TOP_WALK", 1)
+    rollup.refresh_all()
+    scope = Scope(QueueFilters(profiles=PROFILES[:1]), PERIOD, zoneinfo.ZoneInfo("UTC"))
+    now = timezone.now()
+    first = top_posts(scope, now=now)["clicks"][0]
+    with _posts_only():
+        assert top_posts(scope, now=now)["clicks"][0] == first
+    hour = int(first.start_at.timestamp()) // 3600
+    HourRollup.objects.filter(hour=hour).update(
+        best_clicks=0, best_conversions=0, best_engagement=0
+    )
+    assert top_posts(scope, now=now)["clicks"][0] != first

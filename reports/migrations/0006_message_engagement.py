@@ -8,7 +8,7 @@ from reports.message_bounds import backward, forward
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0005_rollup_heat"),
+        ("reports", "0005_rollup_sections"),
     ]
 
     operations = [

@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Post
 from posts.selectors import Unindexed, queue_queryset
-from reports import heat, rollup
+from reports import best_hours, heat, rollup
 from reports.localsql import local_seconds
 from reports.selectors.figures import DAY
 from reports.selectors.scope import Scope
@@ -80,16 +80,25 @@ def top_posts(scope: Scope, *, now: datetime, limit: int = TOP_POSTS) -> dict[st
     """The top posts by each of TOP_BY (ties: the newest id first; only posts with some
     of it). Each ranking first walks its index from the top (`_walked`: a few thousand
     index entries and rows at most, whatever the range); a scope too narrow for that
-    (few of its posts among the best overall) is ranked by a bounded sort over its
-    range instead. The ≤ 15 rows are read in one query and sorted again here."""
+    (few of its posts among the best overall) is ranked hour by hour from the rollup's
+    best when the rollup serves it (reports/best_hours.py), else by a bounded sort over
+    its range. The ≤ 15 rows are read in one query and sorted again here."""
     walked: list[int] = []
     missing = []
-    for key, value in _rankings().items():
+    rankings = _rankings()
+    for key, value in rankings.items():
         found = _walked(scope, key, value, now=now, limit=limit)
         if found is None:
-            missing.append("eng" if key == "engagement" else key)
+            missing.append(key)
         else:
             walked += found
+    plan = missing and rollup.plan_for(scope.filters, scope.period, scope.zone, now=now)
+    if plan:
+        # The rollup's best post per row bounds each hour: a few hours of posts are read.
+        chosen = {key: rankings[key] for key in missing}
+        walked += best_hours.top_ids(scope, plan, chosen, now=now, limit=limit)
+        missing = []
+    missing = ["eng" if key == "engagement" else key for key in missing]
     eng = F("comments") + F("likes") + F("shares")
     picks = Q(id__in=walked)
     if missing:
