@@ -57,16 +57,17 @@ def _quarters(plan: Plan, hour: int) -> list[Cell] | None:
     start, end = hour * HOUR, hour * HOUR + HOUR
     if start < plan.lo_at.timestamp() or end > plan.hi_at.timestamp():
         return None
-    changes = [at for at, _ in plan.offsets[1:]]
-    found: list[Cell] = []
-    for start in range(hour * HOUR, end, QUARTER):
-        if any(start < at < start + QUARTER for at in changes):
+    if any(start < at < end for at, _ in plan.offsets[1:]):
+        # A clock change inside the hour: on a quarter's edge, each quarter its own offset.
+        if any(at % QUARTER for at, _ in plan.offsets[1:] if start < at < end):
             return None
-        local = start + _offset_at(list(plan.offsets), start)
-        if local // HOUR != (local + QUARTER - 1) // HOUR:
-            return None
-        found.append(_cell(local))
-    return found
+        locals_ = [q + _offset_at(plan.offsets, q) for q in range(start, end, QUARTER)]
+    else:
+        offset = _offset_at(plan.offsets, start)
+        locals_ = [q + offset for q in range(start, end, QUARTER)]
+    if any(local // HOUR != (local + QUARTER - 1) // HOUR for local in locals_):
+        return None
+    return [_cell(local) for local in locals_]
 
 
 def _posts(plan: Plan, sent: tuple[str, ...], source: str, params: list) -> tuple[str, list]:
@@ -174,12 +175,17 @@ def heat_values(plan: Plan) -> dict[Cell, Counter]:
         f"SELECT NULL, (x.l / {DAY} + 3) %% 7, (x.l %% {DAY}) / {HOUR}, x.e, COUNT(*), {nulls} "  # noqa: S608
         f"FROM ({' UNION ALL '.join(posts)}) x GROUP BY 2, 3, 4"
     )
-    result: dict[Cell, Counter] = {}
+    texts: dict[Cell, list[str]] = {}
+    counted: list[tuple[Cell, str, int]] = []
     for hour, wd, hr, eng, n, *quarters in _fetch(cte + " UNION ALL ".join(parts), params):
         if hour is None:
-            result.setdefault((int(wd), int(hr)), Counter())[str(int(eng))] += int(n)
+            counted.append(((int(wd), int(hr)), str(int(eng)), int(n)))
             continue
         for cell, text in zip(cells[hour], quarters, strict=True):
             if text:
-                result.setdefault(cell, Counter()).update(text.split(","))
+                texts.setdefault(cell, []).append(text)
+    # One split and one count per cell.
+    result = {cell: Counter(",".join(found).split(",")) for cell, found in texts.items()}
+    for cell, value, n in counted:
+        result.setdefault(cell, Counter())[value] += n
     return result

@@ -166,8 +166,8 @@ def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
     if plan is not None:
         grid = _empty_grid()
         for (wd, hr), found in heat.heat_values(plan).items():
-            values = sorted((int(value), n) for value, n in found.items())
-            total = sum(n for _, n in values)
+            values = sorted(zip(map(int, found), found.values(), strict=True))
+            total = sum(found.values())
             grid[wd][hr] = Cell(total, _median(values, total))
         return grid
     seconds = local_seconds(scope.period, scope.zone)
