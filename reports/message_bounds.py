@@ -23,7 +23,12 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 
-NAMES = ("reports_engagement_insert", "reports_engagement_delete", "reports_engagement_update")
+NAMES = (
+    "reports_engagement_insert",
+    "reports_engagement_delete",
+    "reports_engagement_update",
+    "reports_engagement_counters",
+)
 WATCHED = ("message_id", "comments", "likes", "shares")
 # Messages read per batch, and the most walked before the caller groups the range.
 BATCH = 250
@@ -36,46 +41,56 @@ _REBUILD = (
 )
 
 
+def _eng(row: str) -> str:
+    return f"({row}.comments + {row}.likes + {row}.shares)"
+
+
 def _sqlite_triggers() -> list[str]:
-    def add(row: str, sign: str) -> str:
+    def add(row: str, value: str) -> str:
         return (
             "INSERT INTO reports_messageengagement (message_id, engagement) "
-            f"SELECT {row}.message_id, {sign}({row}.comments + {row}.likes + {row}.shares) "
-            f"WHERE {row}.message_id IS NOT NULL ON CONFLICT(message_id) "
-            "DO UPDATE SET engagement = engagement + excluded.engagement;"
+            f"SELECT {row}.message_id, {value} WHERE {row}.message_id IS NOT NULL "
+            "ON CONFLICT(message_id) DO UPDATE SET engagement = engagement + excluded.engagement;"
         )
 
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED)
+    # A change of counters alone adds the difference to its message: one statement.
+    same = "OLD.message_id IS NEW.message_id"
     return [
-        f"CREATE TRIGGER {NAMES[0]} AFTER INSERT ON posts_post BEGIN {add('NEW', '')} END",
-        f"CREATE TRIGGER {NAMES[1]} AFTER DELETE ON posts_post BEGIN {add('OLD', '-')} END",
-        f"CREATE TRIGGER {NAMES[2]} AFTER UPDATE OF {', '.join(WATCHED)} ON posts_post "
-        f"WHEN {changed} BEGIN {add('OLD', '-')} {add('NEW', '')} END",
+        f"CREATE TRIGGER {NAMES[0]} AFTER INSERT ON posts_post BEGIN {add('NEW', _eng('NEW'))} END",
+        f"CREATE TRIGGER {NAMES[1]} AFTER DELETE ON posts_post "
+        f"BEGIN {add('OLD', f'-{_eng("OLD")}')} END",
+        f"CREATE TRIGGER {NAMES[2]} AFTER UPDATE OF message_id ON posts_post "
+        f"WHEN NOT ({same}) BEGIN {add('OLD', f'-{_eng("OLD")}')} {add('NEW', _eng('NEW'))} END",
+        f"CREATE TRIGGER {NAMES[3]} AFTER UPDATE OF comments, likes, shares ON posts_post "
+        f"WHEN {same} AND {_eng('OLD')} != {_eng('NEW')} "
+        f"BEGIN {add('NEW', f'{_eng("NEW")} - {_eng("OLD")}')} END",
     ]
 
 
 def _pg_triggers() -> list[str]:
-    def add(row: str, sign: str) -> str:
+    def add(row: str, value: str) -> str:
         return (
             f"IF {row}.message_id IS NOT NULL THEN "  # noqa: S608 (constant SQL)
             "INSERT INTO reports_messageengagement (message_id, engagement) "
-            f"VALUES ({row}.message_id, {sign}({row}.comments + {row}.likes + {row}.shares)) "
-            "ON CONFLICT (message_id) DO UPDATE SET "
+            f"VALUES ({row}.message_id, {value}) ON CONFLICT (message_id) DO UPDATE SET "
             "engagement = reports_messageengagement.engagement + excluded.engagement; END IF;"
         )
 
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED)
+    old, new = _eng("OLD"), _eng("NEW")
+    moved = "OLD.message_id IS DISTINCT FROM NEW.message_id"
     return [
         "CREATE OR REPLACE FUNCTION reports_engagement_add() RETURNS trigger "
-        f"LANGUAGE plpgsql AS $$ BEGIN IF TG_OP IN ('UPDATE', 'DELETE') THEN {add('OLD', '-')} "
-        f"END IF; IF TG_OP IN ('UPDATE', 'INSERT') THEN {add('NEW', '')} END IF; "
-        "RETURN NULL; END $$",
+        f"LANGUAGE plpgsql AS $$ BEGIN IF TG_OP = 'INSERT' THEN {add('NEW', new)} "
+        f"ELSIF TG_OP = 'DELETE' THEN {add('OLD', f'-{old}')} "
+        f"ELSIF {moved} THEN {add('OLD', f'-{old}')} {add('NEW', new)} "
+        f"ELSE {add('NEW', f'{new} - {old}')} END IF; RETURN NULL; END $$",
         f"CREATE TRIGGER {NAMES[0]} AFTER INSERT ON posts_post "
         "FOR EACH ROW EXECUTE FUNCTION reports_engagement_add()",
         f"CREATE TRIGGER {NAMES[1]} AFTER DELETE ON posts_post "
         "FOR EACH ROW EXECUTE FUNCTION reports_engagement_add()",
         f"CREATE TRIGGER {NAMES[2]} AFTER UPDATE OF {', '.join(WATCHED)} ON posts_post "
-        f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION reports_engagement_add()",
+        f"FOR EACH ROW WHEN ({moved} OR {old} <> {new}) "
+        "EXECUTE FUNCTION reports_engagement_add()",
     ]
 
 
@@ -106,14 +121,16 @@ def backward(apps, schema_editor) -> None:
 def ensure(conn) -> bool:
     """The triggers exist; if one was lost (SQLite drops a table's triggers when a later
     migration remakes it), they are made again and every sum recomputed. True then."""
-    marks = ", ".join(["%s"] * len(NAMES))
+    # PostgreSQL's one function tells a move from a change of counters: three triggers.
+    names = NAMES if conn.vendor == "sqlite" else NAMES[:3]
+    marks = ", ".join(["%s"] * len(names))
     with conn.cursor() as cursor:
         if conn.vendor == "sqlite":
             sql = f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})"  # noqa: S608
         else:
             sql = f"SELECT COUNT(*) FROM pg_trigger WHERE tgname IN ({marks})"  # noqa: S608
-        cursor.execute(sql, NAMES)
-        if cursor.fetchone()[0] == len(NAMES):
+        cursor.execute(sql, names)
+        if cursor.fetchone()[0] == len(names):
             return False
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
         for sql in _remake(conn.vendor):
