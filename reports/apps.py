@@ -3,16 +3,19 @@ from django.db.models.signals import post_migrate
 
 
 def _triggers_back(sender, using: str = "default", **kwargs) -> None:
-    """After every migrate: the rollup's triggers exist (see reports/triggers.py)."""
+    """After every migrate: the rollup's and the message sums' triggers exist (see
+    reports/triggers.py, reports/message_bounds.py)."""
     from django.db import connections
     from django.db.migrations.recorder import MigrationRecorder
 
-    from reports import triggers
+    from reports import message_bounds, triggers
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()
     if ("reports", "0002_engagement_index") in applied:
         triggers.ensure(connection)
+    if ("reports", "0006_message_engagement") in applied:
+        message_bounds.ensure(connection)
 
 
 class ReportsConfig(AppConfig):

@@ -59,6 +59,19 @@ class HourRollup(models.Model):
     # impressions are known (above 0), summed post by post (reports.selectors.rates).
     rated = models.BigIntegerField(default=0)
     rated_impressions = models.BigIntegerField(default=0)
+    # The heatmap's values (reports/heat.py): the engagement (comments + likes + shares)
+    # of each sent post of the row, comma-separated, one column per quarter of the hour
+    # (minutes 0-14, 15-29, 30-44, 45-59), so that a zone 30 or 45 minutes off UTC puts
+    # each quarter in its own local hour. NULL when the quarter has no sent post.
+    heat0 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
+    heat1 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
+    heat2 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
+    # The top posts' bound (reports/best_hours.py): the largest clicks, conversions and
+    # engagement of a sent post of the row (NULL: none).
+    best_clicks = models.BigIntegerField(null=True)
+    best_conversions = models.BigIntegerField(null=True)
+    best_engagement = models.BigIntegerField(null=True)
+    heat3 = models.TextField(null=True)  # noqa: DJ001 (NULL: no value, as SQL gives it)
 
     class Meta:
         constraints = [
@@ -89,3 +102,19 @@ class DirtyHour(models.Model):
 
     def __str__(self) -> str:
         return f"dirty hour {self.hour}"
+
+
+class MessageEngagement(models.Model):
+    """Per message, the engagement (comments + likes + shares) of all its posts, kept
+    exact by triggers on posts_post (reports/message_bounds.py): the bound the top
+    messages of any scope are found under."""
+
+    message_id = models.CharField(max_length=32, primary_key=True)
+    engagement = models.BigIntegerField()
+
+    class Meta:
+        # Read from the largest sum down: the index alone (SQLite: covering).
+        indexes = [models.Index(fields=["engagement", "message_id"], name="message_engagement")]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id}: {self.engagement}"

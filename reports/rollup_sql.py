@@ -86,6 +86,33 @@ def _sums_of_rows(alias: str) -> str:
     )
 
 
+# The heatmap's columns (reports/heat.py): per quarter of the hour, its sent posts'
+# engagement values, comma-separated.
+HEAT = ("heat0", "heat1", "heat2", "heat3")
+# The top posts' bounds (reports/best_hours.py): each row's best sent post by each ranking.
+BEST = ("best_clicks", "best_conversions", "best_engagement")
+
+
+def _heat_values(alias: str = "p") -> str:
+    quarter = f"(({_epoch(f'{alias}.start_at')}) %% 3600) / 900"
+    engaged = f"{alias}.comments + {alias}.likes + {alias}.shares"
+    found = []
+    for n, column in enumerate(HEAT):
+        value = f"CASE WHEN {alias}.status IN {_SENT_IN} AND {quarter} = {n} THEN {engaged} END"
+        found.append(f"{text_agg(value)} AS {column}")
+    ranked = (f"{alias}.clicks", f"{alias}.conversions", engaged)
+    for column, value in zip(BEST, ranked, strict=True):
+        found.append(f"MAX(CASE WHEN {alias}.status IN {_SENT_IN} THEN {value} END) AS {column}")
+    return ", ".join(found)
+
+
+def text_agg(expr: str) -> str:
+    """The non-NULL values of `expr`, comma-separated (NULL when there are none)."""
+    if _vendor() == "sqlite":
+        return f"group_concat({expr})"
+    return f"string_agg(CAST({expr} AS text), ',')"
+
+
 def hour_inserts(hour: int, dims: dict[str, str]) -> list[tuple[str, list]]:
     """The statements that write one hour's rows: the plain ones, then per dimension."""
     deleted = "p.deleted_at IS NOT NULL"
@@ -102,8 +129,9 @@ def hour_inserts(hour: int, dims: dict[str, str]) -> list[tuple[str, list]]:
         statements.append(
             (
                 "INSERT INTO reports_hourrollup "  # noqa: S608
-                f"(dim, key, hour, network, status, deleted, {columns}) "
-                f"SELECT %s, {key or "''"}, %s, {network}, {status}, {deleted}, {_post_sums()} "
+                f"(dim, key, hour, network, status, deleted, {columns}, {', '.join(HEAT + BEST)}) "
+                f"SELECT %s, {key or "''"}, %s, {network}, {status}, {deleted}, {_post_sums()}, "
+                f"{_heat_values()} "
                 f"FROM posts_post p{join} WHERE p.start_at >= %s AND p.start_at < %s "
                 f"GROUP BY {grouped}",
                 [dim, hour, *bounds],

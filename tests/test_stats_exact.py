@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from core.terms import COUNTERS
@@ -208,6 +209,18 @@ def _assert_exact(posts, zone_name, filters, only) -> None:
         assert got == {k: _figures(v) for k, v in groups.items()}, dimension
         clicks = [r["clicks"] for r in rows]
         assert clicks == sorted(clicks, reverse=True)
+    # The top messages by engagement, found by walking each message's sum down
+    # (reports/message_bounds.py); ties by the message's id, no message first on SQLite.
+    by_message: dict[str | None, int] = defaultdict(int)
+    for p in chosen:
+        by_message[p.message_id] += _engagement(p)
+    nulls_first = connection.vendor == "sqlite"
+    ranked = sorted(
+        by_message.items(), key=lambda kv: (-kv[1], (kv[0] is not None) == nulls_first, kv[0] or "")
+    )
+    rows, more = breakdown_rows(scope, "message", now=now, order="engagement", limit=3)
+    assert [(r["message_id"], r["engagement"]) for r in rows] == ranked[:3]
+    assert more == (len(ranked) > 3)
     # By target profile: a post counts once for each profile it is aimed at.
     by_profile: dict[str, list[Post]] = defaultdict(list)
     for p in chosen:
@@ -242,16 +255,22 @@ def _assert_exact(posts, zone_name, filters, only) -> None:
             assert cell.median == (statistics.median(values) if values else None), (wd, hr)
 
 
+@pytest.mark.parametrize("built", [False, True])
 @pytest.mark.parametrize("walk", [1, 6, 25, 1000])
 @pytest.mark.parametrize(("filters", "only"), FILTERS)
 def test_top_posts_walking_the_indexes_from_the_top_are_exact(
-    posts, monkeypatch, walk, filters, only
+    posts, monkeypatch, built, walk, filters, only
 ) -> None:
     """However few of the best posts overall the walk reads (best.TOP_WALK), the
-    lists are the scope's own: found in the walk, or ranked over the range instead."""
+    lists are the scope's own: found in the walk, or ranked hour by hour from the
+    rollup's best (built, or every hour dirty), or over the range."""
+    from reports import best_hours
     from reports.selectors import best
 
     monkeypatch.setattr(best, "TOP_WALK", walk)
+    monkeypatch.setattr(best_hours, "BATCH", 2)
+    if built:
+        rollup.refresh_all()
     for zone_name in ("UTC", "Asia/Kathmandu"):
         zone = zoneinfo.ZoneInfo(zone_name)
         scope = Scope(QueueFilters(**filters), PERIOD, zone)

@@ -30,6 +30,7 @@ from reports.selectors import (
     breakdown,
     breakdown_rows,
     daily,
+    heatmap,
     network_breakdown,
     rollup_rows,
 )
@@ -152,6 +153,10 @@ def _both_ways(filters: QueueFilters, zone_name: str, *, now=None, every=False) 
             expected = breakdown(scope, "network", now=now, order=order, names={})
         got = network_breakdown(scope, rows, now=now, order=order)
         assert got == expected, (filters, zone_name, order)
+    # The heatmap's medians from the rollup's values (reports/heat.py).
+    with _posts_only():
+        expected_heat = heatmap(scope, now=now)
+    assert heatmap(scope, now=now) == expected_heat, (filters, zone_name)
     if not every:
         return
     plan = rollup.plan_for(filters, PERIOD, scope.zone, now=now)
@@ -389,3 +394,41 @@ def test_each_dimension_scope_equals_the_posts_once_built_and_after_writes(posts
     _writes(posts, random.Random(n))
     assert DirtyHour.objects.exists()
     _both_ways(filters, zone_name, every=True)
+
+
+@pytest.mark.parametrize("zone_name", ["UTC", "Asia/Kolkata", "Asia/Kathmandu"])
+def test_the_heatmap_of_clean_hours_is_read_from_the_rollup(posts, zone_name) -> None:
+    """Once built, the heatmap's values come from the rollup's rows (a value changed there
+    shows), also in zones 30 and 45 minutes off UTC: each quarter of an hour is placed in
+    its local hour."""
+    rollup.refresh_all()
+    scope = Scope(QueueFilters(), PERIOD, zoneinfo.ZoneInfo(zone_name))
+    before = heatmap(scope, now=timezone.now())
+    inside = [int(datetime(2026, 10, d, tzinfo=UTC).timestamp()) // 3600 for d in (2, 30)]
+    row = HourRollup.objects.filter(
+        dim="", status="complete", deleted=False, hour__range=inside
+    ).exclude(heat0=None)[0]
+    HourRollup.objects.filter(id=row.id).update(heat0=",".join(["100000"] * 500))
+    after = heatmap(scope, now=timezone.now())
+    assert after != before
+    assert max(c.median or 0 for line in after for c in line) == 100000
+
+
+def test_the_top_posts_of_a_narrow_scope_are_read_from_the_best_hours(posts, monkeypatch):
+    """A scope few of whose posts are among the best overall reads, once built, the
+    hours from the rollup's best post down (reports/best_hours.py): an hour whose
+    rows say it has nothing to rank is never read."""
+    from reports.selectors import best, top_posts
+
+    monkeypatch.setattr(best, "TOP_WALK", 1)
+    rollup.refresh_all()
+    scope = Scope(QueueFilters(profiles=PROFILES[:1]), PERIOD, zoneinfo.ZoneInfo("UTC"))
+    now = timezone.now()
+    first = top_posts(scope, now=now)["clicks"][0]
+    with _posts_only():
+        assert top_posts(scope, now=now)["clicks"][0] == first
+    hour = int(first.start_at.timestamp()) // 3600
+    HourRollup.objects.filter(hour=hour).update(
+        best_clicks=0, best_conversions=0, best_engagement=0
+    )
+    assert top_posts(scope, now=now)["clicks"][0] != first

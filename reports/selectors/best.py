@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Post
 from posts.selectors import Unindexed, queue_queryset
+from reports import best_hours, heat, rollup
 from reports.localsql import local_seconds
 from reports.selectors.figures import DAY
 from reports.selectors.scope import Scope
@@ -79,16 +80,25 @@ def top_posts(scope: Scope, *, now: datetime, limit: int = TOP_POSTS) -> dict[st
     """The top posts by each of TOP_BY (ties: the newest id first; only posts with some
     of it). Each ranking first walks its index from the top (`_walked`: a few thousand
     index entries and rows at most, whatever the range); a scope too narrow for that
-    (few of its posts among the best overall) is ranked by a bounded sort over its
-    range instead. The ≤ 15 rows are read in one query and sorted again here."""
+    (few of its posts among the best overall) is ranked hour by hour from the rollup's
+    best when the rollup serves it (reports/best_hours.py), else by a bounded sort over
+    its range. The ≤ 15 rows are read in one query and sorted again here."""
     walked: list[int] = []
     missing = []
-    for key, value in _rankings().items():
+    rankings = _rankings()
+    for key, value in rankings.items():
         found = _walked(scope, key, value, now=now, limit=limit)
         if found is None:
-            missing.append("eng" if key == "engagement" else key)
+            missing.append(key)
         else:
             walked += found
+    plan = missing and rollup.plan_for(scope.filters, scope.period, scope.zone, now=now)
+    if plan:
+        # The rollup's best post per row bounds each hour: a few hours of posts are read.
+        chosen = {key: rankings[key] for key in missing}
+        walked += best_hours.top_ids(scope, plan, chosen, now=now, limit=limit)
+        missing = []
+    missing = ["eng" if key == "engagement" else key for key in missing]
     eng = F("comments") + F("likes") + F("shares")
     picks = Q(id__in=walked)
     if missing:
@@ -148,7 +158,18 @@ def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
     SQL counts the posts per (cell, engagement value), one GROUP BY (a sort of the
     range, where window functions numbering every row took two passes and twice the
     time); the median of each cell is read off those counts here: the middle value, or
-    the mean of the middle two."""
+    the mean of the middle two.
+
+    A scope the hourly rollup serves reads its values from there instead (reports/heat.py:
+    each clean hour's values, counted per cell, and the posts of the other hours)."""
+    plan = rollup.plan_for(scope.filters, scope.period, scope.zone, now=now)
+    if plan is not None:
+        grid = _empty_grid()
+        for (wd, hr), found in heat.heat_values(plan).items():
+            values = sorted(zip(map(int, found), found.values(), strict=True))
+            total = sum(found.values())
+            grid[wd][hr] = Cell(total, _median(values, total))
+        return grid
     seconds = local_seconds(scope.period, scope.zone)
     inner = (
         scope.sent(now=now)
@@ -174,11 +195,15 @@ def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
         cursor.execute(query, params)
         for wd, hr, eng, n in cursor.fetchall():
             counts.setdefault((int(wd), int(hr)), []).append((int(eng), int(n)))
-    grid = [[Cell(0, None) for _ in range(24)] for _ in range(7)]
+    grid = _empty_grid()
     for (wd, hr), values in counts.items():
         total = sum(n for _, n in values)
         grid[wd][hr] = Cell(total, _median(values, total))
     return grid
+
+
+def _empty_grid() -> list[list[Cell]]:
+    return [[Cell(0, None) for _ in range(24)] for _ in range(7)]
 
 
 def _median(values: list[tuple[int, int]], total: int) -> float:

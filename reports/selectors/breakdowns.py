@@ -3,7 +3,7 @@ campaign, creator, message or media, one GROUP BY each."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import connection
@@ -11,8 +11,8 @@ from django.db.models import F, QuerySet
 
 from core.terms import COUNTERS
 from posts.models import Delivery, Message
-from posts.selectors import Unindexed
-from reports import rollup
+from posts.selectors import Unindexed, queue_queryset
+from reports import message_bounds, rollup
 from reports.selectors.figures import Figures, aggregates, figures_sum
 from reports.selectors.rates import engagement_rate, rated_sums
 from reports.selectors.scope import STATUS_COUNTS, Scope
@@ -144,6 +144,44 @@ def _from_rollup(scope: Scope, dimension: str, *, now: datetime, order: str) -> 
     return sorted(found, key=rank)
 
 
+def _walked_messages(
+    scope: Scope, *, now: datetime, order: str, limit: int | None
+) -> list[dict] | None:
+    """The first `limit` + 1 groups of the breakdown by message by engagement, found by
+    walking the messages' sums from the largest down (reports/message_bounds.py), each
+    batch's posts read through the posts' message index; None when that walk does not
+    serve (another order, every row, a scope of chosen messages, or too long a walk)."""
+    if order != "engagement" or limit is None or scope.filters.messages:
+        return None
+    lo, hi = scope.period.bounds(scope.zone)
+    # Every filter column kept off its index, start_at too: the way in is the message.
+    posts = queue_queryset(
+        replace(scope.filters, sort="clicks"), now=now, zone=scope.zone, walk_order=True
+    ).alias(start_plain=Unindexed(F("start_at")))
+    posts = posts.filter(start_plain__gte=lo, start_plain__lt=hi)
+
+    def grouped(posts: QuerySet) -> list[dict]:
+        rows = posts.values(grouped=Unindexed(F("message_id")))
+        return list(_ordered(rows.annotate(**rated_sums(), **aggregates()), order, "grouped"))
+
+    found = message_bounds.top_by_engagement(
+        lambda ids: grouped(posts.filter(message_id__in=ids)), limit=limit + 1
+    )
+    if found is None:
+        return None
+    # The posts without a message are one group of their own.
+    found += grouped(posts.filter(message_id__isnull=True))
+    nulls_first = connection.vendor == "sqlite"
+    found.sort(
+        key=lambda r: (
+            -r["engagement"],
+            (r["grouped"] is not None) == nulls_first,
+            r["grouped"] or "",
+        )
+    )
+    return found[: limit + 1]
+
+
 def breakdown_rows(
     scope: Scope, dimension: str, *, now: datetime, order: str = "posts", limit: int | None
 ) -> tuple[list[dict], bool]:
@@ -154,6 +192,9 @@ def breakdown_rows(
             return served, False
         return served[:limit], len(served) > limit
     column = ""
+    walked = None
+    if dimension == "message":
+        walked = _walked_messages(scope, now=now, order=order, limit=limit)
     if dimension == "profile":
         group = "profile_id"
         rows = (
@@ -172,7 +213,9 @@ def breakdown_rows(
             .annotate(**rated_sums(), **aggregates())
         )
     rows = _ordered(rows, order, group)
-    if limit is None:
+    if dimension == "message" and walked is not None:
+        found, more = walked[:limit], len(walked) > limit
+    elif limit is None:
         found, more = list(rows), False
     else:
         found = list(rows[: limit + 1])

@@ -1,0 +1,146 @@
+"""Each message's engagement over all its posts is kept exact by triggers, whatever writes
+the posts, and the top messages found by walking those sums down are the top messages
+the GROUP BY over the range gives (reports/message_bounds.py)."""
+
+import random
+import zoneinfo
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import F
+
+from posts.models import Delivery, Post, Profile
+from posts.queue import QueueFilters
+from reports import message_bounds
+from reports.models import MessageEngagement
+from reports.ranges import Period
+from reports.selectors import Scope, breakdown_rows
+from tests import factories as f
+
+PERIOD = Period(date(2026, 10, 1), date(2026, 10, 20))
+NETWORKS = ("LinkedIn", "Twitter", "Facebook")
+STATUSES = ["complete"] * 5 + ["incomplete", "error", "pending"]
+PROFILES = ("003-001000000000001-00000301", "003-001000000000001-00000302")
+
+
+@pytest.fixture
+def posts(db) -> list[Post]:
+    rnd = random.Random(5)
+    for pid in PROFILES:
+        Profile.objects.create(oktopost_id=pid, name=pid[-3:], network="LinkedIn")
+    messages = [f.message(f"text {n}") for n in range(40)]
+    lo = datetime(2026, 9, 25, tzinfo=UTC)
+    made = []
+    for _ in range(300):
+        made.append(
+            f.post(
+                status=rnd.choice(STATUSES),
+                start_at=lo + timedelta(seconds=rnd.randrange(30 * 86_400)),
+                network=rnd.choice(NETWORKS),
+                msg=rnd.choice([*messages, None]),
+                # Few values: ties between messages, broken by the message's id.
+                comments=rnd.randrange(3),
+                likes=rnd.randrange(4),
+                shares=rnd.choice([0, 0, 1]),
+                media_kind=rnd.choice(["", "image"]),
+                deleted_at=lo if rnd.random() < 0.05 else None,
+            )
+        )
+        targets = rnd.sample(PROFILES, rnd.choice([0, 1, 2]))
+        Delivery.objects.bulk_create([Delivery(post=made[-1], profile_id=p) for p in targets])
+    return made
+
+
+def _sums() -> dict[str, int]:
+    found: dict[str, int] = defaultdict(int)
+    for message_id, c, li, s in Post.objects.values_list(
+        "message_id", "comments", "likes", "shares"
+    ):
+        if message_id is not None:
+            found[message_id] += c + li + s
+    return dict(found)
+
+
+def _kept() -> dict[str, int]:
+    return dict(MessageEngagement.objects.values_list("message_id", "engagement"))
+
+
+def _zeroes_dropped(sums: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in sums.items() if v}
+
+
+def test_the_sums_are_exact_after_every_kind_of_write(posts) -> None:
+    assert _kept() == _sums()
+    one, other = posts[0], posts[1]
+    # A stats save, a counters tick, bulk updates, a new post, a message changed or
+    # removed, deletes one by one and in bulk.
+    one.likes += 7
+    one.save()
+    Post.objects.filter(id=other.id).update(comments=F("comments") + 2, shares=5)
+    changed = posts[10:40]
+    for p in changed:
+        p.likes += 1
+    Post.objects.bulk_update(changed, ["likes"], batch_size=7)
+    f.post(msg=f.message("new"), likes=4, comments=1)
+    Post.objects.filter(id=posts[50].id).update(message_id=posts[51].message_id, likes=9)
+    Post.objects.filter(id=posts[52].id).update(message_id=None)
+    Post.objects.filter(id__in=[p.id for p in posts[60:70]]).delete()
+    posts[80].delete()
+    # A write the sums do not read changes nothing.
+    Post.objects.filter(id=posts[90].id).update(clicks=F("clicks") + 1, impressions=3)
+    assert _zeroes_dropped(_kept()) == _zeroes_dropped(_sums())
+
+
+def test_lost_triggers_come_back_with_every_sum_recomputed(posts) -> None:
+    with connection.cursor() as cursor:
+        for sql in message_bounds._drop(connection.vendor):
+            cursor.execute(sql)
+    Post.objects.filter(id=posts[0].id).update(likes=F("likes") + 50)
+    assert _kept() != _sums()
+    assert message_bounds.ensure(connection) is True
+    assert _kept() == _sums()
+    assert message_bounds.ensure(connection) is False
+
+
+SCOPES = [
+    QueueFilters(),
+    QueueFilters(networks=("Twitter",)),
+    QueueFilters(statuses=("complete",)),
+    QueueFilters(media="image", deleted=True),
+    QueueFilters(profiles=PROFILES[:1]),
+    QueueFilters(preset="sent"),
+]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 250])
+@pytest.mark.parametrize("filters", SCOPES)
+def test_the_walk_gives_the_top_messages_of_the_group_by(posts, monkeypatch, batch, filters):
+    """In batches of any size, and when the walk is cut short (the GROUP BY then)."""
+    monkeypatch.setattr(message_bounds, "BATCH", batch)
+    scope = Scope(filters, PERIOD, zoneinfo.ZoneInfo("Europe/Paris"))
+    now = datetime(2026, 10, 30, tzinfo=UTC)
+    for limit in (1, 5, 10):
+        got = breakdown_rows(scope, "message", now=now, order="engagement", limit=limit)
+        with monkeypatch.context() as m:
+            m.setattr(message_bounds, "WALK", 0)  # never walks: the range's GROUP BY
+            expected = breakdown_rows(scope, "message", now=now, order="engagement", limit=limit)
+        assert got == expected, (filters, limit)
+        assert len(got[0]) == limit and got[1]
+
+
+def test_the_walk_stops_early_for_a_broad_scope(posts, monkeypatch) -> None:
+    read = []
+    grouped = message_bounds.top_by_engagement
+
+    def counting(fetch, *, limit):
+        return grouped(lambda ids: read.append(len(ids)) or fetch(ids), limit=limit)
+
+    monkeypatch.setattr(message_bounds, "BATCH", 4)
+    monkeypatch.setattr(message_bounds, "top_by_engagement", counting)
+    scope = Scope(QueueFilters(), PERIOD, zoneinfo.ZoneInfo("UTC"))
+    rows, _ = breakdown_rows(
+        scope, "message", now=datetime(2026, 10, 30, tzinfo=UTC), order="engagement", limit=2
+    )
+    assert len(rows) == 2 and 0 < sum(read) < MessageEngagement.objects.count()
