@@ -76,3 +76,38 @@ def tag(name: str = "launch", oktopost_id: str | None = None, *, messages=()) ->
         [MessageTag(message_id=m.oktopost_id, tag_id=row.oktopost_id) for m in messages]
     )
     return row
+
+
+def posts_with_a_trail(user) -> dict:
+    """Two posts of one campaign and the activity trail their making left, whose answers
+    name them by id as Oktopost does: what the names-not-ids tests read."""
+    from posts.models import Activity
+
+    launch = campaign("Spring launch")
+    hello = message("Hello LinkedIn people, spring is here", "LinkedIn", launch)
+    quiet = message("Quiet Twitter note about the launch", "Twitter", launch)
+    made = post(status="pending", msg=hello, camp=launch, queued=True, profiles=[profile()])
+    second = post(status="pending", network="Twitter", msg=quiet, camp=launch)
+    Activity.objects.create(
+        user=user,
+        action="message_create",
+        outcome="ok",
+        answer=f"Message {hello.oktopost_id} created",
+        summary="Hello LinkedIn people",
+    )
+    Activity.objects.create(
+        user=user,
+        action="create",
+        outcome="ok",
+        post_oktopost_id=made.oktopost_id,
+        answer=f"Post {made.oktopost_id} created, status pending",
+        summary="LinkedIn post for 1 profile(s)",
+    )
+    Activity.objects.create(
+        user=user,
+        action="reschedule",
+        outcome="ok",
+        post_oktopost_id=second.oktopost_id,
+        answer=f"Post {second.oktopost_id} updated",
+    )
+    return {"post": made, "second": second, "hello": hello, "launch": launch}

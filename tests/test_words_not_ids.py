@@ -7,7 +7,6 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from posts.models import Activity
 from tests import factories as f
 
 
@@ -40,34 +39,7 @@ def visible_text(html: str) -> str:
 
 @pytest.fixture
 def posted(db, editor):
-    launch = f.campaign("Spring launch")
-    hello = f.message("Hello LinkedIn people, spring is here", "LinkedIn", launch)
-    other = f.message("Quiet Twitter note", "Twitter", launch)
-    post = f.post(status="pending", msg=hello, camp=launch, queued=True)
-    second = f.post(status="pending", network="Twitter", msg=other, camp=launch)
-    Activity.objects.create(
-        user=editor,
-        action="message_create",
-        outcome="ok",
-        answer=f"Message {hello.oktopost_id} created",
-        summary="Hello LinkedIn people",
-    )
-    Activity.objects.create(
-        user=editor,
-        action="create",
-        outcome="ok",
-        post_oktopost_id=post.oktopost_id,
-        answer=f"Post {post.oktopost_id} created, status pending",
-        summary="LinkedIn post for 1 profile(s)",
-    )
-    Activity.objects.create(
-        user=editor,
-        action="reschedule",
-        outcome="ok",
-        post_oktopost_id=second.oktopost_id,
-        answer=f"Post {second.oktopost_id} updated",
-    )
-    return {"post": post, "second": second, "hello": hello, "launch": launch}
+    return f.posts_with_a_trail(editor)
 
 
 def test_a_posts_page_names_it_and_shows_its_id_only_to_copy(editor_client: Client, posted) -> None:
@@ -97,7 +69,7 @@ def test_the_activity_trail_names_posts_and_messages(editor_client: Client, post
 
 def test_activity_finds_a_post_by_the_words_of_its_message(editor_client: Client, posted) -> None:
     text = visible_text(editor_client.get("/activity/?q=quiet").content.decode())
-    assert "Twitter post “Quiet Twitter note”" in text
+    assert "Twitter post “Quiet Twitter note about the launch”" in text
     assert "Hello LinkedIn" not in text
 
 

@@ -6,7 +6,6 @@ Copy; the activity page names posts and messages and finds a post by its words. 
 import pytest
 
 from accounts.models import EDITOR
-from posts.models import Activity
 from tests import factories as f
 from tests.browser.test_ui_pages import AXE, AXE_RUN, WATCH_CSP
 from tests.conftest import PASSWORD, make_user
@@ -18,36 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.visual, pytest.mark.django_db(tra
 
 @pytest.fixture
 def posted(transactional_db) -> dict:
-    erin = make_user("erin", EDITOR)
-    launch = f.campaign("Spring launch")
-    profile = f.profile("LinkedIn", "Acme LI")
-    hello = f.message("Hello LinkedIn people, spring is here", "LinkedIn", launch)
-    quiet = f.message("Quiet Twitter note about the launch", "Twitter", launch)
-    post = f.post(status="pending", msg=hello, camp=launch, queued=True, profiles=[profile])
-    other = f.post(status="pending", network="Twitter", msg=quiet, camp=launch)
-    Activity.objects.create(
-        user=erin,
-        action="message_create",
-        outcome="ok",
-        answer=f"Message {hello.oktopost_id} created",
-        summary="Hello LinkedIn people",
-    )
-    Activity.objects.create(
-        user=erin,
-        action="create",
-        outcome="ok",
-        post_oktopost_id=post.oktopost_id,
-        answer=f"Post {post.oktopost_id} created, status pending",
-        summary="LinkedIn post for 1 profile(s)",
-    )
-    Activity.objects.create(
-        user=erin,
-        action="reschedule",
-        outcome="ok",
-        post_oktopost_id=other.oktopost_id,
-        answer=f"Post {other.oktopost_id} updated",
-    )
-    return {"post": post, "other": other, "hello": hello}
+    return f.posts_with_a_trail(make_user("erin", EDITOR))
 
 
 def shots(page, name: str) -> None:
