@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
+from posts.models import Post
 from tests import factories as f
 
 
@@ -94,3 +95,17 @@ def test_the_pages_that_change_a_post_name_it_not_its_id(
     html = response.content.decode()
     title = html.split("<title>")[1].split("</title>")[0]
     assert post.oktopost_id not in visible_text(html) + title
+
+
+def test_a_post_whose_message_and_campaign_are_not_mirrored_yet_is_still_named(
+    editor_client: Client, db
+) -> None:
+    """Post.name read `post.message` of a message the sync has not fetched yet: Django
+    raised DoesNotExist there, and the cancel page answered 500."""
+    post = f.post(status="pending")
+    Post.objects.filter(id=post.id).update(
+        message_id="005999999999999", campaign_id="002999999999999"
+    )
+    response = editor_client.get(f"/posts/{post.oktopost_id}/cancel/")
+    assert response.status_code == 200
+    assert Post.objects.get(id=post.id).name == "LinkedIn post (message not synced yet)"

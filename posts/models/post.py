@@ -3,6 +3,7 @@ own bookkeeping (cursors, locks, last runs)."""
 
 from datetime import timedelta
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -62,6 +63,15 @@ STATS_COVER = [
     "counters_at",
     "stats_at",
 ]
+
+
+def _related(post: "Post", field: str):
+    """The row a post's reference names, or None when there is none or the sync has not
+    mirrored it yet (the references carry no database constraint)."""
+    try:
+        return getattr(post, field)
+    except ObjectDoesNotExist:
+        return None
 
 
 class Post(models.Model):
@@ -165,11 +175,13 @@ class Post(models.Model):
     @property
     def name(self) -> str:
         """The post as a person reads it: its network and the start of its message (or
-        its campaign), never Oktopost's id. Reads `message` and `campaign`: select them."""
-        if self.message_id and self.message and self.message.text:
-            what = f"“{Truncator(self.message.text).chars(50)}”"
-        elif self.campaign_id and self.campaign:
-            what = f"in {self.campaign.name}"
+        its campaign), never Oktopost's id. Reads `message` and `campaign` (select them);
+        either may not be mirrored yet."""
+        message, campaign = _related(self, "message"), _related(self, "campaign")
+        if message and message.text:
+            what = f"“{Truncator(message.text).chars(50)}”"
+        elif campaign:
+            what = f"in {campaign.name}"
         else:
             what = "(message not synced yet)"
         return f"{self.network} post {what}"
