@@ -6,10 +6,12 @@ kept off their indexes, take the top posts as three bounded sorts and group by t
 column value (reports/selectors/): these tests hold every such rewrite to what a
 plain reading of the posts gives."""
 
+import contextlib
 import random
 import statistics
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -156,20 +158,30 @@ FILTERS = [
 ]
 
 
-@pytest.mark.parametrize("zone_name", ZONES)
+# One test per scope, its zones in a loop: the 260 posts are made once for all of them
+# (made per zone and per case, they cost most of this file's two minutes).
 @pytest.mark.parametrize(("filters", "only"), FILTERS)
-def test_the_sql_equals_what_the_posts_say(posts, zone_name, filters, only) -> None:
-    """The rollup not built (every hour dirty): its scopes read the posts of each hour."""
-    _assert_exact(posts, zone_name, filters, only)
-
-
-@pytest.mark.parametrize("zone_name", ["Asia/Kolkata", "Europe/Paris"])
-@pytest.mark.parametrize(("filters", "only"), FILTERS)
-def test_the_built_rollup_equals_what_the_posts_say(posts, zone_name, filters, only) -> None:
-    """Built by the worker's job: its scopes are sums of rollup rows (and of the posts of
-    the hours holding a local midnight, in Kolkata)."""
+def test_the_sql_equals_what_the_posts_say(posts, filters, only) -> None:
+    """The rollup not built (every hour dirty), its scopes read the posts of each hour;
+    then built by the worker's job, its scopes are sums of rollup rows (and of the posts
+    of the hours holding a local midnight, in Kolkata)."""
+    for zone_name in ZONES:
+        with _case(f"{zone_name}, the rollup not built"):
+            _assert_exact(posts, zone_name, filters, only)
     rollup.refresh_all()
-    _assert_exact(posts, zone_name, filters, only)
+    for zone_name in ("Asia/Kolkata", "Europe/Paris"):
+        with _case(f"{zone_name}, the rollup built"):
+            _assert_exact(posts, zone_name, filters, only)
+
+
+@contextlib.contextmanager
+def _case(what: str) -> Iterator[None]:
+    """A failure in the loop says which case it was."""
+    try:
+        yield
+    except AssertionError as failure:
+        failure.add_note(f"in the case: {what}")
+        raise
 
 
 def _assert_exact(posts, zone_name, filters, only) -> None:
@@ -255,11 +267,9 @@ def _assert_exact(posts, zone_name, filters, only) -> None:
             assert cell.median == (statistics.median(values) if values else None), (wd, hr)
 
 
-@pytest.mark.parametrize("built", [False, True])
-@pytest.mark.parametrize("walk", [1, 6, 25, 1000])
 @pytest.mark.parametrize(("filters", "only"), FILTERS)
 def test_top_posts_walking_the_indexes_from_the_top_are_exact(
-    posts, monkeypatch, built, walk, filters, only
+    posts, monkeypatch, filters, only
 ) -> None:
     """However few of the best posts overall the walk reads (best.TOP_WALK), the
     lists are the scope's own: found in the walk, or ranked hour by hour from the
@@ -267,19 +277,26 @@ def test_top_posts_walking_the_indexes_from_the_top_are_exact(
     from reports import best_hours
     from reports.selectors import best
 
-    monkeypatch.setattr(best, "TOP_WALK", walk)
     monkeypatch.setattr(best_hours, "BATCH", 2)
-    if built:
-        rollup.refresh_all()
-    for zone_name in ("UTC", "Asia/Kathmandu"):
-        zone = zoneinfo.ZoneInfo(zone_name)
-        scope = Scope(QueueFilters(**filters), PERIOD, zone)
-        sent = [p for p in _in(posts, PERIOD, zone, **only) if p.status in SENT_STATUSES]
-        top = top_posts(scope, now=timezone.now())
-        for key, value in (
-            ("clicks", lambda p: p.clicks),
-            ("conversions", lambda p: p.conversions),
-            ("engagement", _engagement),
-        ):
-            expected = sorted(sent, key=lambda p, v=value: (-v(p), -p.id))[:5]
-            assert [p.id for p in top[key]] == [p.id for p in expected if value(p)], key
+    for built in (False, True):
+        if built:
+            rollup.refresh_all()
+        for walk in (1, 6, 25, 1000):
+            monkeypatch.setattr(best, "TOP_WALK", walk)
+            for zone_name in ("UTC", "Asia/Kathmandu"):
+                with _case(f"{zone_name}, walk {walk}, the rollup {'' if built else 'not '}built"):
+                    _assert_top_posts(posts, zone_name, filters, only)
+
+
+def _assert_top_posts(posts, zone_name, filters, only) -> None:
+    zone = zoneinfo.ZoneInfo(zone_name)
+    scope = Scope(QueueFilters(**filters), PERIOD, zone)
+    sent = [p for p in _in(posts, PERIOD, zone, **only) if p.status in SENT_STATUSES]
+    top = top_posts(scope, now=timezone.now())
+    for key, value in (
+        ("clicks", lambda p: p.clicks),
+        ("conversions", lambda p: p.conversions),
+        ("engagement", _engagement),
+    ):
+        expected = sorted(sent, key=lambda p, v=value: (-v(p), -p.id))[:5]
+        assert [p.id for p in top[key]] == [p.id for p in expected if value(p)], key
