@@ -80,18 +80,26 @@ ENGINE_FREE = {
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests and browser tests first: with tests spread over processes, a long
-    one left for the end would keep one process busy while the others wait."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest tests first, dealt to the processes in turn.
+
+    pytest-xdist's worksteal gives each process one contiguous slice of this list, and an
+    idle process takes the back half of the longest queue left. Sorted alone, every long
+    test would sit in the first process's slice while the others ran out of work: dealt in
+    turn, each slice starts with its share of the long tests, and what is taken from its
+    back are short ones."""
     for item in items:
         if item.path.name in ENGINE_FREE:
             item.add_marker(pytest.mark.engine_free)
-    weight = {"slow": 0, "browser": 1}
+    weight = {"visual": 0, "slow": 1, "browser": 2}
     items.sort(
         key=lambda item: min(
-            (weight[m.name] for m in item.iter_markers() if m.name in weight), default=2
+            (weight[m.name] for m in item.iter_markers() if m.name in weight), default=3
         )
     )
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers > 1:
+        items[:] = [item for lane in range(workers) for item in items[lane::workers]]
 
 
 @pytest.fixture(autouse=True)

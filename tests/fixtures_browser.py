@@ -146,6 +146,15 @@ def screenshot(page, name: str, *, full_page: bool = False) -> Path:
     return path
 
 
+def shots(page, name: str, *, full_page: bool = False) -> None:
+    """The page as it is now, in light and in dark (pages follow prefers-color-scheme in
+    CSS alone, so no reload): `name`-light.png and `name`-dark.png."""
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        screenshot(page, f"{name}-{scheme}", full_page=full_page)
+    page.emulate_media(color_scheme="light")
+
+
 def log_in(page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)

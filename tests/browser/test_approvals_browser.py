@@ -51,20 +51,23 @@ def test_compose_through_approval_to_the_queue(page, mirror) -> None:
 
 
 @pytest.mark.visual
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("size", [(1366, 900), (390, 844)], ids=["desktop", "phone"])
-def test_the_approvals_page_reads_well(page, mirror, scheme, size) -> None:
+def test_the_approvals_page_reads_well_at_both_sizes_in_light_and_dark(page, mirror) -> None:
     make_user("alice", EDITOR)
     log_in(page, "alice", PASSWORD)
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.emulate_media(color_scheme=scheme)
-
-    page.goto("/approvals/")
-    page.evaluate(AXE)
-    found = page.evaluate(AXE_RUN, [False, None])
-    wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"approvals-{size[0]}-{scheme}.png"))
-
-    assert found == [], found
-    assert not wide
+    problems = []
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.emulate_media(color_scheme="light")
+        page.goto("/approvals/")
+        page.evaluate(AXE)
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+            problems.append(f"{width}: the page scrolls sideways")
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            # Dark differs from light only in colour: its colour rules alone.
+            found = page.evaluate(AXE_RUN, [scheme == "dark", None])
+            if found:
+                problems.append(f"{width} {scheme}: {found}")
+            page.screenshot(path=str(SCREENSHOTS / f"approvals-{width}-{scheme}.png"))
+    assert problems == []

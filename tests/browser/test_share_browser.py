@@ -14,7 +14,7 @@ from accounts.models import EDITOR, VIEWER, User
 from tests import factories as f
 from tests.browser.test_ui_pages import AXE, AXE_RUN, WATCH_CSP
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in, screenshot
+from tests.fixtures_browser import log_in, screenshot, shots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -221,14 +221,6 @@ def test_when_an_admin_switches_sharing_off_viewers_see_no_share_button(page, st
         assert page.locator("text=Share this view").count() == 0, path
     assert page.console_errors == []
     assert page.goto("/share/this/?page=queue").status == 403
-
-
-def shots(page, name: str, *, full_page: bool = False) -> None:
-    """The page as it is now, in light and in dark (it follows prefers-color-scheme)."""
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        screenshot(page, f"{name}-{scheme}", full_page=full_page)
-    page.emulate_media(color_scheme="light")
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
