@@ -91,7 +91,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.name in ENGINE_FREE:
             item.add_marker(pytest.mark.engine_free)
-    weight = {"visual": 0, "slow": 1, "browser": 2}
+    weight = {"slow": 0, "visual": 1, "browser": 2}
     items.sort(
         key=lambda item: min(
             (weight[m.name] for m in item.iter_markers() if m.name in weight), default=3

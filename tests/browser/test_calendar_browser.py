@@ -340,6 +340,7 @@ def test_a_draft_dragged_from_the_tray_onto_a_day_is_scheduled_once_confirmed(pa
 
 
 @pytest.mark.visual
+@pytest.mark.slow
 def test_week_and_month_at_both_sizes_in_light_and_dark_are_clean(
     chromium, live_server, synced
 ) -> None:

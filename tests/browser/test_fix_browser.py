@@ -28,6 +28,7 @@ def shoot_all(page, name: str) -> None:
     page.emulate_media(color_scheme="light")
 
 
+@pytest.mark.slow
 def test_a_partly_failed_post_is_explained_and_its_failed_profile_retried(page, oktopost) -> None:
     sync.posts_sync(full=True)
     editor = make_user("erin", "editor")

@@ -69,6 +69,7 @@ def stats_world(transactional_db) -> dict:
     return {"viewer": viewer}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_the_stats_page_with_follower_growth_reads_well_everywhere(
     chromium, live_server, stats_world, size: str

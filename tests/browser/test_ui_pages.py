@@ -39,7 +39,13 @@ from sharing.services import share_link_create
 from tests import factories as f
 from tests.conftest import make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.visual, pytest.mark.django_db(transaction=True)]
+# slow: each case visits every page (a minute or more), so they start first.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.visual,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = ROOT / "var" / "screenshots"
