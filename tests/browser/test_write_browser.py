@@ -111,35 +111,36 @@ def fill_all_but_the_campaign(page, form) -> None:
     form.locator("input[name=when]").fill(when.strftime("%Y-%m-%dT%H:%M"))
 
 
-@pytest.mark.parametrize("where", ["page", "drawer"])
 def test_a_failed_schedule_focuses_the_first_error_and_sums_them_up_at_the_button(
-    editor_page, where: str
+    editor_page,
 ) -> None:
+    """On the new-post page and in the queue's drawer."""
     page = editor_page
-    if where == "drawer":
-        page.goto("/posts/")
-        page.click(".queue-head a:has-text('New post')")
-        page.wait_for_selector("#drawer.open #post-form")
-        form = page.locator("#drawer #post-form")
-    else:
-        page.goto("/posts/new/")
-        form = page.locator("#post-form")
-    fill_all_but_the_campaign(page, form)
-    # Ticking the profile picked the network.
-    expect(form.locator("select[name=network]")).to_have_value("LinkedIn")
-    form.locator("button:has-text('Schedule in Oktopost')").click()
-    summary = form.locator("#form-summary")
-    summary.wait_for()
-    assert "1 thing to fix" in summary.inner_text()
-    assert "Oktopost files every message under one" in summary.inner_text()
-    # The campaign is focused and on screen, and so are the summary and the button.
-    campaign = page.locator("#post-form select[name=campaign]")
-    expect(campaign).to_be_focused()
-    assert campaign.evaluate(IN_VIEW)
-    screenshot(page, f"create-form-errors-{where}-1366-light", full_page=False)
-    summary.locator("a").click()
-    expect(campaign).to_be_focused()
-    assert not Post.objects.filter(message__text="Our webinar starts soon").exists()
+    for where in ("page", "drawer"):
+        if where == "drawer":
+            page.goto("/posts/")
+            page.click(".queue-head a:has-text('New post')")
+            page.wait_for_selector("#drawer.open #post-form")
+            form = page.locator("#drawer #post-form")
+        else:
+            page.goto("/posts/new/")
+            form = page.locator("#post-form")
+        fill_all_but_the_campaign(page, form)
+        # Ticking the profile picked the network.
+        expect(form.locator("select[name=network]")).to_have_value("LinkedIn")
+        form.locator("button:has-text('Schedule in Oktopost')").click()
+        summary = form.locator("#form-summary")
+        summary.wait_for()
+        assert "1 thing to fix" in summary.inner_text(), where
+        assert "Oktopost files every message under one" in summary.inner_text(), where
+        # The campaign is focused and on screen, and so are the summary and the button.
+        campaign = page.locator("#post-form select[name=campaign]")
+        expect(campaign).to_be_focused()
+        assert campaign.evaluate(IN_VIEW), where
+        screenshot(page, f"create-form-errors-{where}-1366-light", full_page=False)
+        summary.locator("a").click()
+        expect(campaign).to_be_focused()
+        assert not Post.objects.filter(message__text="Our webinar starts soon").exists()
 
 
 @pytest.mark.visual
