@@ -167,3 +167,23 @@ def test_the_page_and_a_single_row_use_it(db, editor_client) -> None:
     ).content.decode()
     assert f'<tr id="post-{post.oktopost_id}"' in page
     assert _TOKEN.sub(r"\1X", row).strip() in _TOKEN.sub(r"\1X", page)
+
+
+@pytest.mark.parametrize("clock_choice", ["24", "12"])
+@pytest.mark.parametrize("order", ["dmy", "mdy"])
+def test_a_rows_times_are_written_as_clock_fmt_writes_them(clock_choice: str, order: str) -> None:
+    from datetime import UTC, datetime
+
+    from core import clock
+    from posts.selectors.queue import row_clock
+
+    token = clock.activate(clock.resolve(clock_choice, order, None))
+    try:
+        for fmt in ("D j M, H:i", "D j M Y, H:i", "H:i", "j F Y"):
+            write = row_clock(fmt)
+            for day in range(0, 400, 13):
+                for hour in (0, 1, 11, 12, 13, 23):
+                    value = datetime(2026, 1, 1, hour, 7, tzinfo=UTC) + timedelta(days=day)
+                    assert write(value) == clock.fmt(value, fmt), (fmt, value)
+    finally:
+        clock.deactivate(token)
