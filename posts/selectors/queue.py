@@ -341,7 +341,7 @@ def post_targets(post: Post, profiles: dict[str, Profile]) -> list[Target]:
 
 # The tokens `row_clock` writes itself; any other format goes to clock.fmt.
 _CLOCK_TOKENS = frozenset("DjMYHigA")
-_CLOCK_LITERALS = frozenset(", ")
+_CLOCK_LITERALS = frozenset(", :")
 
 
 def row_clock(format_string: str) -> Callable[[datetime], str]:
