@@ -6,8 +6,11 @@ What a run does:
    /tmp/oktodash-load/var-sqlite) or, with --database-url, a PostgreSQL database whose name
    contains "load" or "bench". Migrates it and, when it holds no posts, fills it with
    `manage.py seed_mirror --posts N --seed 1`. A mirror that already holds N posts is
-   reused (seeding a million posts takes 6-9 minutes); any other count stops the run.
-   Nothing is analysed or warmed beyond what the product does itself.
+   reused (seeding a million posts takes 6-45 minutes); any other count stops the run.
+   The stats rollup is built as the worker builds it (`reports.rollup.refresh_all`, in
+   process) when hours are dirty: a deployment's stats pages read it. Nothing is
+   analysed or warmed beyond what the product does itself (seed_mirror gathers planner
+   statistics at its end, as the hourly `refresh_planner_stats` task would).
 2. Creates a viewer (`load-viewer`, the viewer group only) and a logged-in session for it
    (SessionStore with the auth session keys), sent as the session cookie.
 3. Starts gunicorn exactly as the Procfile's `web` line does (same workers, threads and
@@ -17,7 +20,9 @@ What a run does:
    the pages behind its `rel="next"` cursor links; post ids come from the rows seen.
    From that it draws the mix (--mix weights, fixed random seed): full pages, htmx
    partials (`HX-Request: true`, as the filter form and pager ask), the detail drawer
-   (htmx) of posts seen on the pages, and /health/ (no cookie, as a monitor calls it).
+   (htmx) of posts seen on the pages, and /health/ (no cookie, as a monitor calls it);
+   the stats page (default range, 7 days, LinkedIn) and its five sections (htmx, same
+   query), and the calendar's week and month (plain and filtered).
 5. For each --concurrency: waits until the 1-minute load average is below --max-load
    (polling up to --load-wait seconds; the load measured is printed either way), then
    runs `wrk` (Debian's, with bench/load.lua) with that many connections, bounded by
