@@ -52,6 +52,9 @@ FINISHED = re.compile(
     r"^\[(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+): \w+/[^\]]+\] Task (?P<task>[\w.]+)\[[^\]]+\]"
     r" succeeded in (?P<seconds>[\d.]+)s: (?P<result>.*)$"
 )
+# A singleton that found another copy running and was put back for later (posts.tasks:
+# "retry: Retry in 20s: SyncBusy('another sync is running')").
+BUSY_RETRY = re.compile(r"\] Task (?P<task>[\w.]+)\[[^\]]+\] retry: .*Busy")
 SINGLETONS = {
     "posts.tasks.sync_posts": "sync",
     "reports.tasks.stats_rollup_refresh": "rollup refresh",
@@ -187,10 +190,15 @@ def mails_waiting(count: int, run: str) -> list[str]:
 
 
 def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
-    """Per singleton task: runs that did work, runs skipped as busy, pairs that overlapped."""
+    """Per singleton task: runs that did work, runs that found another copy running
+    (skipped, or put back for later), pairs that overlapped."""
     runs: dict[str, list[tuple[datetime, datetime, str]]] = {name: [] for name in SINGLETONS}
+    retried: Counter[str] = Counter()
     for log in logs:
         for line in log.read_text(errors="replace").splitlines():
+            if (busy := BUSY_RETRY.search(line)) and busy["task"] in SINGLETONS:
+                retried[busy["task"]] += 1
+                continue
             found = FINISHED.match(line)
             if not found or found["task"] not in SINGLETONS:
                 continue
@@ -206,7 +214,8 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
             if latest is not None and start < latest:
                 crossed += 1  # began while an earlier run was still going
             latest = end if latest is None else max(latest, end)
-        answer[SINGLETONS[task]] = (len(worked), len(items) - len(worked), crossed)
+        skipped = len(items) - len(worked) + retried[task]
+        answer[SINGLETONS[task]] = (len(worked), skipped, crossed)
     return answer
 
 
