@@ -29,6 +29,7 @@ Only 127.0.0.1 is contacted; every process started is stopped by its pid.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import re
 import signal
@@ -207,7 +208,7 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
             runs[found["task"]].append((start, end, found["result"]))
     answer = {}
     for task, items in runs.items():
-        worked = [r for r in items if "skipped" not in r[2] and "busy" not in r[2]]
+        worked = [r for r in items if _did_work(r[2])]
         worked.sort()
         crossed, latest = 0, None
         for start, end, _ in worked:
@@ -217,6 +218,19 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
         skipped = len(items) - len(worked) + retried[task]
         answer[SINGLETONS[task]] = (len(worked), skipped, crossed)
     return answer
+
+
+def _did_work(result: str) -> bool:
+    """A run's logged result: a sync that skipped says so ({'skipped': True}); a rollup
+    refresh that found nothing dirty (or every dirty hour taken by another worker,
+    `busy_elsewhere`) recomputed 0 hours."""
+    try:
+        answer = ast.literal_eval(result)
+    except (ValueError, SyntaxError):
+        return "skipped" not in result
+    if not isinstance(answer, dict):
+        return True
+    return not answer.get("skipped") and answer.get("hours", 1) != 0
 
 
 def mails_sent(var_dir: Path, keys: list[str]) -> tuple[int, int, int]:
