@@ -6,8 +6,11 @@ What a run does:
    /tmp/oktodash-load/var-sqlite) or, with --database-url, a PostgreSQL database whose name
    contains "load" or "bench". Migrates it and, when it holds no posts, fills it with
    `manage.py seed_mirror --posts N --seed 1`. A mirror that already holds N posts is
-   reused (seeding a million posts takes 6-9 minutes); any other count stops the run.
-   Nothing is analysed or warmed beyond what the product does itself.
+   reused (seeding a million posts takes 6-45 minutes); any other count stops the run.
+   The stats rollup is built as the worker builds it (`reports.rollup.refresh_all`, in
+   process) when hours are dirty: a deployment's stats pages read it. Nothing is
+   analysed or warmed beyond what the product does itself (seed_mirror gathers planner
+   statistics at its end, as the hourly `refresh_planner_stats` task would).
 2. Creates a viewer (`load-viewer`, the viewer group only) and a logged-in session for it
    (SessionStore with the auth session keys), sent as the session cookie.
 3. Starts gunicorn exactly as the Procfile's `web` line does (same workers, threads and
@@ -17,7 +20,9 @@ What a run does:
    the pages behind its `rel="next"` cursor links; post ids come from the rows seen.
    From that it draws the mix (--mix weights, fixed random seed): full pages, htmx
    partials (`HX-Request: true`, as the filter form and pager ask), the detail drawer
-   (htmx) of posts seen on the pages, and /health/ (no cookie, as a monitor calls it).
+   (htmx) of posts seen on the pages, and /health/ (no cookie, as a monitor calls it);
+   the stats page (default range, 7 days, LinkedIn) and its five sections (htmx, same
+   query), and the calendar's week and month (plain and filtered).
 5. For each --concurrency: waits until the 1-minute load average is below --max-load
    (polling up to --load-wait seconds; the load measured is printed either way), then
    runs `wrk` (Debian's, with bench/load.lua) with that many connections, bounded by
@@ -58,7 +63,20 @@ from bench.load_server import Gunicorn, configure, cpu_seconds, mirror_ready, rs
 LUA = ROOT / "bench" / "load.lua"
 # Words a reader might search for; all occur in the generated texts.
 SEARCH_WORDS = ("pipeline", "Acme", "webinar", "alert fatigue")
-DEFAULT_MIX = "page=20,partial=30,paging=15,search=5,drawer=25,health=5"
+DEFAULT_MIX = (
+    "page=20,partial=30,paging=15,search=5,drawer=25,health=5,stats=2,section=4,calendar=3"
+)
+# The stats page (its default period, then two narrower views a team opens) and each of
+# the sections it fills in after load (htmx, same query); the calendar's week and month,
+# unfiltered and with the calendar benchmark's filter.
+STATS_VIEWS = ("", "range=7d", "network=LinkedIn")
+STATS_SECTIONS = ("breakdown", "messages", "top", "heatmap", "followers")
+CALENDAR_VIEWS = (
+    "view=week",
+    "view=month",
+    "view=week&network=LinkedIn&status=pending&status=inqueue",
+    "view=month&network=LinkedIn&status=pending&status=inqueue",
+)
 
 
 @dataclass
@@ -73,6 +91,9 @@ class Crawl:
     pages: list[str] = field(default_factory=list)  # first pages of the filter sets
     deeper: list[str] = field(default_factory=list)  # reached through rel="next"
     searches: list[str] = field(default_factory=list)  # q= pages (and their next pages)
+    stats: list[str] = field(default_factory=list)  # /stats/ pages
+    sections: list[str] = field(default_factory=list)  # /stats/part/<section>/ (htmx)
+    calendars: list[str] = field(default_factory=list)
     post_ids: list[str] = field(default_factory=list)
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
@@ -138,6 +159,16 @@ def crawl(base: str, cookie: str, campaigns: list[str], depth: int) -> Crawl:
         walk("/posts/?" + urlencode(params, doseq=True), "page", found.pages)
     for word in SEARCH_WORDS:
         walk("/posts/?" + urlencode({"q": word}), "search", found.searches)
+    for query in STATS_VIEWS:
+        suffix = f"?{query}" if query else ""
+        get("stats", f"/stats/{suffix}")
+        found.stats.append(f"/stats/{suffix}")
+        for name in STATS_SECTIONS:
+            get("section", f"/stats/part/{name}/{suffix}")
+            found.sections.append(f"/stats/part/{name}/{suffix}")
+    for query in CALENDAR_VIEWS:
+        get("calendar", f"/calendar/?{query}")
+        found.calendars.append(f"/calendar/?{query}")
     http.close()
     return found
 
@@ -151,6 +182,9 @@ def mix(found: Crawl, weights: dict[str, int], count: int, seed: int) -> list[Ta
         "search": [Target("search", p, htmx=True) for p in found.searches],
         "drawer": [Target("drawer", f"/posts/{i}/", htmx=True) for i in found.post_ids],
         "health": [Target("health", "/health/")],
+        "stats": [Target("stats", p) for p in found.stats],
+        "section": [Target("section", p, htmx=True) for p in found.sections],
+        "calendar": [Target("calendar", p) for p in found.calendars],
     }
     kinds = [k for k in weights if weights[k] > 0 and pools.get(k)]
     return [
@@ -275,6 +309,8 @@ def run(args: argparse.Namespace) -> None:
             for t in targets:
                 handle.write(f"{t.kind} {int(t.htmx)} {t.path}\n")
             requests_file = Path(handle.name)
+        if args.save_mix:
+            Path(args.save_mix).write_text(requests_file.read_text())
         for users in args.concurrency:
             load, quiet = wait_for_quiet(args.max_load, args.load_wait)
             print(f"... {users} users (load {load:.2f})", file=sys.stderr, flush=True)
@@ -343,26 +379,27 @@ def report(
                 f"{r['load_before']:.2f}{'' if r['quiet'] else ' (busy)'}",
             ]
         )
-    print(
-        table(
-            [
-                "users",
-                "requests",
-                "seconds",
-                "req/s",
-                "p50 ms",
-                "p90 ms",
-                "p99 ms",
-                "max ms",
-                "errors",
-                "CPU ms/req",
-                "RSS per worker MB",
-                "master MB",
-                "load before",
-            ],
-            rows,
+    if rows:
+        print(
+            table(
+                [
+                    "users",
+                    "requests",
+                    "seconds",
+                    "req/s",
+                    "p50 ms",
+                    "p90 ms",
+                    "p99 ms",
+                    "max ms",
+                    "errors",
+                    "CPU ms/req",
+                    "RSS per worker MB",
+                    "master MB",
+                    "load before",
+                ],
+                rows,
+            )
         )
-    )
     statuses = "; ".join(f"{r['users']} users: {r['statuses']}" for r in results)
     print(f"\nStatuses: {statuses}")
     if kinds:
@@ -408,6 +445,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write the raw results here")
+    parser.add_argument(
+        "--save-mix", help='also write the mix here ("<kind> <htmx 0|1> <path>" lines)'
+    )
     args = parser.parse_args(argv)
     if isinstance(args.mix, str):
         args.mix = {k: int(n) for k, n in (p.split("=") for p in args.mix.split(","))}

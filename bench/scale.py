@@ -11,7 +11,8 @@ process on this machine, started from the Procfile's own lines:
 
 For each layout (`--layouts 1x1,2x2`: web replicas x worker replicas) the run
 1. starts them on the run's own PostgreSQL database (`--database-url`, a name with
-   "bench" or "load") and Redis database (`--redis-db`), seeded once with `--posts` posts
+   "bench" or "load") and Redis (`--redis-url`, else a redis-server of its own on a free
+   port: the test suite flushes every database of the usual one), seeded once with `--posts` posts
    (`manage.py seed_mirror`, reused while it holds at least that many);
 2. queues `--mails` alert mails to a user (Dispatch rows, as alerts/ makes them), which
    the workers send from their beat ticks to files under the run's VAR_DIR;
@@ -28,6 +29,7 @@ Only 127.0.0.1 is contacted; every process started is stopped by its pid.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import re
 import signal
@@ -51,6 +53,9 @@ FINISHED = re.compile(
     r"^\[(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+): \w+/[^\]]+\] Task (?P<task>[\w.]+)\[[^\]]+\]"
     r" succeeded in (?P<seconds>[\d.]+)s: (?P<result>.*)$"
 )
+# A singleton that found another copy running and was put back for later (posts.tasks:
+# "retry: Retry in 20s: SyncBusy('another sync is running')").
+BUSY_RETRY = re.compile(r"\] Task (?P<task>[\w.]+)\[[^\]]+\] retry: .*Busy")
 SINGLETONS = {
     "posts.tasks.sync_posts": "sync",
     "reports.tasks.stats_rollup_refresh": "rollup refresh",
@@ -186,10 +191,15 @@ def mails_waiting(count: int, run: str) -> list[str]:
 
 
 def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
-    """Per singleton task: runs that did work, runs skipped as busy, pairs that overlapped."""
+    """Per singleton task: runs that did work, runs that found another copy running
+    (skipped, or put back for later), pairs that overlapped."""
     runs: dict[str, list[tuple[datetime, datetime, str]]] = {name: [] for name in SINGLETONS}
+    retried: Counter[str] = Counter()
     for log in logs:
         for line in log.read_text(errors="replace").splitlines():
+            if (busy := BUSY_RETRY.search(line)) and busy["task"] in SINGLETONS:
+                retried[busy["task"]] += 1
+                continue
             found = FINISHED.match(line)
             if not found or found["task"] not in SINGLETONS:
                 continue
@@ -198,15 +208,29 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
             runs[found["task"]].append((start, end, found["result"]))
     answer = {}
     for task, items in runs.items():
-        worked = [r for r in items if "skipped" not in r[2] and "busy" not in r[2]]
+        worked = [r for r in items if _did_work(r[2])]
         worked.sort()
         crossed, latest = 0, None
         for start, end, _ in worked:
             if latest is not None and start < latest:
                 crossed += 1  # began while an earlier run was still going
             latest = end if latest is None else max(latest, end)
-        answer[SINGLETONS[task]] = (len(worked), len(items) - len(worked), crossed)
+        skipped = len(items) - len(worked) + retried[task]
+        answer[SINGLETONS[task]] = (len(worked), skipped, crossed)
     return answer
+
+
+def _did_work(result: str) -> bool:
+    """A run's logged result: a sync that skipped says so ({'skipped': True}); a rollup
+    refresh that found nothing dirty (or every dirty hour taken by another worker,
+    `busy_elsewhere`) recomputed 0 hours."""
+    try:
+        answer = ast.literal_eval(result)
+    except (ValueError, SyntaxError):
+        return "skipped" not in result
+    if not isinstance(answer, dict):
+        return True
+    return not answer.get("skipped") and answer.get("hours", 1) != 0
 
 
 def mails_sent(var_dir: Path, keys: list[str]) -> tuple[int, int, int]:
@@ -271,7 +295,7 @@ def one_layout(args, env, webs: int, workers: int, cookie: str, campaigns: list[
 
 def report(args, mirror: str, posts: int, layouts: list[dict]) -> None:
     print(
-        f"Scale: {posts:,} posts, PostgreSQL ({mirror}) + Redis db {args.redis_db}, "
+        f"Scale: {posts:,} posts, PostgreSQL ({mirror}) + Redis {args.redis}, "
         f"{os.cpu_count()} CPUs; web = Procfile web line + --reuse-port, worker = Procfile "
         f"worker line, one beat; sync every {args.sync_every} s\n"
     )
@@ -316,7 +340,12 @@ def report(args, mirror: str, posts: int, layouts: list[dict]) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
     parser.add_argument("--database-url", required=True, help="PostgreSQL; name has bench/load")
-    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument(
+        "--redis-url",
+        help="the run's own Redis (flushed at the start); default: a redis-server of the "
+        "run's own on a free port, stopped at the end (the test suite flushes databases "
+        "0-15 of the usual 6379 as it runs)",
+    )
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--sandbox-posts", type=int, default=300)
     parser.add_argument(
@@ -338,16 +367,60 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--port", type=int)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--var-dir", help="VAR_DIR of every process (mail files, media)")
     args = parser.parse_args(argv)
     args.mix = {k: int(n) for k, n in (p.split("=") for p in args.mix.split(","))}
-    args.var_dir = None
+    if not args.var_dir:
+        args.var_dir = str(Path(tempfile.gettempdir()) / "oktodash-scale" / "var")
     return args
 
 
+class OwnRedis:
+    """A redis-server of the run's own (no persistence), stopped by its pid."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{self.port}/0"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            answer = subprocess.run(["redis-cli", "-u", url, "ping"], capture_output=True)
+            if answer.stdout.strip() == b"PONG":
+                return url
+            time.sleep(0.2)
+        raise SystemExit("redis-server did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
 def run(args: argparse.Namespace) -> None:
+    if args.redis_url:
+        subprocess.run(
+            ["redis-cli", "-u", args.redis_url, "flushdb"], check=True, stdout=subprocess.DEVNULL
+        )
+        _run(args, args.redis_url)
+    else:
+        with OwnRedis() as url:
+            _run(args, url)
+
+
+def _run(args: argparse.Namespace, redis: str) -> None:
+    args.redis = redis
     env = configure(args)
     with SandboxProcess(posts=args.sandbox_posts, seed=args.seed) as sandbox:
-        redis = f"redis://127.0.0.1:6379/{args.redis_db}"
         requests.get(f"{sandbox.root_url}/_sandbox/state", timeout=10).raise_for_status()
         extra = {
             "REDIS_URL": redis,
@@ -357,11 +430,6 @@ def run(args: argparse.Namespace) -> None:
         }
         os.environ.update(extra)
         env.update(extra)
-        subprocess.run(
-            ["redis-cli", "-n", str(args.redis_db), "flushdb"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
         mirror = mirror_at_least(args.posts)
         cookie = viewer_session()
         from posts.models import Campaign, Post

@@ -4,6 +4,7 @@ formatted once in Python, and the posts a bulk change selects."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -11,8 +12,9 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import dates, timezone
 from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext as _
 
 from core import clock
 from core.localtime import as_local
@@ -337,11 +339,53 @@ def post_targets(post: Post, profiles: dict[str, Profile]) -> list[Target]:
     return targets
 
 
+# The tokens `row_clock` writes itself; any other format goes to clock.fmt.
+_CLOCK_TOKENS = frozenset("DjMYHigA")
+_CLOCK_LITERALS = frozenset(", :")
+
+
+def row_clock(format_string: str) -> Callable[[datetime], str]:
+    """`clock.fmt(value, format_string)` for many values: the format translated to the
+    current convention once, and written by hand for the tokens a row uses (Django's
+    dateformat builds an object and walks the format on every call: some 60 us, two a
+    row). Names (day, month, AM/PM) in the active language, as dateformat has them."""
+    translated = clock.translate(format_string)
+    if not set(translated) <= _CLOCK_TOKENS | _CLOCK_LITERALS:
+        return lambda value: clock.fmt(value, format_string)
+    days = [str(name) for name in dates.WEEKDAYS_ABBR.values()]
+    months = {number: str(name).title() for number, name in dates.MONTHS_3.items()}
+    am, pm = str(_("AM")), str(_("PM"))
+    writers: list[Callable[[datetime], str]] = []
+    for char in translated:
+        if char == "D":
+            writers.append(lambda v: days[v.weekday()])
+        elif char == "j":
+            writers.append(lambda v: str(v.day))
+        elif char == "M":
+            writers.append(lambda v: months[v.month])
+        elif char == "Y":
+            writers.append(lambda v: f"{v.year:04d}")
+        elif char == "H":
+            writers.append(lambda v: f"{v.hour:02d}")
+        elif char == "i":
+            writers.append(lambda v: f"{v.minute:02d}")
+        elif char == "g":
+            writers.append(lambda v: str(v.hour % 12 or 12))
+        elif char == "A":
+            writers.append(lambda v: pm if v.hour > 11 else am)
+        else:
+            writers.append(lambda v, char=char: char)
+    return lambda value: "".join([write(value) for write in writers])
+
+
 def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow]:
     """Each post as its row shows it, in the current time zone."""
     zone = timezone.get_current_timezone()
     now = timezone.now()
     this_year = as_local(now, zone).year
+    this_year_label = row_clock("D j M, H:i")
+    other_year_label = row_clock("D j M Y, H:i")
+    hour_minute = row_clock("H:i")
     made = made_here([post.oktopost_id for post in posts]) if posts else {}
     rows = []
     for post in posts:
@@ -352,9 +396,7 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
         if post.counters_at:
             minutes = int((now - post.counters_at).total_seconds() // 60)
             ago = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
-            counters_label = (
-                f"as of {clock.fmt(as_local(post.counters_at, zone), 'H:i')} · {ago} ago"
-            )
+            counters_label = f"as of {hour_minute(as_local(post.counters_at, zone))} · {ago} ago"
         message = post.message
         targets = post_targets(post, profiles)
         lists = post.counters_at is not None
@@ -363,7 +405,7 @@ def queue_rows(posts: list[Post], profiles: dict[str, Profile]) -> list[QueueRow
             QueueRow(
                 post=post,
                 start_iso=local.isoformat(),
-                start_label=clock.fmt(local, "D j M Y, H:i" if year else "D j M, H:i"),
+                start_label=(other_year_label if year else this_year_label)(local),
                 start_input=f"{local:%Y-%m-%dT%H:%M}",
                 modified_iso=seen.isoformat() if seen else "",
                 counters_label=counters_label,
