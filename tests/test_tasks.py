@@ -118,6 +118,9 @@ def test_a_real_worker_runs_the_sync_task(
 
 def test_the_beat_schedule_syncs_often_and_refreshes_stats_continuously(settings) -> None:
     schedule = settings.CELERY_BEAT_SCHEDULE
+    # What a worker knows: every app's tasks.py, found as the worker finds them at start
+    # (alone, this process holds only the tasks modules its tests happened to import).
+    app.loader.import_default_modules()
     registered = set(app.tasks)
     assert {entry["task"] for entry in schedule.values()} <= registered
     assert schedule["sync-posts"]["schedule"] <= 300
