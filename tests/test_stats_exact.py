@@ -82,8 +82,7 @@ def posts(db) -> list[Post]:
         Profile.objects.create(oktopost_id=pid, name=pid[-3:], network="LinkedIn")
     # Two of the six messages hold a word the words scope searches for.
     msgs = [
-        f.message(f"text {n}{' webinar' if n % 3 == 0 else ''}", "LinkedIn", None)
-        for n in range(6)
+        f.message(f"text {n}{' webinar' if n % 3 == 0 else ''}", "LinkedIn", None) for n in range(6)
     ]
     lo = datetime(2026, 8, 15, tzinfo=UTC)
     made = []
