@@ -50,10 +50,12 @@ def _eng(row: str) -> str:
 
 
 def _sqlite_add(row: str, posts: str, eng: str) -> list[str]:
-    """Statements adding (posts, eng) to every row of post `row` (NEW or OLD)."""
-    upsert = (
-        "ON CONFLICT(dim, key, message_id) DO UPDATE SET posts = posts + excluded.posts, "
+    """Statements adding (posts, eng) to every row of post `row` (NEW or OLD). A change
+    of counters alone (`posts` 0) leaves the posts column, and so its index, unwritten."""
+    upsert = "ON CONFLICT(dim, key, message_id) DO UPDATE SET " + (
         "engagement = engagement + excluded.engagement;"
+        if posts == "0"
+        else "posts = posts + excluded.posts, engagement = engagement + excluded.engagement;"
     )
     found = [
         f"INSERT INTO {_TABLE} {_FIELDS} SELECT '{dim}', {row}.{column}, {row}.message_id, "
@@ -110,6 +112,10 @@ _PG_UPSERT = (
     "ON CONFLICT (dim, key, message_id) DO UPDATE SET posts = s.posts + excluded.posts, "
     "engagement = s.engagement + excluded.engagement;"
 )
+_PG_UPSERT_ENGAGEMENT = (
+    "ON CONFLICT (dim, key, message_id) DO UPDATE SET "
+    "engagement = s.engagement + excluded.engagement;"
+)
 
 
 def _pg_add(row: str, posts: str, eng: str) -> str:
@@ -117,12 +123,13 @@ def _pg_add(row: str, posts: str, eng: str) -> str:
         f"('{dim}', {row}.{column}, {row}.message_id, {posts}, {eng})"
         for dim, column in COLUMNS.items()
     )
+    upsert = _PG_UPSERT_ENGAGEMENT if posts == "0" else _PG_UPSERT
     return (
         f"IF {row}.message_id IS NOT NULL THEN "  # noqa: S608 (constant SQL)
-        f"INSERT INTO {_TABLE} AS s {_FIELDS} VALUES {values} {_PG_UPSERT} "
+        f"INSERT INTO {_TABLE} AS s {_FIELDS} VALUES {values} {upsert} "
         f"INSERT INTO {_TABLE} AS s {_FIELDS} SELECT '{PROFILE}', dl.profile_id, "
         f"{row}.message_id, {posts}, {eng} FROM posts_delivery dl WHERE dl.post_id = {row}.id "
-        f"{_PG_UPSERT} END IF;"
+        f"{upsert} END IF;"
     )
 
 
