@@ -1,5 +1,5 @@
-"""Each message's post count and engagement per network, source, media kind and target
-profile: the bounds that let a narrow scope find its top messages, and a breakdown by
+"""Each message's post count and engagement per network, source, media kind, creator
+and target profile: the bounds that let a narrow scope find its top messages, and a breakdown by
 message find its rows by post count, without grouping every post of the range.
 
 **What is kept.** `reports_messagekeysum`: per (dimension, value, message), the number
@@ -9,10 +9,11 @@ deletion mark). Triggers on posts_post and posts_delivery add and subtract each
 (post, value) pair as a row is inserted, deleted or changed, in the writing statement
 (so the writing transaction): a pair counts when both the post and its delivery exist,
 whichever is written first, so the sums are exact at every commit. A change of counters
-alone adds its difference to the post's rows; a change of message, network, source or
-media subtracts the post's old rows and adds its new ones.
+alone adds its difference to the post's rows; a change of message, network, source,
+media or creator subtracts the post's old rows and adds its new ones.
 
-**What it gives.** A scope narrowed to one network, source, media kind or profile holds
+**What it gives.** A scope narrowed to one network, source, media kind, creator or
+profile holds
 only posts of that value, so a message's figure in scope is at most its sum for that
 value: `reports.message_bounds.top_by_key` walks them from the largest down and stops
 below the last of the best found (ties by the message's id, as the page orders them).
@@ -23,7 +24,12 @@ from __future__ import annotations
 from django.db import transaction
 
 # The dimensions kept, and the posts' column of each (the profile: posts_delivery's).
-COLUMNS = {"network": "network", "source": "source", "media": "media_kind"}
+COLUMNS = {
+    "network": "network",
+    "source": "source",
+    "media": "media_kind",
+    "creator": "created_by",
+}
 PROFILE = "profile"
 # The orders of a breakdown by message the sums can bound.
 ORDERS = ("posts", "engagement")
@@ -253,6 +259,8 @@ def bound_for(filters) -> tuple[str, str] | None:
     the filters name one value of; None when they name none."""
     if len(filters.profiles) == 1:
         return PROFILE, filters.profiles[0]
+    if len(filters.created_by) == 1:
+        return "creator", filters.created_by[0]
     if filters.media:
         return "media", "" if filters.media == "none" else filters.media
     if len(filters.sources) == 1:

@@ -122,7 +122,7 @@ class MessageEngagement(models.Model):
 
 class MessageKeySum(models.Model):
     """Per (dimension, value, message): the posts of that message with that network,
-    source, media kind or target profile, and their engagement, kept exact by triggers
+    source, media kind, creator or target profile, and their engagement, kept exact by triggers
     on posts_post and posts_delivery (reports/message_keys.py): the bounds the top
     messages of a scope narrowed to one such value are found under."""
 

@@ -25,6 +25,7 @@ PERIOD = Period(date(2026, 10, 1), date(2026, 10, 20))
 NETWORKS = ("LinkedIn", "Twitter", "Facebook")
 STATUSES = ["complete"] * 5 + ["incomplete", "error", "pending"]
 PROFILES = ("003-001000000000001-00000301", "003-001000000000001-00000302")
+CREATORS = ("00A000000000001", "00A000000000002")
 
 
 @pytest.fixture
@@ -48,6 +49,7 @@ def posts(db) -> list[Post]:
                 shares=rnd.choice([0, 0, 1]),
                 media_kind=rnd.choice(["", "image"]),
                 source=rnd.choice(["UI", "API"]),
+                created_by=rnd.choice(CREATORS),
                 deleted_at=lo if rnd.random() < 0.05 else None,
             )
         )
@@ -81,12 +83,13 @@ def _key_sums() -> dict[tuple[str, str, str], tuple[int, int]]:
     for post_id, profile_id in Delivery.objects.values_list("post_id", "profile_id"):
         profiles[post_id].append(profile_id)
     rows = Post.objects.values_list(
-        "id", "message_id", "network", "source", "media_kind", "comments", "likes", "shares"
-    )
-    for post_id, message_id, network, source, media, c, li, s in rows:
+        "id", "message_id", "network", "source", "media_kind", "created_by", "comments", "likes",
+        "shares",
+    )  # fmt: skip
+    for post_id, message_id, network, source, media, creator, c, li, s in rows:
         if message_id is None:
             continue
-        keys = [("network", network), ("source", source), ("media", media)]
+        keys = [("network", network), ("source", source), ("media", media), ("creator", creator)]
         for dim, key in [*keys, *(("profile", p) for p in profiles[post_id])]:
             found[dim, key, message_id][0] += 1
             found[dim, key, message_id][1] += c + li + s
@@ -132,14 +135,16 @@ def test_the_sums_per_value_are_exact_after_every_kind_of_write(posts) -> None:
     Post.objects.filter(id__in=[p.id for p in posts[100:130]]).update(
         shares=F("shares") + 1, source="UI"
     )
-    Post.objects.filter(id=posts[131].id).update(network="Twitter")
+    Post.objects.filter(id=posts[131].id).update(network="Twitter", created_by=CREATORS[1])
     Post.objects.filter(id=posts[132].id).update(message_id=posts[133].message_id, comments=4)
     Post.objects.filter(id=posts[134].id).update(message_id=None, media_kind="pdf")
     # Deliveries: added, moved to another profile and another post, removed one by one,
     # in bulk and with their post.
     Delivery.objects.filter(post=posts[140]).delete()
     Delivery.objects.create(post=posts[140], profile_id=PROFILES[1])
-    Delivery.objects.filter(post=posts[141]).update(profile_id=PROFILES[0])
+    Delivery.objects.filter(post=posts[141]).delete()
+    target = Delivery.objects.create(post=posts[141], profile_id=PROFILES[1])
+    Delivery.objects.filter(id=target.id).update(profile_id=PROFILES[0])
     moved = Delivery.objects.filter(post=posts[142]).first()
     if moved is not None and not Delivery.objects.filter(post=posts[143]).exists():
         Delivery.objects.filter(id=moved.id).update(post=posts[143])
@@ -216,10 +221,12 @@ def test_the_walk_stops_early_for_a_broad_scope(posts, monkeypatch) -> None:
     assert len(rows) == 2 and 0 < sum(read) < MessageEngagement.objects.count()
 
 
-# Scopes narrowed to one network, source, media kind or profile (alone and with more).
+# Scopes narrowed to one network, source, media kind, creator or profile (alone and with
+# more).
 KEYED = [
     QueueFilters(networks=("Twitter",)),
     QueueFilters(sources=("API",)),
+    QueueFilters(created_by=CREATORS[:1], networks=("Twitter", "LinkedIn")),
     QueueFilters(media="image"),
     QueueFilters(media="none", statuses=("complete",)),
     QueueFilters(profiles=PROFILES[1:]),
@@ -256,4 +263,4 @@ def test_the_walk_by_value_gives_the_rows_of_the_group_by(posts, monkeypatch) ->
     # Every scope was walked by its value's sums (not the GROUP BY, not the global
     # sums); each GROUP BY above asked too, and was cut short at once.
     assert len(walked) == 2 * len(KEYED) * 2 * 3 * 3
-    assert {"network", "source", "media", "profile"} == set(walked)
+    assert {"network", "source", "media", "creator", "profile"} == set(walked)

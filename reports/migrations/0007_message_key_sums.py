@@ -1,4 +1,4 @@
-"""Each message's posts and engagement per network, source, media kind and target
+"""Each message's posts and engagement per network, source, media kind, creator and target
 profile (reports/message_keys.py), summed from the posts once here and kept exact from
 then on by triggers on posts_post and posts_delivery."""
 
