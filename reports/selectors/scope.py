@@ -17,8 +17,6 @@ from posts.search import messages_matching, posts_matching
 from posts.selectors import Unindexed, queue_queryset
 from reports.ranges import Period
 
-WORDS_AS_SET = True
-
 STATUS_COUNTS: dict[str, tuple[str, str]] = {
     "sent": (Status.COMPLETE, "Sent"),
     "partly": (Status.INCOMPLETE, "Partly failed"),
@@ -50,7 +48,7 @@ class Scope:
         by_start = replace(self.filters, sort="start_at")
         words = search_words(self.filters.q) if self.filters.q else []
         many = words and isinstance(posts_matching(words), Exists)
-        if many and WORDS_AS_SET:
+        if many:
             # Many messages match (SQLite): the range is walked either way; each post's
             # message is looked up in the matching ids, gathered once, where the
             # queue's test looked the message up in posts_message for every post.
@@ -58,7 +56,7 @@ class Scope:
         posts = queue_queryset(by_start, now=now, zone=self.zone, walk_order=True).filter(
             start_at__gte=lo, start_at__lt=hi
         )
-        if many and WORDS_AS_SET:
+        if many:
             posts = posts.alias(words_message=Unindexed(F("message_id"))).filter(
                 words_message__in=messages_matching(words)
             )
