@@ -173,3 +173,47 @@ def top_by_engagement(
         walked += len(batch)
         last = (batch[-1][1], batch[-1][0])
     return None
+
+
+def top_by_key(
+    grouped: Callable[[list[str]], list[dict]], *, dim: str, key: str, order: str, limit: int
+) -> list[dict] | None:
+    """The `limit` best messages by `order` ("posts" or "engagement") of a scope that
+    holds only posts of value `key` of `dim` (reports/message_keys.py), ranked as the
+    page ranks them: largest first, ties by the message's id. None past WALK messages.
+
+    The sums are read largest first and, within a value, by id: a message not read yet
+    has a figure in scope at most its sum, so once the next sum is below the
+    `limit`-th found, or equal to it with a larger id, none below can rank above it.
+    Post counts are small numbers shared by thousands of messages: the ties are cut by
+    id, not read whole."""
+    found: list[dict] = []
+    last: tuple[int, str] | None = None
+    walked = 0
+    while walked < WALK:
+        params: list = [dim, key]
+        after = ""
+        if last:
+            # The first condition lets the index start at the last sum read.
+            after = f"AND {order} <= %s AND ({order} < %s OR message_id > %s) "
+            params += [last[0], last[0], last[1]]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT message_id, {order} FROM reports_messagekeysum "  # noqa: S608
+                f"WHERE dim = %s AND key = %s {after}"
+                f"ORDER BY {order} DESC, message_id LIMIT %s",
+                [*params, BATCH],
+            )
+            batch = cursor.fetchall()
+        if not batch:
+            return found
+        if len(found) >= limit:
+            ranked = sorted(found, key=lambda r: (-r[order], r["grouped"]))
+            edge = ranked[limit - 1]
+            value, message = batch[0][1], batch[0][0]
+            if value < edge[order] or (value == edge[order] and message > edge["grouped"]):
+                return found
+        found += grouped([message for message, _ in batch])
+        walked += len(batch)
+        last = (batch[-1][1], batch[-1][0])
+    return None

@@ -118,3 +118,29 @@ class MessageEngagement(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.message_id}: {self.engagement}"
+
+
+class MessageKeySum(models.Model):
+    """Per (dimension, value, message): the posts of that message with that network,
+    source, media kind, creator or target profile, and their engagement, kept exact by triggers
+    on posts_post and posts_delivery (reports/message_keys.py): the bounds the top
+    messages of a scope narrowed to one such value are found under."""
+
+    pk = models.CompositePrimaryKey("dim", "key", "message_id")
+    dim = models.CharField(max_length=8)
+    key = models.CharField(max_length=64)
+    message_id = models.CharField(max_length=32)
+    posts = models.BigIntegerField()
+    engagement = models.BigIntegerField()
+
+    class Meta:
+        # Read from the largest down, ties by the message's id (SQLite: covering).
+        indexes = [
+            models.Index(
+                fields=["dim", "key", "-engagement", "message_id"], name="message_key_engagement"
+            ),
+            models.Index(fields=["dim", "key", "-posts", "message_id"], name="message_key_posts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dim} {self.key} message {self.message_id}: {self.posts}, {self.engagement}"

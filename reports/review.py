@@ -33,6 +33,7 @@ from reports.selectors import (
     engagement_rates,
     heatmap,
     network_breakdown,
+    posts_day_rows,
     rollup_rows,
     top_posts,
     totals,
@@ -165,13 +166,15 @@ def stats_review(
     scope = sq.scope
     zone = scope.zone
     rows = rollup_rows(scope, now=now)
-    by_day = daily(scope, now=now, rows=rows)
+    # Per (local day, network): from the rollup, or else in one read of the posts.
+    day_rows = rows if rows is not None else posts_day_rows(scope, now=now)
+    by_day = daily(scope, now=now, rows=day_rows)
     found_totals = totals(scope, now=now, days=by_day)
     lazy = ["top", "heatmap", "followers"]
     if sq.display.by != "message":
         lazy.insert(0, "messages")
-    if rows is not None and sq.display.by == "network":
-        found = network_breakdown(scope, rows, now=now, order=sq.display.order)
+    if sq.display.by == "network":
+        found = network_breakdown(scope, day_rows, now=now, order=sq.display.order)
         bars = bar_rows(sq, found)
     else:
         found, bars = Breakdown(sq.display.by, sq.display.order), []
@@ -208,7 +211,7 @@ def stats_review(
         "chips": chips_named(sq.chips(), choices),
         "previous": sq.period.previous(),
         "totals": found_totals,
-        "rates": engagement_rates(scope, now=now, rows=rows),
+        "rates": engagement_rates(scope, now=now, rows=day_rows),
         "breakdown": found,
         "breakdown_title": f"By {found.label.lower()}",
         "bars": bars,

@@ -25,10 +25,14 @@ from reports import rollup
 from reports.ranges import Period
 from reports.selectors import (
     STATUS_COUNTS,
+    Figures,
     Scope,
     breakdown_rows,
     daily,
+    engagement_rates,
     heatmap,
+    network_breakdown,
+    posts_day_rows,
     rollup_rows,
     top_posts,
 )
@@ -76,7 +80,10 @@ def posts(db) -> list[Post]:
     camps = [f.campaign("A", oktopost_id=CAMPAIGN_A), f.campaign("B"), None]
     for pid in PROFILES:
         Profile.objects.create(oktopost_id=pid, name=pid[-3:], network="LinkedIn")
-    msgs = [f.message(f"text {n}", "LinkedIn", None) for n in range(6)]
+    # Two of the six messages hold a word the words scope searches for.
+    msgs = [
+        f.message(f"text {n}{' webinar' if n % 3 == 0 else ''}", "LinkedIn", None) for n in range(6)
+    ]
     lo = datetime(2026, 8, 15, tzinfo=UTC)
     made = []
     for n in range(260):
@@ -121,8 +128,17 @@ def _in(posts: list[Post], period: Period, zone, **only) -> list[Post]:
         if lo <= p.start_at < hi
         and p.deleted_at is None
         and not (sent_only and p.start_at > now)
-        and all((p.targets & v) if k == "targets" else getattr(p, k) in v for k, v in only.items())
+        and all(_matches(p, k, v) for k, v in only.items())
     ]
+
+
+def _matches(p: Post, key: str, values: set) -> bool:
+    if key == "targets":
+        return bool(p.targets & values)
+    if key == "words":  # every word starts a word of the message's text
+        words = p.message.text.lower().split() if p.message else []
+        return all(any(w.startswith(v) for w in words) for v in values)
+    return getattr(p, key) in values
 
 
 def _figures(chosen: list[Post]) -> dict[str, int]:
@@ -155,6 +171,7 @@ FILTERS = [
     ({"media": "image"}, {"media_kind": {"image"}}),
     ({"media": "none"}, {"media_kind": {""}}),
     ({"preset": "sent"}, {"status": set(SENT_STATUSES)}),
+    ({"q": "webin"}, {"words": {"webin"}}),
 ]
 
 
@@ -199,6 +216,16 @@ def _assert_exact(posts, zone_name, filters, only) -> None:
     rows = rollup_rows(scope, now=now)
     found = daily(scope, now=now, rows=rows)
     assert found == daily(scope, now=now), "the rollup's days and the posts' differ"
+    # The page's one read of the posts per (day, network), for scopes the rollup does
+    # not serve: the same days, rates and network breakdown.
+    day_rows = posts_day_rows(scope, now=now)
+    assert daily(scope, now=now, rows=day_rows) == found
+    assert engagement_rates(scope, now=now, rows=day_rows) == engagement_rates(scope, now=now)
+    on_page = network_breakdown(scope, day_rows, now=now, order="clicks", limit=None)
+    rows, _ = breakdown_rows(scope, "network", now=now, order="clicks", limit=None)
+    assert [(r.key, r.figures, r.rated) for r in on_page.rows] == [
+        (r["network"], Figures.of(r), r["rated"]) for r in rows
+    ]
     assert set(found) == set(by_day)
     for day, day_posts in by_day.items():
         got = found[day]
@@ -232,6 +259,17 @@ def _assert_exact(posts, zone_name, filters, only) -> None:
     )
     rows, more = breakdown_rows(scope, "message", now=now, order="engagement", limit=3)
     assert [(r["message_id"], r["engagement"]) for r in rows] == ranked[:3]
+    assert more == (len(ranked) > 3)
+    # And by posts, as the breakdown by message lists them (reports/message_keys.py
+    # walks a scope of one network, source, media kind or profile).
+    counted: dict[str | None, int] = defaultdict(int)
+    for p in chosen:
+        counted[p.message_id] += 1
+    ranked = sorted(
+        counted.items(), key=lambda kv: (-kv[1], (kv[0] is not None) == nulls_first, kv[0] or "")
+    )
+    rows, more = breakdown_rows(scope, "message", now=now, order="posts", limit=3)
+    assert [(r["message_id"], r["posts"]) for r in rows] == ranked[:3]
     assert more == (len(ranked) > 3)
     # By target profile: a post counts once for each profile it is aimed at.
     by_profile: dict[str, list[Post]] = defaultdict(list)

@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 from core.terms import COUNTERS
 from posts.models import Delivery, Message
 from posts.selectors import Unindexed, queue_queryset
-from reports import message_bounds, rollup
+from reports import message_bounds, message_keys, rollup
 from reports.selectors.figures import Figures, aggregates, figures_sum
 from reports.selectors.rates import engagement_rate, rated_sums
 from reports.selectors.scope import STATUS_COUNTS, Scope
@@ -147,11 +147,17 @@ def _from_rollup(scope: Scope, dimension: str, *, now: datetime, order: str) -> 
 def _walked_messages(
     scope: Scope, *, now: datetime, order: str, limit: int | None
 ) -> list[dict] | None:
-    """The first `limit` + 1 groups of the breakdown by message by engagement, found by
-    walking the messages' sums from the largest down (reports/message_bounds.py), each
-    batch's posts read through the posts' message index; None when that walk does not
-    serve (another order, every row, a scope of chosen messages, or too long a walk)."""
-    if order != "engagement" or limit is None or scope.filters.messages:
+    """The first `limit` + 1 groups of the breakdown by message by engagement or by
+    posts, found by walking the messages' sums from the largest down, each batch's posts
+    read through the posts' message index: the sums of the one network, source, media
+    kind or profile the scope is narrowed to (reports/message_keys.py), else each
+    message's engagement over all its posts (reports/message_bounds.py). None when no
+    walk serves (another order, every row, a scope of chosen messages, by posts with no
+    one value to bound them, or too long a walk)."""
+    if order not in message_keys.ORDERS or limit is None or scope.filters.messages:
+        return None
+    bound = message_keys.bound_for(scope.filters)
+    if bound is None and order != "engagement":
         return None
     lo, hi = scope.period.bounds(scope.zone)
     # Every filter column kept off its index, start_at too: the way in is the message.
@@ -164,9 +170,14 @@ def _walked_messages(
         rows = posts.values(grouped=Unindexed(F("message_id")))
         return list(_ordered(rows.annotate(**rated_sums(), **aggregates()), order, "grouped"))
 
-    found = message_bounds.top_by_engagement(
-        lambda ids: grouped(posts.filter(message_id__in=ids)), limit=limit + 1
-    )
+    def fetch(ids: list[str]) -> list[dict]:
+        return grouped(posts.filter(message_id__in=ids))
+
+    if bound is None:
+        found = message_bounds.top_by_engagement(fetch, limit=limit + 1)
+    else:
+        dim, key = bound
+        found = message_bounds.top_by_key(fetch, dim=dim, key=key, order=order, limit=limit + 1)
     if found is None:
         return None
     # The posts without a message are one group of their own.
@@ -174,7 +185,7 @@ def _walked_messages(
     nulls_first = connection.vendor == "sqlite"
     found.sort(
         key=lambda r: (
-            -r["engagement"],
+            -r[order],
             (r["grouped"] is not None) == nulls_first,
             r["grouped"] or "",
         )

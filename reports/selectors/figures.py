@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min, Q, Sum, Value
+from django.db.models import Count, F, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.terms import COUNTER_LABELS, COUNTERS, STATS_COUNTERS
 from posts.models import SENT_STATUSES
+from posts.selectors import Unindexed
 from reports import rollup
 from reports.localsql import local_seconds
 from reports.ranges import Period
@@ -158,6 +159,28 @@ def rollup_rows(scope: Scope, *, now: datetime) -> list[rollup.DayRow] | None:
     both = Period(scope.period.previous().first, scope.period.last)
     plan = rollup.plan_for(scope.filters, both, scope.zone, now=now)
     return None if plan is None else rollup.daily_rows(plan)
+
+
+def posts_day_rows(scope: Scope, *, now: datetime) -> list[rollup.DayRow]:
+    """What `rollup_rows` gives, from the posts, for a scope the rollup does not serve:
+    every figure and the rate's sums per (local day, network) over both periods, in ONE
+    read of the posts, from which the page takes its totals, trend, rates and breakdown
+    by network (each was a read of the range of its own)."""
+    from reports.selectors.rates import rated_sums
+
+    both = Period(scope.period.previous().first, scope.period.last)
+    grouped = (
+        scope.posts(now=now, period=both)
+        .annotate(day=local_seconds(both, scope.zone) / Value(DAY))
+        .values("day", grouped_network=Unindexed(F("network")))
+        # The rate's sums first: after aggregates(), "comments" names its sum.
+        .annotate(**rated_sums(), **aggregates())
+        .order_by()
+    )
+    return [
+        rollup.DayRow(EPOCH + timedelta(days=int(r.pop("day"))), r.pop("grouped_network"), r)
+        for r in grouped
+    ]
 
 
 def daily(

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
-from django.db.models import F, QuerySet, TextField
+from django.db.models import Exists, F, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from core.terms import COUNTERS
 from posts.models import SENT_STATUSES, Post, Status
-from posts.queue import QueueFilters
+from posts.queue import QueueFilters, search_words
+from posts.search import messages_matching, posts_matching
 from posts.selectors import Unindexed, queue_queryset
 from reports.ranges import Period
 
@@ -45,9 +46,21 @@ class Scope:
         narrower than the range (one message, a profile, words) keeps its own index."""
         lo, hi = (period or self.period).bounds(self.zone)
         by_start = replace(self.filters, sort="start_at")
-        return queue_queryset(by_start, now=now, zone=self.zone, walk_order=True).filter(
+        words = search_words(self.filters.q) if self.filters.q else []
+        many = words and isinstance(posts_matching(words), Exists)
+        if many:
+            # Many messages match (SQLite): the range is walked either way; each post's
+            # message is looked up in the matching ids, gathered once, where the
+            # queue's test looked the message up in posts_message for every post.
+            by_start = replace(by_start, q="")
+        posts = queue_queryset(by_start, now=now, zone=self.zone, walk_order=True).filter(
             start_at__gte=lo, start_at__lt=hi
         )
+        if many:
+            posts = posts.alias(words_message=Unindexed(F("message_id"))).filter(
+                words_message__in=messages_matching(words)
+            )
+        return posts
 
     def sent(self, *, now: datetime) -> QuerySet[Post]:
         """The period's posts sent in any way (the status test kept off its index)."""
