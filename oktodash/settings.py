@@ -137,12 +137,11 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Connections are kept (CONN_MAX_AGE above, per thread) on SQLite too. Closing the
-    # last connection to the file checkpoints the WAL into it and deletes the WAL and
-    # its index, and the next request opens the file, parses the schema and registers
-    # Django's functions again: 2.5-5 ms of CPU a request (issue 31). A kept connection
-    # holds no lock and no snapshot between requests or tasks (autocommit; Celery's
-    # Django fixup closes it at task boundaries once it is older than the limit).
+    # A connection per request on SQLite (kept connections save 2.5-5 ms of CPU a
+    # request, issue 31, but the first CI run with them had a double-clicked create
+    # wait past its test's 15 s under load, never seen without them: back to 0 until
+    # that is understood).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Web, worker and beat share one SQLite file: WAL lets readers run beside a
     # writer, IMMEDIATE transactions avoid "database is locked" on lock upgrades.
     DATABASES["default"]["OPTIONS"] = {
