@@ -282,14 +282,7 @@ def _assert_exact(posts, zone_name, filters, only) -> None:
 
     # Top posts: the first five sent posts by each ranking (ties: the newest id first).
     sent = [p for p in chosen if p.status in SENT_STATUSES]
-    top = top_posts(scope, now=now)
-    for key, value in (
-        ("clicks", lambda p: p.clicks),
-        ("conversions", lambda p: p.conversions),
-        ("engagement", _engagement),
-    ):
-        expected = sorted(sent, key=lambda p, v=value: (-v(p), -p.id))[:5]
-        assert [p.id for p in top[key]] == [p.id for p in expected if value(p)], key
+    _assert_ranked(top_posts(scope, now=now), sent)
 
     # The heatmap: local weekday and hour, the median engagement and the count.
     cells: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -330,7 +323,12 @@ def _assert_top_posts(posts, zone_name, filters, only) -> None:
     zone = zoneinfo.ZoneInfo(zone_name)
     scope = Scope(QueueFilters(**filters), PERIOD, zone)
     sent = [p for p in _in(posts, PERIOD, zone, **only) if p.status in SENT_STATUSES]
-    top = top_posts(scope, now=timezone.now())
+    _assert_ranked(top_posts(scope, now=timezone.now()), sent)
+
+
+def _assert_ranked(top: dict, sent: list[Post]) -> None:
+    """The first five sent posts by each ranking (ties: the newest id first), those with
+    a value."""
     for key, value in (
         ("clicks", lambda p: p.clicks),
         ("conversions", lambda p: p.conversions),
