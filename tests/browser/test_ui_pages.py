@@ -170,7 +170,12 @@ PAGES = [
     Page("activity", lambda d: "/activity/"),
     Page("calendar-week", lambda d: "/calendar/"),
     Page("calendar-month", lambda d: "/calendar/?view=month"),
-    Page("calendar-note", lambda d: "/calendar/", then=open_note),
+    Page(
+        "calendar-note",
+        lambda d: "/calendar/",
+        then=open_note,
+        axe_scope="#calendar-body .note[open]",
+    ),
     Page("calendar-drawer", lambda d: "/calendar/", then=open_calendar_drawer, axe_scope="#drawer"),
     Page("time-zone", lambda d: "/accounts/time-zone/"),
     Page("stats", lambda d: "/stats/?range=30d"),
