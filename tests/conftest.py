@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.fixtures_browser",
     "tests.fixtures_webhooks",
     "tests.log_guard",
+    "tests.reaper",
 ]
 
 # Property tests try 50 examples each in the suite; HYPOTHESIS_PROFILE=thorough tries
