@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.template import engines
+from django.utils import timezone
 
 from tests import factories
 from tests.conftest import make_user
@@ -105,3 +106,33 @@ def test_the_page_and_an_opened_hour_use_it(db, editor_client) -> None:
     opened = editor_client.get("/calendar/day/?view=week&date=2026-03-12&hour=2&shown=3")
     assert opened.status_code == 200
     assert 'id="chips-2026-03-12-h2"' in opened.content.decode()
+
+
+SLOTS = (Path(__file__).parent / "calendar_week_slots_reference.html").read_text().rstrip("\n")
+
+
+@pytest.mark.parametrize("role", ["editor", "viewer"])
+def test_every_hour_of_the_week_is_the_templates(db, client, role: str) -> None:
+    """This week (today's column) and the next (every empty hour ahead offers "+"), and
+    the week with the posts above; from the pages' own days."""
+    _every_kind_of_chip()
+    client.force_login(make_user(f"slot-{role}", role))
+    django = engines["django"]
+    loop = "{% load calendar_chips %}{% for day in calendar.days %}"
+    reference = django.from_string(loop + SLOTS + "{% endfor %}")
+    ours = django.from_string(loop + "{% week_slots day forloop.counter %}{% endfor %}")
+    written = ""
+    next_week = (timezone.localdate() + timedelta(days=7)).isoformat()
+    for date in ("", f"&date={next_week}", "&date=2026-03-11&network=LinkedIn"):
+        response = client.get(f"/calendar/?view=week{date}")
+        context = {
+            name: response.context[name]
+            for name in ("calendar", "can_write", "clash_minutes", "chip_links", "scope")
+        }
+        page = ours.render(context)
+        assert page == reference.render(context)
+        written += page
+    for mark in ("slot-empty", " today", "chip-clash", 'class="more"'):
+        assert mark in written, mark
+    assert ('class="slot-new"' in written) is (role == "editor")
+    assert ('tabindex="-1"' in written) is (role == "editor")

@@ -18,6 +18,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from planner.chips import Chip
+from planner.selectors import Day
 from posts.templatetags.queue_rows import _e
 
 register = template.Library()
@@ -63,7 +64,43 @@ def day_chips(context: Context, **given: Any) -> SafeString:
     """A day's chips on the month, or an hour's on the week (`slot`), with "+N more"
     opening the rest in place (planner:day). `expanded`: the answer to that, the new
     chips from `shown` on marked for focus. Each value is `given` or the context's."""
+    return mark_safe(_day_chips(context, given))  # noqa: S308 (escaped by _day_chips)
 
+
+@register.simple_tag(takes_context=True)
+def week_slots(context: Context, day: Day, column: int) -> SafeString:
+    """A day's 24 hours on the week (the template's `{% for slot in day.slots %}`, with
+    its whitespace): each hour's chips, or an editor's "+" for a new post in an empty
+    hour ahead; column `column` of the grid."""
+    ymd = f"{day.day:%Y-%m-%d}"
+    today = " today" if day.is_today else ""
+    can_write = context.get("can_write")
+    out: list[str] = []
+    for slot in day.slots:
+        empty = "" if slot.chips else " slot-empty"
+        out.append(
+            f'\n          <div class="slot c{_e(column)} r{_e(slot.hour)}{empty}{today}"'
+            f' data-drop-date="{ymd}" data-drop-hour="{_e(slot.hour)}">\n            '
+        )
+        if slot.chips:
+            given = {"day": day, "slot": slot, "chips": slot.chips, "more": slot.more}
+            given |= {"more_capped": slot.more_capped, "queue_query": day.queue_query}
+            out.append(_day_chips(context, given))
+        elif can_write and slot.new_when:
+            new = f"{reverse('posts:new')}?when={_e(slot.new_when)}"
+            tab = "" if slot.tab_stop else ' tabindex="-1"'
+            out.append(
+                f'<a class="slot-new" href="{new}"{tab} hx-get="{new}" hx-target="#drawer"'
+                ' hx-swap="innerHTML"><span aria-hidden="true">+</span><span'
+                f' class="visually-hidden">New post on {_e(date_format(day.day, "D j M"))}'
+                f" at {_e(slot.label)}</span></a>"
+            )
+        out.append("\n          </div>\n        ")
+    # Every value in it went through _e() (escaped); the rest is this file's markup.
+    return mark_safe("".join(out))  # noqa: S308
+
+
+def _day_chips(context: Context, given: dict[str, Any]) -> str:
     def value(name: str) -> Any:
         return given[name] if name in given else context.get(name)
 
@@ -105,4 +142,4 @@ def day_chips(context: Context, **given: Any) -> SafeString:
             )
     out.append("\n</div>\n")
     # Every value in it went through _e() (escaped); the rest is this file's markup.
-    return mark_safe("".join(out))  # noqa: S308
+    return "".join(out)
