@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import connection
+
+from reports.trigger_sets import TriggerSet
 
 NAMES = (
     "reports_engagement_insert",
@@ -108,34 +110,13 @@ def _remake(vendor: str) -> list[str]:
     return [*_drop(vendor), *made, "DELETE FROM reports_messageengagement", _REBUILD]
 
 
-def forward(apps, schema_editor) -> None:
-    for sql in _remake(schema_editor.connection.vendor):
-        schema_editor.execute(sql, params=None)
-
-
-def backward(apps, schema_editor) -> None:
-    for sql in _drop(schema_editor.connection.vendor):
-        schema_editor.execute(sql, params=None)
-
-
-def ensure(conn) -> bool:
-    """The triggers exist; if one was lost (SQLite drops a table's triggers when a later
-    migration remakes it), they are made again and every sum recomputed. True then."""
-    # PostgreSQL's one function tells a move from a change of counters: three triggers.
-    names = NAMES if conn.vendor == "sqlite" else NAMES[:3]
-    marks = ", ".join(["%s"] * len(names))
-    with conn.cursor() as cursor:
-        if conn.vendor == "sqlite":
-            sql = f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})"  # noqa: S608
-        else:
-            sql = f"SELECT COUNT(*) FROM pg_trigger WHERE tgname IN ({marks})"  # noqa: S608
-        cursor.execute(sql, names)
-        if cursor.fetchone()[0] == len(names):
-            return False
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        for sql in _remake(conn.vendor):
-            cursor.execute(sql)
-    return True
+# PostgreSQL's one function tells a move from a change of counters: three triggers.
+TRIGGERS = TriggerSet(
+    names=lambda vendor: list(NAMES if vendor == "sqlite" else NAMES[:3]),
+    drop=_drop,
+    remake=_remake,
+)
+forward, backward, ensure = TRIGGERS.forward, TRIGGERS.backward, TRIGGERS.ensure
 
 
 # --- reading -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ below the last of the best found (ties by the message's id, as the page orders t
 
 from __future__ import annotations
 
-from django.db import transaction
+from reports.trigger_sets import TriggerSet
 
 # The dimensions kept, and the posts' column of each (the profile: posts_delivery's).
 COLUMNS = {
@@ -224,33 +224,10 @@ def _remake(vendor: str) -> list[str]:
     return [*_drop(vendor), *made, f"DELETE FROM {_TABLE}", _rebuild(), f"ANALYZE {_TABLE}"]  # noqa: S608
 
 
-def forward(apps, schema_editor) -> None:
-    for sql in _remake(schema_editor.connection.vendor):
-        schema_editor.execute(sql, params=None)
-
-
-def backward(apps, schema_editor) -> None:
-    for sql in _drop(schema_editor.connection.vendor):
-        schema_editor.execute(sql, params=None)
-
-
-def ensure(conn) -> bool:
-    """The triggers exist; if one was lost (SQLite drops a table's triggers when a later
-    migration remakes it), they are made again and every sum recomputed. True then."""
-    names = [name for name, _ in _names(conn.vendor)]
-    marks = ", ".join(["%s"] * len(names))
-    with conn.cursor() as cursor:
-        if conn.vendor == "sqlite":
-            sql = f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})"  # noqa: S608
-        else:
-            sql = f"SELECT COUNT(*) FROM pg_trigger WHERE tgname IN ({marks})"  # noqa: S608
-        cursor.execute(sql, names)
-        if cursor.fetchone()[0] == len(names):
-            return False
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        for sql in _remake(conn.vendor):
-            cursor.execute(sql)
-    return True
+TRIGGERS = TriggerSet(
+    names=lambda vendor: [name for name, _ in _names(vendor)], drop=_drop, remake=_remake
+)
+forward, backward, ensure = TRIGGERS.forward, TRIGGERS.backward, TRIGGERS.ensure
 
 
 def bound_for(filters) -> tuple[str, str] | None:
