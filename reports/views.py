@@ -38,7 +38,6 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "part_base": reverse("reports:stats") + "part/",
         "part_query": sq.query(),
         "notes": sq.notes,
-        "can_share": request.user.is_editor,
         "shared": False,
         "export_query": sq.query(),
         "papers": pdf.papers_for_zone(request.user.zone),
