@@ -84,7 +84,9 @@ def main() -> None:
     parser.add_argument("--quiet-load", type=float, default=1.5)
     parser.add_argument("--quiet-wait", type=float, default=120)
     parser.add_argument(
-        "--profile", default="", help="a page's name (as in the table): print its cProfile"
+        "--profile",
+        default="",
+        help="a page's name (as in the table) or any path: print its cProfile",
     )
     args = parser.parse_args()
 
@@ -116,7 +118,7 @@ def main() -> None:
         load = wait_quiet(args.quiet_load, args.quiet_wait)
         results = measure(client, urls, args.runs)
         if args.profile:
-            profile(client, urls[args.profile])
+            profile(client, urls.get(args.profile, args.profile))
     finally:
         cleanup(scratch)
     db = "PostgreSQL" if scratch.postgres else "SQLite"
