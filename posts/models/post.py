@@ -63,6 +63,7 @@ STATS_COVER = [
     "counters_at",
     "stats_at",
 ]
+WORDS_COVER = ["message", *(name for name in STATS_COVER if name != "message")]
 
 
 def _related(post: "Post", field: str):
@@ -167,6 +168,11 @@ class Post(models.Model):
             # this index holds every column those queries read, so they never touch the
             # wide rows (raw JSON) and read about a tenth of the bytes.
             models.Index(fields=STATS_COVER, name="post_stats_cover"),
+            # The same columns led by the message, for a scope of words that many
+            # messages match: their posts' entries side by side, read through the
+            # matching messages rather than over the whole range (issue 31: 2.5x faster
+            # at 1M posts; each counters write updates one more entry, +20 %).
+            models.Index(fields=WORDS_COVER, name="post_words_cover"),
         ]
 
     def __str__(self) -> str:

@@ -43,23 +43,23 @@ class Scope:
         taking is `post_stats_cover` (start_at first, then every column these queries
         read): the queue's `walk_order` keeps SQLite off the other filter columns'
         indexes (network, status: each would read the wide rows one by one). A filter
-        narrower than the range (one message, a profile, words) keeps its own index."""
+        narrower than the range (one message, a profile, words) keeps its own index;
+        words that many messages match read `post_words_cover` (the same columns led by
+        the message) through the matching messages."""
         lo, hi = (period or self.period).bounds(self.zone)
         by_start = replace(self.filters, sort="start_at")
         words = search_words(self.filters.q) if self.filters.q else []
         many = words and isinstance(posts_matching(words), Exists)
         if many:
-            # Many messages match (SQLite): the range is walked either way; each post's
-            # message is looked up in the matching ids, gathered once, where the
-            # queue's test looked the message up in posts_message for every post.
+            # Many messages match (SQLite): their ids are gathered once and the posts
+            # read through them in `post_words_cover`, where the queue's test looked
+            # the message up in posts_message for every post of the range.
             by_start = replace(by_start, q="")
         posts = queue_queryset(by_start, now=now, zone=self.zone, walk_order=True).filter(
             start_at__gte=lo, start_at__lt=hi
         )
         if many:
-            posts = posts.alias(words_message=Unindexed(F("message_id"))).filter(
-                words_message__in=messages_matching(words)
-            )
+            posts = posts.filter(message_id__in=messages_matching(words))
         return posts
 
     def sent(self, *, now: datetime) -> QuerySet[Post]:
