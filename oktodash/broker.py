@@ -146,6 +146,42 @@ class Channel(filesystem.Channel):
             hidden.unlink(missing_ok=True)
             raise filesystem.ChannelError(f"Cannot add a message to {folder}: {exc}") from exc
 
+    # --- bindings -------------------------------------------------------------
+    def _queue_bind(self, exchange: str, routing_key: str, pattern: str, queue: str) -> None:
+        """Add `queue` to the exchange's table, a JSON file every process shares.
+
+        Kombu creates the file empty and writes it after: a process binding at the same
+        moment (`make run`'s beat and worker, at start) read the empty file and failed on
+        `JSONDecodeError`, and beat lost its first sync. Here the file appears only
+        whole (written under a hidden name, then linked into place, which fails if
+        another process got there first), and an update rewrites it under an exclusive
+        lock, which readers take shared (filesystem.Channel.get_table)."""
+        entry = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        table = self._exchange_file(exchange)
+        table.parent.mkdir(parents=True, exist_ok=True)
+        if not table.exists():
+            hidden = table.with_name(f".{table.name}.{uuid.uuid4().hex}")
+            try:
+                hidden.write_bytes(json.dumps([entry]).encode())
+                os.link(hidden, table)
+                return
+            except FileExistsError:
+                pass  # another process made it: add this binding to theirs
+            except OSError as exc:
+                raise filesystem.ChannelError(f"Cannot write {table}: {exc}") from exc
+            finally:
+                hidden.unlink(missing_ok=True)
+        try:
+            with table.open("rb+", buffering=0) as file:
+                fcntl.flock(file, fcntl.LOCK_EX)
+                bound = [filesystem.exchange_queue_t(*q) for q in json.loads(file.read())]
+                if entry not in bound:
+                    file.seek(0)
+                    file.write(json.dumps([entry, *bound]).encode())
+                    file.truncate()
+        except OSError as exc:
+            raise filesystem.ChannelError(f"Cannot write {table}: {exc}") from exc
+
     # --- reading --------------------------------------------------------------
     def basic_consume(self, queue: str, no_ack: bool, *args: Any, **kwargs: Any) -> Any:
         if no_ack:

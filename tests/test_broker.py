@@ -54,6 +54,24 @@ with Connection("oktodash-filesystem://", transport_options=options) as conn:
 """
 
 
+BINDER = """
+import json, sys, time
+from kombu import Connection, Exchange, Queue
+from kombu.transport import TRANSPORT_ALIASES
+TRANSPORT_ALIASES["oktodash-filesystem"] = "oktodash.broker:Transport"
+url, options = sys.argv[1], json.loads(sys.argv[2])
+n, exchanges, start = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+with Connection(url, transport_options=options) as conn:
+    channel = conn.default_channel
+    while time.time() < start:
+        pass
+    for e in range(exchanges):
+        queue = Queue(f"q{n}", Exchange(f"race{e}", type="direct"), routing_key=f"q{n}")
+        queue.declare(channel=channel)
+print("bound", flush=True)
+"""
+
+
 def options_for(folder: Path) -> dict:
     return {
         "data_folder_in": str(folder / "queue"),
@@ -81,6 +99,27 @@ def run_python(code: str, *args: str) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_processes_binding_at_once_each_find_the_exchange_whole(options: dict) -> None:
+    """`make run`'s beat and worker bind their queues at the same moment at start: with
+    Kombu's own transport one read the exchange's table while the other had created it
+    and not yet written it, and beat lost its first sync on `JSONDecodeError`
+    (`BROKER_RACE_URL=filesystem:// pytest tests/test_broker.py -k binding` shows it)."""
+    binders, exchanges = 10, 30
+    start = time.time() + 2.0  # every process imported and connected by then
+    processes = [
+        run_python(BINDER, URL, json.dumps(options), str(n), str(exchanges), str(start))
+        for n in range(binders)
+    ]
+    outputs = [p.communicate(timeout=60)[0] for p in processes]
+    failed = [out for p, out in zip(processes, outputs, strict=True) if p.returncode != 0]
+    assert not failed, failed[0]
+    control = Path(options["control_folder"])
+    for e in range(exchanges):
+        table = json.loads((control / f"race{e}.exchange").read_text())
+        assert sorted(row[2] for row in table) == sorted(f"q{n}" for n in range(binders))
+    assert not [f for f in control.iterdir() if f.name.startswith(".")], "a hidden file left"
 
 
 @pytest.mark.slow
