@@ -1,4 +1,8 @@
-"""Answering a URL both ways: the whole page for a visit, a partial for htmx."""
+"""Answering a URL both ways: the whole page for a visit, a partial for htmx; and one
+value written as a template writes it, for markup written in Python (queue rows,
+calendar chips, heatmap rows)."""
+
+from html import escape
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,3 +28,12 @@ def render_page_or_partial(
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def html_text(value: object) -> str:
+    """`{{ value }}`: escaped unless safe (`__html__`), anything not a string as str()
+    (None: "None"). Django's escape() is html.escape(); called here without its lazy-string
+    wrapper, which was a tenth of a queue row's time."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape(value if isinstance(value, str) else str(value))

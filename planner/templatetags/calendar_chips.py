@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
+from core.rendering import html_text as _e
 from planner.chips import Chip
 from planner.selectors import Day
-from posts.templatetags.queue_rows import _e
 
 register = template.Library()
 
@@ -74,7 +74,8 @@ def week_slots(context: Context, day: Day, column: int) -> SafeString:
     hour ahead; column `column` of the grid."""
     ymd = f"{day.day:%Y-%m-%d}"
     today = " today" if day.is_today else ""
-    can_write = context.get("can_write")
+    # The "+" of an empty hour ahead, for editors: the address reversed once a day.
+    new_post = reverse("posts:new") if context.get("can_write") else ""
     out: list[str] = []
     for slot in day.slots:
         empty = "" if slot.chips else " slot-empty"
@@ -86,8 +87,8 @@ def week_slots(context: Context, day: Day, column: int) -> SafeString:
             given = {"day": day, "slot": slot, "chips": slot.chips, "more": slot.more}
             given |= {"more_capped": slot.more_capped, "queue_query": day.queue_query}
             out.append(_day_chips(context, given))
-        elif can_write and slot.new_when:
-            new = f"{reverse('posts:new')}?when={_e(slot.new_when)}"
+        elif new_post and slot.new_when:
+            new = f"{new_post}?when={_e(slot.new_when)}"
             tab = "" if slot.tab_stop else ' tabindex="-1"'
             out.append(
                 f'<a class="slot-new" href="{new}"{tab} hx-get="{new}" hx-target="#drawer"'

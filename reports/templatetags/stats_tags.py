@@ -4,8 +4,8 @@ from django import template
 from django.template.defaultfilters import floatformat, pluralize
 from django.utils.safestring import SafeString, mark_safe
 
+from core.rendering import html_text as _e
 from core.terms import change_tone
-from posts.templatetags.queue_rows import _e
 
 register = template.Library()
 
