@@ -8,11 +8,11 @@ started lives on holding ports and CPU for the next run.
 
 So each test process (every pytest-xdist worker, and the controller) starts a watcher
 of its own, in a session of its own. The watcher remembers the watched process's
-descendants (refreshed every 2 seconds: a process leading its own session is still a
-child) and wakes the moment that process ends; then it kills every remembered process
-still running, and every process carrying the run's mark in its environment (inherited
-by whatever a test starts with the environment it was given, even one started after the
-last refresh).
+descendants (refreshed every 2 seconds, or OKTODASH_REAPER_EVERY; a process leading its
+own session is still a child) and wakes the moment that process ends. Then it kills
+every remembered process still running, and every process carrying the run's mark in
+its environment (inherited by whatever a test starts with the environment it was given,
+even one started after the last refresh).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ MARK = "OKTODASH_TEST_PROCESS"
 WATCHER = r"""
 import os, select, signal, sys
 
-watched, mark = int(sys.argv[1]), sys.argv[2].encode()
+watched, mark, every = int(sys.argv[1]), sys.argv[2].encode(), float(sys.argv[3])
 me = os.getpid()
 
 
@@ -64,7 +64,7 @@ try:
 except OSError:
     sys.exit(0)
 seen = descendants(table())
-while not select.select([handle], [], [], 2.0)[0]:
+while not select.select([handle], [], [], every)[0]:
     seen = descendants(table())
 for pid, (_, started) in table().items():
     if pid == me:
@@ -88,13 +88,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if not sys.platform.startswith("linux"):
         return
     me = os.getpid()
+    every = os.environ.get("OKTODASH_REAPER_EVERY", "2")
     os.environ[MARK] = str(me)
     # Started before any test runs: the watcher itself carries no mark of this process
     # to kill, and leads its own session so the terminal's Ctrl-C leaves it to finish.
     environment = {k: v for k, v in os.environ.items() if k != MARK}
     environment["OKTODASH_TEST_WATCHER"] = "1"
     subprocess.Popen(
-        [sys.executable, "-c", WATCHER, str(me), f"{MARK}={me}"],
+        [sys.executable, "-c", WATCHER, str(me), f"{MARK}={me}", every],
         env=environment,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -49,7 +49,12 @@ def test_what_a_killed_test_process_started_is_killed_too(tmp_path: Path) -> Non
             str(tmp_path / "test_inner.py"),
         ],
         cwd=ROOT,
-        env={**os.environ, "PIDS_FILE": str(pids_file), "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "PIDS_FILE": str(pids_file),
+            "PYTHONPATH": str(ROOT),
+            "OKTODASH_REAPER_EVERY": "0.2",
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -59,7 +64,7 @@ def test_what_a_killed_test_process_started_is_killed_too(tmp_path: Path) -> Non
             assert run.poll() is None and time.monotonic() < deadline, "the inner run stopped"
             time.sleep(0.1)
         started = [int(pid) for pid in pids_file.read_text().split()]
-        time.sleep(2.5)  # the watcher's next look at the tree, where the second one is
+        time.sleep(0.5)  # the watcher's next look at the tree (every 0.2 s here)
         assert all(map(_alive, started))
         os.kill(run.pid, signal.SIGKILL)
         run.wait()
