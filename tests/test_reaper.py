@@ -64,7 +64,7 @@ def test_what_a_killed_test_process_started_is_killed_too(tmp_path: Path) -> Non
             assert run.poll() is None and time.monotonic() < deadline, "the inner run stopped"
             time.sleep(0.1)
         started = [int(pid) for pid in pids_file.read_text().split()]
-        time.sleep(0.5)  # the watcher's next look at the tree (every 0.2 s here)
+        time.sleep(1.0)  # the watcher looks at the tree every 0.2 s here: five looks
         assert all(map(_alive, started))
         os.kill(run.pid, signal.SIGKILL)
         run.wait()
