@@ -15,7 +15,6 @@ from posts.models import SENT_STATUSES, Post
 from posts.selectors import Unindexed, queue_queryset
 from reports import best_hours, heat, rollup
 from reports.localsql import local_seconds
-from reports.selectors.figures import DAY
 from reports.selectors.scope import Scope
 
 TOP_POSTS = 5
@@ -150,6 +149,8 @@ class Cell:
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HOUR = 3600
+WEEK_HOURS = 7 * 24
 
 
 def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
@@ -170,31 +171,29 @@ def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
             total = sum(found.values())
             grid[wd][hr] = Cell(total, _median(values, total))
         return grid
-    seconds = local_seconds(scope.period, scope.zone)
     inner = (
         scope.sent(now=now)
         .annotate(
-            local_s=seconds,
+            # The local hour of the week, Monday 00:00 as 0: one local time a post (SQLite
+            # evaluated a weekday and an hour apart, each its own parse of the time).
+            # 1 Jan 1970 was a Thursday: its first hour is hour 72 of its week.
+            week_hour=(local_seconds(scope.period, scope.zone) / Value(HOUR) + Value(72))
+            % Value(WEEK_HOURS),
             eng=F("comments") + F("likes") + F("shares"),
         )
-        .annotate(
-            # 1 Jan 1970 was a Thursday: day 0 is weekday 3 (Monday is 0).
-            wd=(F("local_s") / Value(DAY) + Value(3)) % Value(7),
-            hr=(F("local_s") % Value(DAY)) / Value(3600),
-        )
-        .values("wd", "hr", "eng")
+        .values("week_hour", "eng")
         .order_by()
     )
     sql, params = inner.query.sql_with_params()
     query = (
-        f"SELECT wd, hr, eng, COUNT(*) FROM ({sql}) cells "  # noqa: S608 (Django-compiled SQL)
-        "GROUP BY wd, hr, eng ORDER BY wd, hr, eng"
+        f"SELECT week_hour, eng, COUNT(*) FROM ({sql}) cells "  # noqa: S608 (Django-compiled SQL)
+        "GROUP BY week_hour, eng ORDER BY week_hour, eng"
     )
     counts: dict[tuple[int, int], list[tuple[int, int]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        for wd, hr, eng, n in cursor.fetchall():
-            counts.setdefault((int(wd), int(hr)), []).append((int(eng), int(n)))
+        for week_hour, eng, n in cursor.fetchall():
+            counts.setdefault(divmod(int(week_hour), 24), []).append((int(eng), int(n)))
     grid = _empty_grid()
     for (wd, hr), values in counts.items():
         total = sum(n for _, n in values)
