@@ -149,7 +149,6 @@ class Cell:
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-HOUR = 3600
 WEEK_HOURS = 7 * 24
 
 
@@ -177,7 +176,7 @@ def heatmap(scope: Scope, *, now: datetime) -> list[list[Cell]]:
             # The local hour of the week, Monday 00:00 as 0: one local time a post (SQLite
             # evaluated a weekday and an hour apart, each its own parse of the time).
             # 1 Jan 1970 was a Thursday: its first hour is hour 72 of its week.
-            week_hour=(local_seconds(scope.period, scope.zone) / Value(HOUR) + Value(72))
+            week_hour=(local_seconds(scope.period, scope.zone) / Value(rollup.HOUR) + Value(72))
             % Value(WEEK_HOURS),
             eng=F("comments") + F("likes") + F("shares"),
         )
