@@ -216,6 +216,9 @@ def test_the_heatmap_marks_thin_cells_and_explains_them(viewer_client: Client, v
     assert level <= charts.THIN_LEVEL and thin
     page = response.content.decode()
     assert "fewer than 3 posts: too few to trust" in page
+    # The legend's words hold in both schemes: dark draws the strongest shade lightest.
+    assert "the strongest shade: a median of about 5" in page
+    assert "dark" not in page.lower().split("when it works best", 1)[-1]
     assert page.count("<table") == 2  # midnight to noon, noon to midnight
     assert "Noon to midnight" in page
 
