@@ -138,6 +138,17 @@ def page(chromium, live_server) -> Iterator[object]:
     context.close()
 
 
+def loaded_width(image, timeout: float = 10_000) -> int:
+    """The natural width of the image `image` (a locator) once the browser has it: being in
+    the page is not being loaded, and a busy machine shows the difference."""
+    image.wait_for(timeout=timeout)
+    handle = image.element_handle()
+    image.page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=handle, timeout=timeout
+    )
+    return handle.evaluate("img => img.naturalWidth")
+
+
 def screenshot(page, name: str, *, full_page: bool = False) -> Path:
     """What the user sees (the viewport), or the whole page when asked."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -161,3 +161,62 @@ document.addEventListener("click", async (event) => {
     if (said) { said.textContent = "Selected: press Ctrl-C (⌘-C) to copy"; said.hidden = false; }
   }
 });
+
+// A request htmx makes that fails (oktodash answers with an error, or cannot be reached)
+// swaps nothing in: say so in words where the user looks, whatever is open (a toast
+// above the drawer), rather than leave a form that seems to do nothing. Background
+// refreshes (live rows, the status bar) fail quietly: they try again by themselves.
+const quietRequest = (elt) => elt.closest("[data-live], #status-bar") !== null;
+let failedElt = null;
+function requestError(elt, words) {
+  let box = document.getElementById("request-error");
+  if (!box) {
+    box = document.createElement("div");
+    box.id = "request-error";
+    box.className = "request-error";
+    box.setAttribute("role", "alert");
+    const text = document.createElement("p");
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "secondary";
+    close.textContent = "Dismiss";
+    close.addEventListener("click", () => {
+      box.hidden = true;
+    });
+    box.append(text, close);
+    document.body.append(box);
+  }
+  box.querySelector("p").textContent = words;
+  box.hidden = false;
+  failedElt = elt;
+}
+function failedWords(verb, status) {
+  const sending = verb !== "get";
+  const kept = sending
+    ? "What you entered is still here. The activity log shows whether anything was done; " +
+      "check it before sending again."
+    : "Nothing on this page changed; try again in a moment.";
+  if (!status) return `oktodash could not be reached (the connection failed). ${kept}`;
+  if (status === 403) {
+    return "oktodash refused this request: your session may have ended. Reload the page " +
+      "(you may need to log in again).";
+  }
+  return `oktodash could not finish this (it answered with error ${status}). ${kept}`;
+}
+document.addEventListener("htmx:responseError", (event) => {
+  const elt = event.detail.elt;
+  if (quietRequest(elt)) return;
+  requestError(elt, failedWords(event.detail.requestConfig.verb, event.detail.xhr.status));
+});
+for (const name of ["htmx:sendError", "htmx:timeout"]) {
+  document.addEventListener(name, (event) => {
+    const elt = event.detail.elt;
+    if (quietRequest(elt)) return;
+    requestError(elt, failedWords(event.detail.requestConfig.verb, 0));
+  });
+}
+// Trying the same thing again clears the last failure's words.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const box = document.getElementById("request-error");
+  if (box && !box.hidden && event.detail.elt === failedElt) box.hidden = true;
+});

@@ -10,7 +10,7 @@ from oktopost.sandbox import media as demo
 from posts import sync
 from posts.models import Post, Profile
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in, screenshot
+from tests.fixtures_browser import loaded_width, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,7 @@ def test_attach_an_image_schedule_it_and_see_the_thumbnail_in_the_queue(
     ready.wait_for(timeout=30_000)
     media_id = ready.locator("input[name=media]").get_attribute("value")
     assert media_id.startswith("026")
-    assert ready.locator("img.thumb").evaluate("img => img.naturalWidth") > 0
+    assert loaded_width(ready.locator("img.thumb")) > 0
 
     # The live preview shows the attached picture, then the first comment under it.
     preview_image = page.locator(f"#compose-preview .net-media img[src*='{media_id}']")
@@ -69,15 +69,12 @@ def test_attach_an_image_schedule_it_and_see_the_thumbnail_in_the_queue(
     assert post.media_kind == "image"
     assert post.first_comment["text"] == "Full story in the link below"
     assert post.first_comment["media_id"] == media_id
-    thumb = page.locator(f"#post-{post.oktopost_id} img.row-thumb")
-    thumb.wait_for()
-    assert thumb.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert loaded_width(page.locator(f"#post-{post.oktopost_id} img.row-thumb")) > 0
     screenshot(page, "queue-with-thumbnail")
     # The drawer shows the whole picture and the first comment, which can be removed.
     page.locator(f"#post-{post.oktopost_id} .col-message a").click()
     drawer = page.locator("#drawer.open")
-    drawer.locator(".media-full img").wait_for()
-    assert drawer.locator(".media-full img").evaluate("img => img.naturalWidth") == 120
+    assert loaded_width(drawer.locator(".media-full img")) == 120
     assert "Full story in the link below" in drawer.locator(".first-comment").inner_text()
     screenshot(page, "drawer-with-media")
     drawer.locator("button:has-text('Remove first comment')").click()

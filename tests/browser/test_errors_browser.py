@@ -26,6 +26,9 @@ def shots(page, name: str) -> None:
         # As the page loads at this size: the field with the error (autofocus) in view.
         page.evaluate("document.activeElement?.scrollIntoView({block: 'center'})")
         screenshot(page, f"{name}-{size}")
+        page.emulate_media(color_scheme="dark")
+        screenshot(page, f"{name}-{size}-dark")
+        page.emulate_media(color_scheme="light")
     page.set_viewport_size(SIZES["desktop"])
 
 
@@ -52,35 +55,99 @@ def test_a_duplicate_view_name_is_shown_beside_the_form(editor_page) -> None:
     shots(page, "saved-view-error")
 
 
+def in_three_days() -> str:
+    return timezone.localtime(timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+
+
+def fill_new_post(page, text: str, when: str):
+    """The new-post page with a LinkedIn post at `when` (local, to the minute) filled in."""
+    linkedin = Profile.objects.filter(network="LinkedIn", status="valid").first()
+    page.goto("/posts/new/")
+    form = page.locator("#post-form")
+    form.locator("select[name=network]").select_option("LinkedIn")
+    form.locator("select[name=campaign]").select_option(index=1)
+    form.locator("textarea[name=text]").fill(text)
+    form.locator(f"input[name=profiles][value='{linkedin.oktopost_id}']").check()
+    form.locator("input[name=when]").fill(when)
+    return form
+
+
+def posts_sent(page) -> list[str]:
+    """The create form's POSTs the page sends from now on (their addresses)."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    return sent
+
+
 def test_a_double_click_on_schedule_makes_one_post_and_a_second_asks_first(editor_page) -> None:
     page = editor_page
-    text = "Double-clicked in the browser"
-    linkedin = list(Profile.objects.filter(network="LinkedIn", status="valid")[:1])
-    when = timezone.localtime(timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-
-    def fill_new_post() -> object:
-        page.goto("/posts/new/")
-        form = page.locator("#post-form")
-        form.locator("select[name=network]").select_option("LinkedIn")
-        form.locator("select[name=campaign]").select_option(index=1)
-        form.locator("textarea[name=text]").fill(text)
-        form.locator(f"input[name=profiles][value='{linkedin[0].oktopost_id}']").check()
-        form.locator("input[name=when]").fill(when)
-        return form
-
-    form = fill_new_post()
+    text, when = "Double-clicked in the browser", in_three_days()
+    form = fill_new_post(page, text, when)
+    sent = posts_sent(page)
     form.locator("button:has-text('Schedule in Oktopost')").dblclick()
-    # Poll the address rather than wait for one navigation: the second click's submit may
-    # abort the first one's navigation (ERR_ABORTED), and only where the page ends counts.
+    # The button is off from the first click until the answer: the second sends nothing.
     expect(page).to_have_url(re.compile(r"/posts/\?sort=-created$"), timeout=15_000)
+    assert sum(url.endswith("/posts/new/") for url in sent) == 1, sent
     assert Post.objects.filter(message__text=text).count() == 1
 
-    form = fill_new_post()
+    form = fill_new_post(page, text, when)
     form.locator("button:has-text('Schedule in Oktopost')").click()
     page.wait_for_selector("text=Create it anyway", timeout=20_000)
     assert "already sends this message to these profiles at this time" in form.inner_text()
     shots(page, "identical-post-confirm")
     assert Post.objects.filter(message__text=text).count() == 1
+
+
+def test_a_failed_or_lost_answer_to_schedule_says_so_and_sending_again_makes_one_post(
+    editor_page,
+) -> None:
+    """What a proxy answers when oktodash is down (502), and an answer lost after
+    oktodash created the post (the connection drops on the way back): the page says so in
+    words, keeps what was entered, and the same form sent again creates nothing twice."""
+    page = editor_page
+    text = "Its answer was lost on the way back"
+    form = fill_new_post(page, text, in_three_days())
+    button = form.locator("button:has-text('Schedule in Oktopost')")
+    toast = page.locator("#request-error")
+
+    def down(route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        route.fulfill(status=502, body="Bad Gateway", content_type="text/plain")
+
+    page.route("**/posts/new/", down)
+    button.click()
+    expect(toast).to_contain_text("it answered with error 502")
+    expect(toast).to_contain_text("What you entered is still here")
+    expect(button).to_be_enabled()
+    assert form.locator("textarea[name=text]").input_value() == text
+    assert not Post.objects.filter(message__text=text).exists()
+    page.unroute("**/posts/new/")
+
+    def lose_answer(route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        route.fetch()  # oktodash receives the form and creates the post...
+        route.abort("connectionreset")  # ...and its answer never arrives
+
+    page.route("**/posts/new/", lose_answer)
+    button.click()
+    expect(toast).to_contain_text("oktodash could not be reached")
+    expect(toast).to_contain_text("check it before sending again")
+    expect(button).to_be_enabled()
+    assert Post.objects.filter(message__text=text).count() == 1
+    shots(page, "lost-answer")
+    page.unroute("**/posts/new/")
+
+    button.click()  # the same form again: answered with the first post
+    expect(page).to_have_url(re.compile(r"/posts/\?sort=-created$"), timeout=15_000)
+    expect(page.locator("#messages")).to_contain_text("This form was already submitted")
+    assert Post.objects.filter(message__text=text).count() == 1
+    # The browser's and htmx's own lines about the failed requests, and no script error.
+    expected = ("Failed to load resource", "Response Status Error Code 502", "htmx:")
+    assert [e for e in page.console_errors if not e.startswith(expected)] == []
 
 
 def test_pages_still_work_with_a_banner_when_redis_is_down(page, queue_rows, settings) -> None:
