@@ -58,12 +58,14 @@ run: $(VENV)/.installed
 	fi
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist): many tests wait on a browser,
-# the sandbox or a worker, so a process more than the cores keeps both busy.
+# the sandbox or a worker, so a process more than the cores keeps both busy; two more
+# only fight for them (on 2 cores, whole suite: 2 processes 374 s, 3 335 s, 4 369-416 s,
+# each process also running its own browser, sandbox and live server).
 # tests/settings.py gives each process its own VAR_DIR and Redis databases.
 # Bytecode is cached (__pycache__/, ignored by git) even where PYTHONDONTWRITEBYTECODE
 # is set: every test process and every process a test starts would compile the project
 # again, a few seconds of CPU each.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 test: $(VENV)/.installed
 	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
