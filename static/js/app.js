@@ -198,8 +198,8 @@ function failedWords(verb, status) {
     : "Nothing on this page changed; try again in a moment.";
   if (!status) return `oktodash could not be reached (the connection failed). ${kept}`;
   if (status === 403) {
-    return "oktodash refused this request: your session may have ended. Reload the page " +
-      "(you may need to log in again).";
+    return "oktodash refused this request: your session may have ended, or your role " +
+      "does not allow it. Reload the page to see (you may need to log in again).";
   }
   return `oktodash could not finish this (it answered with error ${status}). ${kept}`;
 }
