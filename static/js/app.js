@@ -215,8 +215,11 @@ for (const name of ["htmx:sendError", "htmx:timeout"]) {
     requestError(elt, failedWords(event.detail.requestConfig.verb, 0));
   });
 }
-// Trying the same thing again clears the last failure's words.
-document.addEventListener("htmx:beforeRequest", (event) => {
+// The words stay until the same thing succeeds (tried again, or a progress view's next
+// poll once oktodash answers again).
+document.addEventListener("htmx:afterRequest", (event) => {
   const box = document.getElementById("request-error");
-  if (box && !box.hidden && event.detail.elt === failedElt) box.hidden = true;
+  if (box && !box.hidden && event.detail.successful && event.detail.elt === failedElt) {
+    box.hidden = true;
+  }
 });
