@@ -176,6 +176,12 @@ function requestError(elt, words) {
     box.className = "request-error";
     box.setAttribute("role", "alert");
     const text = document.createElement("p");
+    const log = document.createElement("a");
+    // In a new tab: what was entered here stays for sending again.
+    log.textContent = "Open the activity log (new tab)";
+    log.target = "_blank";
+    log.rel = "noopener";
+    log.hidden = true;
     const close = document.createElement("button");
     close.type = "button";
     close.className = "secondary";
@@ -183,10 +189,15 @@ function requestError(elt, words) {
     close.addEventListener("click", () => {
       box.hidden = true;
     });
-    box.append(text, close);
+    box.append(text, log, close);
     document.body.append(box);
   }
   box.querySelector("p").textContent = words;
+  // Where the words send the user: the navigation's own link to the activity log.
+  const activity = document.querySelector(".nav-links a[href$='/activity/']");
+  const log = box.querySelector("a");
+  log.hidden = !(activity && words.includes("activity log"));
+  if (activity) log.href = activity.href;
   box.hidden = false;
   failedElt = elt;
 }

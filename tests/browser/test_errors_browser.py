@@ -136,6 +136,9 @@ def test_a_failed_or_lost_answer_to_schedule_says_so_and_sending_again_makes_one
     button.click()
     expect(toast).to_contain_text("oktodash could not be reached")
     expect(toast).to_contain_text("check it before sending again")
+    expect(toast.get_by_role("link", name="Open the activity log (new tab)")).to_have_attribute(
+        "href", re.compile(r"/activity/$")
+    )
     expect(button).to_be_enabled()
     assert Post.objects.filter(message__text=text).count() == 1
     shots(page, "lost-answer")
