@@ -73,7 +73,7 @@ def fill_new_post(page, text: str, when: str):
 
 
 def posts_sent(page) -> list[str]:
-    """The create form's POSTs the page sends from now on (their addresses)."""
+    """The addresses of the POSTs the page sends from now on."""
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
     return sent
