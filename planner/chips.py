@@ -24,7 +24,6 @@ CHIP_FIELDS = (
     # "Awaiting approval · step 2 of 3 · Legal" (Post.status_label).
     *("approval", "approval_step", "approval_steps", "approval_step_name"),
 )
-TARGET_FIELDS = ("post", "profile", "status", "error", "remote_url")
 
 
 @dataclass(frozen=True)

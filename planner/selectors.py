@@ -17,20 +17,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from core.localtime import as_local
 from planner.chips import (
     CHIP_FIELDS,
-    TARGET_FIELDS,
     Chip,
     chips_build,
     clash_window,
     clashes_mark,
 )
 from planner.notes import DayNote, notes_by_day
-from posts.models import Delivery, Post, Profile
+from posts.models import Post, Profile
 from posts.queue import QueueFilters
 from posts.selectors import (
     post_for_view,
@@ -228,12 +227,10 @@ def range_posts(base: QuerySet[Post], ranges: Bounds, limit: int) -> list[Post]:
         return []
     parts, params = _per_range_sql(base, ranges, limit, count=False)
     ids = RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611 (ORM-compiled, params kept)
-    deliveries = Delivery.objects.order_by("id").only(*TARGET_FIELDS)
     return list(
         Post.objects.filter(id__in=ids)
         .select_related("message")
         .only(*CHIP_FIELDS)
-        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
         .order_by("start_at", "id")
     )
 
@@ -361,12 +358,8 @@ def drafts_tray(base: QuerySet[Post], *, zone: tzinfo, profiles: dict[str, Profi
     be scheduled by dropping one on a day: one query (and one for their deliveries), a
     capped count only when the tray is full."""
     drafts = base.filter(status__in=DRAFT_STATUSES, deleted_at__isnull=True)
-    deliveries = Delivery.objects.order_by("id").only(*TARGET_FIELDS)
     posts = list(
-        drafts.order_by("-modified", "-id")
-        .select_related("message")
-        .only(*CHIP_FIELDS)
-        .prefetch_related(Prefetch("deliveries", queryset=deliveries))[:TRAY_SIZE]
+        drafts.order_by("-modified", "-id").select_related("message").only(*CHIP_FIELDS)[:TRAY_SIZE]
     )
     count = len(posts)
     if count == TRAY_SIZE:
