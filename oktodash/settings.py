@@ -137,11 +137,11 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A connection per request on SQLite (kept connections save 2.5-5 ms of CPU a
-    # request, issue 31, but the first CI run with them had a double-clicked create
-    # wait past its test's 15 s under load, never seen without them: back to 0 until
-    # that is understood).
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept connections, as on PostgreSQL: closing the last one checkpoints and deletes
+    # the WAL, and the next request reopens the file and parses the schema again, 2.5-5
+    # ms of CPU a request (issue 31). They were off for a while: a CI run had a
+    # double-clicked create wait past its test's 15 s; the same test failed the same way
+    # later with a connection per request, and the form now sends one request, not two.
     # Web, worker and beat share one SQLite file: WAL lets readers run beside a
     # writer, IMMEDIATE transactions avoid "database is locked" on lock upgrades.
     DATABASES["default"]["OPTIONS"] = {
