@@ -186,9 +186,7 @@ function requestError(elt, words) {
     close.type = "button";
     close.className = "secondary";
     close.textContent = "Dismiss";
-    close.addEventListener("click", () => {
-      box.hidden = true;
-    });
+    close.addEventListener("click", () => hideRequestError(box));
     box.append(text, log, close);
     document.body.append(box);
   }
@@ -200,6 +198,14 @@ function requestError(elt, words) {
   if (activity) log.href = activity.href;
   box.hidden = false;
   failedElt = elt;
+  // Room under the page and the drawer as tall as the words, so that a form's last
+  // lines (its button) scroll above them rather than stay under them.
+  document.body.style.setProperty("--request-error-room", `${box.offsetHeight + 24}px`);
+  document.body.classList.add("request-failed");
+}
+function hideRequestError(box) {
+  box.hidden = true;
+  document.body.classList.remove("request-failed");
 }
 function failedWords(verb, status) {
   const sending = verb !== "get";
@@ -231,6 +237,6 @@ for (const name of ["htmx:sendError", "htmx:timeout"]) {
 document.addEventListener("htmx:afterRequest", (event) => {
   const box = document.getElementById("request-error");
   if (box && !box.hidden && event.detail.successful && event.detail.elt === failedElt) {
-    box.hidden = true;
+    hideRequestError(box);
   }
 });

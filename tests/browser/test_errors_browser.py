@@ -153,6 +153,46 @@ def test_a_failed_or_lost_answer_to_schedule_says_so_and_sending_again_makes_one
     assert [e for e in page.console_errors if not e.startswith(expected)] == []
 
 
+def test_on_a_phone_the_failure_words_leave_the_forms_button_within_reach(editor_page) -> None:
+    """The toast sits over the bottom of the screen: on a phone, on the new-post page and
+    in the queue's drawer, the form scrolls far enough that its button shows above it
+    (it was left under the toast until dismissed)."""
+    page = editor_page
+    page.set_viewport_size(SIZES["phone"])
+
+    def down(route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        route.fulfill(status=502, body="Bad Gateway", content_type="text/plain")
+
+    page.route("**/posts/new/", down)
+    for where in ("page", "drawer"):
+        if where == "drawer":
+            page.goto("/posts/")
+            page.click(".queue-head a:has-text('New post')")
+            page.wait_for_selector("#drawer.open #post-form")
+            form = page.locator("#drawer #post-form")
+        else:
+            form = fill_new_post(page, "Sent while oktodash was down", in_three_days())
+        button = form.locator("button[type=submit]").last
+        button.click()
+        toast = page.locator("#request-error")
+        expect(toast).to_contain_text("error 502")
+        # Scrolled as far as it goes (the drawer scrolls itself, the page the window).
+        page.evaluate(
+            "window.scrollTo(0, document.documentElement.scrollHeight);"
+            "const d = document.querySelector('#drawer.open'); if (d) d.scrollTop = d.scrollHeight;"
+        )
+        shown, over = button.bounding_box(), toast.bounding_box()
+        assert shown["y"] + shown["height"] <= over["y"], (where, shown, over)
+        if where == "page":
+            screenshot(page, "failed-toast-page-phone")
+        else:
+            screenshot(page, "failed-toast-drawer-phone")
+    page.unroute("**/posts/new/")
+
+
 def test_pages_still_work_with_a_banner_when_redis_is_down(page, queue_rows, settings) -> None:
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     settings.CACHES = {
