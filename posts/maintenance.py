@@ -95,7 +95,8 @@ def _sqlite(*, bulk: bool) -> list[str]:
 
 
 def _sqlite_stale(cursor, table: str) -> bool:
-    """No statistics while there are rows, or a tenfold change in rows since."""
+    """No statistics while there are rows, an index without statistics (made by a
+    migration after them), or a tenfold change in rows since."""
     cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
     rows = cursor.fetchone()[0]
     cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
@@ -107,6 +108,8 @@ def _sqlite_stale(cursor, table: str) -> bool:
             then = int(row[0].split()[0])
     if then is None:
         return rows > 0
+    if rows and _sqlite_unmeasured_index(cursor, table):
+        return True
     return max(rows, 1) >= STALE_FACTOR * max(then, 1) or then >= STALE_FACTOR * max(rows, 1)
 
 
@@ -130,3 +133,13 @@ def _postgresql(*, bulk: bool) -> list[str]:
             vacuum = bulk and not connection.in_atomic_block
             cursor.execute(f"{'VACUUM (ANALYZE) ' if vacuum else 'ANALYZE '}{names}")
     return tables
+
+
+def _sqlite_unmeasured_index(cursor, table: str) -> bool:
+    cursor.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = %s"
+        " AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE tbl = %s AND idx IS NOT NULL)"
+        " LIMIT 1",
+        [table, table],
+    )
+    return cursor.fetchone() is not None

@@ -156,12 +156,20 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["source"], name="post_source"),
             models.Index(fields=["created_by"], name="post_created_by"),
-            models.Index(fields=["start_at", "id"], name="post_start_id"),
+            # The three a page's counts walk (the queue's capped count, the calendar's
+            # count a cell) end with what those filters test besides their lead, so a
+            # count reads the index alone: with the rows looked up for `deleted_at`
+            # and `status`, they were 60 % of the calendar's CPU at 1M posts (issue 31).
+            models.Index(fields=["start_at", "id", "deleted_at"], name="post_start_id"),
             models.Index(fields=["created", "id"], name="post_created_id"),
             models.Index(fields=["modified", "id"], name="post_modified_id"),
             *(models.Index(fields=[c, "id"], name=f"post_{c}_id") for c in COUNTERS),
-            models.Index(fields=["status", "start_at"], name="post_status_start"),
-            models.Index(fields=["network", "start_at"], name="post_network_start"),
+            models.Index(
+                fields=["status", "start_at", "network", "deleted_at"], name="post_status_start"
+            ),
+            models.Index(
+                fields=["network", "start_at", "status", "deleted_at"], name="post_network_start"
+            ),
             models.Index(fields=["media_kind", "start_at"], name="post_media_start"),
             models.Index(fields=["approval", "start_at"], name="post_approval_start"),
             # The stats review (reports/selectors/) aggregates every post of a range:
