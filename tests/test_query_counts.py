@@ -22,6 +22,7 @@ QUEUE_PAGE = 10  # + campaigns, profiles, count, rows, deliveries, who made them
 QUEUE_PARTIAL = 8  # the rows alone: no saved views, no status bar
 DRAWER = 9  # + post, deliveries, profiles, stats samples, history, who made it here,
 # retry links
+LIVE_ROW = 6  # + post, its deliveries (prefetched, not read again), profiles, who made it
 HEALTH = 3  # SELECT 1, sync state, webhook installation (no session for a monitor)
 APPROVALS_PAGE = 7  # + items, their posts, steps with workflows, saved views, sync state
 # (issue 26 allows 12; a query per step or per item fails at once)
@@ -94,6 +95,17 @@ def test_the_drawer_costs_a_fixed_number_of_queries(
         with django_assert_max_num_queries(DRAWER):
             response = client.get(f"/posts/{post.oktopost_id}/", headers={"HX-Request": "true"})
         assert response.status_code == 200
+
+
+def test_a_live_row_costs_a_fixed_number_of_queries(
+    viewer_client: Client, many, django_assert_max_num_queries
+) -> None:
+    post = many["posts"][1]  # two profiles
+    viewer_client.get(f"/posts/{post.oktopost_id}/row/")
+    with django_assert_max_num_queries(LIVE_ROW):
+        response = viewer_client.get(f"/posts/{post.oktopost_id}/row/")
+    assert response.status_code == 200
+    assert [t.label for t in response.context["row"].targets] == ["Acme LI", "Acme X"]
 
 
 def test_health_costs_a_fixed_number_of_queries(
