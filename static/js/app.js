@@ -207,6 +207,16 @@ function hideRequestError(box) {
   box.hidden = true;
   document.body.classList.remove("request-failed");
 }
+// Not kept in htmx's history snapshot: brought back by the back button, the words would
+// be stale and their Dismiss button dead (its listener is not part of the snapshot).
+document.addEventListener("htmx:beforeHistorySave", () => {
+  const box = document.getElementById("request-error");
+  if (box) {
+    box.remove();
+    document.body.classList.remove("request-failed");
+    failedElt = null;
+  }
+});
 function failedWords(verb, status) {
   const sending = verb !== "get";
   const kept = sending
