@@ -12,8 +12,9 @@ viewer `bench.load` logs in. Each line is replayed once to warm up, then once me
 * `--sql`: each statement's wall time per request of the mix, summed by its start.
 * `--profile`: cProfile of the measured pass, the first --top lines by --sort.
 
-Nothing is written to the mirror beyond what the requests write (sessions). It reads
-what `bench.load` has built; a mirror it has not seeded stops the run.
+Nothing is written to the mirror beyond what the requests write and the viewer and its
+session (as `bench.load` writes them). It reads what `bench.load` has built; a mirror it
+has not seeded stops the run. With `--profile` the CPU table includes cProfile's own cost.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import cProfile
 import pstats
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench.common import table
@@ -53,7 +55,11 @@ def replay(lines, client, anonymous) -> dict[str, list[float]]:
 
 
 def run(args: argparse.Namespace) -> None:
-    configure(args)
+    env = configure(args)
+    if not args.database_url:
+        mirror = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+        if not mirror.exists():
+            raise SystemExit(f"no mirror at {mirror}: run bench.load with --var-dir first")
     import django
 
     django.setup()
@@ -85,14 +91,16 @@ def run(args: argparse.Namespace) -> None:
             entry[1] += time.perf_counter() - began
 
     profile = cProfile.Profile() if args.profile else None
-    began = time.process_time()
-    with connection.execute_wrapper(timed):
+    with ExitStack() as stack:
+        if args.sql:  # its timing costs CPU too: only when asked for
+            stack.enter_context(connection.execute_wrapper(timed))
+        began = time.process_time()
         if profile:
             profile.enable()
         per_kind = replay(lines, client, anonymous)
         if profile:
             profile.disable()
-    spent = time.process_time() - began
+        spent = time.process_time() - began
 
     engine = connection.vendor
     print(f"{len(lines):,} requests of {args.mix} on {engine}, {args.posts:,} posts")
