@@ -175,7 +175,7 @@ def test_a_rows_times_are_written_as_clock_fmt_writes_them(clock_choice: str, or
     from datetime import UTC, datetime
 
     from core import clock
-    from posts.selectors.queue import row_clock
+    from posts.selectors.rows import row_clock
 
     token = clock.activate(clock.resolve(clock_choice, order, None))
     try:

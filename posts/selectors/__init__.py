@@ -1,8 +1,9 @@
 """Reads for pages: everything here comes from the local mirror (and the shared budget).
 
-`queue` (the queue page, its rows, bulk selections), `choices` (the small tables every
-page reads whole), `detail` (a post's page and drawer), `compose` (the create form's
-checks, messages and preview), `activity` (the audit trail in words).
+`queue` (the queue page, bulk selections), `rows` (a post as its queue row shows it),
+`choices` (the small tables every page reads whole), `detail` (a post's page and drawer),
+`compose` (the create form's checks, messages and preview), `activity` (the audit trail
+in words).
 """
 
 from posts.selectors.activity import ActivityRow, activity_describe, activity_list, post_names
@@ -41,17 +42,13 @@ from posts.selectors.queue import (
     BULK_CAP,
     COUNT_CAP,
     QueuePage,
-    QueueRow,
-    Target,
     Unindexed,
     bulk_matching,
     bulk_selected,
-    post_targets,
     queue_page,
     queue_queryset,
-    queue_row_for_view,
-    queue_rows,
 )
+from posts.selectors.rows import QueueRow, Target, post_targets, queue_row_for_view, queue_rows
 
 __all__ = [
     "BULK_CAP",

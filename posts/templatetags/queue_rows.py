@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core.rendering import html_text as _e
-from posts.selectors.queue import QueueRow
+from posts.selectors.rows import QueueRow
 from posts.templatetags.oktopost_users import oktopost_user
 
 register = template.Library()
