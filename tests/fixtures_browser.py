@@ -179,3 +179,11 @@ def open_details(page, summary: str) -> None:
     section = page.locator(f"details:has(> summary:has-text('{summary}'))")
     if section.get_attribute("open") is None:
         section.locator("> summary").click()
+
+
+def open_compose_drawer(page):
+    """The queue's "New post" drawer, opened from the queue: its form."""
+    page.goto("/posts/")
+    page.click(".queue-head a:has-text('New post')")
+    page.wait_for_selector("#drawer.open #post-form")
+    return page.locator("#drawer #post-form")

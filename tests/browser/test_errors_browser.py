@@ -13,7 +13,7 @@ from core import infra
 from posts import sync
 from posts.models import Post, Profile, SavedView
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in, open_details, screenshot
+from tests.fixtures_browser import log_in, open_compose_drawer, open_details, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,6 +79,19 @@ def posts_sent(page) -> list[str]:
     return sent
 
 
+def bad_gateway(picked):
+    """A route handler: what a proxy answers while oktodash is down (502) to the requests
+    `picked(request)` chooses; the others go through."""
+
+    def handle(route) -> None:
+        if picked(route.request):
+            route.fulfill(status=502, body="Bad Gateway", content_type="text/plain")
+        else:
+            route.continue_()
+
+    return handle
+
+
 def test_a_double_click_on_schedule_makes_one_post_and_a_second_asks_first(editor_page) -> None:
     page = editor_page
     text, when = "Double-clicked in the browser", in_three_days()
@@ -110,13 +123,7 @@ def test_a_failed_or_lost_answer_to_schedule_says_so_and_sending_again_makes_one
     button = form.locator("button:has-text('Schedule in Oktopost')")
     toast = page.locator("#request-error")
 
-    def down(route) -> None:
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        route.fulfill(status=502, body="Bad Gateway", content_type="text/plain")
-
-    page.route("**/posts/new/", down)
+    page.route("**/posts/new/", bad_gateway(lambda request: request.method == "POST"))
     button.click()
     expect(toast).to_contain_text("it answered with error 502")
     expect(toast).to_contain_text("What you entered is still here")
@@ -159,20 +166,10 @@ def test_on_a_phone_the_failure_words_leave_the_forms_button_within_reach(editor
     (it was left under the toast until dismissed)."""
     page = editor_page
     page.set_viewport_size(SIZES["phone"])
-
-    def down(route) -> None:
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        route.fulfill(status=502, body="Bad Gateway", content_type="text/plain")
-
-    page.route("**/posts/new/", down)
+    page.route("**/posts/new/", bad_gateway(lambda request: request.method == "POST"))
     for where in ("page", "drawer"):
         if where == "drawer":
-            page.goto("/posts/")
-            page.click(".queue-head a:has-text('New post')")
-            page.wait_for_selector("#drawer.open #post-form")
-            form = page.locator("#drawer #post-form")
+            form = open_compose_drawer(page)
         else:
             form = fill_new_post(page, "Sent while oktodash was down", in_three_days())
         button = form.locator("button[type=submit]").last
@@ -186,10 +183,10 @@ def test_on_a_phone_the_failure_words_leave_the_forms_button_within_reach(editor
         )
         shown, over = button.bounding_box(), toast.bounding_box()
         assert shown["y"] + shown["height"] <= over["y"], (where, shown, over)
-        if where == "page":
-            screenshot(page, "failed-toast-page-phone")
-        else:
-            screenshot(page, "failed-toast-drawer-phone")
+        screenshot(page, f"failed-toast-{where}-phone")
+        page.emulate_media(color_scheme="dark")
+        screenshot(page, f"failed-toast-{where}-phone-dark")
+        page.emulate_media(color_scheme="light")
     page.unroute("**/posts/new/")
 
 
@@ -200,13 +197,7 @@ def test_a_failed_refresh_leaves_nothing_behind_after_the_back_button(editor_pag
     page = editor_page
     page.goto("/posts/?preset=all")
 
-    def down(route) -> None:
-        if route.request.headers.get("hx-request"):
-            route.fulfill(status=502, body="Bad Gateway", content_type="text/plain")
-        else:
-            route.continue_()
-
-    page.route("**/posts/?*", down)
+    page.route("**/posts/?*", bad_gateway(lambda request: request.headers.get("hx-request")))
     open_details(page, "Filters and sort")
     page.locator("#queue-filters select[name=sort]").select_option("start_at")
     toast = page.locator("#request-error")

@@ -13,7 +13,7 @@ from posts import (
 )
 from posts.models import Post, Profile
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in, open_details, screenshot, shots
+from tests.fixtures_browser import log_in, open_compose_drawer, open_details, screenshot, shots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,10 +35,7 @@ def eager_tasks():
 
 def test_create_from_a_new_message_for_two_profiles_then_reschedule_and_cancel(editor_page) -> None:
     page = editor_page
-    page.goto("/posts/")
-    page.click("text=New post")
-    page.wait_for_selector("#drawer.open #post-form")
-    form = page.locator("#drawer #post-form")
+    form = open_compose_drawer(page)
     form.locator("select[name=network]").select_option("LinkedIn")
     form.locator("select[name=campaign]").select_option(index=1)
     form.locator("textarea[name=text]").fill("Browser-made post: our webinar starts soon")
@@ -118,10 +115,7 @@ def test_a_failed_schedule_focuses_the_first_error_and_sums_them_up_at_the_butto
     page = editor_page
     for where in ("page", "drawer"):
         if where == "drawer":
-            page.goto("/posts/")
-            page.click(".queue-head a:has-text('New post')")
-            page.wait_for_selector("#drawer.open #post-form")
-            form = page.locator("#drawer #post-form")
+            form = open_compose_drawer(page)
         else:
             page.goto("/posts/new/")
             form = page.locator("#post-form")
