@@ -172,7 +172,7 @@ def test_on_a_phone_the_failure_words_leave_the_forms_button_within_reach(editor
             form = open_compose_drawer(page)
         else:
             form = fill_new_post(page, "Sent while oktodash was down", in_three_days())
-        button = form.locator("button[type=submit]").last
+        button = form.locator("button:has-text('Schedule in Oktopost')")
         button.click()
         toast = page.locator("#request-error")
         expect(toast).to_contain_text("error 502")
