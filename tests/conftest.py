@@ -15,15 +15,16 @@ import redis
 import time_machine
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 from django.test import Client
 
 from accounts.models import EDITOR, VIEWER, User
 from oktopost.limiter import Limiter, Limits, RedisLimiter, SqliteLimiter
-from posts import sync
 from tests.limiters import FakeClock, MakeLimiter
 
 pytest_plugins = [
     "tests.fixtures_sandbox",
+    "tests.fixtures_mirror",
     "tests.fixtures_browser",
     "tests.fixtures_webhooks",
     "tests.log_guard",
@@ -35,6 +36,12 @@ pytest_plugins = [
 hypothesis.settings.register_profile("suite", max_examples=50)
 hypothesis.settings.register_profile("thorough", max_examples=500)
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
+# Django writes every model's permissions again after each flush (the end of every test
+# on a live server or in transactions: ~20 ms of a flush's ~30, some 700 times a run).
+# oktodash never reads them (roles are groups, core/roles.py; the admin is for
+# superusers), so the test database has none.
+post_migrate.disconnect(dispatch_uid="django.contrib.auth.management.create_permissions")
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -180,13 +187,6 @@ def oktopost(sandbox, settings, tmp_path):
     settings.OKTOPOST_EDITOR_CALLS_PER_MINUTE = 5
     settings.OKTOPOST_TIMEOUT = (2.0, 3.0)
     return sandbox
-
-
-@pytest.fixture
-def mirror(oktopost):
-    """The mirror as a full sync from the per-test sandbox leaves it; returns the sandbox."""
-    sync.posts_sync(full=True)
-    return oktopost
 
 
 def redis_or_skip(url: str, *, setting: str) -> str:

@@ -47,6 +47,7 @@ def waiting_item(step_order: int = 1) -> ApprovalItem:
     )
 
 
+@pytest.mark.real_sync  # counts the sync's own calls
 def test_the_sync_gives_every_post_its_approval_state_with_list_calls_only(mirror) -> None:
     calls = mirror.calls()["by_endpoint"]
     items = sandbox_get(mirror, "/workflow-item", count=1000)["Items"]

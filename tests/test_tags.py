@@ -55,6 +55,7 @@ def some_tag() -> Tag:
     return Tag.objects.get(oktopost_id=max(counts, key=counts.get))
 
 
+@pytest.mark.real_sync  # counts the sync's own calls
 def test_the_sync_mirrors_tags_and_message_tags_with_no_call_per_post(mirror) -> None:
     by_endpoint = mirror.calls()["by_endpoint"]
     client = get_client()

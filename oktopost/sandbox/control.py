@@ -132,6 +132,7 @@ def state(sandbox: Sandbox) -> dict[str, Any]:
     return {
         "account_id": world.account_id,
         "seed": world.seed,
+        "version": world.version,  # 0 until something changes the world after a reset
         "counts": {
             "posts": len(world.posts),
             "posts_by_status": statuses,
@@ -171,6 +172,8 @@ def _clock(sandbox: Sandbox) -> dict[str, Any]:
         "now": fmt(now),
         "now_ts": now,
         "offset_seconds": sandbox.world.offset,
+        # The day (Unix time of its midnight, UTC) the world is laid out from.
+        "anchor": sandbox.world.anchor,
         "frozen": sandbox.world.frozen_at is not None,
     }
 

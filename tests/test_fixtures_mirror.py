@@ -1,0 +1,63 @@
+"""The `mirror` fixture's copy of an earlier sync equals the sync (tests/fixtures_mirror.py),
+and a flush leaves the tables kept by triggers as empty as the posts."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from posts.models import Post
+from tests import fixtures_mirror
+from tests.fixtures_mirror import mirror_sync
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _everything() -> dict[str, list[tuple]]:
+    return fixtures_mirror._rows(connection.introspection.django_table_names(only_existing=True))
+
+
+@pytest.fixture
+def sqlite() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the fixture copies on SQLite only")
+
+
+def test_a_copied_mirror_equals_the_sync_it_was_taken_from(sqlite, oktopost, monkeypatch) -> None:
+    monkeypatch.setattr(fixtures_mirror, "_SNAPSHOTS", {})
+    assert mirror_sync(oktopost) == "synced"
+    synced = _everything()
+    assert mirror_sync(oktopost) == "synced", "copied over the rows already there"
+    (taken,) = fixtures_mirror._SNAPSHOTS.values()
+    assert "posts_post" in taken.tables and "reports_messagekeysum" not in taken.tables
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=False)
+    # Copied at the instant it was taken, the rows are the sync's to the last column,
+    # the trigger-kept sums included (but for the sums of no post the sync left behind).
+    fixtures_mirror._restore(taken, now=taken.finished)
+    copied = _everything()
+    kept = {*taken.tables, *fixtures_mirror._trigger_targets()} & set(synced)
+    for table in kept - {"reports_dirtyhour", "reports_messagekeysum"}:
+        assert copied[table] == synced[table], table
+    assert {r[0] for r in copied["reports_dirtyhour"]} == {
+        r[0] for r in synced["reports_dirtyhour"]
+    }
+    some = [row for row in synced["reports_messagekeysum"] if row[3:] != (0, 0)]
+    assert copied["reports_messagekeysum"] == some
+    # Copied an hour later, the sync's own stamps move by that hour; the world's times stay.
+    post = Post.objects.order_by("oktopost_id").first()
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=False)
+    fixtures_mirror._restore(taken, now=taken.finished + timedelta(hours=1))
+    later = Post.objects.get(oktopost_id=post.oktopost_id)
+    assert (later.start_at, later.created) == (post.start_at, post.created)
+    assert later.synced_at - post.synced_at == timedelta(hours=1)
+    assert later.counters_at - post.counters_at == timedelta(hours=1)
+
+
+def test_a_flush_leaves_no_sums_of_the_posts_it_deleted(sqlite, oktopost) -> None:
+    mirror_sync(oktopost)
+    sums = fixtures_mirror._trigger_targets() & set(_everything())
+    assert any(_everything()[t] for t in sums)
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=False)
+    left = _everything()
+    assert {t: len(left[t]) for t in sums if left[t]} == {}
