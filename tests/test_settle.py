@@ -19,8 +19,7 @@ OK, NOT_DONE, UNCLEAR = Activity.Outcome.OK, Activity.Outcome.NOT_DONE, Activity
 
 
 @pytest.fixture
-def client(oktopost) -> OktopostClient:
-    sync.posts_sync(full=True)
+def client(mirror) -> OktopostClient:
     return get_client()
 
 

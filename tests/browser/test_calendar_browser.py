@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from posts import sync
 from posts.connection import get_client
 from posts.models import CalendarNote, Post
 from tests.browser.test_ui_pages import AXE, AXE_RUN, WATCH_CSP, session_cookie
@@ -18,9 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def synced(oktopost):
-    sync.posts_sync(full=True)
-    return oktopost
+def synced(mirror):
+    return mirror
 
 
 def a_pending_post() -> Post:

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from oktopost.sandbox import media as demo
-from posts import sync
 from posts.models import Post, Profile
 from tests.conftest import PASSWORD, make_user
 from tests.fixtures_browser import loaded_width, log_in, screenshot
@@ -16,11 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def editor_page(page, oktopost, live_server, settings, tmp_path):
+def editor_page(page, oktopost, live_server, settings, tmp_path, request):
     settings.VAR_DIR = tmp_path
     # The sandbox fetches our signed URL from the live server.
     settings.SITE_URL = live_server.url
-    sync.posts_sync(full=True)
+    request.getfixturevalue("mirror")
     make_user("erin", "editor")
     log_in(page, "erin", PASSWORD)
     return page

@@ -10,7 +10,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from core import infra
-from posts import sync
 from posts.models import Post, Profile, SavedView
 from tests.conftest import PASSWORD, make_user
 from tests.fixtures_browser import log_in, open_compose_drawer, open_details, screenshot
@@ -33,8 +32,7 @@ def shots(page, name: str) -> None:
 
 
 @pytest.fixture
-def editor_page(page, oktopost):
-    sync.posts_sync(full=True)
+def editor_page(page, mirror):
     make_user("erin", "editor")
     log_in(page, "erin", PASSWORD)
     return page

@@ -29,8 +29,7 @@ def shoot_all(page, name: str) -> None:
 
 
 @pytest.mark.slow
-def test_a_partly_failed_post_is_explained_and_its_failed_profile_retried(page, oktopost) -> None:
-    sync.posts_sync(full=True)
+def test_a_partly_failed_post_is_explained_and_its_failed_profile_retried(page, mirror) -> None:
     editor = make_user("erin", "editor")
     profiles = list(Profile.objects.filter(network="LinkedIn", status="valid").order_by("name"))
     campaign_id = Post.objects.exclude(campaign_id=None).first().campaign_id
@@ -44,7 +43,7 @@ def test_a_partly_failed_post_is_explained_and_its_failed_profile_retried(page, 
         start_at=timezone.now() + timedelta(days=1),
     )
     failed = profiles[1]
-    oktopost.control(
+    mirror.control(
         "POST", f"posts/{post.oktopost_id}/send", {"errors": {failed.oktopost_id: TOO_LONG}}
     )
     sync.posts_sync()
@@ -69,12 +68,12 @@ def test_a_partly_failed_post_is_explained_and_its_failed_profile_retried(page, 
     page.click("text=Retry the 1 failed profile…")
     page.wait_for_url(f"**/posts/{post.oktopost_id}/retry/")
     shoot_all(page, "retry")
-    before = oktopost.calls()["by_endpoint"].get("POST /post", 0)
+    before = mirror.calls()["by_endpoint"].get("POST /post", 0)
     page.click("button:has-text('Retry 1 failed profile')")
     page.wait_for_url("**/posts/004*/")
     assert "Retried as a new LinkedIn post “" in page.inner_text("#messages")
     assert "Retry of" in page.inner_text("main")
-    assert oktopost.calls()["by_endpoint"].get("POST /post", 0) == before + 1
+    assert mirror.calls()["by_endpoint"].get("POST /post", 0) == before + 1
     made = Post.objects.get(oktopost_id=PostLink.objects.get(source=post.oktopost_id).target)
     assert made.credential_ids == [failed.oktopost_id]
     page.goto(f"/posts/{made.oktopost_id}/edit/")

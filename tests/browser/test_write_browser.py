@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from oktodash.celery import app
 from posts import (
-    sync,
     tasks,  # noqa: F401  (eager_tasks runs them here: they must be loaded)
 )
 from posts.models import Post, Profile
@@ -19,8 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def editor_page(page, oktopost):
-    sync.posts_sync(full=True)
+def editor_page(page, mirror):
     make_user("erin", "editor")
     log_in(page, "erin", PASSWORD)
     return page
@@ -139,9 +137,8 @@ def test_a_failed_schedule_focuses_the_first_error_and_sums_them_up_at_the_butto
 
 @pytest.mark.visual
 def test_the_errors_of_a_failed_schedule_show_without_javascript(
-    chromium, live_server, oktopost
+    chromium, live_server, mirror
 ) -> None:
-    sync.posts_sync(full=True)
     make_user("erin", "editor")
     context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
