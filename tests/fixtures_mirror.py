@@ -69,9 +69,14 @@ class _Synced:
 _SNAPSHOTS: dict[tuple, _Synced] = {}
 
 
-def _rows(tables: list[str]) -> dict[str, list[tuple]]:
+def _rows(tables: list[str]) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Each table's column names and rows."""
+    found = {}
     with connection.cursor() as cursor:
-        return {t: cursor.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
+        for table in tables:
+            cursor.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+            found[table] = ([c[0] for c in cursor.description], cursor.fetchall())
+    return found
 
 
 def _empty(tables) -> bool:
@@ -117,13 +122,6 @@ def _models() -> dict[str, type[models.Model]]:
     return {m._meta.db_table: m for m in apps.get_models(include_auto_created=True)}
 
 
-def _datetime_columns(table: str) -> set[str]:
-    model = _models().get(table)
-    if model is None:
-        return set()
-    return {f.column for f in model._meta.concrete_fields if isinstance(f, models.DateTimeField)}
-
-
 def _parents_first(tables: list[str]) -> list[str]:
     """`tables`, each after those its foreign keys point to: a row's triggers find what
     they read (a delivery's sums read its post), as they did in the sync."""
@@ -144,20 +142,23 @@ def _parents_first(tables: list[str]) -> list[str]:
     return done
 
 
-def _take(tables: list[str], started: datetime, finished: datetime) -> _Synced:
+def _take(
+    rows: dict[str, tuple[list[str], list[tuple]]], started: datetime, finished: datetime
+) -> _Synced:
+    """`rows` (as `_rows` read them after the sync) kept, with their stamp columns."""
     next_start = (
         Post.objects.filter(start_at__gt=started)
         .order_by("start_at")
         .values_list("start_at", flat=True)
         .first()
     )
+    by_table = _models()
     taken = {}
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f'SELECT * FROM "{table}"')
-            columns = [c[0] for c in cursor.description]
-            stamps = {i for i, c in enumerate(columns) if c in _datetime_columns(table)}
-            taken[table] = (columns, stamps, cursor.fetchall())
+    for table, (columns, found) in rows.items():
+        model = by_table.get(table)
+        fields = model._meta.concrete_fields if model else ()
+        dated = {f.column for f in fields if isinstance(f, models.DateTimeField)}
+        taken[table] = (columns, {i for i, c in enumerate(columns) if c in dated}, found)
     return _Synced(started, finished, next_start, taken)
 
 
@@ -239,10 +240,10 @@ def mirror_sync(sandbox) -> str:
     after = _rows(tables)
     written = [t for t in tables if after[t] != before[t]]
     # Kept when the sync wrote into empty tables only (no test's rows mixed in).
-    if not any(before[t] for t in written):
+    if not any(before[t][1] for t in written):
         derived = _trigger_targets()
         kept = _parents_first([t for t in written if t not in derived])
-        _SNAPSHOTS[key] = _take(kept, started, finished)
+        _SNAPSHOTS[key] = _take({t: after[t] for t in kept}, started, finished)
     return "synced"
 
 

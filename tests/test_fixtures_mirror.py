@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _everything() -> dict[str, list[tuple]]:
-    return fixtures_mirror._rows(connection.introspection.django_table_names(only_existing=True))
+    tables = connection.introspection.django_table_names(only_existing=True)
+    return {table: rows for table, (_, rows) in fixtures_mirror._rows(tables).items()}
 
 
 @pytest.fixture
@@ -59,21 +60,29 @@ def test_a_copied_mirror_equals_the_sync_it_was_taken_from(sqlite, oktopost, mon
 
 def test_after_a_flush_no_sums_of_the_posts_it_deleted_are_left(sqlite, oktopost) -> None:
     mirror_sync(oktopost)
-    sums = fixtures_mirror._trigger_targets() & set(_everything())
-    assert any(_everything()[t] for t in sums)
+    synced = _everything()
+    sums = fixtures_mirror._trigger_targets() & set(synced)
+    assert any(synced[t] for t in sums)
     # A flush in the order that leaves them (its order is a set's: it varies by run):
     # the sums first, then the posts, whose delete triggers write them back negated.
-    rest = sorted(set(_everything()) - sums - {"posts_post"})
+    rest = sorted(set(synced) - sums - {"posts_post"})
     with transaction.atomic(), connection.cursor() as cursor:
         for table in [*sorted(sums), *rest, "posts_post"]:
             cursor.execute(f'DELETE FROM "{table}"')
-    assert any(_everything()[t] for t in sums)
+    negated = _everything()
+    assert any(negated[t] for t in sums)
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     left = _everything()
     assert {t: len(left[t]) for t in sums if left[t]} == {}
 
 
-def test_a_world_with_faults_or_changes_of_a_test_is_not_the_copys(sqlite, oktopost) -> None:
+def test_a_world_with_faults_or_changes_of_a_test_is_not_the_copys(
+    sqlite, oktopost, pinned_now
+) -> None:
+    if pinned_now is not None:
+        # Each reset at a pinned instant sets a clock offset of its own: another world
+        # every time, and the fixture syncs for real there anyway.
+        pytest.skip("the copy is used on the sandbox's own clock only")
     plain = fixtures_mirror._world(oktopost)
     assert plain and fixtures_mirror._world(oktopost) == plain
     oktopost.control("POST", "faults", {"error_rate": 0.5})
