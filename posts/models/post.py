@@ -163,7 +163,15 @@ class Post(models.Model):
             models.Index(fields=["start_at", "id", "deleted_at"], name="post_start_id"),
             models.Index(fields=["created", "id"], name="post_created_id"),
             models.Index(fields=["modified", "id"], name="post_modified_id"),
-            *(models.Index(fields=[c, "id"], name=f"post_{c}_id") for c in COUNTERS),
+            # A sort by a counter walks its index and tests each post against the
+            # filters: what it tests most is in the index, so the walk reads only the
+            # matching posts' rows (issue 31: 24,000 rows for 50 of one network).
+            *(
+                models.Index(
+                    fields=[c, "id", "deleted_at", "status", "network"], name=f"post_{c}_id"
+                )
+                for c in COUNTERS
+            ),
             models.Index(
                 fields=["status", "start_at", "network", "deleted_at"], name="post_status_start"
             ),
