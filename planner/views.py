@@ -133,10 +133,14 @@ def calendar_post(request: HttpRequest, oktopost_id: str) -> HttpResponse:
 
 def _chip_links(scope: scopes.Scope) -> dict[str, str]:
     """What a chip's two addresses start and end with, reversed once a page rather than
-    twice a chip: the post's page, and its drawer with the way back to this calendar."""
+    twice a chip: the post's page, and its drawer with the way back to this calendar;
+    and a day's "+N more" (the queue, and the rest of the day), once a page rather than
+    once an hour that has more."""
     return {
         "detail": reverse("posts:detail", args=["-"]).removesuffix("-/"),
         "drawer": reverse("planner:post", args=["-"]).removesuffix("-/"),
+        "queue": reverse("posts:queue"),
+        "day": reverse("planner:day"),
         "back": urlencode({"back": scope.query()}),
     }
 

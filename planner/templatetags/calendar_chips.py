@@ -76,6 +76,8 @@ def week_slots(context: Context, day: Day, column: int) -> SafeString:
     today = " today" if day.is_today else ""
     # The "+" of an empty hour ahead, for editors: the address reversed once a day.
     new_post = reverse("posts:new") if context.get("can_write") else ""
+    # "Tue 8 Dec", said by each hour's "+N more" and "+": formatted once a day.
+    day_label = date_format(day.day, "D j M")
     out: list[str] = []
     for slot in day.slots:
         empty = "" if slot.chips else " slot-empty"
@@ -86,6 +88,7 @@ def week_slots(context: Context, day: Day, column: int) -> SafeString:
         if slot.chips:
             given = {"day": day, "slot": slot, "chips": slot.chips, "more": slot.more}
             given |= {"more_capped": slot.more_capped, "queue_query": day.queue_query}
+            given["day_label"] = day_label
             out.append(_day_chips(context, given))
         elif new_post and slot.new_when:
             new = f"{new_post}?when={_e(slot.new_when)}"
@@ -93,7 +96,7 @@ def week_slots(context: Context, day: Day, column: int) -> SafeString:
             out.append(
                 f'<a class="slot-new" href="{new}"{tab} hx-get="{new}" hx-target="#drawer"'
                 ' hx-swap="innerHTML"><span aria-hidden="true">+</span><span'
-                f' class="visually-hidden">New post on {_e(date_format(day.day, "D j M"))}'
+                f' class="visually-hidden">New post on {_e(day_label)}'
                 f" at {_e(slot.label)}</span></a>"
             )
         out.append("\n          </div>\n        ")
@@ -118,8 +121,9 @@ def _day_chips(context: Context, given: dict[str, Any]) -> str:
         out.append(f"<li{first_new}>{_chip(context, chip)}</li>")
     out.append("</ul>\n  ")
     if more:
+        links = context.get("chip_links") or {}
         count = f"{_e(more)}{'+' if value('more_capped') else ''}"
-        queue = f"{reverse('posts:queue')}?{_e(value('queue_query'))}"
+        queue = f"{links.get('queue') or reverse('posts:queue')}?{_e(value('queue_query'))}"
         if expanded:
             out.append(
                 f'\n    <p class="more-rest">{count} more: <a href="{queue}">see every post'
@@ -127,13 +131,15 @@ def _day_chips(context: Context, given: dict[str, Any]) -> str:
             )
         else:
             scope = context.get("scope")
-            ask = f"{reverse('planner:day')}?view={_e(scope.view)}&amp;date={ymd}"
+            ask = (
+                f"{links.get('day') or reverse('planner:day')}?view={_e(scope.view)}&amp;date={ymd}"
+            )
             if slot:
                 ask += f"&amp;hour={_e(slot.hour)}"
             ask += f"&amp;shown={len(chips)}"
             if filters := scope.filters_query():
                 ask += f"&amp;{_e(filters)}"
-            where = f" on {_e(date_format(day.day, 'D j M'))}"
+            where = f" on {_e(value('day_label') or date_format(day.day, 'D j M'))}"
             if slot:
                 where += f" at {_e(slot.label)}"
             out.append(
