@@ -40,8 +40,9 @@ def read_mix(path: Path, kinds: set[str], count: int) -> list[tuple[str, bool, s
     return lines[:count]
 
 
-def replay(lines, client, anonymous) -> dict[str, list[float]]:
-    """CPU seconds of each request, by kind; a request that is not answered 200 stops."""
+def replay(lines, client, anonymous, each: list | None = None) -> dict[str, list[float]]:
+    """CPU seconds of each request, by kind (and in `each`, (seconds, kind, path) a
+    request); a request that is not answered 200 stops."""
     per_kind: dict[str, list[float]] = defaultdict(list)
     for kind, htmx, path in lines:
         began = time.process_time()
@@ -51,6 +52,8 @@ def replay(lines, client, anonymous) -> dict[str, list[float]]:
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
         per_kind[kind].append(time.process_time() - began)
+        if each is not None:
+            each.append((per_kind[kind][-1], kind, path))
     return per_kind
 
 
@@ -97,7 +100,8 @@ def run(args: argparse.Namespace) -> None:
         began = time.process_time()
         if profile:
             profile.enable()
-        per_kind = replay(lines, client, anonymous)
+        each: list[tuple[float, str, str]] = []
+        per_kind = replay(lines, client, anonymous, each)
         if profile:
             profile.disable()
         spent = time.process_time() - began
@@ -119,9 +123,16 @@ def run(args: argparse.Namespace) -> None:
                 [(sql, n, f"{t * 1000 / len(lines):.2f}") for sql, (n, t) in top],
             )
         )
+    if args.slowest:
+        print()
+        slowest = sorted(each, reverse=True)[: args.slowest]
+        print(table(("CPU ms", "kind", "path"), [(f"{t * 1000:.1f}", k, p) for t, k, p in slowest]))
     if profile:
         print()
-        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profile).sort_stats(args.sort)
+        stats.print_stats(args.top)
+        if args.callers:
+            stats.print_callers(args.callers)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -134,8 +145,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--sql", action="store_true")
     parser.add_argument("--sql-width", type=int, default=90)
+    parser.add_argument("--slowest", type=int, default=0, help="list the N slowest requests")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--callers", help="with --profile: who calls the functions matching this")
     parser.add_argument("--top", type=int, default=15)
     return parser.parse_args(argv)
 
