@@ -165,22 +165,67 @@ def posts_day_rows(scope: Scope, *, now: datetime) -> list[rollup.DayRow]:
     """What `rollup_rows` gives, from the posts, for a scope the rollup does not serve:
     every figure and the rate's sums per (local day, network) over both periods, in ONE
     read of the posts, from which the page takes its totals, trend, rates and breakdown
-    by network (each was a read of the range of its own)."""
+    by network (each was a read of the range of its own).
+
+    Grouped by status as well, with plain sums and counts: the outcome counts, the
+    unfetched counts and the oldest times are folded from those here. Twenty aggregates
+    each with its own FILTER doubled PostgreSQL's time for a scope of many posts (a words
+    scope at 1M posts: 400 -> 205 ms for the read; SQLite 236 -> 216, issue 31)."""
     from reports.selectors.rates import rated_sums
 
     both = Period(scope.period.previous().first, scope.period.last)
     grouped = (
         scope.posts(now=now, period=both)
         .annotate(day=local_seconds(both, scope.zone) / Value(DAY))
-        .values("day", grouped_network=Unindexed(F("network")))
-        # The rate's sums first: after aggregates(), "comments" names its sum.
-        .annotate(**rated_sums(), **aggregates())
+        .values(
+            "day",
+            grouped_network=Unindexed(F("network")),
+            grouped_status=Unindexed(F("status")),
+        )
+        # The rate's sums first: "comments" then names the counter's sum.
+        .annotate(
+            **rated_sums(),
+            # COUNT(*), not of the id: the id is in no covering index on PostgreSQL,
+            # and reading it took the posts' rows (a hash join over the whole table).
+            posts=Count("*"),
+            **{name: Sum(name) for name in COUNTERS},
+            fetched=Count("counters_at"),
+            fetched_stats=Count("stats_at"),
+            oldest=Min("counters_at"),
+            oldest_stats=Min("stats_at"),
+        )
         .order_by()
     )
+    rows: dict[tuple[int, str], dict] = {}
+    for r in grouped:
+        row = rows.setdefault((int(r["day"]), r["grouped_network"]), _empty_day())
+        n = r["posts"]
+        row["posts"] += n
+        for name in (*COUNTERS, "rated", "rated_impressions"):
+            row[name] += r[name] or 0
+        status = r["grouped_status"]
+        for name, (counted, _) in STATUS_COUNTS.items():
+            if status == counted:
+                row[name] += n
+        if status in SENT_STATUSES:
+            row["outcomes"] += n
+            row["unfetched"] += n - r["fetched"]
+            row["unfetched_stats"] += n - r["fetched_stats"]
+            for name in ("oldest", "oldest_stats"):
+                if r[name] is not None and (row[name] is None or r[name] < row[name]):
+                    row[name] = r[name]
     return [
-        rollup.DayRow(EPOCH + timedelta(days=int(r.pop("day"))), r.pop("grouped_network"), r)
-        for r in grouped
+        rollup.DayRow(EPOCH + timedelta(days=day), network, figures)
+        for (day, network), figures in rows.items()
     ]
+
+
+def _empty_day() -> dict:
+    """A (day, network)'s figures before any post is added: what aggregates() gives."""
+    figures: dict = {name: 0 for name in ("posts", *COUNTERS, "rated", "rated_impressions")}
+    figures |= {name: 0 for name in STATUS_COUNTS}
+    figures |= {"outcomes": 0, "unfetched": 0, "unfetched_stats": 0}
+    return figures | {"oldest": None, "oldest_stats": None}
 
 
 def daily(
