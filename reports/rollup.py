@@ -369,14 +369,10 @@ class KeyRow:
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
-    if _vendor() == "postgresql":
-        # The planner cannot see how few posts an hour holds (the join's bounds are
-        # computed from each dirty hour), guesses thousands per hour, and above its
-        # cost threshold compiles the statement with JIT: ~50 ms for a ~10 ms read.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+    # On PostgreSQL the planner cannot see how few posts an hour holds (the join's bounds
+    # are computed from each dirty hour) and guesses thousands per hour: with JIT on it
+    # compiled the statement, ~50 ms for a ~10 ms read. Connections have JIT off
+    # (settings.py), which this relied on first with a SET LOCAL of its own.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

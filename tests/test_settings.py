@@ -198,3 +198,32 @@ def test_the_sandbox_line_names_no_password_and_is_not_said_with_credentials(
     settings.OKTOPOST_SANDBOX = True
     _say_when_oktopost_is_the_sandbox(None)
     assert caplog.messages == [f"{SANDBOX_LINE} http://127.0.0.1:8765/v2"]
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("postgres://u@127.0.0.1:5432/x", "-c jit=off"),
+        (
+            "postgres://u@127.0.0.1:5432/x?options=-c%20statement_timeout%3D5000",
+            "-c statement_timeout=5000 -c jit=off",
+        ),
+    ],
+)
+def test_postgresql_connections_compile_no_statement_with_jit(url: str, options: str) -> None:
+    """Every read is interactive: JIT compiling took 30-70 ms of reads that run in
+    30-400 (issue 31). Options given in DATABASE_URL are kept."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['OPTIONS']['options'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "oktodash.settings", "SECRET_KEY": "x"}
+        | {"DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == options, result.stderr
