@@ -169,8 +169,9 @@ def posts_day_rows(scope: Scope, *, now: datetime) -> list[rollup.DayRow]:
 
     Grouped by status as well, with plain sums and counts: the outcome counts, the
     unfetched counts and the oldest times are folded from those here. Twenty aggregates
-    each with its own FILTER doubled PostgreSQL's time for a scope of many posts (a words
-    scope at 1M posts: 400 -> 205 ms for the read; SQLite 236 -> 216, issue 31)."""
+    each with its own FILTER doubled PostgreSQL's time for a scope of many posts (issue
+    31: a words scope's read at 1M posts, with COUNT(*) below, 465 -> 257 ms; SQLite
+    240 -> 230)."""
     from reports.selectors.rates import rated_sums
 
     both = Period(scope.period.previous().first, scope.period.last)
