@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -106,9 +107,11 @@ def viewer_session() -> str:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
 
     from accounts.models import VIEWER, User
+
+    # The engine the pages read sessions with (settings.SESSION_ENGINE).
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     user, _ = User.objects.get_or_create(username="load-viewer")
     user.groups.set([Group.objects.get_or_create(name=VIEWER)[0]])

@@ -191,3 +191,15 @@ def test_roles_given_taken_or_renamed_count_from_the_next_request(
     assert editor_client.get("/posts/new/").status_code == 200
     group.delete()
     assert editor_client.get("/posts/new/").status_code == 403
+
+
+def test_logout_ends_the_session_for_every_copy_of_its_cookie(editor) -> None:
+    """A cookie copied before the logout is refused after it, though the session had
+    been read through it."""
+    client = Client()
+    client.force_login(editor)
+    copy = Client()
+    copy.cookies = client.cookies.__class__(client.cookies)
+    assert copy.get("/posts/").status_code == 200
+    client.post("/accounts/logout/")
+    assert copy.get("/posts/").status_code == 302
