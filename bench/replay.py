@@ -150,7 +150,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--callers", help="with --profile: who calls the functions matching this")
     parser.add_argument("--top", type=int, default=15)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.callers and not args.profile:
+        parser.error("--callers reads the profile: give --profile too")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:

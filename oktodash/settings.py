@@ -156,8 +156,13 @@ else:
     # No JIT compilation: every read here is interactive (a page, a section, a worker's
     # hour), and compiling one that the planner guesses costly took 30-70 ms of reads
     # that run in 30-400 (issue 31: a words scope's day rows at 1M posts, 257 -> 229 ms).
+    # Added to the options DATABASE_URL gives (once or more), or else to PGOPTIONS, which
+    # libpq reads only when no options are passed.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    _given = _options.get("options") or env_str("PGOPTIONS", "")
+    if isinstance(_given, list | tuple):
+        _given = " ".join(_given)
+    _options["options"] = f"{_given} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # /health/ says "degraded" when the media folder (VAR_DIR/media) has less room than this.

@@ -221,6 +221,8 @@ def _over_bounds_sql(
     sql, template, lo_mark, hi_mark = _range_template(base, limit, count=count)
     pieces = sql.split("%s")
     if len(pieces) != len(template) + 1:
+        # A literal "%%s" in the SQL (none of the queue's filters writes one): the
+        # per-range form, which gives the same answer, is used instead.
         return None
     inner, inner_params = pieces[0], []
     for n, piece in enumerate(pieces[1:]):

@@ -1,5 +1,8 @@
 """Remaking an index of `posts_post` under the same name, for migrations that widen one
-(issue 31): the queue's walks and counts read what they test from the index alone."""
+(issue 31): the queue's walks and counts read what they test from the index alone.
+
+Migrations 0016 and 0017 run this code: change what it does and a database migrated
+afresh differs from one migrated before. Give a new behaviour a new function."""
 
 from __future__ import annotations
 

@@ -61,6 +61,20 @@ def test_each_range_counts_and_its_first_posts(posts, network, limit) -> None:
     assert [p.start_at for p in found] == sorted(p.start_at for p in found)
 
 
+def test_a_range_over_the_cap_counts_one_more_than_it(db) -> None:
+    """The calendar says "100+" from a count capped at COUNT_CAP + 1."""
+    at = START + timedelta(hours=1, minutes=30)
+    Post.objects.bulk_create(
+        [
+            Post(oktopost_id=f"cap{n:05d}", status="pending", network="LinkedIn", start_at=at)
+            for n in range(selectors.COUNT_CAP + 5)
+        ]
+    )
+    base = queue_queryset(QueueFilters(), now=START, zone=UTC)
+    assert selectors.range_counts(base, HOURS) == [0, selectors.COUNT_CAP + 1, 0, 0, 0, 0]
+    assert len(selectors.range_posts(base, HOURS, 3)) == 3
+
+
 def test_no_range_reads_nothing(posts) -> None:
     base = queue_queryset(QueueFilters(), now=START, zone=UTC)
     assert selectors.range_counts(base, []) == []

@@ -201,18 +201,32 @@ def test_the_sandbox_line_names_no_password_and_is_not_said_with_credentials(
 
 
 @pytest.mark.parametrize(
-    ("url", "options"),
+    ("url", "pgoptions", "options"),
     [
-        ("postgres://u@127.0.0.1:5432/x", "-c jit=off"),
+        ("postgres://u@127.0.0.1:5432/x", "", "-c jit=off"),
         (
             "postgres://u@127.0.0.1:5432/x?options=-c%20statement_timeout%3D5000",
+            "-c lock_timeout=1000",
             "-c statement_timeout=5000 -c jit=off",
+        ),
+        (
+            "postgres://u@127.0.0.1:5432/x?options=-c%20a.b%3D1&options=-c%20a.c%3D2",
+            "",
+            "-c a.b=1 -c a.c=2 -c jit=off",
+        ),
+        (
+            "postgres://u@127.0.0.1:5432/x",
+            "-c lock_timeout=1000",
+            "-c lock_timeout=1000 -c jit=off",
         ),
     ],
 )
-def test_postgresql_connections_compile_no_statement_with_jit(url: str, options: str) -> None:
+def test_postgresql_connections_compile_no_statement_with_jit(
+    url: str, pgoptions: str, options: str
+) -> None:
     """Every read is interactive: JIT compiling took 30-70 ms of reads that run in
-    30-400 (issue 31). Options given in DATABASE_URL are kept."""
+    30-400 (issue 31). Options given in DATABASE_URL (once or more) are kept, or else
+    PGOPTIONS's, which libpq would no longer read."""
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.DATABASES['default']['OPTIONS']['options'])"
@@ -221,7 +235,7 @@ def test_postgresql_connections_compile_no_statement_with_jit(url: str, options:
         [sys.executable, "-c", code],
         cwd=ROOT,
         env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "oktodash.settings", "SECRET_KEY": "x"}
-        | {"DATABASE_URL": url},
+        | {"DATABASE_URL": url, "PGOPTIONS": pgoptions},
         capture_output=True,
         text=True,
         timeout=60,

@@ -58,3 +58,13 @@ def test_an_hour_one_worker_is_recomputing_is_left_to_it() -> None:
     assert list(HourRollup.objects.filter(hour=hour, dim="").values_list("network", "clicks")) == [
         ("LinkedIn", 3)
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_the_rollups_reads_run_without_jit() -> None:
+    """The rollup's reads relied on a SET LOCAL of their own; now on the connection's
+    options (settings.py): the planner guesses thousands of posts an hour and would
+    JIT-compile a ~10 ms read for ~50 ms."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
