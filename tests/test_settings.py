@@ -130,23 +130,24 @@ def test_debug_without_secret_key_starts_with_a_development_key() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_redis_url_makes_redis_the_broker_and_the_cache() -> None:
+def printed_settings(expression: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`print(<expression>)` with `s` the settings, read afresh in a process with `env`."""
     code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"
+        f"import django; django.setup(); from django.conf import settings as s; print({expression})"
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={
-            **BASE_ENV,
-            "DJANGO_SETTINGS_MODULE": "oktodash.settings",
-            "SECRET_KEY": "x",
-            "REDIS_URL": "redis://127.0.0.1:6379/3",
-        },
+        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "oktodash.settings", "SECRET_KEY": "x", **env},
         capture_output=True,
         text=True,
         timeout=60,
+    )
+
+
+def test_redis_url_makes_redis_the_broker_and_the_cache() -> None:
+    result = printed_settings(
+        "s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND']", REDIS_URL="redis://127.0.0.1:6379/3"
     )
     assert result.stdout.split() == [
         "redis://127.0.0.1:6379/3",
@@ -227,17 +228,7 @@ def test_postgresql_connections_compile_no_statement_with_jit(
     """Every read is interactive: JIT compiling took 30-70 ms of reads that run in
     30-400 (issue 31). Options given in DATABASE_URL (once or more) are kept, or else
     PGOPTIONS's, which libpq would no longer read."""
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default']['OPTIONS']['options'])"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "oktodash.settings", "SECRET_KEY": "x"}
-        | {"DATABASE_URL": url, "PGOPTIONS": pgoptions},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = printed_settings(
+        "s.DATABASES['default']['OPTIONS']['options']", DATABASE_URL=url, PGOPTIONS=pgoptions
     )
     assert result.stdout.strip() == options, result.stderr
