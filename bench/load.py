@@ -59,6 +59,7 @@ import requests
 
 from bench.common import NEXT_LINK, ROOT, ROW_ID, exit_on_sigterm, free_port, table
 from bench.load_server import Gunicorn, configure, cpu_seconds, mirror_ready, rss_mb, viewer_session
+from bench.machine import describe
 
 LUA = ROOT / "bench" / "load.lua"
 # Words a reader might search for; all occur in the generated texts.
@@ -349,7 +350,7 @@ def report(
     for t in targets:
         counts[t.kind] += 1
     share = ", ".join(f"{k} {100 * n / len(targets):.0f}%" for k, n in sorted(counts.items()))
-    print(f"Load: {posts:,} posts, {database} ({mirror}), {os.cpu_count()} CPUs")
+    print(f"Load: {posts:,} posts, {database} ({mirror}), {os.cpu_count()} CPUs; {describe()}")
     print(f"gunicorn: {command} (WEB_BIND=127.0.0.1:{args.port or 'free port'})")
     print(
         f"mix of {len(targets):,} requests: {share}; from {len(found.pages)} filter sets, "

@@ -88,6 +88,14 @@ ENGINE_FREE = {
 }
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """How fast this machine's cores are (bench.machine): suite times from different
+    machines compare only beside it."""
+    from bench.machine import describe
+
+    return describe()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest tests first, dealt to the processes in turn.
 
