@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -179,6 +180,15 @@ def open_details(page, summary: str) -> None:
     section = page.locator(f"details:has(> summary:has-text('{summary}'))")
     if section.get_attribute("open") is None:
         section.locator("> summary").click()
+
+
+def live_checks_settled(form) -> None:
+    """Wait until the new-post form's live checks have answered the time typed last (their
+    UTC line) and nothing else is on its way. Their new lines push the Schedule button down:
+    a click aimed before they land can hit the text that took its place (a CI run on a
+    loaded machine waited 10 s for an error summary that was never asked for)."""
+    expect(form.locator("#create-checks .utc-hint")).to_be_visible()
+    form.page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
 def open_compose_drawer(page):

@@ -13,7 +13,7 @@ from accounts.models import EDITOR
 from posts.models import Post, Profile
 from tests.browser.test_ui_pages import AXE, AXE_RUN, SCREENSHOTS
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in
+from tests.fixtures_browser import live_checks_settled, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,6 +32,7 @@ def test_compose_through_approval_to_the_queue(page, mirror) -> None:
     page.check(f"input[name=profiles][value='{profile.oktopost_id}']")
     page.fill("input[name=when]", when)
     page.select_option("select[name=workflow]", "cwf000000000002")
+    live_checks_settled(page.locator("#post-form"))
     page.click("button:has-text('Schedule in Oktopost')")
     page.wait_for_url("**/posts/?sort=-created")
     errors = page.locator(".errorlist, .form-error").all_inner_texts()

@@ -12,7 +12,13 @@ from playwright.sync_api import expect
 from core import infra
 from posts.models import Post, Profile, SavedView
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in, open_compose_drawer, open_details, screenshot
+from tests.fixtures_browser import (
+    live_checks_settled,
+    log_in,
+    open_compose_drawer,
+    open_details,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,6 +73,7 @@ def fill_new_post(page, text: str, when: str):
     form.locator("textarea[name=text]").fill(text)
     form.locator(f"input[name=profiles][value='{linkedin.oktopost_id}']").check()
     form.locator("input[name=when]").fill(when)
+    live_checks_settled(form)
     return form
 
 

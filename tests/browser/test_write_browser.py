@@ -12,7 +12,14 @@ from posts import (
 )
 from posts.models import Post, Profile
 from tests.conftest import PASSWORD, make_user
-from tests.fixtures_browser import log_in, open_compose_drawer, open_details, screenshot, shots
+from tests.fixtures_browser import (
+    live_checks_settled,
+    log_in,
+    open_compose_drawer,
+    open_details,
+    screenshot,
+    shots,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -104,11 +111,7 @@ def fill_all_but_the_campaign(page, form) -> None:
     form.locator(f"input[name=profiles][value='{linkedin.oktopost_id}']").check()
     when = timezone.localtime(timezone.now() + timedelta(days=2))
     form.locator("input[name=when]").fill(when.strftime("%Y-%m-%dT%H:%M"))
-    # The live checks answer the time last (its UTC line), and their new lines push the
-    # button down: a click aimed before they land can hit the text that took its place
-    # (a CI run on a loaded machine waited 10 s for a summary that was never asked for).
-    expect(form.locator("#create-checks .utc-hint")).to_be_visible()
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    live_checks_settled(form)
 
 
 def test_a_failed_schedule_focuses_the_first_error_and_sums_them_up_at_the_button(
