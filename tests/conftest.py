@@ -88,9 +88,11 @@ ENGINE_FREE = {
 }
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> str | None:
     """How fast this machine's cores are (bench.machine): suite times from different
-    machines compare only beside it."""
+    machines compare only beside it. (Not shown with -q.)"""
+    if hasattr(config, "workerinput"):
+        return None  # a pytest-xdist process: its header is never shown
     from bench.machine import describe
 
     return describe()

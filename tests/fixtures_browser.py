@@ -184,10 +184,12 @@ def open_details(page, summary: str) -> None:
 
 def live_checks_settled(form) -> None:
     """Wait until the new-post form's live checks have answered the time typed last (their
-    UTC line) and nothing else is on its way. Their new lines push the Schedule button down:
-    a click aimed before they land can hit the text that took its place (a CI run on a
-    loaded machine waited 10 s for an error summary that was never asked for)."""
-    expect(form.locator("#create-checks .utc-hint")).to_be_visible()
+    UTC line) and nothing else is on its way. Their answer also says htmx has wired the
+    form: a click before that posts the page the plain way, and a test waiting for an
+    answer in the drawer waits in vain (a CI run on a loaded machine waited 10 s for an
+    error summary in the drawer; this, or the checks' lines moving the button, is the
+    likeliest cause). Waited for as long as any step of these tests (10 s)."""
+    expect(form.locator("#create-checks .utc-hint")).to_be_visible(timeout=10_000)
     form.page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
