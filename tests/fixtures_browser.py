@@ -184,18 +184,19 @@ def open_details(page, summary: str) -> None:
 
 def live_checks_settled(form) -> None:
     """Wait until the new-post form's live checks have answered the time typed last (their
-    UTC line) and nothing else is on its way. Their answer also says htmx has wired the
-    form: a click before that posts the page the plain way, and a test waiting for an
-    answer in the drawer waits in vain (a CI run on a loaded machine waited 10 s for an
-    error summary in the drawer; this, or the checks' lines moving the button, is the
-    likeliest cause). Waited for as long as any step of these tests (10 s)."""
+    UTC line) and nothing else is on its way, so that the button is pressed on the form as
+    it will stay. Waited for as long as any step of these tests (10 s)."""
     expect(form.locator("#create-checks .utc-hint")).to_be_visible(timeout=10_000)
     form.page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
 def open_compose_drawer(page):
-    """The queue's "New post" drawer, opened from the queue: its form."""
+    """The queue's "New post" drawer, opened from the queue: its form, once htmx has wired
+    it. The drawer shows as the form is swapped in; htmx wires the form in its settle step
+    after that, and what is typed or pressed before then is not htmx's (the preview's first
+    answer comes only once it is wired)."""
     page.goto("/posts/")
     page.click(".queue-head a:has-text('New post')")
     page.wait_for_selector("#drawer.open #post-form")
+    page.wait_for_selector("#drawer #compose-preview .preview-title")
     return page.locator("#drawer #post-form")

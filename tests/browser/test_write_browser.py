@@ -143,6 +143,26 @@ def test_a_failed_schedule_focuses_the_first_error_and_sums_them_up_at_the_butto
         assert not Post.objects.filter(message__text="Our webinar starts soon").exists()
 
 
+def test_in_the_drawer_a_schedule_pressed_on_a_slow_machine_is_answered_in_the_drawer(
+    editor_page,
+) -> None:
+    """htmx wires a form it swaps into the drawer in its settle step, after the drawer
+    shows; a loaded machine delays that step. A CI run pressed Schedule before it: the
+    browser posted the page the plain way and the drawer's summary never came. Here the
+    settle is stretched to 1.5 s."""
+    page = editor_page
+    page.goto("/posts/")
+    page.evaluate("htmx.config.defaultSettleDelay = 1500")
+    page.click(".queue-head a:has-text('New post')")
+    page.wait_for_selector("#drawer.open #post-form")
+    page.wait_for_selector("#drawer #compose-preview .preview-title")
+    form = page.locator("#drawer #post-form")
+    fill_all_but_the_campaign(page, form)
+    form.locator("button:has-text('Schedule in Oktopost')").click()
+    expect(form.locator("#form-summary")).to_contain_text("1 thing to fix", timeout=10_000)
+    assert page.url.endswith("/posts/"), page.url
+
+
 @pytest.mark.visual
 def test_the_errors_of_a_failed_schedule_show_without_javascript(
     chromium, live_server, mirror
