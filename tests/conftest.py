@@ -88,14 +88,22 @@ ENGINE_FREE = {
 }
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    """How fast this machine's cores are (bench.machine): suite times from different
-    machines compare only beside it. (Not shown with -q.)"""
-    if hasattr(config, "workerinput"):
-        return None  # a pytest-xdist process: its header is never shown
-    from bench.machine import describe
+_MACHINE = pytest.StashKey[str]()
 
-    return describe()
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """How fast this machine's cores are (bench.machine), measured before pytest-xdist
+    starts its processes (they would slow it): suite times from different machines
+    compare only beside it. Shown in the run's header (not with -q)."""
+    if not hasattr(config, "workerinput"):
+        from bench.machine import describe
+
+        config.stash[_MACHINE] = describe()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return config.stash.get(_MACHINE, None)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
