@@ -96,7 +96,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """How fast this machine's cores are (bench.machine), measured before pytest-xdist
     starts its processes (they would slow it): suite times from different machines
     compare only beside it. Shown in the run's header (not with -q)."""
-    if not hasattr(config, "workerinput"):
+    # Not in a pytest-xdist process, nor with -q, whose header is not shown.
+    if not hasattr(config, "workerinput") and config.get_verbosity() >= 0:
         from bench.machine import describe
 
         config.stash[_MACHINE] = describe()

@@ -190,12 +190,15 @@ def live_checks_settled(form) -> None:
     form.page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
-def open_compose_drawer(page):
+def open_compose_drawer(page, *, settle_ms: int | None = None):
     """The queue's "New post" drawer, opened from the queue: its form, once htmx has wired
     it. The drawer shows as the form is swapped in; htmx wires the form in its settle step
     after that, and what is typed or pressed before then is not htmx's (the preview's first
-    answer comes only once it is wired)."""
+    answer comes only once it is wired). `settle_ms` stretches that step, as a loaded
+    machine does."""
     page.goto("/posts/")
+    if settle_ms is not None:
+        page.evaluate(f"htmx.config.defaultSettleDelay = {int(settle_ms)}")
     page.click(".queue-head a:has-text('New post')")
     page.wait_for_selector("#drawer.open #post-form")
     page.wait_for_selector("#drawer #compose-preview .preview-title")

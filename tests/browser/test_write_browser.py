@@ -151,12 +151,7 @@ def test_in_the_drawer_a_schedule_pressed_on_a_slow_machine_is_answered_in_the_d
     browser posted the page the plain way and the drawer's summary never came. Here the
     settle is stretched to 1.5 s."""
     page = editor_page
-    page.goto("/posts/")
-    page.evaluate("htmx.config.defaultSettleDelay = 1500")
-    page.click(".queue-head a:has-text('New post')")
-    page.wait_for_selector("#drawer.open #post-form")
-    page.wait_for_selector("#drawer #compose-preview .preview-title")
-    form = page.locator("#drawer #post-form")
+    form = open_compose_drawer(page, settle_ms=1500)
     fill_all_but_the_campaign(page, form)
     form.locator("button:has-text('Schedule in Oktopost')").click()
     expect(form.locator("#form-summary")).to_contain_text("1 thing to fix", timeout=10_000)
