@@ -9,6 +9,11 @@ process on this machine, started from the Procfile's own lines:
 - each worker replica is the Procfile's `worker` line with its own node name;
 - one beat (the Procfile's `beat` line), and the Oktopost sandbox with demo data.
 
+Two cores shared by every replica show how the processes share one machine, not how
+replicas on machines of their own add up. `--web-core` gives each web replica one core
+of its own (replica i on core i, master and workers), as a replica on a one-core machine
+(compose's `cpus: 1`) would have; the workers, beat, PostgreSQL and Redis keep every core.
+
 For each layout (`--layouts 1x1,2x2`: web replicas x worker replicas) the run
 1. starts them on the run's own PostgreSQL database (`--database-url`, a name with
    "bench" or "load") and Redis (`--redis-url`, else a redis-server of its own on a free
@@ -56,6 +61,15 @@ FINISHED = re.compile(
 # A singleton that found another copy running and was put back for later (posts.tasks:
 # "retry: Retry in 20s: SyncBusy('another sync is running')").
 BUSY_RETRY = re.compile(r"\] Task (?P<task>[\w.]+)\[[^\]]+\] retry: .*Busy")
+# The sync's lock, as posts.sync.locks logs it from inside the hold, in a worker's log
+# ("[2026-12-06 20:50:01,123: INFO/ForkPoolWorker-1] sync lock posts held by <token>",
+# then "let go by <token>") or in Django's format ("2026-12-06 20:50:01,123 INFO
+# posts.sync.locks: sync lock posts held by <token>").
+LOCK_LINE = re.compile(
+    r"^(?:\[(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+): INFO/[^\]]+\] "
+    r"|(?P<plain_at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) INFO posts\.sync\.locks: )"
+    r"sync lock posts (?P<what>held|let go) by (?P<token>\S+)$"
+)
 SINGLETONS = {
     "posts.tasks.sync_posts": "sync",
     "reports.tasks.stats_rollup_refresh": "rollup refresh",
@@ -72,8 +86,11 @@ def procfile(name: str) -> str:
 class Replicas:
     """N gunicorns on one port (SO_REUSEPORT), seen by bench.load as one server."""
 
-    def __init__(self, env: dict[str, str], count: int, port: int, logs: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], count: int, port: int, logs: Path, *, one_core: bool = False
+    ) -> None:
         self.port = port
+        self.one_core = one_core
         self.members = [Gunicorn(env, port, logs / f"web-{i}.log") for i in range(count)]
         for member in self.members:
             member.command += " --reuse-port"
@@ -91,8 +108,15 @@ class Replicas:
         return pids
 
     def start(self) -> None:
-        for member in self.members:
+        for i, member in enumerate(self.members):
             member.start()
+            if self.one_core:
+                # Replica i on core i alone, master and workers (forked by now): a
+                # replica on a one-core machine of its own.
+                core = {i % (os.cpu_count() or 1)}
+                assert member.process is not None
+                for pid in (member.process.pid, *member.workers()):
+                    os.sched_setaffinity(pid, core)
 
     def stop(self) -> None:
         for member in self.members:
@@ -195,8 +219,18 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
     (skipped, or put back for later), pairs that overlapped."""
     runs: dict[str, list[tuple[datetime, datetime, str]]] = {name: [] for name in SINGLETONS}
     retried: Counter[str] = Counter()
+    held: dict[str, datetime] = {}
+    holds: list[tuple[datetime, datetime]] = []
     for log in logs:
         for line in log.read_text(errors="replace").splitlines():
+            if lock := LOCK_LINE.match(line):
+                stamp = lock["at"] or lock["plain_at"]
+                at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
+                if lock["what"] == "held":
+                    held[lock["token"]] = at
+                elif lock["token"] in held:
+                    holds.append((held.pop(lock["token"]), at))
+                continue
             if (busy := BUSY_RETRY.search(line)) and busy["task"] in SINGLETONS:
                 retried[busy["task"]] += 1
                 continue
@@ -215,6 +249,14 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
             if latest is not None and start < latest:
                 crossed += 1  # began while an earlier run was still going
             latest = end if latest is None else max(latest, end)
+        if task == "posts.tasks.sync_posts" and holds:
+            # The task's own time (its end less its runtime) includes what it does before
+            # it claims the lock and the log's delay after: the lock's logged holds are
+            # what may not cross. A hold not let go by the end counts as running to it.
+            crossed, latest = 0, None
+            for start, end in sorted(holds + [(at, datetime.max) for at in held.values()]):
+                crossed += latest is not None and start < latest
+                latest = end if latest is None else max(latest, end)
         skipped = len(items) - len(worked) + retried[task]
         answer[SINGLETONS[task]] = (len(worked), skipped, crossed)
     return answer
@@ -254,7 +296,7 @@ def one_layout(args, env, webs: int, workers: int, cookie: str, campaigns: list[
     from django.db import connections
 
     connections.close_all()
-    web = Replicas(env, webs, args.port or free_port(), logs)
+    web = Replicas(env, webs, args.port or free_port(), logs, one_core=args.web_core)
     background = Background(env, workers, logs)
     began = time.monotonic()
     results = []
@@ -297,7 +339,9 @@ def report(args, mirror: str, posts: int, layouts: list[dict]) -> None:
     print(
         f"Scale: {posts:,} posts, PostgreSQL ({mirror}) + Redis {args.redis}, "
         f"{os.cpu_count()} CPUs; web = Procfile web line + --reuse-port, worker = Procfile "
-        f"worker line, one beat; sync every {args.sync_every} s\n"
+        f"worker line, one beat; sync every {args.sync_every} s"
+        + ("; each web replica on one core of its own" if args.web_core else "")
+        + "\n"
     )
     rows = []
     for layout in layouts:
@@ -368,6 +412,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--var-dir", help="VAR_DIR of every process (mail files, media)")
+    parser.add_argument(
+        "--web-core",
+        action="store_true",
+        help="each web replica on one core of its own (replica i on core i), as on a "
+        "one-core machine; workers, beat, PostgreSQL and Redis run on every core",
+    )
     args = parser.parse_args(argv)
     args.mix = {k: int(n) for k, n in (p.split("=") for p in args.mix.split(","))}
     if not args.var_dir:

@@ -3,6 +3,7 @@ read Oktopost's post list never overlap (and stats give way to them)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -18,6 +19,8 @@ from django.utils import timezone
 from oktopost.errors import OktopostError
 from posts.connection import limiter_where
 from posts.models import SyncState
+
+log = logging.getLogger(__name__)
 
 POSTS_LOCK = "posts"
 
@@ -113,12 +116,17 @@ def sync_lock(name: str) -> Iterator[Lock]:
     token = lock_claim(name)
     if token is None:
         raise SyncBusy("another sync is running")
+    # Logged inside the hold (after the claim, before the release), so that two runs'
+    # logged holds cross only if the holds did (bench.scale reads them).
+    log.info("sync lock %s held by %s", name, token)
     lock = Lock(name=name, token=token)
     try:
         yield lock
     except BaseException as exc:
+        log.info("sync lock %s let go by %s", name, token)
         lock_release(name, token, error=failure_words(exc))
         raise
+    log.info("sync lock %s let go by %s", name, token)
     lock_release(name, token, result=lock.result)
 
 
