@@ -10,9 +10,9 @@ process on this machine, started from the Procfile's own lines:
 - one beat (the Procfile's `beat` line), and the Oktopost sandbox with demo data.
 
 Two cores shared by every replica show how the processes share one machine, not how
-replicas on machines of their own add up. `--web-core` gives each web replica one core
-of its own (replica i on core i, master and workers), as a replica on a one-core machine
-(compose's `cpus: 1`) would have; the workers, beat, PostgreSQL and Redis keep every core.
+replicas on machines of their own add up. `--web-core` pins each web replica to one core
+(replica i on core i, with `taskset` before gunicorn starts), as on a one-core machine;
+the workers, beat, PostgreSQL, Redis and wrk still run on every core, that one too.
 
 For each layout (`--layouts 1x1,2x2`: web replicas x worker replicas) the run
 1. starts them on the run's own PostgreSQL database (`--database-url`, a name with
@@ -109,14 +109,11 @@ class Replicas:
 
     def start(self) -> None:
         for i, member in enumerate(self.members):
-            member.start()
             if self.one_core:
-                # Replica i on core i alone, master and workers (forked by now): a
-                # replica on a one-core machine of its own.
-                core = {i % (os.cpu_count() or 1)}
-                assert member.process is not None
-                for pid in (member.process.pid, *member.workers()):
-                    os.sched_setaffinity(pid, core)
+                # Replica i on core i, pinned before gunicorn starts so that every
+                # process and thread it makes inherits it, as on a one-core machine.
+                member.command = f"taskset -c {i % (os.cpu_count() or 1)} {member.command}"
+            member.start()
 
     def stop(self) -> None:
         for member in self.members:
@@ -249,7 +246,7 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
             if latest is not None and start < latest:
                 crossed += 1  # began while an earlier run was still going
             latest = end if latest is None else max(latest, end)
-        if task == "posts.tasks.sync_posts" and holds:
+        if task == "posts.tasks.sync_posts" and (holds or held):
             # The task's own time (its end less its runtime) includes what it does before
             # it claims the lock and the log's delay after: the lock's logged holds are
             # what may not cross. A hold not let go by the end counts as running to it.
@@ -340,7 +337,7 @@ def report(args, mirror: str, posts: int, layouts: list[dict]) -> None:
         f"Scale: {posts:,} posts, PostgreSQL ({mirror}) + Redis {args.redis}, "
         f"{os.cpu_count()} CPUs; web = Procfile web line + --reuse-port, worker = Procfile "
         f"worker line, one beat; sync every {args.sync_every} s"
-        + ("; each web replica on one core of its own" if args.web_core else "")
+        + ("; each web replica pinned to one core (taskset)" if args.web_core else "")
         + "\n"
     )
     rows = []
@@ -415,8 +412,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--web-core",
         action="store_true",
-        help="each web replica on one core of its own (replica i on core i), as on a "
-        "one-core machine; workers, beat, PostgreSQL and Redis run on every core",
+        help="pin each web replica to one core (replica i on core i), as on a one-core "
+        "machine; workers, beat, PostgreSQL, Redis and wrk still run on every core",
     )
     args = parser.parse_args(argv)
     args.mix = {k: int(n) for k, n in (p.split("=") for p in args.mix.split(","))}

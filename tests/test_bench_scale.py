@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from bench.scale import LOCK_LINE, overlaps
-from posts.sync.locks import POSTS_LOCK, SyncBusy, sync_lock
+from posts.sync.locks import POSTS_LOCK, SyncBusy, state_get, sync_lock
 
 RESULT = "{'kind': 'incremental', 'created': 0, 'calls': 1}"
 
@@ -73,16 +73,50 @@ def test_holds_that_cross_are_counted_and_one_never_let_go_runs_to_the_end(tmp_p
     assert overlaps(logs)["sync"][2] == 2
 
 
+def test_two_holds_never_let_go_count_as_crossing_when_the_second_began_in_the_first(
+    tmp_path,
+) -> None:
+    # At 1M posts a layout can stop while its syncs still hold the lock.
+    logs = _logs(
+        tmp_path,
+        [_lock("10:00:00,000", "held", "a:1:aa"), _finished("10:00:00,050", 0.05)],
+        [_lock("10:00:01,000", "held", "b:2:bb")],
+    )
+    assert overlaps(logs)["sync"][2] == 1
+
+
+class _HolderAtEmit(logging.Handler):
+    """Each lock line's text and who held the lock as it was written."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.formatter = logging.Formatter(settings.LOGGING["formatters"]["plain"]["format"])
+        self.seen: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append((self.format(record), state_get(POSTS_LOCK).run_token))
+
+
 @pytest.mark.django_db
-def test_the_sync_lock_logs_its_hold_in_the_lines_the_benchmark_reads(caplog) -> None:
-    formatter = logging.Formatter(settings.LOGGING["formatters"]["plain"]["format"])
-    with caplog.at_level(logging.INFO, logger="posts.sync.locks"):
+def test_the_sync_lock_logs_its_hold_from_inside_it_in_the_lines_the_benchmark_reads() -> None:
+    logger = logging.getLogger("posts.sync.locks")
+    handler = _HolderAtEmit()
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
         with sync_lock(POSTS_LOCK), pytest.raises(SyncBusy), sync_lock(POSTS_LOCK):
             pass
         with pytest.raises(RuntimeError), sync_lock(POSTS_LOCK):
             raise RuntimeError("Oktopost went away")
-    lines = [formatter.format(r) for r in caplog.records if r.name == "posts.sync.locks"]
-    found = [LOCK_LINE.match(line) for line in lines]
-    assert all(found), lines
-    assert [m["what"] for m in found] == ["held", "let go", "held", "let go"]
-    assert found[0]["token"] == found[1]["token"] != found[2]["token"] == found[3]["token"]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    found = [(LOCK_LINE.match(line), holder) for line, holder in handler.seen]
+    assert all(m for m, _ in found), handler.seen
+    assert [m["what"] for m, _ in found] == ["held", "let go", "held", "let go"]
+    # Each line was written while its own token held the lock: after the claim, before
+    # the release (also when the block raised).
+    assert all(m["token"] == holder for m, holder in found), handler.seen
+    assert found[0][0]["token"] != found[2][0]["token"]
+    assert state_get(POSTS_LOCK).run_token == ""
