@@ -99,6 +99,10 @@ def chromium_browser() -> Iterator[object]:
 
         def british_by_default(**options):
             options.setdefault("locale", LOCALE)
+            # Colours are checked right after a scheme switch: with motion allowed,
+            # Pico's 0.2 s transitions were still running when axe read them (a CI run
+            # failed on a contrast of 4.25 between two half-way colours).
+            options.setdefault("reduced_motion", "reduce")
             return new_context(**options)
 
         browser.new_context = british_by_default

@@ -75,3 +75,23 @@ def test_a_post_and_the_activity_trail_read_as_names(
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_context_switched_to_dark_has_no_colours_in_flight_for_axe_to_read(
+    chromium, live_server, posted
+) -> None:
+    """A CI run failed `test_a_post_and_the_activity_trail_read_as_names` on a contrast
+    of 4.25: axe read the user menu while Pico's 0.2 s colour transitions from light to
+    dark were running (its screenshot shows the inputs still light). Every context the
+    tests make, unless it asks otherwise, prefers reduced motion, which Pico honours."""
+    context = chromium.new_context(base_url=live_server.url)
+    try:
+        page = context.new_page()
+        log_in(page, "erin", PASSWORD)
+        page.goto("/activity/")
+        page.hover("input[name=user]")
+        page.emulate_media(color_scheme="dark")
+        running = page.evaluate("document.getAnimations().map((a) => a.transitionProperty)")
+        assert running == []
+    finally:
+        context.close()
