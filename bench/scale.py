@@ -221,8 +221,7 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
     for log in logs:
         for line in log.read_text(errors="replace").splitlines():
             if lock := LOCK_LINE.match(line):
-                stamp = lock["at"] or lock["plain_at"]
-                at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
+                at = _log_time(lock["at"] or lock["plain_at"])
                 if lock["what"] == "held":
                     held[lock["token"]] = at
                 elif lock["token"] in held:
@@ -234,29 +233,35 @@ def overlaps(logs: list[Path]) -> dict[str, tuple[int, int, int]]:
             found = FINISHED.match(line)
             if not found or found["task"] not in SINGLETONS:
                 continue
-            end = datetime.strptime(found["at"], "%Y-%m-%d %H:%M:%S,%f")
+            end = _log_time(found["at"])
             start = end - timedelta(seconds=float(found["seconds"]))
             runs[found["task"]].append((start, end, found["result"]))
     answer = {}
     for task, items in runs.items():
         worked = [r for r in items if _did_work(r[2])]
-        worked.sort()
-        crossed, latest = 0, None
-        for start, end, _ in worked:
-            if latest is not None and start < latest:
-                crossed += 1  # began while an earlier run was still going
-            latest = end if latest is None else max(latest, end)
+        spans = [(start, end) for start, end, _ in worked]
         if task == "posts.tasks.sync_posts" and (holds or held):
             # The task's own time (its end less its runtime) includes what it does before
             # it claims the lock and the log's delay after: the lock's logged holds are
             # what may not cross. A hold not let go by the end counts as running to it.
-            crossed, latest = 0, None
-            for start, end in sorted(holds + [(at, datetime.max) for at in held.values()]):
-                crossed += latest is not None and start < latest
-                latest = end if latest is None else max(latest, end)
+            spans = holds + [(at, datetime.max) for at in held.values()]
+        crossed = _crossings(spans)
         skipped = len(items) - len(worked) + retried[task]
         answer[SINGLETONS[task]] = (len(worked), skipped, crossed)
     return answer
+
+
+def _log_time(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
+
+
+def _crossings(spans: list[tuple[datetime, datetime]]) -> int:
+    """How many of the (start, end) spans began while an earlier one was still going."""
+    crossed, latest = 0, None
+    for start, end in sorted(spans):
+        crossed += latest is not None and start < latest
+        latest = end if latest is None else max(latest, end)
+    return crossed
 
 
 def _did_work(result: str) -> bool:
